@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# allocprof: `make` builds the modules against KDIR (default: the cached
+# test kernel); `make demo`, `make check` and `make bench` build what they
+# need and run in the test VM.  See README.
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+FRAGMENT := $(ROOT)/tools/testing/selftests/allocprof/config
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+ifeq ($(origin KDIR), undefined)
+KDIR := $(shell $(ROOT)/scripts/kernel.sh path test $(FRAGMENT))
+DEFAULT_KDIR := 1
+endif
+LLVM ?= 1
+
+.PHONY: all modules deps kernel clean demo check
+
+all: modules
+
+deps:
+	@$(ROOT)/scripts/deps.sh
+
+kernel: deps
+	@$(ROOT)/scripts/kernel.sh build test $(FRAGMENT)
+
+ifdef DEFAULT_KDIR
+modules: kernel
+endif
+modules:
+	@echo "==> modules (KDIR=$(KDIR))"
+	@$(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(ROOT) clean; fi
+	@find $(ROOT) -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name '*.rmeta' \
+		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' | grep -v '/.git/' | xargs rm -f
+
+demo: modules
+	@$(ROOT)/scripts/vm.sh exec $(ROOT)/scripts/demo.sh
+
+check: modules
+	@$(ROOT)/scripts/check.sh

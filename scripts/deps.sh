@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what allocprof needs to build a kernel, the module and the test VM.
+# Idempotent: a second run installs nothing and says so.  Not root and
+# something missing: prints the commands to run and exits 1.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DEBS="linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
+libssl-dev cpio kmod busybox-static qemu-system-x86 make xz-utils"
+
+missing_debs=()
+for p in $DEBS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing_debs+=("$p")
+done
+have_rust_src() { [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/src/rust/library" ]; }
+have_bindgen() { bindgen --version 2>/dev/null | grep -qx "bindgen $ALLOCPROF_BINDGEN_VERSION"; }
+command -v rustc >/dev/null || die "no rustc on PATH: install Rust with rustup first"
+
+cmds=()
+[ ${#missing_debs[@]} -eq 0 ] ||
+	cmds+=("apt-get update" "DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing_debs[*]}")
+have_rust_src || cmds+=("rustup component add rust-src")
+have_bindgen || cmds+=("cargo install --locked bindgen-cli --version $ALLOCPROF_BINDGEN_VERSION")
+
+step "dependencies"
+if [ ${#cmds[@]} -eq 0 ]; then
+	info "all present, nothing to install"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ] && [ ${#missing_debs[@]} -ne 0 ]; then
+	printf 'error: missing dependencies and not root; run these, then try again:\n' >&2
+	printf '  %s\n' "${cmds[@]}" >&2
+	exit 1
+fi
+log="$ALLOCPROF_LOGS/deps.log"
+mkdir -p "$ALLOCPROF_LOGS"
+for c in "${cmds[@]}"; do
+	info "$c"
+	run_long deps "$log" bash -c "$c"
+done
+have_rust_src || die "rust-src still missing after install"
+have_bindgen || die "bindgen $ALLOCPROF_BINDGEN_VERSION still missing after install"
+info "dependencies installed"

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (or find in the cache) a test kernel from Debian's linux-source-6.12:
+# tinyconfig plus config fragments, LLVM=1, then `make modules` so that
+# Module.symvers exists for out-of-tree modules.
+#
+#   scripts/kernel.sh path  NAME FRAGMENT...   print the build directory
+#   scripts/kernel.sh build NAME FRAGMENT...   build it unless cached
+#
+# The build directory is $ALLOCPROF_CACHE/kernel-NAME-<key>, where the key
+# hashes the kernel version, the fragments, rustc, bindgen and clang: a
+# changed fragment or toolchain gets a fresh build, an unchanged one is reused.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 3 ] || die "usage: $0 path|build NAME FRAGMENT..."
+action=$1 name=$2
+shift 2
+fragments=()
+for f in "$@"; do
+	[ -f "$f" ] || die "no config fragment $f"
+	fragments+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+done
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+kversion() { dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown; }
+key() {
+	{
+		kversion
+		cat "${fragments[@]}"
+		rustc --version
+		bindgen --version 2>/dev/null || true
+		clang --version | head -n 1
+		echo "tinyconfig LLVM=1 v1"
+	} | sha256sum | cut -c1-12
+}
+kdir="$ALLOCPROF_CACHE/kernel-$name-$(key)"
+
+if [ "$action" = path ]; then
+	echo "$kdir"
+	exit 0
+fi
+[ "$action" = build ] || die "unknown action $action"
+
+step "kernel ($name)"
+if [ -f "$kdir/.allocprof-built" ]; then
+	info "cached: $kdir"
+	exit 0
+fi
+[ -f "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
+
+src="$ALLOCPROF_CACHE/src/linux-source-6.12-$(kversion)"
+if [ ! -f "$src/.allocprof-extracted" ]; then
+	info "extracting $tarball"
+	rm -rf "$src"
+	mkdir -p "$src"
+	tar -xf "$tarball" -C "$src" --strip-components=1
+	touch "$src/.allocprof-extracted"
+fi
+
+log="$ALLOCPROF_LOGS/kernel-$name.log"
+mkdir -p "$ALLOCPROF_LOGS"
+mkdir -p "$kdir"
+kmake() { make -C "$src" O="$kdir" LLVM=1 "$@"; }
+info "configuring: tinyconfig + ${fragments[*]}"
+kmake rustavailable >"$log" 2>&1 || {
+	tail -n 20 "$log" >&2
+	die "the kernel says Rust is not available with this toolchain (log: $log)"
+}
+kmake tinyconfig >>"$log" 2>&1
+"$src/scripts/kconfig/merge_config.sh" -m -O "$kdir" "$kdir/.config" "${fragments[@]}" >>"$log" 2>&1
+kmake olddefconfig >>"$log" 2>&1
+
+# Every option of the fragments must have survived olddefconfig.
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qx -- "$line" "$kdir/.config" ||
+			{ printf 'error: %s was dropped (.config has: %s)\n' "$line" \
+				"$(grep -E "^(# )?${line%%=*}[= ]" "$kdir/.config" || echo nothing)" >&2; bad=1; }
+		;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }
+		opt=${opt%% *}
+		grep -q "^$opt=" "$kdir/.config" &&
+			{ printf 'error: %s must not be set but is\n' "$opt" >&2; bad=1; }
+		;;
+	esac
+done < <(cat "${fragments[@]}")
+[ "$bad" -eq 0 ] || die "configuration does not hold every option of the fragments (log: $log)"
+info "configuration checked: every fragment option is set"
+
+run_long "kernel build" "$log.build" kmake -j"$(nproc)"
+run_long "kernel modules" "$log.modules" kmake -j"$(nproc)" modules
+touch "$kdir/.allocprof-built"
+info "built: $kdir"

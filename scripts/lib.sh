@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for allocprof's scripts: messages, the cache, long steps.
+# Sourced, never run.
+
+ALLOCPROF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Kernel trees, initramfs pieces and logs live outside the clone, here.
+ALLOCPROF_CACHE=${ALLOCPROF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocprof}
+ALLOCPROF_LOGS=${ALLOCPROF_LOGS:-$ALLOCPROF_CACHE/logs}
+# The pinned bindgen the kernel's Rust build uses.
+ALLOCPROF_BINDGEN_VERSION=0.73.2
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# run_long LABEL LOG CMD...: run CMD with its output in LOG, printing a
+# condensed progress line every few seconds; on failure print the log's
+# tail and path and return CMD's status.
+run_long() {
+	local label=$1 log=$2 pid rc last n start
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	start=$SECONDS
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		kill -0 "$pid" 2>/dev/null || break
+		n=$(grep -c -E '^ +(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|OBJCOPY)' "$log" 2>/dev/null)
+		last=$(grep -E '^ +[A-Z]+' "$log" 2>/dev/null | tail -n 1 | sed 's/^ *//')
+		printf '    [%s %ds] %s steps done%s\n' "$label" $((SECONDS - start)) "${n:-0}" \
+			"${last:+, last: $last}"
+	done
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf 'error: %s failed (exit %d); last lines of %s:\n' "$label" "$rc" "$log" >&2
+		tail -n 40 "$log" >&2
+		printf 'full log: %s\n' "$log" >&2
+	fi
+	return "$rc"
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The test VM.
+#
+#   scripts/vm.sh exec FILE
+#
+# Boots a fresh QEMU VM (TCG, 2 vCPUs) on the test kernel with a busybox
+# initramfs holding the built modules, the kselftests and ktap_helpers.sh,
+# runs FILE as root inside, streams its output and exits with FILE's exit
+# status: non-zero as well if the guest panics, oopses or times out.
+#
+# Inside the guest:
+#   /allocprof/modules/*.ko                  allocprof.ko and the test modules
+#   /allocprof/selftests/allocprof/          the kselftests (this repo's dir)
+#   /allocprof/selftests/kselftest/ktap_helpers.sh
+#   /allocprof/run                           FILE
+#
+# Environment: KDIR (kernel build; default: the cached test kernel),
+# ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
+# VM_SMP (default 2), VM_MEM (default 1G), ICOUNT=1 for
+# `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
+# kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 2 ] && [ "$1" = exec ] || die "usage: $0 exec FILE"
+file=$2
+[ -f "$file" ] || die "no such file: $file"
+
+fragment="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/config"
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$fragment")}
+bzimage="$KDIR/arch/x86/boot/bzImage"
+[ -f "$bzimage" ] || die "no kernel image at $bzimage: run 'make kernel' (or set KDIR)"
+ktap="$KDIR/source/tools/testing/selftests/kselftest/ktap_helpers.sh"
+[ -f "$ktap" ] || die "no $ktap in the kernel tree"
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "no $busybox: run scripts/deps.sh"
+mapfile -t modules < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
+[ ${#modules[@]} -gt 0 ] || die "no .ko files: run 'make' first"
+
+ACCEL=${ACCEL:-tcg}
+TIMEOUT=${TIMEOUT:-600}
+VM_SMP=${VM_SMP:-2}
+VM_MEM=${VM_MEM:-1G}
+mkdir -p "$ALLOCPROF_LOGS"
+console=${VM_CONSOLE_LOG:-$ALLOCPROF_LOGS/vm-console.log}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-vm.XXXXXX")
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The initramfs.
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,allocprof/modules,allocprof/selftests/kselftest}
+cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "${modules[@]}" "$root/allocprof/modules/"
+cp -r "$ALLOCPROF_ROOT/tools/testing/selftests/allocprof" "$root/allocprof/selftests/"
+find "$root/allocprof/selftests" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
+	-o -name '*.rs' -o -name 'modules.order' -o -name '*.d' \) -delete
+cp "$ktap" "$root/allocprof/selftests/kselftest/"
+cp "$file" "$root/allocprof/run"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp 2>/dev/null
+export PATH=/bin:/sbin HOME=/ TERM=dumb
+echo "allocprof-vm: running /allocprof/run"
+cd /allocprof
+sh /allocprof/run
+rc=$?
+echo "allocprof-vm: exit status $rc"
+sync
+poweroff -f
+INIT
+chmod +x "$root/init" "$root/allocprof/run"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
+
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+	-smp "$VM_SMP" -m "$VM_MEM"
+	-kernel "$bzimage" -initrd "$work/initramfs.cpio"
+	-append "console=ttyS0 loglevel=5 panic=-1 ${VM_APPEND:-}"
+	-chardev "file,id=con,path=$console" -serial chardev:con)
+case "$ACCEL" in
+tcg)
+	if [ "${ICOUNT:-0}" = 1 ]; then
+		qemu+=(-accel tcg,thread=single -icount shift=0,sleep=off)
+	else
+		qemu+=(-accel tcg)
+	fi
+	;;
+kvm) qemu+=(-accel kvm -cpu host) ;;
+*) die "ACCEL must be tcg or kvm" ;;
+esac
+
+: >"$console"
+"${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
+qemu_pid=$!
+# Stream the console while the VM runs; stop it at the timeout.
+tail -n +1 -f "$console" --pid="$qemu_pid" &
+tail_pid=$!
+deadline=$((SECONDS + TIMEOUT))
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		timed_out=1
+		kill "$qemu_pid" 2>/dev/null || true
+		break
+	fi
+	sleep 0.2
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=
+wait "$tail_pid" 2>/dev/null || true
+
+if [ "$timed_out" = 1 ]; then
+	printf 'error: the VM did not power off within %ss (console: %s)\n' "$TIMEOUT" "$console" >&2
+	exit 124
+fi
+if [ -s "$work/qemu.out" ]; then
+	cat "$work/qemu.out" >&2
+fi
+if grep -qE 'Kernel panic|Oops|BUG:' "$console"; then
+	printf 'error: the guest kernel crashed (console: %s)\n' "$console" >&2
+	exit 125
+fi
+rc=$(sed -n 's/^allocprof-vm: exit status \([0-9]*\).*/\1/p' "$console" | tail -n 1)
+if [ -z "$rc" ]; then
+	printf 'error: the guest stopped without reporting an exit status (console: %s)\n' "$console" >&2
+	exit 125
+fi
+exit "$rc"

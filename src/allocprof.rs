@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! allocprof: memory allocation profiling as a module.
+//!
+//! Every allocation call site made through allocprof's wrappers has a static
+//! code tag in its module's `alloc_tags` section; the tags of allocprof and
+//! of the client modules that register are listed, with their live bytes
+//! and allocations, in `/sys/kernel/allocprof/allocinfo`.  The sysctl
+//! `vm.mem_profiling` turns the accounting on and off.
+//!
+//! See Documentation/allocprof/ for the admin guide and the design.
+
+use kernel::prelude::*;
+
+#[path = "api/mod.rs"]
+pub mod allocprof;
+mod allocinfo;
+mod registry;
+mod sysctl;
+
+pub use registry::{allocprof_register_module, allocprof_unregister_module};
+use registry::{RegistryHandle, TypeDesc};
+
+module! {
+    type: AllocprofModule,
+    name: "allocprof",
+    author: "allocprof developers",
+    description: "Memory allocation profiling for Rust and C modules",
+    license: "GPL",
+}
+
+extern "C" {
+    /// Module parameter `enabled` (src/glue.c).
+    static allocprof_param_enabled: bool;
+    /// Module parameter `debug` (src/glue.c).
+    static allocprof_param_debug: bool;
+}
+
+/// The allocation tag type, as upstream registers `alloc_tags`.
+static ALLOC_TAG_TYPE: TypeDesc = TypeDesc {
+    section: "alloc_tags",
+    tag_size: core::mem::size_of::<allocprof::Tag>(),
+    module_load: registry::alloc_counters,
+    module_unload: registry::release_counters,
+};
+
+/// The loaded module; fields drop in declaration order, the reverse of
+/// their creation in `init`.
+struct AllocprofModule {
+    _sysctl: sysctl::MemProfilingSysctl,
+    _file: allocinfo::AllocinfoFile,
+    _own_tags: allocprof::Registration,
+    _registry: RegistryHandle,
+}
+
+impl kernel::Module for AllocprofModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: module parameters are set before `init` and read-only.
+        let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
+        let registry = RegistryHandle::new(&ALLOC_TAG_TYPE)?;
+        let own_tags = allocprof::Registration::new(module)?;
+        let file = allocinfo::AllocinfoFile::create()?;
+        let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
+        // SAFETY: the keys are allocprof's own; enabling may sleep.
+        unsafe {
+            if debug {
+                kernel::bindings::static_key_enable(allocprof::static_branch::debug_key());
+            }
+            if enabled {
+                kernel::bindings::static_key_enable(allocprof::static_branch::profiling_key());
+            }
+        }
+        Ok(AllocprofModule {
+            _sysctl: sysctl,
+            _file: file,
+            _own_tags: own_tags,
+            _registry: registry,
+        })
+    }
+}

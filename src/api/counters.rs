@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU counters and the reference a live allocation keeps to them.
+//!
+//! The hot path updates the counters of the CPU it runs on with one
+//! `%gs`-relative instruction per counter on x86_64 (what `this_cpu_add()`
+//! compiles to): no lock, no atomic, no preemption toggling, no shared
+//! cache line.
+
+use crate::allocprof::static_branch;
+use crate::allocprof::tag::Tag;
+use core::sync::atomic::Ordering;
+
+/// The counters of one call site on one CPU (`struct allocprof_counters`).
+#[repr(C)]
+pub struct Counters {
+    /// Live bytes; read as signed, as a free may land on another CPU.
+    pub bytes: u64,
+    /// Live allocations.
+    pub calls: u64,
+}
+
+/// Adds `val` (two's complement for a subtraction) to the `u64` at per-CPU
+/// address `pcp` on the current CPU.
+///
+/// # Safety
+///
+/// `pcp` must be a per-CPU pointer to a `u64` that stays allocated.
+#[inline(always)]
+unsafe fn this_cpu_add(pcp: *mut u64, val: u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: per the function's contract `%gs:pcp` is this CPU's instance
+    // of the counter; one instruction cannot be torn by preemption.
+    unsafe {
+        core::arch::asm!(
+            "addq {val}, %gs:({pcp})",
+            pcp = in(reg) pcp,
+            val = in(reg) val,
+            options(att_syntax, nostack),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: the C fallback does `this_cpu_add(*pcp, val)`.
+    unsafe {
+        allocprof_this_cpu_add(pcp, val)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+extern "C" {
+    fn allocprof_this_cpu_add(pcp: *mut u64, val: u64);
+}
+
+/// The reference a live allocation keeps (`allocprof_ref`): the counters
+/// it was charged to, [`Ref::EMPTY`] if it was made while profiling was
+/// off, or [`Ref::NONE`] if allocprof never saw it.
+///
+/// Eight bytes per live allocation, kept in the owning handle: nothing is
+/// stored inside the allocated object.
+#[repr(transparent)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ref(*mut Counters);
+
+// SAFETY: a `Ref` names per-CPU counters that any CPU may update.
+unsafe impl Send for Ref {}
+// SAFETY: see `Send`; a shared `Ref` is only read.
+unsafe impl Sync for Ref {}
+
+impl Ref {
+    /// Never seen by allocprof.
+    pub const NONE: Ref = Ref(core::ptr::null_mut());
+    /// Allocated while profiling was off: nothing to subtract.
+    pub const EMPTY: Ref = Ref(1 as *mut Counters);
+
+    /// Charges `bytes` and one call to `tag` if profiling is on.
+    ///
+    /// The returned reference must be given to [`Ref::uncharge`] with the
+    /// same `bytes` when the allocation is freed.
+    #[inline(always)]
+    pub fn charge(tag: &'static Tag, bytes: usize) -> Ref {
+        if static_branch::profiling_enabled() {
+            let c = tag.counters.load(Ordering::Relaxed);
+            if !c.is_null() {
+                // SAFETY: `c` is the tag's per-CPU counters, allocated at
+                // registration and freed only after the module is gone.
+                unsafe {
+                    this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), bytes as u64);
+                    this_cpu_add(core::ptr::addr_of_mut!((*c).calls), 1);
+                }
+                return Ref(c);
+            }
+        }
+        Ref::EMPTY
+    }
+
+    /// Subtracts `bytes` and one call from the counters this reference was
+    /// charged to, whatever the state of profiling now, and forgets them.
+    #[inline(always)]
+    pub fn uncharge(&mut self, bytes: usize) {
+        let c = core::mem::replace(self, Ref::EMPTY).0;
+        if c as usize > Ref::EMPTY.0 as usize {
+            // SAFETY: a charged reference names live per-CPU counters: they
+            // outlive every allocation charged to them (see `Registration`).
+            unsafe {
+                this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), (bytes as u64).wrapping_neg());
+                this_cpu_add(core::ptr::addr_of_mut!((*c).calls), u64::MAX);
+            }
+        } else if c.is_null() && static_branch::debug_enabled() {
+            crate::allocprof::counters::debug_report(c"a free of something never accounted");
+        }
+    }
+
+    /// Moves this allocation's charge from `old` bytes to `new` bytes, on
+    /// the same counters (a reallocation keeps its tag).
+    #[inline]
+    pub fn recharge(&mut self, old: usize, new: usize) {
+        let c = self.0;
+        if c as usize > Ref::EMPTY.0 as usize {
+            // SAFETY: as in `uncharge`.
+            unsafe {
+                this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), (new as u64).wrapping_sub(old as u64));
+            }
+        }
+    }
+
+    /// Whether this allocation is charged to a call site.
+    pub fn is_charged(&self) -> bool {
+        self.0 as usize > Ref::EMPTY.0 as usize
+    }
+}
+
+/// Prints a debug-check message once per module (parameter `debug=1`).
+#[cold]
+pub fn debug_report(what: &'static core::ffi::CStr) {
+    use core::sync::atomic::AtomicBool;
+    static ONCE: AtomicBool = AtomicBool::new(false);
+    if !ONCE.swap(true, Ordering::Relaxed) {
+        kernel::pr_warn!("allocprof debug: {}\n", what.to_str().unwrap_or("?"));
+    }
+}
