@@ -105,8 +105,9 @@ esac
 : >"$console"
 "${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 qemu_pid=$!
-# Stream the console while the VM runs; stop it at the timeout.
-tail -n +1 -f "$console" --pid="$qemu_pid" &
+# Stream the console from the job's start (boot messages stay in the log)
+# while the VM runs; stop it at the timeout.
+tail -n +1 -f "$console" --pid="$qemu_pid" | sed -n '/^allocprof-vm: running/,$p' &
 tail_pid=$!
 deadline=$((SECONDS + TIMEOUT))
 timed_out=0
@@ -122,6 +123,10 @@ wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 wait "$tail_pid" 2>/dev/null || true
 
+grep -q '^allocprof-vm: running' "$console" || {
+	echo "the guest never started the job; console tail:" >&2
+	tail -n 40 "$console" >&2
+}
 if [ "$timed_out" = 1 ]; then
 	printf 'error: the VM did not power off within %ss (console: %s)\n' "$TIMEOUT" "$console" >&2
 	exit 124

@@ -143,7 +143,10 @@ impl Snapshot {
 
 /// kernfs `open`: builds this file's snapshot.
 unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
-    match registry::with_registry(|reg| Snapshot::build(reg)) {
+    match registry::with_registry(|reg| {
+        reg.collect_orphans();
+        Snapshot::build(reg)
+    }) {
         Ok(s) => {
             // SAFETY: kernfs hands us the open file; `priv` is ours.
             unsafe { (*of).priv_ = Snapshot::into_private(s).cast() };

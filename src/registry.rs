@@ -159,6 +159,21 @@ impl Registry {
         }
     }
 
+    /// Drops the orphans whose allocations have all been freed: no
+    /// reference to their counters is left.
+    pub(crate) fn collect_orphans(&mut self) {
+        let mut i = 0;
+        while i < self.orphans.len() {
+            if read_counters(self.orphans[i].counters) == (0, 0) {
+                let o = vec_remove(&mut self.orphans, i);
+                // SAFETY: no live allocation is charged to these counters.
+                unsafe { bindings::free_percpu(o.counters.cast()) };
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Every orphaned tag.
     pub(crate) fn orphans(&self) -> &[Orphan] {
         &self.orphans

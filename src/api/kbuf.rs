@@ -79,6 +79,25 @@ impl KBuf {
         Ok(())
     }
 
+    /// Gives up ownership: the address, the length and the charge, which
+    /// [`KBuf::from_raw`] takes back.
+    pub fn into_raw(b: Self) -> (NonNull<u8>, usize, Ref) {
+        let b = core::mem::ManuallyDrop::new(b);
+        // SAFETY: `b` is never used or dropped again; its `Ref` moves out.
+        (b.ptr, b.len, unsafe { core::ptr::read(&b.aref) })
+    }
+
+    /// Owns a kmalloc object: `aref` is the charge it carries ([`Ref::NONE`]
+    /// for memory allocprof never saw; freeing that is a debug-check error).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a kmalloc object of at least `len` bytes that nothing else
+    /// owns, and `aref` was charged `kmalloc_bytes(len)` (or is not charged).
+    pub unsafe fn from_raw(ptr: NonNull<u8>, len: usize, aref: Ref) -> Self {
+        KBuf { ptr, len, aref }
+    }
+
     /// The buffer's address.
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()

@@ -1,29 +1,297 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! allocprof_test: the test client.
+//! allocprof_test: the test client of the allocprof kselftests.
+//!
+//! It tags its allocations through allocprof's wrappers, one call site per
+//! kind, and registers its `alloc_tags` section with allocprof.  A test
+//! asks for an allocation pattern by writing a command to
+//! `/sys/kernel/allocprof_test/control` (mode 0200):
+//!
+//! | command                    | allocates, at call site `func:allocprof_test::site_<kind>` |
+//! |----------------------------|-------------------------------------------------------------|
+//! | `kmalloc N SIZE`           | N × `kmalloc(SIZE)`                                         |
+//! | `kzalloc N SIZE`           | N × `kzalloc(SIZE)`                                         |
+//! | `kcalloc N COUNT SIZE`     | N × `kcalloc(COUNT, SIZE)`                                  |
+//! | `krealloc N SIZE NEW`      | N × `kmalloc(SIZE)`, each then `krealloc`ed to NEW          |
+//! | `kvmalloc N SIZE`          | N × `kvmalloc(SIZE)`                                        |
+//! | `vmalloc N SIZE`           | N × `vmalloc(SIZE)`                                         |
+//! | `pages N ORDER`            | N × `alloc_pages(ORDER)`                                    |
+//! | `tbox N`                   | N × a tagged box of `[u8; 200]`                             |
+//! | `free`                     | frees everything held                                       |
+//! | `unaccounted`              | frees a kmalloc object allocprof never saw (debug check)    |
+//! | `negative`                 | charges 128 bytes and frees 1024 from the same site         |
+//!
+//! Allocations are held until `free` or module unload (which reports them
+//! as live).  A malformed command fails with `EINVAL`, an allocation
+//! failure with `ENOMEM`; either way nothing changes.  N is at most
+//! 100000.
 
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::alloc::flags::GFP_KERNEL as KGFP;
+use kernel::bindings;
+use kernel::error::code::{EINVAL, ENOMEM};
 use kernel::prelude::*;
+use kernel::sync::Mutex;
 
 #[path = "../../../../src/api/mod.rs"]
 pub mod allocprof;
+
+use allocprof::{KBuf, KvBuf, Pages, TaggedBox, VBuf, GFP_KERNEL};
 
 module! {
     type: AllocprofTest,
     name: "allocprof_test",
     author: "allocprof developers",
-    description: "allocprof test client",
+    description: "allocprof kselftest client",
     license: "GPL",
 }
 
-struct AllocprofTest {
-    _reg: allocprof::Registration,
+/// Largest N a command takes.
+const MAX_COUNT: usize = 100_000;
+
+/// One held allocation, kept only to be dropped (freed) later.
+#[allow(dead_code)]
+enum Held {
+    K(KBuf),
+    Kv(KvBuf),
+    V(VBuf),
+    P(Pages),
+    B(TaggedBox<[u8; 200]>),
 }
+
+/// The call sites, one per kind: rows `func:allocprof_test::site_<kind>`.
+fn site_kmalloc(size: usize) -> Result<KBuf> {
+    crate::kmalloc!(size, GFP_KERNEL)
+}
+fn site_kzalloc(size: usize) -> Result<KBuf> {
+    crate::kzalloc!(size, GFP_KERNEL)
+}
+fn site_kcalloc(n: usize, size: usize) -> Result<KBuf> {
+    crate::kcalloc!(n, size, GFP_KERNEL)
+}
+fn site_krealloc(size: usize, new: usize) -> Result<KBuf> {
+    let mut b = crate::kmalloc!(size, GFP_KERNEL)?;
+    b.realloc(new, GFP_KERNEL)?;
+    Ok(b)
+}
+fn site_kvmalloc(size: usize) -> Result<KvBuf> {
+    crate::kvmalloc!(size, GFP_KERNEL)
+}
+fn site_vmalloc(size: usize) -> Result<VBuf> {
+    crate::vmalloc!(size)
+}
+fn site_pages(order: u32) -> Result<Pages> {
+    crate::pages!(order, GFP_KERNEL)
+}
+fn site_tbox() -> Result<TaggedBox<[u8; 200]>> {
+    crate::tbox!([0u8; 200], GFP_KERNEL)
+}
+fn site_negative() -> Result<KBuf> {
+    crate::kmalloc!(100, GFP_KERNEL)
+}
+
+/// Parses a decimal number no larger than `max`.
+fn number(word: Option<&[u8]>, max: usize) -> Result<usize> {
+    let w = word.ok_or(EINVAL)?;
+    if w.is_empty() || w.len() > 20 {
+        return Err(EINVAL);
+    }
+    let mut n: usize = 0;
+    for &c in w {
+        if !c.is_ascii_digit() {
+            return Err(EINVAL);
+        }
+        n = n.checked_mul(10).and_then(|n| n.checked_add((c - b'0') as usize)).ok_or(EINVAL)?;
+    }
+    if n > max {
+        return Err(EINVAL);
+    }
+    Ok(n)
+}
+
+/// One allocation of a command.
+#[derive(Clone, Copy)]
+enum Pattern {
+    Kmalloc(usize),
+    Kzalloc(usize),
+    Kcalloc(usize, usize),
+    Krealloc(usize, usize),
+    Kvmalloc(usize),
+    Vmalloc(usize),
+    Pages(u32),
+    Tbox,
+}
+
+impl Pattern {
+    fn allocate(self) -> Result<Held> {
+        Ok(match self {
+            Pattern::Kmalloc(size) => Held::K(site_kmalloc(size)?),
+            Pattern::Kzalloc(size) => Held::K(site_kzalloc(size)?),
+            Pattern::Kcalloc(n, size) => Held::K(site_kcalloc(n, size)?),
+            Pattern::Krealloc(size, new) => Held::K(site_krealloc(size, new)?),
+            Pattern::Kvmalloc(size) => Held::Kv(site_kvmalloc(size)?),
+            Pattern::Vmalloc(size) => Held::V(site_vmalloc(size)?),
+            Pattern::Pages(order) => Held::P(site_pages(order)?),
+            Pattern::Tbox => Held::B(site_tbox()?),
+        })
+    }
+}
+
+/// Largest size a command takes.
+const MAX_SIZE: usize = 64 << 20;
+
+/// Runs one command line against the held allocations.
+fn run(held: &mut KVec<Held>, line: &[u8]) -> Result {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    if line.is_empty() || line.iter().any(|c| !c.is_ascii_graphic() && *c != b' ') {
+        return Err(EINVAL);
+    }
+    let mut words = line.split(|c| *c == b' ').filter(|w| !w.is_empty());
+    let op = words.next().ok_or(EINVAL)?;
+    let mut arg = |max| number(words.next(), max);
+    let (count, pattern) = match op {
+        b"free" | b"unaccounted" | b"negative" => (0, None),
+        b"kmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kmalloc(arg(MAX_SIZE)?))),
+        b"kzalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kzalloc(arg(MAX_SIZE)?))),
+        b"kcalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kcalloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?))),
+        b"krealloc" => (arg(MAX_COUNT)?, Some(Pattern::Krealloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?))),
+        b"kvmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kvmalloc(arg(MAX_SIZE)?))),
+        b"vmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Vmalloc(arg(MAX_SIZE)?))),
+        b"pages" => (
+            arg(MAX_COUNT)?,
+            Some(Pattern::Pages(arg(allocprof::pages::MAX_ORDER as usize)? as u32)),
+        ),
+        b"tbox" => (arg(MAX_COUNT)?, Some(Pattern::Tbox)),
+        _ => return Err(EINVAL),
+    };
+    if words.next().is_some() {
+        return Err(EINVAL);
+    }
+    let Some(pattern) = pattern else {
+        return match op {
+            b"free" => {
+                *held = KVec::new();
+                Ok(())
+            }
+            b"unaccounted" => unaccounted_free(),
+            _ => negative(),
+        };
+    };
+    if count == 0 {
+        return Err(EINVAL);
+    }
+    let mut new = KVec::with_capacity(count, KGFP)?;
+    held.reserve(count, KGFP)?;
+    for _ in 0..count {
+        // On failure `new` drops: what this command allocated is freed.
+        new.push(pattern.allocate()?, KGFP)?;
+    }
+    for h in new.into_iter() {
+        // Capacity was reserved above: this cannot fail.
+        held.push(h, KGFP).map_err(|_| ENOMEM)?;
+    }
+    Ok(())
+}
+
+/// Frees, through a tagged buffer, a kmalloc object allocprof never saw.
+fn unaccounted_free() -> Result {
+    // SAFETY: plain allocation.
+    let p = unsafe { bindings::__kmalloc_noprof(64, GFP_KERNEL) };
+    let p = core::ptr::NonNull::new(p.cast::<u8>()).ok_or(ENOMEM)?;
+    // SAFETY: `p` is a kmalloc object of 64 bytes that nothing else owns.
+    drop(unsafe { KBuf::from_raw(p, 64, allocprof::Ref::NONE) });
+    Ok(())
+}
+
+/// Charges 128 bytes at `site_negative` and frees 1024 from it: the row
+/// goes negative (a debug check reports it at unload).
+fn negative() -> Result {
+    let b = site_negative()?;
+    let (p, _len, aref) = KBuf::into_raw(b);
+    // SAFETY: `p` is the kmalloc object just given up; the length is a lie
+    // on purpose (1000 bytes is charged as 1024 at free).
+    drop(unsafe { KBuf::from_raw(p, 1000, aref) });
+    Ok(())
+}
+
+/// The allocations held by the module.
+static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
+
+/// `store` of the control file.
+unsafe extern "C" fn control_store(
+    _kobj: *mut bindings::kobject,
+    _attr: *mut bindings::kobj_attribute,
+    buf: *const kernel::ffi::c_char,
+    count: usize,
+) -> isize {
+    let h = HELD.load(Ordering::Acquire);
+    if h.is_null() {
+        return kernel::error::code::ENODEV.to_errno() as isize;
+    }
+    // SAFETY: sysfs passes `count` bytes; `h` lives until the file is
+    // removed, which waits for running `store` calls.
+    let (line, held) = unsafe { (core::slice::from_raw_parts(buf.cast::<u8>(), count), &*h) };
+    match run(&mut held.lock(), line) {
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+struct Shared<T>(T);
+// SAFETY: never written after initialization.
+unsafe impl<T> Sync for Shared<T> {}
+
+static CONTROL: Shared<bindings::kobj_attribute> = Shared(bindings::kobj_attribute {
+    attr: bindings::attribute {
+        name: c"control".as_ptr().cast(),
+        mode: 0o200,
+    },
+    show: None,
+    store: Some(control_store),
+});
+
+/// Fields drop in order: the registration goes before the held
+/// allocations, so that unloading with allocations held reports them and
+/// their frees then land in the counters allocprof kept.
+struct AllocprofTest {
+    kobj: *mut bindings::kobject,
+    _reg: allocprof::Registration,
+    _held: Pin<KBox<Mutex<KVec<Held>>>>,
+}
+
+// SAFETY: the kobject is only passed to sysfs calls that lock.
+unsafe impl Send for AllocprofTest {}
+// SAFETY: no method reads through `&self`.
+unsafe impl Sync for AllocprofTest {}
 
 impl kernel::Module for AllocprofTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let reg = allocprof::Registration::new(module)?;
-        let b = crate::kmalloc!(100, allocprof::GFP_KERNEL)?;
-        drop(b);
-        Ok(AllocprofTest { _reg: reg })
+        let held = KBox::pin_init(kernel::new_mutex!(KVec::new()), KGFP)?;
+        HELD.store(
+            core::ptr::from_ref(held.as_ref().get_ref()).cast_mut(),
+            Ordering::Release,
+        );
+        // SAFETY: `kernel_kobj` is `/sys/kernel`.
+        let kobj = unsafe { bindings::kobject_create_and_add(c"allocprof_test".as_ptr().cast(), bindings::kernel_kobj) };
+        if kobj.is_null() {
+            return Err(ENOMEM);
+        }
+        let this = AllocprofTest {
+            kobj,
+            _reg: reg,
+            _held: held,
+        };
+        // SAFETY: `kobj` is live and `CONTROL` static.
+        kernel::error::to_result(unsafe { bindings::sysfs_create_file_ns(kobj, &CONTROL.0.attr, core::ptr::null()) })?;
+        Ok(this)
+    }
+}
+
+impl Drop for AllocprofTest {
+    fn drop(&mut self) {
+        // SAFETY: removing the directory waits for running `store` calls.
+        unsafe { bindings::kobject_put(self.kobj) };
+        HELD.store(core::ptr::null_mut(), Ordering::Release);
     }
 }

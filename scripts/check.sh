@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: boots the test VM, runs the kselftests (scripts/guest-check.sh)
+# and judges the run: every subtest, the VM's exit and power-off, and the
+# guest console, which must hold no kernel error report.  Prints the TAP
+# output and, last, "N passed, N failed" (", N skipped").
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# The console check is one more test: these words never appear in a clean
+# run (the tests print none of them).
+BAD='BUG:|WARNING:|Oops|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object'
+
+step "kselftests in the test VM"
+mkdir -p "$ALLOCPROF_LOGS"
+out="$ALLOCPROF_LOGS/check.log"
+export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/check-console.log"
+"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$out"
+vm_rc=${PIPESTATUS[0]}
+
+summary=$(sed -n 's/^allocprof-check: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$out" | tail -n 1)
+if [ -z "$summary" ]; then
+	echo "not ok - the guest never reported its results (VM exit status $vm_rc)"
+	summary="0 1 0"
+fi
+read -r passed failed skipped <<<"$summary"
+
+if grep -aEq "$BAD" "$VM_CONSOLE_LOG"; then
+	echo "not ok - guest console: kernel error reports:"
+	grep -aEn "$BAD" "$VM_CONSOLE_LOG" | head -n 20
+	failed=$((failed + 1))
+else
+	echo "ok - guest console: no kernel error report"
+	passed=$((passed + 1))
+fi
+if [ "$vm_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "not ok - VM exit status $vm_rc"
+	failed=1
+fi
+echo "logs: $out, console: $VM_CONSOLE_LOG"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$vm_rc" -eq 0 ]

@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM (scripts/vm.sh exec): every kselftest listed in
+# TEST_PROGS of tools/testing/selftests/allocprof/Makefile, in order, then
+# prints one line "allocprof-check: P passed, F failed, S skipped" over all
+# of their subtests.  A test that exits non-zero without reporting a
+# failing subtest counts as one failure.
+cd /allocprof/selftests/allocprof || exit 1
+progs=$(sed -n 's/^TEST_PROGS *:= *//p' Makefile)
+[ -n "$ALLOCPROF_TESTS" ] && progs=$ALLOCPROF_TESTS
+pass=0 fail=0 skip=0
+for t in $progs; do
+	echo "# selftests: allocprof: $t"
+	sh "./$t" >/tmp/out 2>&1
+	rc=$?
+	cat /tmp/out
+	p=$(grep -c '^ok [0-9]* .*' /tmp/out)
+	s=$(grep -c '^ok [0-9]* .*# SKIP' /tmp/out)
+	f=$(grep -c '^not ok [0-9]* ' /tmp/out)
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $t exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	echo "# selftests: allocprof: $t: exit status $rc"
+done
+echo "allocprof-check: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

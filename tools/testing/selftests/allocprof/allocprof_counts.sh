@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Exact counts: every allocation kind of the test client shows the bytes
+# the allocator hands out and the number of live allocations, and returns
+# to 0 when freed; counts from both CPUs add up; disabling stops the
+# accounting without ever going negative.
+. "$(dirname "$0")/lib.sh"
+require_root
+ktap_print_header
+ktap_set_plan 35
+unload_all
+load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
+load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+T=allocprof_test
+
+# pattern COMMAND FUNCTION BYTES CALLS: run, check, free, check 0.
+pattern() {
+	cmd=$1 f=$T::$2
+	control "$cmd" || ktap_print_msg "'$cmd' failed"
+	expect_row "$f" "$3" "$4" "$cmd: $3 bytes in $4 calls"
+	control free
+	expect_row "$f" 0 0 "$cmd, freed: 0 0"
+}
+
+# Slab object sizes: kmalloc-128, -256, -512, -64; pages above 8 KiB.
+pattern "kmalloc 10 100" site_kmalloc 1280 10
+pattern "kmalloc 2 10000" site_kmalloc 32768 2
+pattern "kzalloc 3 200" site_kzalloc 768 3
+pattern "kcalloc 4 10 30" site_kcalloc 2048 4
+pattern "krealloc 5 100 300" site_krealloc 2560 5
+pattern "krealloc 5 300 50" site_krealloc 320 5
+pattern "krealloc 5 100 120" site_krealloc 640 5
+pattern "kvmalloc 2 100" site_kvmalloc 256 2
+# Larger than kmalloc can serve: vmalloc, page-rounded.
+pattern "kvmalloc 1 5242881" site_kvmalloc 5246976 1
+pattern "vmalloc 2 10000" site_vmalloc 24576 2
+pattern "pages 3 2" site_pages 49152 3
+pattern "tbox 7" site_tbox 1792 7
+
+check "rows name file:line [module] func" \
+	grep -q "^ *0 *0 tools/testing/selftests/allocprof/allocprof_test.rs:[0-9]* \[allocprof_test\] func:$T::site_kmalloc $" "$ALLOCINFO"
+
+# Both CPUs: 5 allocations on each, all freed from CPU 1.
+taskset -c 0 sh -c "echo kmalloc 5 64 > $CONTROL"
+taskset -c 1 sh -c "echo kmalloc 5 64 > $CONTROL"
+expect_row $T::site_kmalloc 640 10 "5 on CPU 0 + 5 on CPU 1: 640 bytes in 10 calls"
+taskset -c 1 sh -c "echo free > $CONTROL"
+expect_row $T::site_kmalloc 0 0 "all freed on CPU 1: 0 0"
+
+# Disabled: nothing is charged, and frees of those allocations subtract
+# nothing after re-enabling.
+echo 0 >"$SYSCTL"
+check "vm.mem_profiling reads 0 after writing 0" test "$(cat "$SYSCTL")" = 0
+control kmalloc 5 100
+expect_row $T::site_kmalloc 0 0 "disabled: 5 kmalloc are not charged"
+echo 1 >"$SYSCTL"
+check "vm.mem_profiling reads 1 after writing 1" test "$(cat "$SYSCTL")" = 1
+control kmalloc 2 100
+expect_row $T::site_kmalloc 256 2 "re-enabled: only the 2 new kmalloc are charged"
+control free
+expect_row $T::site_kmalloc 0 0 "freeing all 7: back to 0, not negative"
+
+# Charged while enabled, freed while disabled: still subtracted.
+control pages 2 1
+echo 0 >"$SYSCTL"
+control free
+echo 1 >"$SYSCTL"
+expect_row $T::site_pages 0 0 "freed while disabled: back to 0"
+
+# Module parameter enabled=0.
+unload_all
+load allocprof enabled=0
+load allocprof_test
+check "enabled=0: vm.mem_profiling reads 0" test "$(cat "$SYSCTL")" = 0
+control kmalloc 3 100
+expect_row $T::site_kmalloc 0 0 "enabled=0: nothing charged"
+control free
+unload_all
+ktap_finished

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the allocprof kselftests.  Sourced.
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/../kselftest/ktap_helpers.sh"
+
+# Where the .ko files are: the VM puts them in /allocprof/modules.
+MODDIR=${ALLOCPROF_MODULES:-/allocprof/modules}
+ALLOCINFO=/sys/kernel/allocprof/allocinfo
+SYSCTL=/proc/sys/vm/mem_profiling
+CONTROL=/sys/kernel/allocprof_test/control
+HEADER1='allocinfo - version: 1.0'
+HEADER2='#     <size>  <calls> <tag info>'
+
+load() { # MODULE [PARAM=VALUE...]
+	m=$1
+	shift
+	insmod "$MODDIR/$m.ko" "$@"
+}
+
+unload_all() {
+	for m in allocprof_many allocprof_test allocprof; do
+		grep -q "^$m " /proc/modules && rmmod "$m"
+	done
+	return 0
+}
+
+# row FUNCTION: "bytes calls" of the allocinfo row of FUNCTION (nothing if
+# there is none).
+row() {
+	awk -v f="func:$1" '$NF == f { print $1, $2 }' "$ALLOCINFO"
+}
+
+# expect_row FUNCTION BYTES CALLS DESCRIPTION
+expect_row() {
+	got=$(row "$1")
+	if [ "$got" = "$2 $3" ]; then
+		ktap_test_pass "$4"
+	else
+		ktap_print_msg "row $1: expected '$2 $3', got '$got'"
+		ktap_test_fail "$4"
+	fi
+}
+
+# control COMMAND...: write a command to the test client.
+control() {
+	echo "$*" >"$CONTROL"
+}
+
+# check DESCRIPTION COMMAND...: one test from a command's status.
+check() {
+	desc=$1
+	shift
+	if "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+# refused ERRNO_TEXT COMMAND...: the command fails saying ERRNO_TEXT.
+refused() {
+	want=$1
+	shift
+	out=$("$@" 2>&1) && return 1
+	case "$out" in
+	*"$want"*) return 0 ;;
+	*) ktap_print_msg "wanted '$want', got: $out"; return 1 ;;
+	esac
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || { ktap_skip_all "must run as root"; exit "$KSFT_SKIP"; }
+}
