@@ -95,7 +95,7 @@ impl Snapshot {
         for o in reg.orphans() {
             cap += NUMBERS_MAX + o.text.len() + 2;
         }
-        let mut text = crate::kvmalloc!(cap, ap::GFP_KERNEL | ap::__GFP_NOWARN)?;
+        let mut text = Self::alloc_text(cap)?;
         let mut w = SliceWriter { buf: text.as_mut_slice(), pos: 0 };
         let mut res = w.write_str(HEADER);
         reg.for_each_tag(|m, t| {
@@ -115,7 +115,17 @@ impl Snapshot {
         // The bound above covers every row: an error is a bug, not a state.
         res.map_err(|_| EINVAL)?;
         let len = w.pos;
-        crate::tbox!(Snapshot { text, len, own: Ref::NONE }, ap::GFP_KERNEL)
+        Self::boxed(Snapshot { text, len, own: Ref::NONE })
+    }
+
+    /// The text buffer: allocinfo rows `func:allocprof::allocinfo::Snapshot::alloc_text`.
+    fn alloc_text(cap: usize) -> Result<KvBuf> {
+        crate::kvmalloc!(cap, ap::GFP_KERNEL | ap::__GFP_NOWARN)
+    }
+
+    /// The box: allocinfo rows `func:allocprof::allocinfo::Snapshot::boxed`.
+    fn boxed(snapshot: Snapshot) -> Result<TaggedBox<Snapshot>> {
+        crate::tbox!(snapshot, ap::GFP_KERNEL)
     }
 
     /// Stores the snapshot behind a raw pointer (a kernfs open file's

@@ -6,7 +6,7 @@
 use crate::allocprof::static_branch;
 use core::ffi::{c_int, c_void};
 use kernel::bindings;
-use kernel::error::{code::EEXIST, code::EINVAL, code::EPERM, Result};
+use kernel::error::{code::EBUSY, code::EINVAL, code::ENOMEM, code::EPERM, Result};
 use kernel::prelude::*;
 
 /// Whether writes are refused (module parameter `debug`).
@@ -25,7 +25,18 @@ unsafe impl Sync for MemProfilingSysctl {}
 
 impl MemProfilingSysctl {
     /// Registers `vm.mem_profiling`, mode 0644, or 0444 if `read_only`.
+    ///
+    /// Refuses with `EBUSY` if it exists already.  That is checked first
+    /// through `/proc/sys`: in this kernel a duplicate registration fails
+    /// but also unlinks the existing entry's neighbours from the sysctl
+    /// tree (`insert_header()` erases entries it never inserted).
     pub(crate) fn register(read_only: bool) -> Result<Self> {
+        if exists() {
+            pr_err!(
+                "vm.mem_profiling already exists (a kernel built with CONFIG_MEM_ALLOC_PROFILING owns it); not loading\n"
+            );
+            return Err(EBUSY);
+        }
         READ_ONLY.store(read_only, core::sync::atomic::Ordering::Relaxed);
         let entry = bindings::ctl_table {
             procname: c"mem_profiling".as_ptr().cast(),
@@ -39,10 +50,8 @@ impl MemProfilingSysctl {
         // until `unregister_sysctl_table()` in `drop`.
         let header = unsafe { bindings::register_sysctl_sz(c"vm".as_ptr().cast(), table.as_ptr().cast_mut(), 1) };
         if header.is_null() {
-            pr_err!(
-                "cannot register vm.mem_profiling: it already exists (a kernel built with CONFIG_MEM_ALLOC_PROFILING owns it) or memory is short; not loading\n"
-            );
-            return Err(EEXIST);
+            pr_err!("cannot register vm.mem_profiling; not loading\n");
+            return Err(ENOMEM);
         }
         Ok(MemProfilingSysctl { header, _table: table })
     }
@@ -53,6 +62,25 @@ impl Drop for MemProfilingSysctl {
         // SAFETY: `header` came from `register_sysctl_sz()`.
         unsafe { bindings::unregister_sysctl_table(self.header) };
     }
+}
+
+extern "C" {
+    // Exported by fs/namei.c; not in the 6.12 bindings.
+    fn kern_path(name: *const kernel::ffi::c_char, flags: core::ffi::c_uint, path: *mut bindings::path) -> c_int;
+}
+
+/// Whether `/proc/sys/vm/mem_profiling` exists (false if /proc is not
+/// mounted: then nothing can be checked).
+fn exists() -> bool {
+    // SAFETY: all-zero is a valid empty `struct path`.
+    let mut path: bindings::path = unsafe { core::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a `struct path` to fill.
+    if unsafe { kern_path(c"/proc/sys/vm/mem_profiling".as_ptr().cast(), 0, &mut path) } != 0 {
+        return false;
+    }
+    // SAFETY: `kern_path()` succeeded and took references.
+    unsafe { bindings::path_put(&path) };
+    true
 }
 
 /// Sets the profiling key from a written value, or refuses it.

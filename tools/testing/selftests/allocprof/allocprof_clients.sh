@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Client modules: allocprof stays while a client is loaded; a client
+# unloaded with live allocations reports each of its rows and leaves no
+# dangling tag; the debug checks of debug=1.
+. "$(dirname "$0")/lib.sh"
+require_root
+ktap_print_header
+ktap_set_plan 14
+unload_all
+load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
+load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+T=allocprof_test
+
+check "rmmod allocprof is refused while a client is loaded" sh -c "! rmmod allocprof 2>/dev/null"
+check "allocinfo is still there" test -r "$ALLOCINFO"
+
+control kmalloc 3 100
+control pages 1 1
+dmesg -c >/dev/null
+check "rmmod of the client with live allocations" rmmod $T
+FILE=tools/testing/selftests/allocprof/allocprof_test.rs
+check "the report names the kmalloc row: 384 bytes in 3" \
+	sh -c "dmesg | grep -q '$FILE:[0-9]* \[$T\] func:$T::site_kmalloc: 384 bytes in 3 allocations still live at module unload'"
+check "the report names the pages row: 8192 bytes in 1" \
+	sh -c "dmesg | grep -q '$FILE:[0-9]* \[$T\] func:$T::site_pages: 8192 bytes in 1 allocations still live at module unload'"
+check "two rows reported, no more" test "$(dmesg | grep -c 'still live at module unload')" = 2
+check "no row of the unloaded client remains" sh -c "! grep -q '\[$T\]' $ALLOCINFO"
+check "rmmod allocprof once the client is gone" rmmod allocprof
+
+# Debug checks: each warns once.
+load allocprof
+load allocprof_test
+dmesg -c >/dev/null
+control unaccounted
+check "debug=0: a free of something never accounted is not reported" \
+	sh -c "! dmesg | grep -q 'allocprof debug'"
+unload_all
+load allocprof debug=1
+load allocprof_test
+control unaccounted
+control unaccounted
+check "debug=1: a free of something never accounted is reported, once" \
+	test "$(dmesg | grep -c 'allocprof debug: a free of something never accounted')" = 1
+control negative
+expect_row $T::site_negative -896 0 "128 bytes charged, 1024 freed: the row reads -896 0"
+dmesg -c >/dev/null
+rmmod $T
+check "debug=1: negative counters at unload are reported" \
+	sh -c "dmesg | grep -q 'allocprof debug: counters negative at module unload'"
+check "... with the row's figures" \
+	sh -c "dmesg | grep -q 'func:$T::site_negative: -896 bytes in 0 allocations still live'"
+check "rmmod allocprof" rmmod allocprof
+ktap_finished
