@@ -14,8 +14,12 @@
 #ifndef _ALLOCPROF_H
 #define _ALLOCPROF_H
 
-#include <linux/types.h>
 #include <linux/compiler.h>
+#include <linux/jump_label.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/types.h>
 
 /* Per-CPU counters of one call site. */
 struct allocprof_counters {
@@ -54,5 +58,95 @@ int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 /* Undo allocprof_register_module(); reports tags with live bytes. */
 void allocprof_unregister_module(struct module *mod);
+
+/* On: call sites charge their counters (vm.mem_profiling). */
+DECLARE_STATIC_KEY_FALSE(allocprof_key);
+/* On: debug checks run (module parameter debug=1). */
+DECLARE_STATIC_KEY_FALSE(allocprof_debug_key);
+
+/*
+ * For C client modules.  A tag for this call site, in the alloc_tags
+ * section of the module being built:
+ *
+ *	allocprof_ref ref = NULL;
+ *	void *p = allocprof_kmalloc(size, GFP_KERNEL, &ref);
+ *	...
+ *	allocprof_kfree(p, size, &ref);
+ */
+#define ALLOCPROF_TAG()							\
+({									\
+	static struct allocprof_tag __used __section("alloc_tags")	\
+		__aligned(8) _allocprof_tag = {				\
+		.lineno = __LINE__,					\
+		.modname = KBUILD_MODNAME,				\
+		.function = __func__,					\
+		.filename = __FILE__,					\
+	};								\
+	&_allocprof_tag;						\
+})
+
+/* Charge @bytes and a call to @tag into *@ref (which must be NULL). */
+static __always_inline void allocprof_charge(allocprof_ref *ref,
+					     struct allocprof_tag *tag,
+					     size_t bytes)
+{
+	struct allocprof_counters __percpu *c;
+
+	if (static_branch_unlikely(&allocprof_debug_key) && *ref)
+		pr_warn_once("allocprof debug: an allocation accounted twice\n");
+	*ref = ALLOCPROF_REF_EMPTY;
+	if (!static_branch_unlikely(&allocprof_key))
+		return;
+	c = READ_ONCE(tag->counters);
+	if (!c)
+		return;
+	this_cpu_add(c->bytes, bytes);
+	this_cpu_inc(c->calls);
+	*ref = c;
+}
+
+/* Subtract what allocprof_charge() charged into *@ref, and forget it. */
+static __always_inline void allocprof_uncharge(allocprof_ref *ref, size_t bytes)
+{
+	allocprof_ref c = *ref;
+
+	*ref = ALLOCPROF_REF_EMPTY;
+	if ((unsigned long)c > (unsigned long)ALLOCPROF_REF_EMPTY) {
+		this_cpu_sub(c->bytes, bytes);
+		this_cpu_dec(c->calls);
+	} else if (!c && static_branch_unlikely(&allocprof_debug_key)) {
+		pr_warn_once("allocprof debug: a free of something never accounted\n");
+	}
+}
+
+/* kmalloc() charged to this call site; *@ref keeps the charge. */
+#define allocprof_kmalloc(size, gfp, ref)				\
+({									\
+	size_t _s = (size);						\
+	void *_p = kmalloc_noprof(_s, gfp);				\
+	if (_p)								\
+		allocprof_charge(ref, ALLOCPROF_TAG(),			\
+				 kmalloc_size_roundup(_s));		\
+	_p;								\
+})
+
+/* kfree() of an allocprof_kmalloc() of @size bytes. */
+static inline void allocprof_kfree(const void *p, size_t size, allocprof_ref *ref)
+{
+	if (!p)
+		return;
+	allocprof_uncharge(ref, kmalloc_size_roundup(size));
+	kfree(p);
+}
+
+extern struct allocprof_tag __start_alloc_tags[] __weak;
+extern struct allocprof_tag __stop_alloc_tags[] __weak;
+
+/* Register the calling module's tags (call from its init). */
+static inline int allocprof_register_this_module(void)
+{
+	return allocprof_register_module(THIS_MODULE, __start_alloc_tags,
+					 __stop_alloc_tags);
+}
 
 #endif /* _ALLOCPROF_H */

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 18
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
@@ -51,4 +51,20 @@ check "debug=1: negative counters at unload are reported" \
 check "... with the row's figures" \
 	sh -c "dmesg | grep -q 'func:$T::site_negative: -896 bytes in 0 allocations still live'"
 check "rmmod allocprof" rmmod allocprof
+
+# A C client, through include/allocprof.h.
+load allocprof
+load allocprof_ctest count=6 size=200
+expect_row allocprof_ctest_fill 1536 6 "C client: 6 x kmalloc(200) = 1536 bytes in 6 calls"
+check "C client rows name their module and file" \
+	grep -q "tools/testing/selftests/allocprof/allocprof_ctest.c:[0-9]* \[allocprof_ctest\] func:allocprof_ctest_fill $" "$ALLOCINFO"
+check "rmmod of the C client" rmmod allocprof_ctest
+rmmod allocprof
+load allocprof debug=1
+dmesg -c >/dev/null
+load allocprof_ctest double_charge=1
+check "debug=1: an allocation accounted twice is reported" \
+	sh -c "dmesg | grep -q 'allocprof debug: an allocation accounted twice'"
+rmmod allocprof_ctest
+unload_all
 ktap_finished
