@@ -14,7 +14,7 @@ DEFAULT_KDIR := 1
 endif
 LLVM ?= 1
 
-.PHONY: all modules deps kernel clean demo check
+.PHONY: all modules deps kernel clean demo check lint
 
 all: modules
 
@@ -30,6 +30,14 @@ endif
 modules:
 	@echo "==> modules (KDIR=$(KDIR))"
 	@$(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) modules
+
+# rustfmt, then a rebuild under clippy with every warning an error.
+lint: modules
+	@echo "==> lint"
+	@rustfmt --edition 2021 --check $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
+	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
+	@$(MAKE) -s -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+	@echo "    rustfmt and clippy: clean"
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(ROOT) clean; fi

@@ -10,13 +10,13 @@
 //! on the file's node (open: build, read: copy, release: free).
 
 use crate::allocprof as ap;
-use crate::registry::{self, Registry, FUNCTION_MAX};
 use crate::allocprof::{KvBuf, Ref, Tag, TaggedBox};
+use crate::registry::{self, Registry, FUNCTION_MAX};
 use core::ffi::c_int;
-use kernel::ffi::c_char;
 use core::fmt::Write;
 use kernel::bindings;
-use kernel::error::{code::ENOMEM, code::EINVAL, Result};
+use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use kernel::ffi::c_char;
 use kernel::prelude::*;
 
 /// The first two lines of the table.
@@ -40,7 +40,10 @@ impl Write for SliceWriter<'_> {
 impl SliceWriter<'_> {
     fn write_bytes(&mut self, b: &[u8]) -> core::fmt::Result {
         let end = self.pos.checked_add(b.len()).ok_or(core::fmt::Error)?;
-        self.buf.get_mut(self.pos..end).ok_or(core::fmt::Error)?.copy_from_slice(b);
+        self.buf
+            .get_mut(self.pos..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(b);
         self.pos = end;
         Ok(())
     }
@@ -71,7 +74,10 @@ fn write_tag_into(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> core::fmt:
 pub(crate) fn write_tag_text(out: &mut KVec<u8>, module: &[u8], t: &Tag) -> Result {
     let mut tmp = KVec::with_capacity(tag_text_max(module, t), GFP_KERNEL)?;
     tmp.extend_with(tag_text_max(module, t), 0, GFP_KERNEL)?;
-    let mut w = SliceWriter { buf: &mut tmp, pos: 0 };
+    let mut w = SliceWriter {
+        buf: &mut tmp,
+        pos: 0,
+    };
     write_tag_into(&mut w, module, t).map_err(|_| EINVAL)?;
     let len = w.pos;
     out.extend_from_slice(&tmp[..len], GFP_KERNEL)?;
@@ -96,10 +102,14 @@ impl Snapshot {
             cap += NUMBERS_MAX + o.text.len() + 2;
         }
         let mut text = Self::alloc_text(cap)?;
-        let mut w = SliceWriter { buf: text.as_mut_slice(), pos: 0 };
+        let mut w = SliceWriter {
+            buf: text.as_mut_slice(),
+            pos: 0,
+        };
         let mut res = w.write_str(HEADER);
         reg.for_each_tag(|m, t| {
-            let (bytes, calls) = registry::read_counters(t.counters.load(core::sync::atomic::Ordering::Acquire));
+            let (bytes, calls) =
+                registry::read_counters(t.counters.load(core::sync::atomic::Ordering::Acquire));
             res = res
                 .and_then(|()| write!(w, "{:>12} {:>8} ", bytes, calls))
                 .and_then(|()| write_tag_into(&mut w, m, t))
@@ -115,7 +125,11 @@ impl Snapshot {
         // The bound above covers every row: an error is a bug, not a state.
         res.map_err(|_| EINVAL)?;
         let len = w.pos;
-        Self::boxed(Snapshot { text, len, own: Ref::NONE })
+        Self::boxed(Snapshot {
+            text,
+            len,
+            own: Ref::NONE,
+        })
     }
 
     /// The text buffer: allocinfo rows `func:allocprof::allocinfo::Snapshot::alloc_text`.
@@ -152,6 +166,10 @@ impl Snapshot {
 }
 
 /// kernfs `open`: builds this file's snapshot.
+///
+/// # Safety
+///
+/// Called by kernfs with a live open file.
 unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
     match registry::with_registry(|reg| {
         reg.collect_orphans();
@@ -167,6 +185,11 @@ unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_in
 }
 
 /// kernfs `read`: copies from the snapshot; 0 bytes at or past its end.
+///
+/// # Safety
+///
+/// Called by kernfs, serialized per open file, after a successful `open`,
+/// with `buf` holding room for `bytes` bytes.
 unsafe extern "C" fn allocinfo_read(
     of: *mut bindings::kernfs_open_file,
     buf: *mut c_char,
@@ -190,6 +213,10 @@ unsafe extern "C" fn allocinfo_read(
 
 /// kernfs `release`: frees the snapshot (also called when the file is
 /// removed while open).
+///
+/// # Safety
+///
+/// Called by kernfs once per successful `open`.
 unsafe extern "C" fn allocinfo_release(of: *mut bindings::kernfs_open_file) {
     // SAFETY: kernfs calls `release` once per successful `open`.
     drop(unsafe { Snapshot::from_private((*of).priv_.cast()) });
@@ -197,7 +224,7 @@ unsafe extern "C" fn allocinfo_release(of: *mut bindings::kernfs_open_file) {
 
 /// Called only if a reader opened the file in the instant between its
 /// creation and the installation of allocprof's operations.
-unsafe extern "C" fn allocinfo_bin_read(
+extern "C" fn allocinfo_bin_read(
     _f: *mut bindings::file,
     _k: *mut bindings::kobject,
     _a: *mut bindings::bin_attribute,
@@ -245,7 +272,9 @@ impl AllocinfoFile {
     /// Creates the directory and the file.
     pub(crate) fn create() -> Result<Self> {
         // SAFETY: `kernel_kobj` is the kernel's `/sys/kernel` kobject.
-        let kobj = unsafe { bindings::kobject_create_and_add(c"allocprof".as_ptr().cast(), bindings::kernel_kobj) };
+        let kobj = unsafe {
+            bindings::kobject_create_and_add(c"allocprof".as_ptr().cast(), bindings::kernel_kobj)
+        };
         if kobj.is_null() {
             return Err(ENOMEM);
         }
@@ -253,7 +282,9 @@ impl AllocinfoFile {
         // SAFETY: `kobj` is live; `ATTR` is static.
         kernel::error::to_result(unsafe { bindings::sysfs_create_bin_file(kobj, &ATTR.0) })?;
         // SAFETY: `kobj->sd` is the directory's kernfs node.
-        let kn = unsafe { bindings::kernfs_find_and_get_ns((*kobj).sd, ATTR.0.attr.name, core::ptr::null()) };
+        let kn = unsafe {
+            bindings::kernfs_find_and_get_ns((*kobj).sd, ATTR.0.attr.name, core::ptr::null())
+        };
         if kn.is_null() {
             return Err(ENOMEM);
         }
@@ -280,4 +311,3 @@ impl Drop for AllocinfoFile {
         }
     }
 }
-

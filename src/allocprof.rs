@@ -12,9 +12,9 @@
 
 use kernel::prelude::*;
 
+mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
-mod allocinfo;
 mod registry;
 mod sysctl;
 

@@ -8,11 +8,11 @@
 use crate::allocprof::counters::Counters;
 use crate::allocprof::tag::{self, Tag};
 use core::ffi::{c_int, CStr};
-use kernel::ffi::c_char;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::error::{code::EEXIST, code::EINVAL, code::ENOENT, code::ENOMEM, Result};
+use kernel::ffi::c_char;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
@@ -97,7 +97,6 @@ impl RegistryHandle {
         );
         Ok(RegistryHandle { registry })
     }
-
 }
 
 impl Drop for RegistryHandle {
@@ -119,12 +118,24 @@ impl Drop for RegistryHandle {
 }
 
 impl Registry {
-    fn register(&mut self, module: *mut bindings::module, start: *const Tag, stop: *const Tag) -> Result {
+    fn register(
+        &mut self,
+        module: *mut bindings::module,
+        start: *const Tag,
+        stop: *const Tag,
+    ) -> Result {
         let size = self.desc.tag_size;
         let bytes = (stop as usize).checked_sub(start as usize).unwrap_or(1);
         let count = bytes.checked_div(size).unwrap_or(0);
-        if count.checked_mul(size) != Some(bytes) || (start as usize) % core::mem::align_of::<Tag>() != 0 {
-            pr_err!("refusing a malformed {} section: {:p}..{:p}\n", self.desc.section, start, stop);
+        if count.checked_mul(size) != Some(bytes)
+            || (start as usize) % core::mem::align_of::<Tag>() != 0
+        {
+            pr_err!(
+                "refusing a malformed {} section: {:p}..{:p}\n",
+                self.desc.section,
+                start,
+                stop
+            );
             return Err(EINVAL);
         }
         if module.is_null() || self.modules.iter().any(|m| m.module == module) {
@@ -142,7 +153,11 @@ impl Registry {
     }
 
     fn unregister(&mut self, module: *mut bindings::module) -> Result {
-        let i = self.modules.iter().position(|m| m.module == module).ok_or(ENOENT)?;
+        let i = self
+            .modules
+            .iter()
+            .position(|m| m.module == module)
+            .ok_or(ENOENT)?;
         let m = vec_remove(&mut self.modules, i);
         (self.desc.module_unload)(&m, &mut self.orphans);
         Ok(())
@@ -200,7 +215,7 @@ pub(crate) fn read_counters(c: *const Counters) -> (i64, u64) {
         // SAFETY: `c` is per-CPU memory; offsetting it by a possible CPU's
         // `__per_cpu_offset` gives that CPU's instance (`per_cpu_ptr()`).
         let (b, n) = unsafe {
-            let p = (c as usize).wrapping_add(bindings::__per_cpu_offset[cpu] as usize) as *const Counters;
+            let p = (c as usize).wrapping_add(bindings::__per_cpu_offset[cpu]) as *const Counters;
             (
                 core::ptr::read_volatile(core::ptr::addr_of!((*p).bytes)),
                 core::ptr::read_volatile(core::ptr::addr_of!((*p).calls)),
@@ -280,7 +295,10 @@ pub unsafe extern "C" fn allocprof_register_module(
 #[no_mangle]
 pub unsafe extern "C" fn allocprof_unregister_module(module: *mut bindings::module) {
     if let Err(e) = with_registry(|r| r.unregister(module)) {
-        pr_warn!("unregistering a module that is not registered ({})\n", e.to_errno());
+        pr_warn!(
+            "unregistering a module that is not registered ({})\n",
+            e.to_errno()
+        );
     }
 }
 
@@ -338,7 +356,11 @@ pub(crate) fn release_counters(m: &ModuleTags, orphans: &mut KVec<Orphan>) {
         );
         // Keep the counters: frees of those allocations still land there.
         t.counters.store(core::ptr::null_mut(), Ordering::Release);
-        if !ok || orphans.push(Orphan { text, counters: c }, GFP_KERNEL).is_err() {
+        if !ok
+            || orphans
+                .push(Orphan { text, counters: c }, GFP_KERNEL)
+                .is_err()
+        {
             pr_warn!("out of memory: that row leaves the table, its counters are leaked\n");
         }
     }

@@ -48,12 +48,17 @@ impl MemProfilingSysctl {
         let table = KBox::new([entry], GFP_KERNEL)?;
         // SAFETY: `table` is heap memory kept alive by the returned value
         // until `unregister_sysctl_table()` in `drop`.
-        let header = unsafe { bindings::register_sysctl_sz(c"vm".as_ptr().cast(), table.as_ptr().cast_mut(), 1) };
+        let header = unsafe {
+            bindings::register_sysctl_sz(c"vm".as_ptr().cast(), table.as_ptr().cast_mut(), 1)
+        };
         if header.is_null() {
             pr_err!("cannot register vm.mem_profiling; not loading\n");
             return Err(ENOMEM);
         }
-        Ok(MemProfilingSysctl { header, _table: table })
+        Ok(MemProfilingSysctl {
+            header,
+            _table: table,
+        })
     }
 }
 
@@ -64,9 +69,15 @@ impl Drop for MemProfilingSysctl {
     }
 }
 
+// `struct path` holds pointers only to types Rust never looks into.
+#[allow(improper_ctypes)]
 extern "C" {
     // Exported by fs/namei.c; not in the 6.12 bindings.
-    fn kern_path(name: *const kernel::ffi::c_char, flags: core::ffi::c_uint, path: *mut bindings::path) -> c_int;
+    fn kern_path(
+        name: *const kernel::ffi::c_char,
+        flags: core::ffi::c_uint,
+        path: *mut bindings::path,
+    ) -> c_int;
 }
 
 /// Whether `/proc/sys/vm/mem_profiling` exists (false if /proc is not
@@ -136,7 +147,11 @@ unsafe extern "C" fn handler(
             Err(e) => e.to_errno(),
         };
     }
-    let text: &[u8] = if static_branch::profiling_enabled() { b"1\n" } else { b"0\n" };
+    let text: &[u8] = if static_branch::profiling_enabled() {
+        b"1\n"
+    } else {
+        b"0\n"
+    };
     let n = if pos == 0 { text.len().min(len) } else { 0 };
     // SAFETY: per the function's contract, `buffer` has room for `len`
     // bytes and `n <= len`.

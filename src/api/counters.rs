@@ -102,7 +102,10 @@ impl Ref {
             // SAFETY: a charged reference names live per-CPU counters: they
             // outlive every allocation charged to them (see `Registration`).
             unsafe {
-                this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), (bytes as u64).wrapping_neg());
+                this_cpu_add(
+                    core::ptr::addr_of_mut!((*c).bytes),
+                    (bytes as u64).wrapping_neg(),
+                );
                 this_cpu_add(core::ptr::addr_of_mut!((*c).calls), u64::MAX);
             }
         } else if c.is_null() && static_branch::debug_enabled() {
@@ -118,7 +121,10 @@ impl Ref {
         if c as usize > Ref::EMPTY.0 as usize {
             // SAFETY: as in `uncharge`.
             unsafe {
-                this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), (new as u64).wrapping_sub(old as u64));
+                this_cpu_add(
+                    core::ptr::addr_of_mut!((*c).bytes),
+                    (new as u64).wrapping_sub(old as u64),
+                );
             }
         }
     }

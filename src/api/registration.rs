@@ -29,7 +29,11 @@ core::arch::global_asm!(
 #[allow(improper_ctypes)]
 extern "C" {
     static __allocprof_section_bounds: [*mut Tag; 2];
-    fn allocprof_register_module(module: *mut bindings::module, start: *mut Tag, stop: *mut Tag) -> core::ffi::c_int;
+    fn allocprof_register_module(
+        module: *mut bindings::module,
+        start: *mut Tag,
+        stop: *mut Tag,
+    ) -> core::ffi::c_int;
     fn allocprof_unregister_module(module: *mut bindings::module);
 }
 
@@ -54,7 +58,9 @@ impl Registration {
         // SAFETY: `[start, stop)` is this module's tag section, which lives
         // as long as the module; allocprof keeps it until unregistration.
         to_result(unsafe { allocprof_register_module(module.as_ptr(), start, stop) })?;
-        Ok(Registration { module: module.as_ptr() })
+        Ok(Registration {
+            module: module.as_ptr(),
+        })
     }
 }
 

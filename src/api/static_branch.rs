@@ -50,9 +50,7 @@ macro_rules! static_branch_unlikely {
     ($key:ident) => {{
         // SAFETY: the key is a static of allocprof's; its `enabled` count
         // is read atomically, as `static_key_count()` does.
-        unsafe {
-            core::ptr::read_volatile(core::ptr::addr_of!($key.enabled.counter)) > 0
-        }
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!($key.enabled.counter)) > 0 }
     }};
 }
 

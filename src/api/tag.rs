@@ -3,8 +3,8 @@
 //! The code tag of one allocation call site (`struct allocprof_tag`).
 
 use crate::allocprof::counters::Counters;
-use kernel::ffi::c_char;
 use core::sync::atomic::AtomicPtr;
+use kernel::ffi::c_char;
 
 /// `function` is a [`FunctionName::callback`] (Rust call sites).
 pub const FUNCTION_CALLBACK: u32 = 0x1;
@@ -52,7 +52,12 @@ const _: () = assert!(core::mem::size_of::<Counters>() == 16);
 
 impl Tag {
     /// A Rust call site's tag.  `modname` and `filename` end with a NUL.
-    pub const fn new(modname: &'static [u8], filename: &'static str, lineno: u32, name: NameFn) -> Tag {
+    pub const fn new(
+        modname: &'static [u8],
+        filename: &'static str,
+        lineno: u32,
+        name: NameFn,
+    ) -> Tag {
         Tag {
             flags: FUNCTION_CALLBACK,
             lineno,
@@ -69,10 +74,20 @@ impl Tag {
 /// (`krate::module::function::{{closure}}::__allocprof_site`): the marker
 /// and closure segments are dropped, leaving the path as a user writes it.
 pub fn site_name(type_name: &'static str, buf: &mut [u8]) -> usize {
-    let trimmed = type_name.strip_suffix("::__allocprof_site").unwrap_or(type_name);
+    let trimmed = type_name
+        .strip_suffix("::__allocprof_site")
+        .unwrap_or(type_name);
     let mut n = 0;
-    for (i, seg) in trimmed.split("::").filter(|s| *s != "{{closure}}").enumerate() {
-        for &b in (if i == 0 { "" } else { "::" }).as_bytes().iter().chain(seg.as_bytes()) {
+    for (i, seg) in trimmed
+        .split("::")
+        .filter(|s| *s != "{{closure}}")
+        .enumerate()
+    {
+        for &b in (if i == 0 { "" } else { "::" })
+            .as_bytes()
+            .iter()
+            .chain(seg.as_bytes())
+        {
             if n < buf.len() {
                 buf[n] = b;
             }

@@ -101,7 +101,10 @@ fn number(word: Option<&[u8]>, max: usize) -> Result<usize> {
         if !c.is_ascii_digit() {
             return Err(EINVAL);
         }
-        n = n.checked_mul(10).and_then(|n| n.checked_add((c - b'0') as usize)).ok_or(EINVAL)?;
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add((c - b'0') as usize))
+            .ok_or(EINVAL)?;
     }
     if n > max {
         return Err(EINVAL);
@@ -153,13 +156,21 @@ fn run(held: &mut KVec<Held>, line: &[u8]) -> Result {
         b"free" | b"unaccounted" | b"negative" => (0, None),
         b"kmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kmalloc(arg(MAX_SIZE)?))),
         b"kzalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kzalloc(arg(MAX_SIZE)?))),
-        b"kcalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kcalloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?))),
-        b"krealloc" => (arg(MAX_COUNT)?, Some(Pattern::Krealloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?))),
+        b"kcalloc" => (
+            arg(MAX_COUNT)?,
+            Some(Pattern::Kcalloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?)),
+        ),
+        b"krealloc" => (
+            arg(MAX_COUNT)?,
+            Some(Pattern::Krealloc(arg(MAX_SIZE)?, arg(MAX_SIZE)?)),
+        ),
         b"kvmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kvmalloc(arg(MAX_SIZE)?))),
         b"vmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Vmalloc(arg(MAX_SIZE)?))),
         b"pages" => (
             arg(MAX_COUNT)?,
-            Some(Pattern::Pages(arg(allocprof::pages::MAX_ORDER as usize)? as u32)),
+            Some(Pattern::Pages(
+                arg(allocprof::pages::MAX_ORDER as usize)? as u32
+            )),
         ),
         b"tbox" => (arg(MAX_COUNT)?, Some(Pattern::Tbox)),
         _ => return Err(EINVAL),
@@ -218,6 +229,10 @@ fn negative() -> Result {
 static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
 
 /// `store` of the control file.
+///
+/// # Safety
+///
+/// Called by sysfs with `count` bytes at `buf`.
 unsafe extern "C" fn control_store(
     _kobj: *mut bindings::kobject,
     _attr: *mut bindings::kobj_attribute,
@@ -273,7 +288,12 @@ impl kernel::Module for AllocprofTest {
             Ordering::Release,
         );
         // SAFETY: `kernel_kobj` is `/sys/kernel`.
-        let kobj = unsafe { bindings::kobject_create_and_add(c"allocprof_test".as_ptr().cast(), bindings::kernel_kobj) };
+        let kobj = unsafe {
+            bindings::kobject_create_and_add(
+                c"allocprof_test".as_ptr().cast(),
+                bindings::kernel_kobj,
+            )
+        };
         if kobj.is_null() {
             return Err(ENOMEM);
         }
@@ -283,7 +303,9 @@ impl kernel::Module for AllocprofTest {
             _held: held,
         };
         // SAFETY: `kobj` is live and `CONTROL` static.
-        kernel::error::to_result(unsafe { bindings::sysfs_create_file_ns(kobj, &CONTROL.0.attr, core::ptr::null()) })?;
+        kernel::error::to_result(unsafe {
+            bindings::sysfs_create_file_ns(kobj, &CONTROL.0.attr, core::ptr::null())
+        })?;
         Ok(this)
     }
 }
