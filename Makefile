@@ -8,9 +8,13 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 FRAGMENT := $(ROOT)/tools/testing/selftests/allocprof/config
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
+# The kernel build to use, found when a recipe runs (after `deps`, as its
+# cache key names the toolchain's versions).
 ifeq ($(origin KDIR), undefined)
-KDIR := $(shell $(ROOT)/scripts/kernel.sh path test $(FRAGMENT))
+KDIR_CMD := $(ROOT)/scripts/kernel.sh path test $(FRAGMENT)
 DEFAULT_KDIR := 1
+else
+KDIR_CMD := echo $(KDIR)
 endif
 LLVM ?= 1
 
@@ -28,19 +32,19 @@ ifdef DEFAULT_KDIR
 modules: kernel
 endif
 modules:
-	@echo "==> modules (KDIR=$(KDIR))"
-	@$(MAKE) -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) modules
+	@kdir=$$($(KDIR_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
+		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules
 
 # rustfmt, then a rebuild under clippy with every warning an error.
 lint: modules
 	@echo "==> lint"
 	@rustfmt --edition 2021 --check $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
-	@$(MAKE) -s -C $(KDIR) M=$(ROOT) LLVM=$(LLVM) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+	@$(MAKE) -s -C $$($(KDIR_CMD)) M=$(ROOT) LLVM=$(LLVM) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
 	@echo "    rustfmt and clippy: clean"
 
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(ROOT) clean; fi
+	@kdir=$$($(KDIR_CMD) 2>/dev/null); if [ -d "$$kdir" ]; then $(MAKE) -C $$kdir M=$(ROOT) clean; fi
 	@find $(ROOT) -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name '*.rmeta' \
 		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' | grep -v '/.git/' | xargs rm -f
 
