@@ -59,6 +59,9 @@ int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
 /* Undo allocprof_register_module(); reports tags with live bytes. */
 void allocprof_unregister_module(struct module *mod);
 
+/* kmalloc_size_roundup(8 * i) for 8 * i <= 2 * PAGE_SIZE (filled at load). */
+extern u32 allocprof_kmalloc_sizes[];
+
 /* On: call sites charge their counters (vm.mem_profiling). */
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
 /* On: debug checks run (module parameter debug=1). */
@@ -105,12 +108,16 @@ static __always_inline void allocprof_charge(allocprof_ref *ref,
 	*ref = c;
 }
 
-/* Subtract what allocprof_charge() charged into *@ref, and forget it. */
+/*
+ * Subtract what allocprof_charge() charged into *@ref, and reset *@ref to
+ * NULL: the slot can be charged again, and a second uncharge is reported
+ * by the debug checks as a free of something never accounted.
+ */
 static __always_inline void allocprof_uncharge(allocprof_ref *ref, size_t bytes)
 {
 	allocprof_ref c = *ref;
 
-	*ref = ALLOCPROF_REF_EMPTY;
+	*ref = NULL;
 	if ((unsigned long)c > (unsigned long)ALLOCPROF_REF_EMPTY) {
 		this_cpu_sub(c->bytes, bytes);
 		this_cpu_dec(c->calls);

@@ -26,17 +26,21 @@ fi
 read -r passed failed skipped <<<"$summary"
 
 if grep -aEq "$BAD" "$VM_CONSOLE_LOG"; then
-	echo "not ok - guest console: kernel error reports:"
-	grep -aEn "$BAD" "$VM_CONSOLE_LOG" | head -n 20
+	{
+		echo "not ok - guest console: kernel error reports:"
+		grep -aEn "$BAD" "$VM_CONSOLE_LOG" | head -n 20
+	} | tee -a "$out"
 	failed=$((failed + 1))
 else
-	echo "ok - guest console: no kernel error report"
+	echo "ok - guest console: no kernel error report" | tee -a "$out"
 	passed=$((passed + 1))
 fi
 if [ "$vm_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	echo "not ok - VM exit status $vm_rc"
 	failed=1
 fi
-echo "logs: $out, console: $VM_CONSOLE_LOG"
-echo "$passed passed, $failed failed, $skipped skipped"
+{
+	echo "logs: $out, console: $VM_CONSOLE_LOG"
+	echo "$passed passed, $failed failed, $skipped skipped"
+} | tee -a "$out"
 [ "$failed" -eq 0 ] && [ "$vm_rc" -eq 0 ]

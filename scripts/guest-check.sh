@@ -8,11 +8,14 @@
 cd /allocprof/selftests/allocprof || exit 1
 progs=$(sed -n 's/^TEST_PROGS *:= *//p' Makefile)
 [ -n "$ALLOCPROF_TESTS" ] && progs=$ALLOCPROF_TESTS
+# The kselftest timeout of each test (settings), enforced here.
+limit=$(sed -n 's/^timeout=//p' settings)
 pass=0 fail=0 skip=0
 for t in $progs; do
 	echo "# selftests: allocprof: $t"
-	sh "./$t" >/tmp/out 2>&1
+	timeout "${limit:-300}" sh "./$t" >/tmp/out 2>&1
 	rc=$?
+	[ "$rc" -eq 143 ] && echo "not ok - $t timed out after ${limit:-300}s" >>/tmp/out
 	cat /tmp/out
 	p=$(grep -c '^ok [0-9]* .*' /tmp/out)
 	s=$(grep -c '^ok [0-9]* .*# SKIP' /tmp/out)

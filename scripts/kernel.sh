@@ -71,23 +71,22 @@ kmake tinyconfig >>"$log" 2>&1
 "$src/scripts/kconfig/merge_config.sh" -m -O "$kdir" "$kdir/.config" "${fragments[@]}" >>"$log" 2>&1
 kmake olddefconfig >>"$log" 2>&1
 
-# Every option of the fragments must have survived olddefconfig.
+# Every option of the fragments (a later fragment overriding an earlier
+# one) must have survived olddefconfig.
 bad=0
-while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qx -- "$line" "$kdir/.config" ||
-			{ printf 'error: %s was dropped (.config has: %s)\n' "$line" \
-				"$(grep -E "^(# )?${line%%=*}[= ]" "$kdir/.config" || echo nothing)" >&2; bad=1; }
-		;;
-	"# CONFIG_"*" is not set")
-		opt=${line#\# }
-		opt=${opt%% *}
+while IFS='=' read -r opt want; do
+	if [ "$want" = n ]; then
 		grep -q "^$opt=" "$kdir/.config" &&
 			{ printf 'error: %s must not be set but is\n' "$opt" >&2; bad=1; }
-		;;
-	esac
-done < <(cat "${fragments[@]}")
+	else
+		grep -qx -- "$opt=$want" "$kdir/.config" ||
+			{ printf 'error: %s=%s was dropped (.config has: %s)\n' "$opt" "$want" \
+				"$(grep -E "^(# )?$opt[= ]" "$kdir/.config" || echo nothing)" >&2; bad=1; }
+	fi
+done < <(cat "${fragments[@]}" | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' \
+	-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' |
+	awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+		END { for (i = 0; i < n; i++) print v[order[i]] }')
 [ "$bad" -eq 0 ] || die "configuration does not hold every option of the fragments (log: $log)"
 info "configuration checked: every fragment option is set"
 

@@ -19,7 +19,9 @@
 # ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
 # VM_SMP (default 2), VM_MEM (default 1G), ICOUNT=1 for
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
-# kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log).
+# kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
+# VM_MODULES (the .ko files to ship; default: every .ko under the repo).
+# ALLOCPROF_TESTS, if set, is passed into the guest's environment.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,7 +37,11 @@ ktap="$KDIR/source/tools/testing/selftests/kselftest/ktap_helpers.sh"
 [ -f "$ktap" ] || die "no $ktap in the kernel tree"
 busybox=/bin/busybox
 [ -x "$busybox" ] || die "no $busybox: run scripts/deps.sh"
-mapfile -t modules < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
+if [ -n "${VM_MODULES:-}" ]; then
+	read -r -a modules <<<"$VM_MODULES"
+else
+	mapfile -t modules < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
+fi
 [ ${#modules[@]} -gt 0 ] || die "no .ko files: run 'make' first"
 
 ACCEL=${ACCEL:-tcg}
@@ -64,6 +70,11 @@ find "$root/allocprof/selftests" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*
 	-o -name '*.rs' -o -name 'modules.order' -o -name '*.d' \) -delete
 cp "$ktap" "$root/allocprof/selftests/kselftest/"
 cp "$file" "$root/allocprof/run"
+# Variables passed into the guest's environment.
+for v in ALLOCPROF_TESTS; do
+	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$root/allocprof/env"
+done
+touch "$root/allocprof/env"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 cat >"$root/init" <<'INIT'
@@ -74,6 +85,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
 export PATH=/bin:/sbin HOME=/ TERM=dumb
+. /allocprof/env
 echo "allocprof-vm: running /allocprof/run"
 cd /allocprof
 sh /allocprof/run

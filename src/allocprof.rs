@@ -15,9 +15,11 @@ use kernel::prelude::*;
 mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
+mod kmalloc_sizes;
 mod registry;
 mod sysctl;
 
+pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 pub use registry::{allocprof_register_module, allocprof_unregister_module};
 use registry::{RegistryHandle, TypeDesc};
 
@@ -57,6 +59,7 @@ impl kernel::Module for AllocprofModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: module parameters are set before `init` and read-only.
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
+        kmalloc_sizes::init();
         let registry = RegistryHandle::new(&ALLOC_TAG_TYPE)?;
         let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;

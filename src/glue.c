@@ -10,9 +10,14 @@
 #include <linux/build_bug.h>
 #include <linux/jump_label.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/stddef.h>
 
 #include "allocprof.h"
+
+#ifndef CONFIG_JUMP_LABEL
+#error "allocprof needs CONFIG_JUMP_LABEL: its call sites are static branches"
+#endif
 
 #ifdef CONFIG_MEM_ALLOC_PROFILING
 #error "this kernel has its own allocation profiler (CONFIG_MEM_ALLOC_PROFILING): it owns vm.mem_profiling and parses every module's alloc_tags section"
@@ -36,6 +41,16 @@ MODULE_PARM_DESC(debug, "Debug checks on, vm.mem_profiling read-only (default: 0
 
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
+EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
+
+#ifndef CONFIG_X86_64
+/* The counter update for architectures without the Rust inline version. */
+void allocprof_this_cpu_add(u64 __percpu *pcp, u64 val)
+{
+	this_cpu_add(*pcp, val);
+}
+EXPORT_SYMBOL_GPL(allocprof_this_cpu_add);
+#endif
 
 /* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */
 static_assert(sizeof(struct allocprof_counters) == 16);

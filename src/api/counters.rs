@@ -72,15 +72,18 @@ impl Ref {
     /// Allocated while profiling was off: nothing to subtract.
     pub const EMPTY: Ref = Ref(1 as *mut Counters);
 
-    /// Charges `bytes` and one call to `tag` if profiling is on.
+    /// Charges `bytes()` and one call to `tag` if profiling is on; a
+    /// zero-byte allocation (`ZERO_SIZE_PTR`) is not charged, as upstream.
     ///
-    /// The returned reference must be given to [`Ref::uncharge`] with the
-    /// same `bytes` when the allocation is freed.
+    /// `bytes` runs only when profiling is on: a disabled profiler costs
+    /// the static branch's NOP.  The returned reference must be given to
+    /// [`Ref::uncharge`] with the same bytes when the allocation is freed.
     #[inline(always)]
-    pub fn charge(tag: &'static Tag, bytes: usize) -> Ref {
+    pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
-            if !c.is_null() {
+            let bytes = bytes();
+            if !c.is_null() && bytes != 0 {
                 // SAFETY: `c` is the tag's per-CPU counters, allocated at
                 // registration and freed only after the module is gone.
                 unsafe {
@@ -93,12 +96,14 @@ impl Ref {
         Ref::EMPTY
     }
 
-    /// Subtracts `bytes` and one call from the counters this reference was
-    /// charged to, whatever the state of profiling now, and forgets them.
+    /// Subtracts `bytes()` and one call from the counters this reference
+    /// was charged to, whatever the state of profiling now, and forgets
+    /// them.  `bytes` runs only for a charged reference.
     #[inline(always)]
-    pub fn uncharge(&mut self, bytes: usize) {
+    pub fn uncharge(&mut self, bytes: impl FnOnce() -> usize) {
         let c = core::mem::replace(self, Ref::EMPTY).0;
         if c as usize > Ref::EMPTY.0 as usize {
+            let bytes = bytes();
             // SAFETY: a charged reference names live per-CPU counters: they
             // outlive every allocation charged to them (see `Registration`).
             unsafe {

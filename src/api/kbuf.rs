@@ -26,16 +26,13 @@ unsafe impl Sync for KBuf {}
 impl KBuf {
     /// `kmalloc(len, flags)` charged to `tag`; use [`kmalloc!`](crate::kmalloc).
     pub fn alloc(tag: &'static Tag, len: usize, flags: gfp_t) -> Result<KBuf> {
-        if len == 0 {
-            return Err(kernel::error::code::EINVAL);
-        }
         // SAFETY: plain allocation.
         let p = unsafe { bindings::__kmalloc_noprof(len, flags) };
         let ptr = NonNull::new(p.cast::<u8>()).ok_or(ENOMEM)?;
         Ok(KBuf {
             ptr,
             len,
-            aref: Ref::charge(tag, kmalloc_bytes(len)),
+            aref: Ref::charge(tag, || kmalloc_bytes(len)),
         })
     }
 
@@ -108,9 +105,9 @@ impl KBuf {
         self.len
     }
 
-    /// Never true: empty buffers are refused.
+    /// Whether the buffer is empty (`kmalloc(0)`'s `ZERO_SIZE_PTR`).
     pub fn is_empty(&self) -> bool {
-        false
+        self.len == 0
     }
 
     /// The bytes charged for this buffer (0 if it is not charged).
@@ -137,7 +134,8 @@ impl KBuf {
 
 impl Drop for KBuf {
     fn drop(&mut self) {
-        self.aref.uncharge(kmalloc_bytes(self.len));
+        let len = self.len;
+        self.aref.uncharge(|| kmalloc_bytes(len));
         // SAFETY: `ptr` is a live kmalloc object owned by `self`.
         unsafe { bindings::kfree(self.ptr.as_ptr().cast()) };
     }

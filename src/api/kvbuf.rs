@@ -43,7 +43,7 @@ impl KvBuf {
         Ok(KvBuf {
             ptr,
             len,
-            aref: Ref::charge(tag, kv_bytes(ptr.as_ptr(), len)),
+            aref: Ref::charge(tag, || kv_bytes(ptr.as_ptr(), len)),
         })
     }
 
@@ -71,7 +71,8 @@ impl KvBuf {
 
 impl Drop for KvBuf {
     fn drop(&mut self) {
-        self.aref.uncharge(kv_bytes(self.ptr.as_ptr(), self.len));
+        let (ptr, len) = (self.ptr.as_ptr(), self.len);
+        self.aref.uncharge(|| kv_bytes(ptr, len));
         // SAFETY: `ptr` is a live kvmalloc allocation owned by `self`.
         unsafe { bindings::kvfree(self.ptr.as_ptr().cast()) };
     }

@@ -46,10 +46,26 @@ pub const __GFP_ZERO: gfp_t = kernel::bindings::__GFP_ZERO;
 /// No allocation-failure warning.
 pub const __GFP_NOWARN: gfp_t = kernel::bindings::__GFP_NOWARN;
 
+/// Sizes up to this are looked up in `allocprof_kmalloc_sizes`.
+pub const KMALLOC_TABLE_MAX: usize = 2 * kernel::bindings::PAGE_SIZE;
+
+extern "C" {
+    /// `kmalloc_size_roundup(8 * i)` for `8 * i <= KMALLOC_TABLE_MAX`,
+    /// filled by allocprof at load (kmalloc caches are multiples of 8).
+    static allocprof_kmalloc_sizes: [core::sync::atomic::AtomicU32; KMALLOC_TABLE_MAX / 8 + 1];
+}
+
 /// Bytes the slab allocator really hands out for a `kmalloc(size)`: the
-/// object size of its kmalloc cache, or whole pages above the largest cache.
-#[inline]
+/// object size of its kmalloc cache, or whole pages above the largest cache
+/// (`kmalloc_size_roundup()`, from a table for the usual sizes).
+#[inline(always)]
 pub fn kmalloc_bytes(size: usize) -> usize {
+    if size <= KMALLOC_TABLE_MAX {
+        // SAFETY: the table is allocprof's, filled before any client can
+        // load; `(size + 7) / 8` is in bounds.
+        let e = unsafe { allocprof_kmalloc_sizes.get_unchecked((size + 7) / 8) };
+        return e.load(core::sync::atomic::Ordering::Relaxed) as usize;
+    }
     // SAFETY: a pure function of its argument.
     unsafe { kernel::bindings::kmalloc_size_roundup(size) }
 }

@@ -31,7 +31,7 @@ impl Pages {
         Ok(Pages {
             addr,
             order,
-            aref: Ref::charge(tag, bindings::PAGE_SIZE << order),
+            aref: Ref::charge(tag, || bindings::PAGE_SIZE << order),
         })
     }
 
@@ -48,7 +48,8 @@ impl Pages {
 
 impl Drop for Pages {
     fn drop(&mut self) {
-        self.aref.uncharge(bindings::PAGE_SIZE << self.order);
+        let order = self.order;
+        self.aref.uncharge(|| bindings::PAGE_SIZE << order);
         // SAFETY: `addr` and `order` are those of pages owned by `self`.
         unsafe { bindings::free_pages(self.addr as _, self.order) };
     }

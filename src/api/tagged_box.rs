@@ -37,7 +37,7 @@ impl<T> TaggedBox<T> {
         unsafe { ptr.as_ptr().write(value) };
         Ok(TaggedBox {
             ptr,
-            aref: Ref::charge(tag, kmalloc_bytes(size)),
+            aref: Ref::charge(tag, || kmalloc_bytes(size)),
         })
     }
 }
@@ -82,7 +82,8 @@ impl<T> DerefMut for TaggedBox<T> {
 
 impl<T> Drop for TaggedBox<T> {
     fn drop(&mut self) {
-        self.aref.uncharge(kmalloc_bytes(core::mem::size_of::<T>()));
+        self.aref
+            .uncharge(|| kmalloc_bytes(core::mem::size_of::<T>()));
         // SAFETY: `ptr` holds an initialized `T` in a kmalloc object owned
         // by `self`; it is dropped once, then freed.
         unsafe {

@@ -38,7 +38,7 @@ impl VBuf {
         Ok(VBuf {
             ptr,
             len,
-            aref: Ref::charge(tag, page_align(len)),
+            aref: Ref::charge(tag, || page_align(len)),
         })
     }
 
@@ -60,7 +60,8 @@ impl VBuf {
 
 impl Drop for VBuf {
     fn drop(&mut self) {
-        self.aref.uncharge(page_align(self.len));
+        let len = self.len;
+        self.aref.uncharge(|| page_align(len));
         // SAFETY: `ptr` is a live vmalloc area owned by `self`.
         unsafe { vfree(self.ptr.as_ptr().cast()) };
     }

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kmalloc object size of every small allocation size, so that the hot
+//! path of a charge is a table load rather than a `kmalloc_size_roundup()`
+//! call.  Exported (by src/glue.c) to client modules.
+
+use crate::allocprof::KMALLOC_TABLE_MAX;
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::bindings;
+
+/// Entry `i` is `kmalloc_size_roundup(8 * i)`.
+#[no_mangle]
+pub static allocprof_kmalloc_sizes: [AtomicU32; KMALLOC_TABLE_MAX / 8 + 1] =
+    [const { AtomicU32::new(0) }; KMALLOC_TABLE_MAX / 8 + 1];
+
+/// Fills the table from the running kernel's kmalloc caches.
+pub(crate) fn init() {
+    for (i, e) in allocprof_kmalloc_sizes.iter().enumerate() {
+        // SAFETY: a pure function of its argument.
+        let size = unsafe { bindings::kmalloc_size_roundup(i * 8) };
+        e.store(size as u32, Ordering::Relaxed);
+    }
+}
