@@ -18,7 +18,7 @@ KDIR_CMD := echo $(KDIR)
 endif
 LLVM ?= 1
 
-.PHONY: all modules deps kernel clean demo check lint
+.PHONY: all modules deps kernel clean demo check lint bench
 
 all: modules
 
@@ -53,3 +53,6 @@ demo: modules
 
 check: modules
 	@$(ROOT)/scripts/check.sh
+
+bench: modules
+	@$(ROOT)/scripts/bench.sh

@@ -27,13 +27,13 @@ run_long() {
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 5
 		kill -0 "$pid" 2>/dev/null || break
-		n=$(grep -c -E '^ +(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|OBJCOPY)' "$log" 2>/dev/null)
-		last=$(grep -E '^ +[A-Z]+' "$log" 2>/dev/null | tail -n 1 | sed 's/^ *//')
+		n=$(grep -c -E '^ +(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|OBJCOPY)' "$log" 2>/dev/null || true)
+		last=$({ grep -E '^ +[A-Z]+' "$log" 2>/dev/null || true; } | tail -n 1 | sed 's/^ *//')
 		printf '    [%s %ds] %s steps done%s\n' "$label" $((SECONDS - start)) "${n:-0}" \
 			"${last:+, last: $last}"
 	done
-	wait "$pid"
-	rc=$?
+	rc=0
+	wait "$pid" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		printf 'error: %s failed (exit %d); last lines of %s:\n' "$label" "$rc" "$log" >&2
 		tail -n 40 "$log" >&2

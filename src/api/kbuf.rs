@@ -25,6 +25,7 @@ unsafe impl Sync for KBuf {}
 
 impl KBuf {
     /// `kmalloc(len, flags)` charged to `tag`; use [`kmalloc!`](crate::kmalloc).
+    #[inline(always)]
     pub fn alloc(tag: &'static Tag, len: usize, flags: gfp_t) -> Result<KBuf> {
         // SAFETY: plain allocation.
         let p = unsafe { bindings::__kmalloc_noprof(len, flags) };
@@ -133,6 +134,7 @@ impl KBuf {
 }
 
 impl Drop for KBuf {
+    #[inline(always)]
     fn drop(&mut self) {
         let len = self.len;
         self.aref.uncharge(|| kmalloc_bytes(len));

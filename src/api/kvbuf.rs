@@ -33,6 +33,7 @@ fn kv_bytes(ptr: *const u8, len: usize) -> usize {
 
 impl KvBuf {
     /// `kvmalloc(len, flags)` charged to `tag`; use [`kvmalloc!`](crate::kvmalloc).
+    #[inline(always)]
     pub fn alloc(tag: &'static Tag, len: usize, flags: gfp_t) -> Result<KvBuf> {
         if len == 0 {
             return Err(EINVAL);
@@ -70,6 +71,7 @@ impl KvBuf {
 }
 
 impl Drop for KvBuf {
+    #[inline(always)]
     fn drop(&mut self) {
         let (ptr, len) = (self.ptr.as_ptr(), self.len);
         self.aref.uncharge(|| kv_bytes(ptr, len));

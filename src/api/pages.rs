@@ -19,6 +19,7 @@ pub const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
 
 impl Pages {
     /// `alloc_pages(flags, order)` charged to `tag`; use [`pages!`](crate::pages).
+    #[inline(always)]
     pub fn alloc(tag: &'static Tag, order: u32, flags: gfp_t) -> Result<Pages> {
         if order > MAX_ORDER {
             return Err(EINVAL);
@@ -47,6 +48,7 @@ impl Pages {
 }
 
 impl Drop for Pages {
+    #[inline(always)]
     fn drop(&mut self) {
         let order = self.order;
         self.aref.uncharge(|| bindings::PAGE_SIZE << order);

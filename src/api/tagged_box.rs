@@ -22,6 +22,7 @@ unsafe impl<T: Sync> Sync for TaggedBox<T> {}
 
 impl<T> TaggedBox<T> {
     /// Moves `value` into a new kmalloc object charged to `tag`.
+    #[inline(always)]
     pub fn new(tag: &'static Tag, value: T, flags: gfp_t) -> Result<Self> {
         let size = core::mem::size_of::<T>();
         // kmalloc aligns objects to their power-of-two size, to at least
@@ -81,6 +82,7 @@ impl<T> DerefMut for TaggedBox<T> {
 }
 
 impl<T> Drop for TaggedBox<T> {
+    #[inline(always)]
     fn drop(&mut self) {
         self.aref
             .uncharge(|| kmalloc_bytes(core::mem::size_of::<T>()));

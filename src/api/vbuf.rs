@@ -28,6 +28,7 @@ unsafe impl Sync for VBuf {}
 
 impl VBuf {
     /// `vmalloc(len)` charged to `tag`; use [`vmalloc!`](crate::vmalloc).
+    #[inline(always)]
     pub fn alloc(tag: &'static Tag, len: usize) -> Result<VBuf> {
         if len == 0 {
             return Err(EINVAL);
@@ -59,6 +60,7 @@ impl VBuf {
 }
 
 impl Drop for VBuf {
+    #[inline(always)]
     fn drop(&mut self) {
         let len = self.len;
         self.aref.uncharge(|| page_align(len));

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! allocprof_many: a client with 10,000 call-site tags, for the kselftests
-//! of large allocinfo tables.  Each `alloc_tag!()` below is one tag in this
-//! module's `alloc_tags` section; none of them allocates.
+//! allocprof_many: a client with 10,000 call-site tags, for the kselftests and
+//! benchmarks of large allocinfo tables (body in many_tags.rs).
 
 use kernel::prelude::*;
 
@@ -13,36 +12,14 @@ module! {
     type: AllocprofMany,
     name: "allocprof_many",
     author: "allocprof developers",
-    description: "allocprof kselftest client with 10,000 tags",
+    description: "allocprof client with 10000 tags",
     license: "GPL",
 }
 
-macro_rules! ten {
+macro_rules! sites {
     ($($body:tt)*) => {
-        $($body)* $($body)* $($body)* $($body)* $($body)*
-        $($body)* $($body)* $($body)* $($body)* $($body)*
+        ten! { ten! { ten! { ten! { $($body)* } } } }
     };
 }
 
-/// The tags; returns how many there are.
-#[inline(never)]
-fn many_sites() -> usize {
-    let mut n = 0;
-    ten! { ten! { ten! { ten! {
-        let _ = crate::alloc_tag!();
-        n += 1;
-    } } } }
-    n
-}
-
-struct AllocprofMany {
-    _reg: allocprof::Registration,
-}
-
-impl kernel::Module for AllocprofMany {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let reg = allocprof::Registration::new(module)?;
-        pr_info!("{} call sites\n", many_sites());
-        Ok(AllocprofMany { _reg: reg })
-    }
-}
+include!("many_tags.rs");

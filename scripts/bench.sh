@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: allocprof's overhead against raw allocation and against the
+# kernel's own profiler, in one run.  Builds (or reuses) the peer kernel
+# with CONFIG_MEM_ALLOC_PROFILING, runs scripts/guest-bench.sh in the VM in
+# four modes and writes results/<date>/results.{md,json} (see
+# Documentation/allocprof/benchmarks.rst).  Guest time under
+# `-icount shift=0` counts guest instructions: those figures repeat to the
+# instruction.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
+"$ALLOCPROF_ROOT/scripts/kernel.sh" build upstream "$sel/config" "$sel/config.mem-profiling"
+kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path upstream "$sel/config" "$sel/config.mem-profiling")
+
+step "bench modules for the upstream-profiling kernel"
+bdir="$ALLOCPROF_CACHE/bench-upstream-module"
+rm -rf "$bdir"
+mkdir -p "$bdir"
+cp "$sel/allocprof_bench_c.c" "$bdir/"
+echo 'obj-m := allocprof_bench_c.o' >"$bdir/Kbuild"
+run_long "bench module" "$ALLOCPROF_LOGS/bench-upstream-module.log" \
+	make -C "$kup" M="$bdir" LLVM=1 modules
+gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
+
+results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$results"
+guest="$ALLOCPROF_ROOT/scripts/guest-bench.sh"
+export TIMEOUT=${TIMEOUT:-1200}
+step "allocprof, raw and C loops (icount: guest instructions)"
+BENCH_MODE=allocprof ICOUNT=1 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/allocprof.log"
+step "upstream profiler, vm.mem_profiling 1 and 0 (icount)"
+BENCH_MODE=upstream ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko" \
+	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/upstream.log"
+step "second opinion: wall time under TCG, no icount"
+BENCH_MODE=wall "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/wall.log"
+step "scale: 1 and 2 CPUs at once (MTTCG, wall time)"
+BENCH_MODE=scale "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
+
+readelf -SW "$sel/allocprof_many.ko" >"$results/allocprof_many.sections"
+step "report"
+python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
+	"$(dpkg-query -W -f='${Version}' linux-source-6.12)"

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns the logs of scripts/bench.sh into results.json and results.md.
+
+Usage: bench_report.py RESULTS_DIR KERNEL_VERSION
+Every figure comes from a "result: KEY ..." line of a log; per-operation
+costs are the mean over the rounds (each round rotates the order).
+"""
+import json
+import re
+import statistics
+import sys
+from pathlib import Path
+
+
+def parse(path):
+    out = {}
+    for line in path.read_text(errors="replace").splitlines():
+        m = re.match(r"result: (\S+) (.*)$", line)
+        if m:
+            out.setdefault(m.group(1), []).append(m.group(2).strip())
+    return out
+
+
+def per_op(values):
+    """Mean ns (instructions under icount) per operation over the rounds,
+    which rotate the order of the variants."""
+    costs = []
+    for v in values:
+        ops, ns = (int(x) for x in v.split()[:2])
+        costs.append(ns / ops)
+    return statistics.mean(costs)
+
+
+def main():
+    res = Path(sys.argv[1])
+    kver = sys.argv[2] if len(sys.argv) > 2 else "?"
+    r = {}
+    for log in ("allocprof", "upstream", "wall", "scale"):
+        p = res / f"{log}.log"
+        if p.exists():
+            r.update(parse(p))
+
+    fig = {"kernel": kver, "date": res.name, "instructions_per_op": {}, "ratios": {}}
+    ipo = fig["instructions_per_op"]
+    kinds = ["kmalloc", "pages0", "pages3", "kvmalloc"]
+    for k in kinds:
+        for v in ("raw", "off", "on"):
+            key = f"allocprof.{k}_{v}"
+            if key in r:
+                ipo[f"allocprof_{k}_{v}"] = per_op(r[key])
+        for src, name in ((f"c_noprof.{k}", f"c_noprof_{k}"),
+                          (f"upstream0.{k}", f"upstream_{k}_off"),
+                          (f"upstream1.{k}", f"upstream_{k}_on")):
+            if src in r:
+                ipo[name] = per_op(r[src])
+    rat = fig["ratios"]
+    for k in kinds:
+        raw = ipo.get(f"allocprof_{k}_raw")
+        for v in ("off", "on"):
+            x = ipo.get(f"allocprof_{k}_{v}")
+            if raw and x:
+                rat[f"allocprof_{k}_{v}"] = x / raw - 1
+        craw = ipo.get(f"c_noprof_{k}")
+        for v in ("off", "on"):
+            x = ipo.get(f"upstream_{k}_{v}")
+            if craw and x:
+                rat[f"upstream_{k}_{v}"] = x / craw - 1
+
+    wall = {}
+    for v in ("raw", "off", "on"):
+        if f"wall.kmalloc_{v}" in r:
+            wall[v] = per_op(r[f"wall.kmalloc_{v}"])
+    fig["wall_ns_per_op_kmalloc"] = wall
+    scale = {}
+    for n in ("1", "2"):
+        for v in ("raw", "cur"):
+            if f"scale{n}.kmalloc_{v}" in r:
+                scale[f"{n}cpu_{'on' if v == 'cur' else v}"] = per_op(r[f"scale{n}.kmalloc_{v}"])
+    fig["scale_wall_ns_per_op_kmalloc"] = scale
+
+    mem = {}
+    if "mem.percpu_kb_10000_tags" in r:
+        mem["percpu_bytes_per_tag_all_cpus"] = int(r["mem.percpu_kb_10000_tags"][0]) * 1024 / 10000
+    sec = res / "allocprof_many.sections"
+    if sec.exists():
+        for line in sec.read_text().splitlines():
+            m = re.search(r"\]\s+alloc_tags\s+\S+\s+\S+\s+\S+\s+([0-9a-f]+)", line)
+            if m:
+                mem["tag_bytes_per_call_site"] = int(m.group(1), 16) / 10000
+    for s in ("0", "1"):
+        key = f"mem.slab_kb_20000_kmalloc64_profiling{s}"
+        if key in r:
+            mem[f"slab_bytes_per_kmalloc64_profiling{s}"] = int(r[key][0]) * 1024 / 20000
+    if "slab_bytes_per_kmalloc64_profiling1" in mem:
+        mem["slab_bytes_added_per_live_allocation"] = (
+            mem["slab_bytes_per_kmalloc64_profiling1"] - mem["slab_bytes_per_kmalloc64_profiling0"])
+    mem["handle_bytes_per_live_allocation"] = 8
+    fig["memory"] = mem
+
+    reads = {}
+    for key, vals in r.items():
+        if key.startswith("read."):
+            d = dict(x.split("=") for x in vals[-1].split())
+            reads[key[5:]] = {k: int(v) for k, v in d.items()}
+    base = reads.get("base", {})
+    for name, d in reads.items():
+        if name != "base" and base:
+            d["ns_per_tag"] = (d["ns_per_read"] - base["ns_per_read"]) / max(1, d["rows"] - base["rows"])
+    fig["allocinfo_read"] = reads
+
+    targets = []
+
+    def target(name, value, limit, peer=None):
+        ok = value is not None and value <= limit and (peer is None or value <= peer)
+        targets.append({"target": name, "value": value, "limit": limit, "upstream": peer,
+                        "met": bool(ok)})
+
+    for k, lim_off, lim_on in (("kmalloc", 0.01, 0.05), ("pages0", 0.01, 0.10), ("pages3", 0.01, 0.10)):
+        for v, lim in (("off", lim_off), ("on", lim_on)):
+            target(f"{k} profiling {v}: overhead <= {lim:.0%}, and <= upstream",
+                   rat.get(f"allocprof_{k}_{v}"), lim, rat.get(f"upstream_{k}_{v}"))
+    added = mem.get("slab_bytes_added_per_live_allocation")
+    target("memory per live allocation <= 8 bytes (handle + slab growth)",
+           None if added is None else 8 + max(0.0, added), 8)
+    fig["targets"] = targets
+
+    (res / "results.json").write_text(json.dumps(fig, indent=2) + "\n")
+
+    def pct(x):
+        return "n/a" if x is None else f"{x:+.2%}"
+
+    md = [f"# allocprof benchmark, {res.name}, Linux {kver}", "",
+          "Guest instructions per operation (QEMU TCG, -icount shift=0), mean of rounds in rotated order.", "",
+          "| loop | raw | allocprof off | allocprof on | off vs raw | on vs raw |"
+          " upstream off vs no-profiling | upstream on vs no-profiling |",
+          "|---|---|---|---|---|---|---|---|"]
+    for k in kinds:
+        f = lambda n: "n/a" if ipo.get(n) is None else f"{ipo[n]:.1f}"
+        md.append(f"| {k} | {f(f'allocprof_{k}_raw')} | {f(f'allocprof_{k}_off')} | "
+                  f"{f(f'allocprof_{k}_on')} | {pct(rat.get(f'allocprof_{k}_off'))} | "
+                  f"{pct(rat.get(f'allocprof_{k}_on'))} | {pct(rat.get(f'upstream_{k}_off'))} | "
+                  f"{pct(rat.get(f'upstream_{k}_on'))} |")
+    md += ["", "kmalloc: 30 sizes, 8 to 240 bytes; pages0/pages3: alloc_pages/free_pages of "
+           "order 0/3; kvmalloc: 64 and 8192 bytes. Upstream ratios compare the kernel with "
+           "CONFIG_MEM_ALLOC_PROFILING (vm.mem_profiling 0/1) to the same C loop on the kernel "
+           "without it.", ""]
+    md += ["Wall time under TCG without icount (second opinion), kmalloc ns/op: " +
+           ", ".join(f"{k} {v:.1f}" for k, v in wall.items()), ""]
+    md += ["Scale (MTTCG wall time), kmalloc ns/op: " +
+           ", ".join(f"{k} {v:.1f}" for k, v in scale.items()), ""]
+    md += ["Memory: " + ", ".join(f"{k} {v:.1f}" for k, v in mem.items()), ""]
+    md += ["allocinfo read: " + "; ".join(
+        f"{k}: {d.get('rows')} rows, {d.get('ns_per_read')} ns/read"
+        + (f", {d['ns_per_tag']:.0f} ns/tag" if "ns_per_tag" in d else "")
+        for k, d in reads.items()), ""]
+    md += ["| target | value | limit | upstream | |", "|---|---|---|---|---|"]
+    for t in targets:
+        v = t["value"]
+        vs = "n/a" if v is None else (f"{v:.1f} B" if "memory" in t["target"] else pct(v))
+        md.append(f"| {t['target']} | {vs} | {t['limit']} | {pct(t['upstream'])} | "
+                  f"{'met' if t['met'] else 'MISSED'} |")
+    (res / "results.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    print(f"\nresults: {res}/results.md, {res}/results.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`, inside the test VM.  BENCH_MODE (passed by scripts/bench.sh
+# through the guest environment) picks what runs:
+#   allocprof  allocprof's loops (raw, off, on) and the C raw loop, rounds
+#              interleaved; memory; allocinfo read cost
+#   upstream   the C loop on the kernel with CONFIG_MEM_ALLOC_PROFILING,
+#              vm.mem_profiling 1 and 0
+#   wall       allocprof's kmalloc loops without icount (wall time)
+#   scale      kmalloc raw/on on 1 CPU, then on 2 CPUs at once (wall time)
+# Every figure is printed as "result: KEY VALUE".
+M=/allocprof/modules
+ROUNDS=${BENCH_ROUNDS:-4}
+KITERS=${BENCH_KMALLOC_ITERS:-4000}
+PITERS=${BENCH_PAGE_ITERS:-20000}
+KVITERS=${BENCH_KV_ITERS:-20000}
+iters() {
+	case $1 in
+	kmalloc*) echo "$KITERS" ;;
+	kvmalloc*) echo "$KVITERS" ;;
+	*) echo "$PITERS" ;;
+	esac
+}
+# run FILE NAME: one run; prints "result: PREFIX.NAME ops ns".
+run() {
+	echo "$2 $(iters "$2")" >"$1"
+	dmesg | sed -rn "s/^(.*[] ])?$2 ops=([0-9]+) ns=([0-9]+)$/\2 \3/p" | tail -n 1
+}
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+case "$BENCH_MODE" in
+allocprof)
+	insmod $M/allocprof.ko
+	insmod $M/allocprof_bench.ko
+	insmod $M/allocprof_bench_c.ko
+	for k in kmalloc pages0 pages3 kvmalloc; do
+		run /sys/kernel/allocprof_bench/run ${k}_raw >/dev/null # warm-up
+		# Each round rotates the order, so that every variant runs in
+		# every position (the allocator's state depends on what ran
+		# before).
+		r=0
+		order="raw off on c"
+		while [ $r -lt "$ROUNDS" ]; do
+			for v in $order; do
+				if [ $v = c ]; then
+					echo "result: c_noprof.$k $(run /sys/kernel/allocprof_bench_c/run $k)"
+				else
+					echo "result: allocprof.${k}_$v $(run /sys/kernel/allocprof_bench/run ${k}_$v)"
+				fi
+			done
+			order="${order#* } ${order%% *}"
+			r=$((r + 1))
+		done
+	done
+	# allocinfo read cost by table size.
+	echo "result: read.base $(/allocprof/selftests/allocprof/allocinfo_read 20)"
+	# Memory per call site: the per-CPU memory of 10,000 tags.
+	p0=$(meminfo Percpu)
+	insmod $M/allocprof_many.ko
+	echo "result: mem.percpu_kb_10000_tags $(($(meminfo Percpu) - p0))"
+	rmmod allocprof_many
+	for m in allocprof_many_100 allocprof_many_1000 allocprof_many; do
+		insmod $M/$m.ko
+		echo "result: read.$m $(/allocprof/selftests/allocprof/allocinfo_read 5)"
+		rmmod $m
+	done
+	# Memory per live allocation: slab use of 20,000 live kmalloc(64),
+	# profiling off, then on.
+	insmod $M/allocprof_test.ko
+	C=/sys/kernel/allocprof_test/control
+	for state in 0 1; do
+		echo $state >/proc/sys/vm/mem_profiling
+		echo "kmalloc 1 64" >$C && echo free >$C
+		s0=$(meminfo Slab)
+		echo "kmalloc 20000 64" >$C
+		s1=$(meminfo Slab)
+		echo free >$C
+		echo "result: mem.slab_kb_20000_kmalloc64_profiling$state $((s1 - s0))"
+	done
+	;;
+upstream)
+	insmod $M/allocprof_bench_c.ko
+	for k in kmalloc pages0 pages3 kvmalloc; do
+		run /sys/kernel/allocprof_bench_c/run $k >/dev/null
+		r=0
+		order="1 0"
+		while [ $r -lt "$ROUNDS" ]; do
+			for state in $order; do
+				echo $state >/proc/sys/vm/mem_profiling
+				echo "result: upstream$state.$k $(run /sys/kernel/allocprof_bench_c/run $k)"
+			done
+			order="${order#* } ${order%% *}"
+			r=$((r + 1))
+		done
+	done
+	;;
+wall)
+	insmod $M/allocprof.ko
+	insmod $M/allocprof_bench.ko
+	run /sys/kernel/allocprof_bench/run kmalloc_raw >/dev/null
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		for v in raw off on; do
+			echo "result: wall.kmalloc_$v $(run /sys/kernel/allocprof_bench/run kmalloc_$v)"
+		done
+		r=$((r + 1))
+	done
+	;;
+scale)
+	insmod $M/allocprof.ko
+	insmod $M/allocprof_bench.ko
+	R=/sys/kernel/allocprof_bench/run
+	run $R kmalloc_raw >/dev/null
+	echo 1 >/proc/sys/vm/mem_profiling
+	for v in raw cur; do
+		echo "result: scale1.kmalloc_$v $(run $R kmalloc_$v)"
+		dmesg -c >/dev/null
+		taskset -c 0 sh -c "echo kmalloc_$v $KITERS > $R" &
+		taskset -c 1 sh -c "echo kmalloc_$v $KITERS > $R" &
+		wait
+		dmesg | sed -rn "s/^(.*[] ])?kmalloc_$v ops=([0-9]+) ns=([0-9]+)$/result: scale2.kmalloc_$v \2 \3/p"
+	done
+	;;
+*)
+	echo "unknown BENCH_MODE '$BENCH_MODE'"
+	exit 1
+	;;
+esac
+exit 0

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! allocprof_bench: the in-kernel benchmark of `make bench`.
+//!
+//! Writing `NAME ITERATIONS` to `/sys/kernel/allocprof_bench/run` (0200)
+//! runs benchmark NAME in the writer's context (pin it with `taskset`) and
+//! logs `allocprof_bench: NAME ops=N ns=T` (pr_info).  Under QEMU's
+//! `-icount shift=0` a guest nanosecond is one guest instruction.
+//!
+//! | NAME                | loop body, per iteration                                  |
+//! |---------------------|-----------------------------------------------------------|
+//! | `kmalloc_raw`       | `kmalloc`/`kfree` of 8, 16, ..., 240 bytes (30 ops)       |
+//! |                     | (raw loops test for NULL, as every real caller does)      |
+//! | `kmalloc_off`       | the same through `kmalloc!` with profiling off            |
+//! | `kmalloc_on`        | the same with profiling on                                |
+//! | `pages0_raw/off/on` | `alloc_pages`/`free_pages` of order 0 (1 op)              |
+//! | `pages3_raw/off/on` | the same, order 3                                         |
+//! | `kvmalloc_raw/off/on` | `kvmalloc`/`kvfree` of 64 and 8192 bytes (2 ops)        |
+//!
+//! `_off`/`_on` set `vm.mem_profiling`'s key and restore it after (runs
+//! that flip it are serialized); `kmalloc_cur` and friends leave it as
+//! it is, for runs on several CPUs at once.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::bindings;
+use kernel::error::code::EINVAL;
+use kernel::prelude::*;
+
+#[path = "../../../../src/api/mod.rs"]
+pub mod allocprof;
+
+use allocprof::GFP_KERNEL;
+
+module! {
+    type: AllocprofBench,
+    name: "allocprof_bench",
+    author: "allocprof developers",
+    description: "allocprof benchmark",
+    license: "GPL",
+}
+
+/// Serializes runs that flip the key (concurrent runs of one state are
+/// fine: the scale benchmark runs one per CPU).
+static FLIPPING: AtomicBool = AtomicBool::new(false);
+
+fn now() -> i64 {
+    // SAFETY: reads the monotonic clock.
+    unsafe { bindings::ktime_get() }
+}
+
+/// 30 sizes: 8 to 240 in steps of 8.
+fn kmalloc_raw(iters: usize) -> usize {
+    for _ in 0..iters {
+        for s in (8..=240).step_by(8) {
+            // SAFETY: plain allocation and its free.
+            unsafe {
+                let p = bindings::__kmalloc_noprof(s, GFP_KERNEL);
+                if !p.is_null() {
+                    bindings::kfree(p);
+                }
+            }
+        }
+    }
+    iters * 30
+}
+
+fn kmalloc_wrapped(iters: usize) -> usize {
+    for _ in 0..iters {
+        for s in (8..=240).step_by(8) {
+            drop(crate::kmalloc!(s, GFP_KERNEL));
+        }
+    }
+    iters * 30
+}
+
+fn pages_raw(iters: usize, order: u32) -> usize {
+    for _ in 0..iters {
+        // SAFETY: plain allocation and its free.
+        unsafe {
+            let a = bindings::get_free_pages_noprof(GFP_KERNEL, order);
+            if a != 0 {
+                bindings::free_pages(a, order);
+            }
+        }
+    }
+    iters
+}
+
+fn pages_wrapped(iters: usize, order: u32) -> usize {
+    for _ in 0..iters {
+        drop(crate::pages!(order, GFP_KERNEL));
+    }
+    iters
+}
+
+fn kvmalloc_raw(iters: usize) -> usize {
+    for _ in 0..iters {
+        for s in [64, 8192] {
+            // SAFETY: plain allocation and its free.
+            unsafe {
+                let p = bindings::__kvmalloc_node_noprof(s, GFP_KERNEL, bindings::NUMA_NO_NODE);
+                if !p.is_null() {
+                    bindings::kvfree(p);
+                }
+            }
+        }
+    }
+    iters * 2
+}
+
+fn kvmalloc_wrapped(iters: usize) -> usize {
+    for _ in 0..iters {
+        for s in [64, 8192] {
+            drop(crate::kvmalloc!(s, GFP_KERNEL));
+        }
+    }
+    iters * 2
+}
+
+/// Runs `f` with the profiling key in `state` (`None`: untouched).
+fn with_key(state: Option<bool>, f: impl FnOnce() -> (usize, i64)) -> (usize, i64) {
+    let Some(on) = state else { return f() };
+    let key = allocprof::static_branch::profiling_key();
+    while FLIPPING.swap(true, Ordering::Acquire) {
+        core::hint::spin_loop();
+    }
+    let was = allocprof::static_branch::profiling_enabled();
+    // SAFETY: allocprof's key; toggling may sleep, as a sysfs write may.
+    unsafe {
+        if on {
+            bindings::static_key_enable(key)
+        } else {
+            bindings::static_key_disable(key)
+        }
+    }
+    let res = f();
+    // SAFETY: as above.
+    unsafe {
+        if was {
+            bindings::static_key_enable(key)
+        } else {
+            bindings::static_key_disable(key)
+        }
+    }
+    FLIPPING.store(false, Ordering::Release);
+    res
+}
+
+fn run(name: &[u8], iters: usize) -> Result<(usize, i64)> {
+    let (base, state) = match name {
+        n if n.ends_with(b"_raw") => (&n[..n.len() - 4], None),
+        n if n.ends_with(b"_off") => (&n[..n.len() - 4], Some(false)),
+        n if n.ends_with(b"_on") => (&n[..n.len() - 3], Some(true)),
+        n if n.ends_with(b"_cur") => (&n[..n.len() - 4], None),
+        _ => return Err(EINVAL),
+    };
+    let raw = name.ends_with(b"_raw");
+    // Timed inside `with_key`: flipping the key is not part of the loop.
+    let timed = |f: &dyn Fn() -> usize| {
+        let start = now();
+        let ops = f();
+        (ops, now() - start)
+    };
+    let (ops, ns) = match base {
+        b"kmalloc" if raw => timed(&|| kmalloc_raw(iters)),
+        b"kmalloc" => with_key(state, || timed(&|| kmalloc_wrapped(iters))),
+        b"pages0" if raw => timed(&|| pages_raw(iters, 0)),
+        b"pages0" => with_key(state, || timed(&|| pages_wrapped(iters, 0))),
+        b"pages3" if raw => timed(&|| pages_raw(iters, 3)),
+        b"pages3" => with_key(state, || timed(&|| pages_wrapped(iters, 3))),
+        b"kvmalloc" if raw => timed(&|| kvmalloc_raw(iters)),
+        b"kvmalloc" => with_key(state, || timed(&|| kvmalloc_wrapped(iters))),
+        _ => return Err(EINVAL),
+    };
+    Ok((ops, ns))
+}
+
+/// Parses `NAME ITERATIONS`.
+fn parse(line: &[u8]) -> Result<(&[u8], usize)> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let mut words = line.split(|c| *c == b' ').filter(|w| !w.is_empty());
+    let name = words.next().ok_or(EINVAL)?;
+    let n = words.next().ok_or(EINVAL)?;
+    if words.next().is_some() || n.is_empty() || n.len() > 9 || !n.iter().all(u8::is_ascii_digit) {
+        return Err(EINVAL);
+    }
+    let iters = n.iter().fold(0usize, |a, c| a * 10 + (c - b'0') as usize);
+    if iters == 0 {
+        return Err(EINVAL);
+    }
+    Ok((name, iters))
+}
+
+/// `store` of the run file.
+///
+/// # Safety
+///
+/// Called by sysfs with `count` bytes at `buf`.
+unsafe extern "C" fn run_store(
+    _kobj: *mut bindings::kobject,
+    _attr: *mut bindings::kobj_attribute,
+    buf: *const kernel::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes `count` bytes.
+    let line = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    match parse(line).and_then(|(name, iters)| Ok((name, run(name, iters)?))) {
+        Ok((name, (ops, ns))) => {
+            pr_info!(
+                "{} ops={} ns={}\n",
+                core::str::from_utf8(name).unwrap_or("?"),
+                ops,
+                ns
+            );
+            count as isize
+        }
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+struct Shared<T>(T);
+// SAFETY: never written after initialization.
+unsafe impl<T> Sync for Shared<T> {}
+
+static RUN: Shared<bindings::kobj_attribute> = Shared(bindings::kobj_attribute {
+    attr: bindings::attribute {
+        name: c"run".as_ptr().cast(),
+        mode: 0o200,
+    },
+    show: None,
+    store: Some(run_store),
+});
+
+struct AllocprofBench {
+    kobj: *mut bindings::kobject,
+    _reg: allocprof::Registration,
+}
+
+// SAFETY: the kobject is only passed to sysfs calls that lock.
+unsafe impl Send for AllocprofBench {}
+// SAFETY: no method reads through `&self`.
+unsafe impl Sync for AllocprofBench {}
+
+impl kernel::Module for AllocprofBench {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let reg = allocprof::Registration::new(module)?;
+        // SAFETY: `kernel_kobj` is `/sys/kernel`.
+        let kobj = unsafe {
+            bindings::kobject_create_and_add(
+                c"allocprof_bench".as_ptr().cast(),
+                bindings::kernel_kobj,
+            )
+        };
+        if kobj.is_null() {
+            return Err(kernel::error::code::ENOMEM);
+        }
+        let this = AllocprofBench { kobj, _reg: reg };
+        // SAFETY: `kobj` is live and `RUN` static.
+        kernel::error::to_result(unsafe {
+            bindings::sysfs_create_file_ns(kobj, &RUN.0.attr, core::ptr::null())
+        })?;
+        Ok(this)
+    }
+}
+
+impl Drop for AllocprofBench {
+    fn drop(&mut self) {
+        // SAFETY: removing the directory waits for running `store` calls.
+        unsafe { bindings::kobject_put(self.kobj) };
+    }
+}
