@@ -62,8 +62,8 @@ extern "C" {
 pub fn kmalloc_bytes(size: usize) -> usize {
     if size <= KMALLOC_TABLE_MAX {
         // SAFETY: the table is allocprof's, filled before any client can
-        // load; `(size + 7) / 8` is in bounds.
-        let e = unsafe { allocprof_kmalloc_sizes.get_unchecked((size + 7) / 8) };
+        // load; `size.div_ceil(8)` is in bounds.
+        let e = unsafe { allocprof_kmalloc_sizes.get_unchecked(size.div_ceil(8)) };
         return e.load(core::sync::atomic::Ordering::Relaxed) as usize;
     }
     // SAFETY: a pure function of its argument.
