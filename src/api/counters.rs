@@ -20,35 +20,78 @@ pub struct Counters {
     pub calls: u64,
 }
 
-/// Adds `val` (two's complement for a subtraction) to the `u64` at per-CPU
-/// address `pcp` on the current CPU.
+/// Adds `bytes` and one call to the counters at per-CPU address `c` on
+/// the current CPU (`sign` 1), or subtracts them (`sign` -1).
 ///
 /// # Safety
 ///
-/// `pcp` must be a per-CPU pointer to a `u64` that stays allocated.
+/// `c` must be a per-CPU pointer to counters that stay allocated.
 #[inline(always)]
-unsafe fn this_cpu_add(pcp: *mut u64, val: u64) {
+unsafe fn this_cpu_update<const SIGN: i8>(c: *mut Counters, bytes: u64) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: per the function's contract `%gs:pcp` is this CPU's instance
-    // of the counter; one instruction cannot be torn by preemption.
+    // SAFETY: per the function's contract `%gs:c` is this CPU's instance
+    // of the counters; each instruction is one read-modify-write that
+    // preemption cannot tear, which is all `this_cpu_add()` guarantees.
     unsafe {
-        core::arch::asm!(
-            "addq {val}, %gs:({pcp})",
-            pcp = in(reg) pcp,
-            val = in(reg) val,
-            options(att_syntax, nostack),
-        );
+        if SIGN > 0 {
+            core::arch::asm!(
+                "addq {b}, %gs:({c})",
+                "incq %gs:8({c})",
+                c = in(reg) c,
+                b = in(reg) bytes,
+                options(att_syntax, nostack),
+            );
+        } else {
+            core::arch::asm!(
+                "subq {b}, %gs:({c})",
+                "decq %gs:8({c})",
+                c = in(reg) c,
+                b = in(reg) bytes,
+                options(att_syntax, nostack),
+            );
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     // SAFETY: the C fallback does `this_cpu_add(*pcp, val)`.
     unsafe {
-        allocprof_this_cpu_add(pcp, val)
+        let (b, n) = if SIGN > 0 {
+            (bytes, 1)
+        } else {
+            (bytes.wrapping_neg(), u64::MAX)
+        };
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), b);
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).calls), n);
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 extern "C" {
     fn allocprof_this_cpu_add(pcp: *mut u64, val: u64);
+}
+
+/// Adds `delta` (two's complement for a subtraction) to the bytes of the
+/// counters at per-CPU address `c` on the current CPU.
+///
+/// # Safety
+///
+/// As for `this_cpu_update`.
+#[inline(always)]
+unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `this_cpu_update`.
+    unsafe {
+        core::arch::asm!(
+            "addq {d}, %gs:({c})",
+            c = in(reg) c,
+            d = in(reg) delta,
+            options(att_syntax, nostack),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: as in `this_cpu_update`.
+    unsafe {
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), delta)
+    }
 }
 
 /// The reference a live allocation keeps (`allocprof_ref`): the counters
@@ -72,8 +115,7 @@ impl Ref {
     /// Allocated while profiling was off: nothing to subtract.
     pub const EMPTY: Ref = Ref(1 as *mut Counters);
 
-    /// Charges `bytes()` and one call to `tag` if profiling is on; a
-    /// zero-byte allocation (`ZERO_SIZE_PTR`) is not charged, as upstream.
+    /// Charges `bytes()` and one call to `tag` if profiling is on.
     ///
     /// `bytes` runs only when profiling is on: a disabled profiler costs
     /// the static branch's NOP.  The returned reference must be given to
@@ -82,14 +124,13 @@ impl Ref {
     pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
-            let bytes = bytes();
-            if !c.is_null() && bytes != 0 {
+            if !c.is_null() {
+                // SAFETY: per-CPU allocations are never at address 0 or 1;
+                // telling the compiler lets it drop the test in `uncharge`.
+                unsafe { core::hint::assert_unchecked(c as usize > Ref::EMPTY.0 as usize) };
                 // SAFETY: `c` is the tag's per-CPU counters, allocated at
-                // registration and freed only after the module is gone.
-                unsafe {
-                    this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), bytes as u64);
-                    this_cpu_add(core::ptr::addr_of_mut!((*c).calls), 1);
-                }
+                // registration and freed only when no charge is left.
+                unsafe { this_cpu_update::<1>(c, bytes() as u64) };
                 return Ref(c);
             }
         }
@@ -103,16 +144,9 @@ impl Ref {
     pub fn uncharge(&mut self, bytes: impl FnOnce() -> usize) {
         let c = core::mem::replace(self, Ref::EMPTY).0;
         if c as usize > Ref::EMPTY.0 as usize {
-            let bytes = bytes();
             // SAFETY: a charged reference names live per-CPU counters: they
             // outlive every allocation charged to them (see `Registration`).
-            unsafe {
-                this_cpu_add(
-                    core::ptr::addr_of_mut!((*c).bytes),
-                    (bytes as u64).wrapping_neg(),
-                );
-                this_cpu_add(core::ptr::addr_of_mut!((*c).calls), u64::MAX);
-            }
+            unsafe { this_cpu_update::<-1>(c, bytes() as u64) };
         } else if c.is_null() && static_branch::debug_enabled() {
             crate::allocprof::counters::debug_report(c"a free of something never accounted");
         }
@@ -125,12 +159,7 @@ impl Ref {
         let c = self.0;
         if c as usize > Ref::EMPTY.0 as usize {
             // SAFETY: as in `uncharge`.
-            unsafe {
-                this_cpu_add(
-                    core::ptr::addr_of_mut!((*c).bytes),
-                    (new as u64).wrapping_sub(old as u64),
-                );
-            }
+            unsafe { this_cpu_add_bytes(c, (new as u64).wrapping_sub(old as u64)) };
         }
     }
 
