@@ -125,9 +125,12 @@ impl Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
             if !c.is_null() {
-                // SAFETY: per-CPU allocations are never at address 0 or 1;
-                // telling the compiler lets it drop the test in `uncharge`.
-                unsafe { core::hint::assert_unchecked(c as usize > Ref::EMPTY.0 as usize) };
+                if c as usize <= Ref::EMPTY.0 as usize {
+                    // SAFETY: per-CPU allocations are never at address 0
+                    // or 1; telling the compiler lets it drop the test in
+                    // `uncharge` (`assert_unchecked()` is past the MSRV).
+                    unsafe { core::hint::unreachable_unchecked() };
+                }
                 // SAFETY: `c` is the tag's per-CPU counters, allocated at
                 // registration and freed only when no charge is left.
                 unsafe { this_cpu_update::<1>(c, bytes() as u64) };
