@@ -34,9 +34,9 @@ step "upstream profiler, vm.mem_profiling 1 and 0 (icount)"
 BENCH_MODE=upstream ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/upstream.log"
 step "second opinion: wall time under TCG, no icount"
-BENCH_MODE=wall "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/wall.log"
+BENCH_MODE=wall TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/wall.log"
 step "scale: 1 and 2 CPUs at once (MTTCG, wall time)"
-BENCH_MODE=scale "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
+BENCH_MODE=scale TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
 
 readelf -SW "$sel/allocprof_many.ko" >"$results/allocprof_many.sections"
 step "report"

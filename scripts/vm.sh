@@ -17,7 +17,8 @@
 #
 # Environment: KDIR (kernel build; default: the cached test kernel),
 # ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
-# VM_SMP (default 2), VM_MEM (default 1G), ICOUNT=1 for
+# VM_SMP (default 2), VM_MEM (default 1G), TCG_THREAD=multi|single
+# (default single: see Documentation/allocprof/design.rst, Testing), ICOUNT=1 for
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
 # kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
 # VM_MODULES (the .ko files to ship; default: every .ko under the repo).
@@ -108,7 +109,7 @@ tcg)
 	if [ "${ICOUNT:-0}" = 1 ]; then
 		qemu+=(-accel tcg,thread=single -icount shift=0,sleep=off)
 	else
-		qemu+=(-accel tcg)
+		qemu+=(-accel "tcg,thread=${TCG_THREAD:-single}")
 	fi
 	;;
 kvm) qemu+=(-accel kvm -cpu host) ;;

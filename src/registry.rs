@@ -130,12 +130,7 @@ impl Registry {
         if count.checked_mul(size) != Some(bytes)
             || (start as usize) % core::mem::align_of::<Tag>() != 0
         {
-            pr_err!(
-                "refusing a malformed {} section: {:p}..{:p}\n",
-                self.desc.section,
-                start,
-                stop
-            );
+            pr_err!("refusing a malformed {} section\n", self.desc.section);
             return Err(EINVAL);
         }
         if module.is_null() || self.modules.iter().any(|m| m.module == module) {

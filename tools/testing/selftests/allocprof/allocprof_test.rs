@@ -24,7 +24,8 @@
 //! Allocations are held until `free` or module unload (which reports them
 //! as live).  A malformed command fails with `EINVAL`, an allocation
 //! failure with `ENOMEM`; either way nothing changes.  N is at most
-//! 100000.
+//! 100000.  A command is one `write(2)` at offset 0: a write at another
+//! offset fails with `EINVAL`.
 
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL as KGFP;
@@ -228,23 +229,29 @@ fn negative() -> Result {
 /// The allocations held by the module.
 static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
 
-/// `store` of the control file.
+/// `write` of the control file: one whole command per `write(2)` at
+/// offset 0; a write at another offset (a partial write) is refused.
 ///
 /// # Safety
 ///
 /// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn control_store(
+unsafe extern "C" fn control_write(
+    _file: *mut bindings::file,
     _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::kobj_attribute,
-    buf: *const kernel::ffi::c_char,
+    _attr: *mut bindings::bin_attribute,
+    buf: *mut kernel::ffi::c_char,
+    off: bindings::loff_t,
     count: usize,
 ) -> isize {
     let h = HELD.load(Ordering::Acquire);
     if h.is_null() {
         return kernel::error::code::ENODEV.to_errno() as isize;
     }
+    if off != 0 {
+        return EINVAL.to_errno() as isize;
+    }
     // SAFETY: sysfs passes `count` bytes; `h` lives until the file is
-    // removed, which waits for running `store` calls.
+    // removed, which waits for running `write` calls.
     let (line, held) = unsafe { (core::slice::from_raw_parts(buf.cast::<u8>(), count), &*h) };
     match run(&mut held.lock(), line) {
         Ok(()) => count as isize,
@@ -256,13 +263,14 @@ struct Shared<T>(T);
 // SAFETY: never written after initialization.
 unsafe impl<T> Sync for Shared<T> {}
 
-static CONTROL: Shared<bindings::kobj_attribute> = Shared(bindings::kobj_attribute {
+static CONTROL: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute {
     attr: bindings::attribute {
         name: c"control".as_ptr().cast(),
         mode: 0o200,
     },
-    show: None,
-    store: Some(control_store),
+    write: Some(control_write),
+    // SAFETY: all-zero is a valid `bin_attribute`.
+    ..unsafe { core::mem::zeroed() }
 });
 
 /// Fields drop in order: the registration goes before the held
@@ -303,9 +311,7 @@ impl kernel::Module for AllocprofTest {
             _held: held,
         };
         // SAFETY: `kobj` is live and `CONTROL` static.
-        kernel::error::to_result(unsafe {
-            bindings::sysfs_create_file_ns(kobj, &CONTROL.0.attr, core::ptr::null())
-        })?;
+        kernel::error::to_result(unsafe { bindings::sysfs_create_bin_file(kobj, &CONTROL.0) })?;
         Ok(this)
     }
 }
