@@ -18,7 +18,7 @@ KDIR_CMD := echo $(KDIR)
 endif
 LLVM ?= 1
 
-.PHONY: all modules deps kernel clean demo check lint bench
+.PHONY: all modules deps kernel clean demo check check-debug lint bench
 
 all: modules
 
@@ -53,6 +53,9 @@ demo: modules
 
 check: modules
 	@$(ROOT)/scripts/check.sh
+
+check-debug: deps
+	@$(ROOT)/scripts/check-debug.sh
 
 bench: modules
 	@$(ROOT)/scripts/bench.sh

@@ -13,8 +13,9 @@ BAD='BUG:|WARNING:|Oops|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|un
 
 step "kselftests in the test VM"
 mkdir -p "$ALLOCPROF_LOGS"
-out="$ALLOCPROF_LOGS/check.log"
-export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/check-console.log"
+name=${CHECK_NAME:-check}
+out="$ALLOCPROF_LOGS/$name.log"
+export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/$name-console.log"
 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$out"
 vm_rc=${PIPESTATUS[0]}
 

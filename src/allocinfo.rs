@@ -248,10 +248,14 @@ static OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
     ..unsafe { core::mem::zeroed() }
 });
 
+// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
+#[allow(clippy::needless_update)]
 static ATTR: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute {
     attr: bindings::attribute {
         name: c"allocinfo".as_ptr().cast(),
         mode: 0o400,
+        // SAFETY: all-zero is valid for the rest (lockdep keys included).
+        ..unsafe { core::mem::zeroed() }
     },
     read: Some(allocinfo_bin_read),
     // SAFETY: all-zero is a valid `bin_attribute`.

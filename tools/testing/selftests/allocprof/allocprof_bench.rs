@@ -222,10 +222,14 @@ struct Shared<T>(T);
 // SAFETY: never written after initialization.
 unsafe impl<T> Sync for Shared<T> {}
 
+// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
+#[allow(clippy::needless_update)]
 static RUN: Shared<bindings::kobj_attribute> = Shared(bindings::kobj_attribute {
     attr: bindings::attribute {
         name: c"run".as_ptr().cast(),
         mode: 0o200,
+        // SAFETY: all-zero is valid for the rest (lockdep keys included).
+        ..unsafe { core::mem::zeroed() }
     },
     show: None,
     store: Some(run_store),

@@ -263,10 +263,14 @@ struct Shared<T>(T);
 // SAFETY: never written after initialization.
 unsafe impl<T> Sync for Shared<T> {}
 
+// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
+#[allow(clippy::needless_update)]
 static CONTROL: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute {
     attr: bindings::attribute {
         name: c"control".as_ptr().cast(),
         mode: 0o200,
+        // SAFETY: all-zero is valid for the rest (lockdep keys included).
+        ..unsafe { core::mem::zeroed() }
     },
     write: Some(control_write),
     // SAFETY: all-zero is a valid `bin_attribute`.

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check-debug`: the whole kselftest suite on the debug kernel
+# (tools/testing/selftests/allocprof/config.debug: KASAN, lockdep,
+# DEBUG_ATOMIC_SLEEP, kmemleak, UBSAN, DEBUG_LIST, SLUB_DEBUG with
+# slub_debug on, failslab), judged like `make check`; the guest ends with a
+# kmemleak scan.  The modules are built against that kernel from a copy of
+# the tree, so the working tree keeps its `make check` build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
+"$ALLOCPROF_ROOT/scripts/kernel.sh" build debug "$sel/config" "$sel/config.debug"
+kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path debug "$sel/config" "$sel/config.debug")
+
+step "modules for the debug kernel"
+tree="$ALLOCPROF_CACHE/tree-debug"
+mkdir -p "$tree"
+(cd "$ALLOCPROF_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
+run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
+	make -C "$kdbg" M="$tree" LLVM=1 modules
+mapfile -t kos < <(find "$tree" -name '*.ko')
+
+KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} TIMEOUT=${TIMEOUT:-2400} \
+	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug \
+	"$ALLOCPROF_ROOT/scripts/check.sh"
