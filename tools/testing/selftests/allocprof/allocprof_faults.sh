@@ -28,10 +28,11 @@ echo 0xffffffffa0000000 >$F/require-start
 echo 0xffffffffff000000 >$F/require-end
 
 # fail_after BYTES CMD...: run CMD so that the first module allocation of
-# its task past BYTES bytes (failslab's space) fails.
+# its task past BYTES bytes (failslab's space) fails, and the next one too:
+# busybox's insmod retries with init_module() when finit_module() fails.
 fail_after() {
 	echo "$1" >$F/space
-	echo 1 >$F/times
+	echo 2 >$F/times
 	shift
 	sh -c 'echo 1 > /proc/self/make-it-fail; exec "$@"' _ "$@"
 }
