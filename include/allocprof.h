@@ -41,7 +41,10 @@ struct allocprof_tag {
 		const char *(*function_fn)(size_t *len);
 	};
 	const char *filename;
-	/* Set by allocprof when the module registers; NULL before. */
+	/*
+	 * Set by allocprof when the module registers; before, NULL (C tags)
+	 * or &allocprof_sink (Rust tags).
+	 */
 	struct allocprof_counters __percpu *counters;
 } __aligned(8);
 
@@ -66,6 +69,8 @@ extern u32 allocprof_kmalloc_sizes[];
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
 /* On: debug checks run (module parameter debug=1). */
 DECLARE_STATIC_KEY_FALSE(allocprof_debug_key);
+/* The counters of tags whose module has not registered (never shown). */
+DECLARE_PER_CPU(struct allocprof_counters, allocprof_sink);
 
 /*
  * For C client modules.  A tag for this call site, in the alloc_tags

@@ -31,6 +31,13 @@ EXPORT_SYMBOL_GPL(allocprof_key);
 DEFINE_STATIC_KEY_FALSE(allocprof_debug_key);
 EXPORT_SYMBOL_GPL(allocprof_debug_key);
 
+/*
+ * The counters of every tag whose module has not registered (yet): a
+ * charge needs no NULL test, and this row is never shown.
+ */
+DEFINE_PER_CPU(struct allocprof_counters, allocprof_sink);
+EXPORT_PER_CPU_SYMBOL_GPL(allocprof_sink);
+
 bool allocprof_param_enabled = true;
 module_param_named(enabled, allocprof_param_enabled, bool, 0444);
 MODULE_PARM_DESC(enabled, "Profile from load on (default: 1)");

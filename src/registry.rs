@@ -320,9 +320,13 @@ pub(crate) fn alloc_counters(m: &ModuleTags) -> Result {
 
 fn free_counters(tags: &[Tag]) {
     for t in tags {
-        let c = t.counters.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        // SAFETY: `c` came from `pcpu_alloc_noprof()` (or is null).
-        unsafe { bindings::free_percpu(c.cast()) };
+        let c = t
+            .counters
+            .swap(crate::allocprof::counters::sink(), Ordering::AcqRel);
+        if c != crate::allocprof::counters::sink() {
+            // SAFETY: `c` came from `pcpu_alloc_noprof()` (or is null).
+            unsafe { bindings::free_percpu(c.cast()) };
+        }
     }
 }
 
@@ -350,7 +354,8 @@ pub(crate) fn release_counters(m: &ModuleTags, orphans: &mut KVec<Orphan>) {
             calls
         );
         // Keep the counters: frees of those allocations still land there.
-        t.counters.store(core::ptr::null_mut(), Ordering::Release);
+        t.counters
+            .store(crate::allocprof::counters::sink(), Ordering::Release);
         if !ok
             || orphans
                 .push(Orphan { text, counters: c }, GFP_KERNEL)

@@ -94,6 +94,16 @@ unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
     }
 }
 
+extern "C" {
+    /// Counters of the tags of modules that have not registered (src/glue.c).
+    pub static allocprof_sink: Counters;
+}
+
+/// Where an unregistered tag's counters point: charges land there unseen.
+pub const fn sink() -> *mut Counters {
+    core::ptr::addr_of!(allocprof_sink).cast_mut()
+}
+
 /// The reference a live allocation keeps (`allocprof_ref`): the counters
 /// it was charged to, [`Ref::EMPTY`] if it was made while profiling was
 /// off, or [`Ref::NONE`] if allocprof never saw it.
@@ -124,18 +134,18 @@ impl Ref {
     pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
-            if !c.is_null() {
-                if c as usize <= Ref::EMPTY.0 as usize {
-                    // SAFETY: per-CPU allocations are never at address 0
-                    // or 1; telling the compiler lets it drop the test in
-                    // `uncharge` (`assert_unchecked()` is past the MSRV).
-                    unsafe { core::hint::unreachable_unchecked() };
-                }
-                // SAFETY: `c` is the tag's per-CPU counters, allocated at
-                // registration and freed only when no charge is left.
-                unsafe { this_cpu_update::<1>(c, bytes() as u64) };
-                return Ref(c);
+            if c as usize <= Ref::EMPTY.0 as usize {
+                // SAFETY: a Rust tag's counters are its own or
+                // `allocprof_sink`, never at address 0 or 1; telling the
+                // compiler lets it drop the test in `uncharge`
+                // (`assert_unchecked()` is past the kernel's MSRV).
+                unsafe { core::hint::unreachable_unchecked() };
             }
+            // SAFETY: `c` is the tag's per-CPU counters (allocated at
+            // registration and freed only when no charge is left) or the
+            // sink, which lives as long as allocprof.
+            unsafe { this_cpu_update::<1>(c, bytes() as u64) };
+            return Ref(c);
         }
         Ref::EMPTY
     }

@@ -39,7 +39,8 @@ pub struct Tag {
     pub function: FunctionName,
     /// Source file, NUL-terminated.
     pub filename: *const c_char,
-    /// Per-CPU counters, set at registration; null before.
+    /// Per-CPU counters, set at registration; before, the sink
+    /// ([`counters::sink`](crate::allocprof::counters::sink)).
     pub counters: AtomicPtr<Counters>,
 }
 
@@ -64,7 +65,7 @@ impl Tag {
             modname: modname.as_ptr().cast(),
             function: FunctionName { callback: name },
             filename: filename.as_ptr().cast(),
-            counters: AtomicPtr::new(core::ptr::null_mut()),
+            counters: AtomicPtr::new(crate::allocprof::counters::sink()),
         }
     }
 }
