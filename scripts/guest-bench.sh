@@ -10,7 +10,7 @@
 #   scale      kmalloc raw/on on 1 CPU, then on 2 CPUs at once (wall time)
 # Every figure is printed as "result: KEY VALUE".
 M=/allocprof/modules
-ROUNDS=${BENCH_ROUNDS:-4}
+ROUNDS=${BENCH_ROUNDS:-6}
 KITERS=${BENCH_KMALLOC_ITERS:-4000}
 PITERS=${BENCH_PAGE_ITERS:-20000}
 KVITERS=${BENCH_KV_ITERS:-20000}
@@ -42,11 +42,16 @@ allocprof)
 		order="raw off on c"
 		while [ $r -lt "$ROUNDS" ]; do
 			for v in $order; do
-				if [ $v = c ]; then
-					echo "result: c_noprof.$k $(run /sys/kernel/allocprof_bench_c/run $k)"
-				else
-					echo "result: allocprof.${k}_$v $(run /sys/kernel/allocprof_bench/run ${k}_$v)"
-				fi
+				case $v in
+				c) echo "result: c_noprof.$k $(run /sys/kernel/allocprof_bench_c/run $k)" ;;
+				raw) echo "result: allocprof.${k}_raw $(run /sys/kernel/allocprof_bench/run ${k}_raw)" ;;
+				*)
+					# Steady state: the key is set through the sysctl
+					# first, the loop leaves it alone.
+					[ $v = on ] && echo 1 >/proc/sys/vm/mem_profiling || echo 0 >/proc/sys/vm/mem_profiling
+					echo "result: allocprof.${k}_$v $(run /sys/kernel/allocprof_bench/run ${k}_cur)"
+					;;
+				esac
 			done
 			order="${order#* } ${order%% *}"
 			r=$((r + 1))

@@ -25,6 +25,9 @@ macro_rules! static_branch_unlikely {
         // SAFETY: the template is the x86 `arch_static_branch()` with a
         // literal NOP5 and a `__jump_table` entry of the layout the
         // jump-label core expects (code, target, key; branch bit clear).
+        // Like the C version it touches no memory and no flags (the
+        // table entry is assembled data), so the compiler keeps values in
+        // registers across it.
         unsafe {
             core::arch::asm!(
                 "2: .byte 0x0f,0x1f,0x44,0x00,0x00",
@@ -38,7 +41,7 @@ macro_rules! static_branch_unlikely {
                 yes = label {
                     return true;
                 },
-                options(nostack),
+                options(nomem, nostack, preserves_flags),
             );
         }
         false
