@@ -15,6 +15,7 @@ kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path debug "$sel/config" "$sel/config
 
 step "modules for the debug kernel"
 tree="$ALLOCPROF_CACHE/tree-debug"
+rm -rf "$tree" # no stale file or module of an earlier tree
 mkdir -p "$tree"
 (cd "$ALLOCPROF_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
 run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
