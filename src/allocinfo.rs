@@ -53,9 +53,7 @@ impl SliceWriter<'_> {
 fn tag_text_max(module: &[u8], t: &Tag) -> usize {
     // SAFETY: a registered tag's file name is a static C string.
     let file = unsafe { registry::cstr_bytes(t.filename) }.len();
-    let mut f = [0u8; FUNCTION_MAX];
-    let func = registry::function_name(t, &mut f);
-    file + 1 + 10 + 2 + module.len() + 2 + 5 + func
+    file + 1 + 10 + 2 + module.len() + 2 + 5 + registry::function_name_bound(t)
 }
 
 fn write_tag_into(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> core::fmt::Result {
@@ -72,7 +70,7 @@ fn write_tag_into(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> core::fmt:
 
 /// `file:line [module] func:function` of `t`, into a new vector.
 pub(crate) fn write_tag_text(out: &mut KVec<u8>, module: &[u8], t: &Tag) -> Result {
-    let mut tmp = KVec::with_capacity(tag_text_max(module, t), GFP_KERNEL)?;
+    let mut tmp = KVec::new();
     tmp.extend_with(tag_text_max(module, t), 0, GFP_KERNEL)?;
     let mut w = SliceWriter {
         buf: &mut tmp,

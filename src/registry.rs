@@ -222,18 +222,32 @@ pub(crate) fn read_counters(c: *const Counters) -> (i64, u64) {
     (bytes as i64, calls)
 }
 
-/// Writes a tag's function name into `buf`, returning its length.
-pub(crate) fn function_name(t: &Tag, buf: &mut [u8; FUNCTION_MAX]) -> usize {
+/// A tag's function name as the tag gives it: for a Rust tag, the type
+/// name of its marker function, not yet trimmed.
+fn raw_function_name(t: &Tag) -> &'static [u8] {
     if t.flags & tag::FUNCTION_CALLBACK != 0 {
         let mut len = 0;
         // SAFETY: the flag says `callback` is the active field.
         let p = unsafe { (t.function.callback)(&mut len) };
         // SAFETY: the callback returns a `'static` string of `len` bytes.
-        let s = unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) };
-        tag::site_name(core::str::from_utf8(s).unwrap_or("?"), buf)
+        unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) }
     } else {
         // SAFETY: C tags name their function with a static C string.
-        let s = unsafe { cstr_bytes(t.function.name) };
+        unsafe { cstr_bytes(t.function.name) }
+    }
+}
+
+/// An upper bound of `function_name()`'s length, without formatting it.
+pub(crate) fn function_name_bound(t: &Tag) -> usize {
+    raw_function_name(t).len().min(FUNCTION_MAX)
+}
+
+/// Writes a tag's function name into `buf`, returning its length.
+pub(crate) fn function_name(t: &Tag, buf: &mut [u8; FUNCTION_MAX]) -> usize {
+    let s = raw_function_name(t);
+    if t.flags & tag::FUNCTION_CALLBACK != 0 {
+        tag::site_name(core::str::from_utf8(s).unwrap_or("?"), buf)
+    } else {
         let n = s.len().min(buf.len());
         buf[..n].copy_from_slice(&s[..n]);
         n
