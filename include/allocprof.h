@@ -16,6 +16,7 @@
 
 #include <linux/compiler.h>
 #include <linux/jump_label.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -62,8 +63,26 @@ int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
 /* Undo allocprof_register_module(); reports tags with live bytes. */
 void allocprof_unregister_module(struct module *mod);
 
-/* kmalloc_size_roundup(8 * i) for 8 * i <= 2 * PAGE_SIZE (filled at load). */
-extern u32 allocprof_kmalloc_sizes[];
+/*
+ * kmalloc_size_roundup(8 * i) for 8 * i <= KMALLOC_MAX_CACHE_SIZE (filled
+ * at load).  Entries are 8 bytes: a size's entry is at byte offset
+ * ALIGN(size, 8).
+ */
+extern u64 allocprof_kmalloc_sizes[];
+
+/*
+ * What kmalloc_size_roundup(@size) returns, without a call: the object
+ * size of the kmalloc cache, or above the largest cache the power-of-two
+ * number of pages a large kmalloc gets.
+ */
+static __always_inline size_t allocprof_kmalloc_bytes(size_t size)
+{
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return allocprof_kmalloc_sizes[DIV_ROUND_UP(size, 8)];
+	if (size <= KMALLOC_MAX_SIZE)
+		return roundup_pow_of_two(size);
+	return size;
+}
 
 /* On: call sites charge their counters (vm.mem_profiling). */
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
@@ -138,7 +157,7 @@ static __always_inline void allocprof_uncharge(allocprof_ref *ref, size_t bytes)
 	void *_p = kmalloc_noprof(_s, gfp);				\
 	if (_p)								\
 		allocprof_charge(ref, ALLOCPROF_TAG(),			\
-				 kmalloc_size_roundup(_s));		\
+				 allocprof_kmalloc_bytes(_s));		\
 	_p;								\
 })
 
@@ -147,7 +166,7 @@ static inline void allocprof_kfree(const void *p, size_t size, allocprof_ref *re
 {
 	if (!p)
 		return;
-	allocprof_uncharge(ref, kmalloc_size_roundup(size));
+	allocprof_uncharge(ref, allocprof_kmalloc_bytes(size));
 	kfree(p);
 }
 

@@ -5,19 +5,19 @@
 //! call.  Exported (by src/glue.c) to client modules.
 
 use crate::allocprof::KMALLOC_TABLE_MAX;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
 
 /// Entry `i` is `kmalloc_size_roundup(8 * i)`.
 #[no_mangle]
-pub static allocprof_kmalloc_sizes: [AtomicU32; KMALLOC_TABLE_MAX / 8 + 1] =
-    [const { AtomicU32::new(0) }; KMALLOC_TABLE_MAX / 8 + 1];
+pub static allocprof_kmalloc_sizes: [AtomicU64; KMALLOC_TABLE_MAX / 8 + 1] =
+    [const { AtomicU64::new(0) }; KMALLOC_TABLE_MAX / 8 + 1];
 
 /// Fills the table from the running kernel's kmalloc caches.
 pub(crate) fn init() {
     for (i, e) in allocprof_kmalloc_sizes.iter().enumerate() {
         // SAFETY: a pure function of its argument.
         let size = unsafe { bindings::kmalloc_size_roundup(i * 8) };
-        e.store(size as u32, Ordering::Relaxed);
+        e.store(size as u64, Ordering::Relaxed);
     }
 }

@@ -134,13 +134,16 @@ impl Ref {
     pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
-            if c as usize <= Ref::EMPTY.0 as usize {
-                // SAFETY: a Rust tag's counters are its own or
-                // `allocprof_sink`, never at address 0 or 1; telling the
-                // compiler lets it drop the test in `uncharge`
-                // (`assert_unchecked()` is past the kernel's MSRV).
-                unsafe { core::hint::unreachable_unchecked() };
-            }
+            // SAFETY: a Rust tag's counters are its own or
+            // `allocprof_sink`, never at address 0 or 1.  Telling the
+            // compiler lets it drop the "is it charged" test of
+            // `uncharge` when both are inlined into one function.
+            // (allocprof needs rustc 1.87 for asm goto; the kernel's
+            // clippy MSRV is older.)
+            #[allow(clippy::incompatible_msrv)]
+            unsafe {
+                core::hint::assert_unchecked(c as usize > Ref::EMPTY.0 as usize)
+            };
             // SAFETY: `c` is the tag's per-CPU counters (allocated at
             // registration and freed only when no charge is left) or the
             // sink, which lives as long as allocprof.

@@ -9,10 +9,13 @@
 //!
 //! | NAME                | loop body, per iteration                                  |
 //! |---------------------|-----------------------------------------------------------|
-//! | `kmalloc_raw`       | `kmalloc`/`kfree` of 8, 16, ..., 240 bytes (30 ops)       |
+//! | `kmalloc_raw`       | `kmalloc`/`kfree` of 8, 16, ..., 240 bytes (30 ops), each |
+//! |                     | size its own call site with a constant size               |
 //! |                     | (raw loops test for NULL, as every real caller does)      |
 //! | `kmalloc_off`       | the same through `kmalloc!` with profiling off            |
 //! | `kmalloc_on`        | the same with profiling on                                |
+//! | `kmalloc_var_raw/off/on` | the same sizes at one call site, the size a loop     |
+//! |                     | variable                                                  |
 //! | `pages0_raw/off/on` | `alloc_pages`/`free_pages` of order 0 (1 op)              |
 //! | `pages3_raw/off/on` | the same, order 3                                         |
 //! | `kvmalloc_raw/off/on` | `kvmalloc`/`kvfree` of 64 and 8192 bytes (2 ops)        |
@@ -48,10 +51,81 @@ fn now() -> i64 {
     unsafe { bindings::ktime_get() }
 }
 
-/// 30 sizes: 8 to 240 in steps of 8.
+/// Expands `$site!(size)` for the 30 sizes of the kmalloc loops: 8 to 240
+/// bytes in steps of 8.
+macro_rules! each_kmalloc_size {
+    ($site:ident) => {
+        $site!(8);
+        $site!(16);
+        $site!(24);
+        $site!(32);
+        $site!(40);
+        $site!(48);
+        $site!(56);
+        $site!(64);
+        $site!(72);
+        $site!(80);
+        $site!(88);
+        $site!(96);
+        $site!(104);
+        $site!(112);
+        $site!(120);
+        $site!(128);
+        $site!(136);
+        $site!(144);
+        $site!(152);
+        $site!(160);
+        $site!(168);
+        $site!(176);
+        $site!(184);
+        $site!(192);
+        $site!(200);
+        $site!(208);
+        $site!(216);
+        $site!(224);
+        $site!(232);
+        $site!(240);
+    };
+}
+
+/// 30 call sites, each with its size known at compile time, as most
+/// kmalloc calls are (`kmalloc(sizeof(*p))`).
 fn kmalloc_raw(iters: usize) -> usize {
+    macro_rules! site {
+        ($size:expr) => {
+            // SAFETY: plain allocation and its free.
+            unsafe {
+                let p = bindings::__kmalloc_noprof($size, GFP_KERNEL);
+                if !p.is_null() {
+                    bindings::kfree(p);
+                }
+            }
+        };
+    }
     for _ in 0..iters {
-        for s in (8..=240).step_by(8) {
+        each_kmalloc_size!(site);
+    }
+    iters * 30
+}
+
+fn kmalloc_wrapped(iters: usize) -> usize {
+    macro_rules! site {
+        ($size:expr) => {
+            drop(crate::kmalloc!($size, GFP_KERNEL))
+        };
+    }
+    for _ in 0..iters {
+        each_kmalloc_size!(site);
+    }
+    iters * 30
+}
+
+/// One call site whose size changes at run time: 8 to 240 in steps of 8,
+/// the loop of allocprof_bench_c.
+fn kmalloc_var_raw(iters: usize) -> usize {
+    for _ in 0..iters {
+        let mut s = 8;
+        while s <= 240 {
             // SAFETY: plain allocation and its free.
             unsafe {
                 let p = bindings::__kmalloc_noprof(s, GFP_KERNEL);
@@ -59,15 +133,18 @@ fn kmalloc_raw(iters: usize) -> usize {
                     bindings::kfree(p);
                 }
             }
+            s += 8;
         }
     }
     iters * 30
 }
 
-fn kmalloc_wrapped(iters: usize) -> usize {
+fn kmalloc_var_wrapped(iters: usize) -> usize {
     for _ in 0..iters {
-        for s in (8..=240).step_by(8) {
+        let mut s = 8;
+        while s <= 240 {
             drop(crate::kmalloc!(s, GFP_KERNEL));
+            s += 8;
         }
     }
     iters * 30
@@ -117,6 +194,44 @@ fn kvmalloc_wrapped(iters: usize) -> usize {
     iters * 2
 }
 
+/// Logs the size of each owning handle next to what a caller of the raw
+/// API keeps for the same allocation (`make bench` reads the difference:
+/// the bytes allocprof adds per live allocation outside the allocator).
+fn report_handle_sizes() {
+    use core::mem::size_of;
+    use core::ptr::NonNull;
+    let kinds = [
+        (
+            "kbuf",
+            size_of::<allocprof::KBuf>(),
+            size_of::<(NonNull<u8>, usize)>(),
+        ),
+        (
+            "kvbuf",
+            size_of::<allocprof::KvBuf>(),
+            size_of::<(NonNull<u8>, usize)>(),
+        ),
+        (
+            "vbuf",
+            size_of::<allocprof::VBuf>(),
+            size_of::<(NonNull<u8>, usize)>(),
+        ),
+        (
+            "pages",
+            size_of::<allocprof::Pages>(),
+            size_of::<(usize, u32)>(),
+        ),
+        (
+            "tbox",
+            size_of::<allocprof::TaggedBox<u64>>(),
+            size_of::<NonNull<u64>>(),
+        ),
+    ];
+    for (name, handle, raw) in kinds {
+        pr_info!("handle_bytes {} {} {}\n", name, handle, raw);
+    }
+}
+
 /// Runs `f` with the profiling key in `state` (`None`: untouched).
 fn with_key(state: Option<bool>, f: impl FnOnce() -> (usize, i64)) -> (usize, i64) {
     let Some(on) = state else { return f() };
@@ -164,6 +279,8 @@ fn run(name: &[u8], iters: usize) -> Result<(usize, i64)> {
     let (ops, ns) = match base {
         b"kmalloc" if raw => timed(&|| kmalloc_raw(iters)),
         b"kmalloc" => with_key(state, || timed(&|| kmalloc_wrapped(iters))),
+        b"kmalloc_var" if raw => timed(&|| kmalloc_var_raw(iters)),
+        b"kmalloc_var" => with_key(state, || timed(&|| kmalloc_var_wrapped(iters))),
         b"pages0" if raw => timed(&|| pages_raw(iters, 0)),
         b"pages0" => with_key(state, || timed(&|| pages_wrapped(iters, 0))),
         b"pages3" if raw => timed(&|| pages_raw(iters, 3)),
@@ -247,6 +364,7 @@ unsafe impl Sync for AllocprofBench {}
 
 impl kernel::Module for AllocprofBench {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        report_handle_sizes();
         let reg = allocprof::Registration::new(module)?;
         // SAFETY: `kernel_kobj` is `/sys/kernel`.
         let kobj = unsafe {

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
@@ -59,6 +59,9 @@ expect_row allocprof_ctest_fill 1536 6 "C client: 6 x kmalloc(200) = 1536 bytes 
 check "C client rows name their module and file" \
 	grep -q "tools/testing/selftests/allocprof/allocprof_ctest.c:[0-9]* \[allocprof_ctest\] func:allocprof_ctest_fill $" "$ALLOCINFO"
 check "rmmod of the C client" rmmod allocprof_ctest
+load allocprof_ctest count=2 size=10000
+expect_row allocprof_ctest_fill 32768 2 "C client: 2 x kmalloc(10000) = 2 x 16 KiB of pages"
+rmmod allocprof_ctest
 rmmod allocprof
 load allocprof debug=1
 dmesg -c >/dev/null

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ktap_print_header
-ktap_set_plan 35
+ktap_set_plan 45
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
@@ -25,6 +25,13 @@ pattern() {
 # Slab object sizes: kmalloc-128, -256, -512, -64; pages above 8 KiB.
 pattern "kmalloc 10 100" site_kmalloc 1280 10
 pattern "kmalloc 2 10000" site_kmalloc 32768 2
+# Edges of the size table: the first entry, the odd-sized caches, the
+# largest cache, and the first size served by whole pages.
+pattern "kmalloc 3 1" site_kmalloc 24 3
+pattern "kmalloc 2 65" site_kmalloc 192 2
+pattern "kmalloc 1 129" site_kmalloc 192 1
+pattern "kmalloc 1 8192" site_kmalloc 8192 1
+pattern "kmalloc 1 8193" site_kmalloc 16384 1
 pattern "kzalloc 3 200" site_kzalloc 768 3
 pattern "kcalloc 4 10 30" site_kcalloc 2048 4
 pattern "krealloc 5 100 300" site_krealloc 2560 5
