@@ -134,13 +134,13 @@ impl Ref {
     pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
         if static_branch::profiling_enabled() {
             let c = tag.counters.load(Ordering::Relaxed);
+            // allocprof needs rustc 1.87 for asm goto; the kernel's clippy
+            // MSRV is older than `assert_unchecked()` (1.81).
+            #[allow(clippy::incompatible_msrv)]
             // SAFETY: a Rust tag's counters are its own or
             // `allocprof_sink`, never at address 0 or 1.  Telling the
             // compiler lets it drop the "is it charged" test of
             // `uncharge` when both are inlined into one function.
-            // (allocprof needs rustc 1.87 for asm goto; the kernel's
-            // clippy MSRV is older.)
-            #[allow(clippy::incompatible_msrv)]
             unsafe {
                 core::hint::assert_unchecked(c as usize > Ref::EMPTY.0 as usize)
             };
