@@ -39,8 +39,9 @@ allocprof)
 		run /sys/kernel/allocprof_bench/run ${k}_raw >/dev/null # warm-up
 		# Each round rotates the order, so that every variant runs in
 		# every position (the allocator's state depends on what ran
-		# before).  The C loop of kmalloc is the shape of kmalloc_var
-		# (one call site, the size a loop variable): it runs once.
+		# before).  The C loop of kmalloc has the shape of kmalloc_var
+		# (one call site, the size a loop variable) and is the peer of
+		# both: it runs in the kmalloc rounds only.
 		r=0
 		order="raw off on c"
 		[ $k = kmalloc_var ] && order="raw off on"
