@@ -88,18 +88,25 @@ macro_rules! each_kmalloc_size {
     };
 }
 
+/// One raw `kmalloc(size)` and its `kfree()`, testing for NULL as every
+/// real caller does.
+#[inline(always)]
+fn raw_kmalloc_kfree(size: usize) {
+    // SAFETY: plain allocation and its free.
+    unsafe {
+        let p = bindings::__kmalloc_noprof(size, GFP_KERNEL);
+        if !p.is_null() {
+            bindings::kfree(p);
+        }
+    }
+}
+
 /// 30 call sites, each with its size known at compile time, as most
 /// kmalloc calls are (`kmalloc(sizeof(*p))`).
 fn kmalloc_raw(iters: usize) -> usize {
     macro_rules! site {
         ($size:expr) => {
-            // SAFETY: plain allocation and its free.
-            unsafe {
-                let p = bindings::__kmalloc_noprof($size, GFP_KERNEL);
-                if !p.is_null() {
-                    bindings::kfree(p);
-                }
-            }
+            raw_kmalloc_kfree($size)
         };
     }
     for _ in 0..iters {
@@ -126,13 +133,7 @@ fn kmalloc_var_raw(iters: usize) -> usize {
     for _ in 0..iters {
         let mut s = 8;
         while s <= 240 {
-            // SAFETY: plain allocation and its free.
-            unsafe {
-                let p = bindings::__kmalloc_noprof(s, GFP_KERNEL);
-                if !p.is_null() {
-                    bindings::kfree(p);
-                }
-            }
+            raw_kmalloc_kfree(s);
             s += 8;
         }
     }
