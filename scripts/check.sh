@@ -17,7 +17,7 @@ out="$ALLOCPROF_LOGS/$name.log"
 
 # Host-side tests first: the Rust API's compile-time guarantees.
 step "compile-time tests"
-KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/config")}
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
 "$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-compile-fail.log"
 read -r host_passed host_failed < <(sed -n 's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \

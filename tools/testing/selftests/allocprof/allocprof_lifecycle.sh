@@ -4,10 +4,7 @@
 # allocprof and its clients in every legal order, with live allocations
 # and readers holding allocinfo open across the unload.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 6
-unload_all
+start 6
 CYCLES=${LIFECYCLE_CYCLES:-200}
 
 cycle() { # I

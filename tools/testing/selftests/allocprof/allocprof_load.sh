@@ -3,10 +3,7 @@
 # allocprof loads, creates its files with the right modes, unloads cleanly
 # and survives repeated load/unload.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 10
-unload_all
+start 10
 
 check "insmod allocprof" load allocprof
 check "allocinfo exists" test -f "$ALLOCINFO"
