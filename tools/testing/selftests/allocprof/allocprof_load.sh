@@ -8,7 +8,7 @@ start 10
 check "insmod allocprof" load allocprof
 check "allocinfo exists" test -f "$ALLOCINFO"
 check "allocinfo is mode 0400" test "$(stat -c %a "$ALLOCINFO")" = 400
-check "allocinfo starts with the version 1.0 header" \
+check "allocinfo starts with the version 2.0 header" \
 	test "$(head -n 2 "$ALLOCINFO")" = "$HEADER1
 $HEADER2"
 check "vm.mem_profiling exists" test -f "$SYSCTL"

@@ -10,7 +10,7 @@ MODDIR=${ALLOCPROF_MODULES:-/allocprof/modules}
 ALLOCINFO=/sys/kernel/allocprof/allocinfo
 SYSCTL=/proc/sys/vm/mem_profiling
 CONTROL=/sys/kernel/allocprof_test/control
-HEADER1='allocinfo - version: 1.0'
+HEADER1='allocinfo - version: 2.0'
 HEADER2='#     <size>  <calls> <tag info>'
 
 load() { # MODULE [PARAM=VALUE...]
