@@ -1,0 +1,317 @@
+//! Filters, grouping, sorting and the text table shared by the commands.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use globset::{Glob, GlobMatcher};
+use regex::Regex;
+
+use crate::size::fmt_bytes;
+use crate::table::Row;
+
+/// Which rows to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Exact module name; `kernel` also matches rows without a module.
+    pub module: Option<String>,
+    pub path: Option<GlobMatcher>,
+    pub func: Option<Regex>,
+    pub nonzero: bool,
+}
+
+impl Filter {
+    pub fn new(
+        module: Option<&str>,
+        path: Option<&str>,
+        func: Option<&str>,
+        nonzero: bool,
+    ) -> Result<Filter> {
+        Ok(Filter {
+            module: module.map(str::to_string),
+            path: path
+                .map(|g| Glob::new(g).with_context(|| format!("invalid glob '{g}'")))
+                .transpose()?
+                .map(|g| g.compile_matcher()),
+            func: func
+                .map(|r| Regex::new(r).with_context(|| format!("invalid regex '{r}'")))
+                .transpose()?,
+            nonzero,
+        })
+    }
+
+    pub fn keep(&self, r: &Row) -> bool {
+        if self.nonzero && r.bytes == 0 && r.calls == 0 {
+            return false;
+        }
+        if let Some(m) = &self.module {
+            if r.module_or_kernel() != m {
+                return false;
+            }
+        }
+        if let Some(g) = &self.path {
+            if !g.is_match(&r.file) {
+                return false;
+            }
+        }
+        if let Some(re) = &self.func {
+            if !re.is_match(&r.function) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn apply<'a>(&'a self, rows: &'a [Row]) -> impl Iterator<Item = &'a Row> + 'a {
+        rows.iter().filter(move |r| self.keep(r))
+    }
+}
+
+/// How rows are summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum By {
+    /// One entry per call site (no summing).
+    #[default]
+    Site,
+    /// Sum by module and function name.
+    Function,
+    /// Sum by source file.
+    File,
+    /// Sum by every directory prefix of the file (a tree: `mm/`, `drivers/`,
+    /// `drivers/gpu/`, ...); an allocation counts in each of its directories.
+    Dir,
+    /// Sum by module (`kernel` for rows without one).
+    Module,
+}
+
+/// Sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SortKey {
+    /// Largest bytes first.
+    #[default]
+    Bytes,
+    /// Most live allocations first.
+    Calls,
+    /// By name.
+    Name,
+    /// Largest change since the previous refresh first (--watch; else bytes).
+    Delta,
+    /// Fastest growth in bytes/s first (--watch; else bytes).
+    Rate,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Bytes => SortKey::Calls,
+            SortKey::Calls => SortKey::Name,
+            SortKey::Name => SortKey::Delta,
+            SortKey::Delta => SortKey::Rate,
+            SortKey::Rate => SortKey::Bytes,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Bytes => "bytes",
+            SortKey::Calls => "calls",
+            SortKey::Name => "name",
+            SortKey::Delta => "delta",
+            SortKey::Rate => "rate",
+        }
+    }
+}
+
+/// A row or a group of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The source label, when entries of several sources are shown apart.
+    pub source: Option<String>,
+    /// The site text, function, file, directory or module.
+    pub name: String,
+    pub bytes: i64,
+    pub calls: u64,
+    /// Rows summed in it.
+    pub sites: usize,
+    /// Change since the previous refresh, since the start, and bytes/s.
+    pub delta: i64,
+    pub delta_start: i64,
+    pub rate: f64,
+}
+
+impl Entry {
+    /// The key that identifies the entry across refreshes and tables.
+    pub fn key(&self) -> (Option<&str>, &str) {
+        (self.source.as_deref(), &self.name)
+    }
+}
+
+/// The name(s) `r` is summed under.
+fn names(r: &Row, by: By, out: &mut Vec<String>) {
+    match by {
+        By::Site => out.push(r.site()),
+        By::Function => out.push(match &r.module {
+            Some(m) => format!("[{m}] {}", r.function),
+            None => r.function.clone(),
+        }),
+        By::File => out.push(r.file.clone()),
+        By::Module => out.push(r.module_or_kernel().to_string()),
+        By::Dir => {
+            let mut any = false;
+            for (i, c) in r.file.char_indices() {
+                if c == '/' && i > 0 {
+                    out.push(r.file[..=i].to_string());
+                    any = true;
+                }
+            }
+            if !any {
+                out.push("./".to_string());
+            }
+        }
+    }
+}
+
+/// Groups `rows`; with `per_source`, entries of different sources stay apart.
+pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
+    let mut map: HashMap<(Option<String>, String), usize> = HashMap::new();
+    let mut out: Vec<Entry> = Vec::new();
+    let mut ns = Vec::new();
+    for r in rows {
+        ns.clear();
+        names(r, by, &mut ns);
+        for n in ns.drain(..) {
+            let src = per_source.then(|| r.source.clone());
+            let idx = *map.entry((src.clone(), n.clone())).or_insert_with(|| {
+                out.push(Entry {
+                    source: src,
+                    name: n,
+                    bytes: 0,
+                    calls: 0,
+                    sites: 0,
+                    delta: 0,
+                    delta_start: 0,
+                    rate: 0.0,
+                });
+                out.len() - 1
+            });
+            let e = &mut out[idx];
+            e.bytes += r.bytes;
+            e.calls += r.calls;
+            e.sites += 1;
+        }
+    }
+    out
+}
+
+/// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
+pub fn sort(entries: &mut [Entry], key: SortKey) {
+    entries.sort_by(|a, b| {
+        let o = match key {
+            SortKey::Bytes => b.bytes.cmp(&a.bytes),
+            SortKey::Calls => b.calls.cmp(&a.calls),
+            SortKey::Name => std::cmp::Ordering::Equal,
+            SortKey::Delta => b
+                .delta
+                .cmp(&a.delta)
+                .then_with(|| b.delta_start.cmp(&a.delta_start))
+                .then_with(|| b.bytes.cmp(&a.bytes)),
+            SortKey::Rate => b
+                .rate
+                .total_cmp(&a.rate)
+                .then_with(|| b.bytes.cmp(&a.bytes)),
+        };
+        o.then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.source.cmp(&b.source))
+    });
+}
+
+/// What the text table shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Columns {
+    pub raw_bytes: bool,
+    /// SITES column (grouped views).
+    pub sites: bool,
+    /// SOURCE column (several sources).
+    pub source: bool,
+    /// DELTA, SINCE-START and RATE columns (--watch).
+    pub watch: bool,
+}
+
+/// The header and cells of `entries`, one `Vec` per line.
+pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut head = vec!["BYTES", "CALLS"];
+    if c.watch {
+        head.extend(["DELTA", "SINCE-START", "RATE/s"]);
+    }
+    if c.sites {
+        head.push("SITES");
+    }
+    if c.source {
+        head.push("SOURCE");
+    }
+    head.push("NAME");
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let mut v = vec![fmt_bytes(e.bytes, c.raw_bytes, false), e.calls.to_string()];
+            if c.watch {
+                v.push(fmt_bytes(e.delta, c.raw_bytes, true));
+                v.push(fmt_bytes(e.delta_start, c.raw_bytes, true));
+                v.push(fmt_bytes(e.rate.round() as i64, c.raw_bytes, true));
+            }
+            if c.sites {
+                v.push(e.sites.to_string());
+            }
+            if c.source {
+                v.push(e.source.clone().unwrap_or_default());
+            }
+            v.push(e.name.clone());
+            v
+        })
+        .collect();
+    (head, rows)
+}
+
+/// A plain text table: every column right-aligned but the last two text ones.
+pub fn render(head: &[&str], rows: &[Vec<String>], out: &mut String) {
+    let n = head.len();
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.len());
+        }
+    }
+    let left = |i: usize| i + 1 == n || matches!(head[i], "SOURCE" | "CHANGE");
+    let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut String| {
+        let mut first = true;
+        for (i, c) in cells.enumerate() {
+            if !first {
+                out.push_str("  ");
+            }
+            first = false;
+            if i + 1 == n {
+                out.push_str(c);
+            } else if left(i) {
+                let _ = write!(out, "{c:<0$}", w[i]);
+            } else {
+                let _ = write!(out, "{c:>0$}", w[i]);
+            }
+        }
+        out.push('\n');
+    };
+    line(&mut head.iter().copied(), out);
+    for r in rows {
+        line(&mut r.iter().map(String::as_str), out);
+    }
+}
+
+/// `total: 1.2M in 345 calls, 67 rows (10 shown)`.
+pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool) -> String {
+    format!(
+        "total: {} in {} calls, {} rows ({} shown)",
+        fmt_bytes(bytes, raw, false),
+        calls,
+        rows,
+        shown
+    )
+}
