@@ -44,7 +44,16 @@ fn top_golden() {
     let o = run(&["top", "--file", &data("allocprof-1.0.txt")]);
     assert!(o.status.success());
     golden("top-allocprof", &stdout(&o));
-    let o = run(&["top", "--file", &data("upstream-2.0.txt"), "--bytes", "--sort", "calls", "-n", "3"]);
+    let o = run(&[
+        "top",
+        "--file",
+        &data("upstream-2.0.txt"),
+        "--bytes",
+        "--sort",
+        "calls",
+        "-n",
+        "3",
+    ]);
     golden("top-upstream-calls", &stdout(&o));
     let o = run(&["top", "-f", &data("upstream-1.0.txt"), "--by", "dir"]);
     golden("top-dir", &stdout(&o));
@@ -54,12 +63,22 @@ fn top_golden() {
 fn top_two_sources_labelled() {
     let a = data("allocprof-2.0.txt");
     let b = data("upstream-2.0.txt");
-    let o = run(&["top", "--file", &a, "--file", &b, "--by", "module", "--bytes"]);
+    let o = run(&[
+        "top", "--file", &a, "--file", &b, "--by", "module", "--bytes",
+    ]);
     assert!(o.status.success());
     let s = stdout(&o);
     assert!(s.lines().next().unwrap().contains("SOURCE"), "{s}");
-    assert!(s.lines().any(|l| l.contains(&b) && l.ends_with("kernel") && l.contains("3141632")), "{s}");
-    assert!(s.lines().any(|l| l.contains(&a) && l.ends_with("allocprof_test")), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&b) && l.ends_with("kernel") && l.contains("3141632")),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&a) && l.ends_with("allocprof_test")),
+        "{s}"
+    );
 }
 
 #[test]
@@ -69,11 +88,16 @@ fn top_filters() {
     let s = stdout(&o);
     assert_eq!(s.lines().count(), 4, "{s}");
     // The totals cover every filtered row, --min-bytes only what is shown.
-    assert!(s.ends_with("total: 3153920 in 771 calls, 4 rows (2 shown)\n"), "{s}");
+    assert!(
+        s.ends_with("total: 3153920 in 771 calls, 4 rows (2 shown)\n"),
+        "{s}"
+    );
     let o = run(&["top", "-f", &f, "--module", "ext4"]);
     assert!(stdout(&o).contains("ext4_fill_super"));
     assert_eq!(stdout(&o).lines().count(), 3);
-    let o = run(&["top", "-f", &f, "--path", "mm/*", "--func", "^alloc_", "--bytes"]);
+    let o = run(&[
+        "top", "-f", &f, "--path", "mm/*", "--func", "^alloc_", "--bytes",
+    ]);
     assert!(stdout(&o).ends_with("total: 1048576 in 256 calls, 1 rows (1 shown)\n"));
     let o = run(&["top", "-f", &f, "--func", "("]);
     assert_eq!(o.status.code(), Some(2));
@@ -105,7 +129,10 @@ fn malformed_reported_and_strict() {
     assert!(o.status.success());
     let e = stderr(&o);
     for n in [4, 5, 7, 8] {
-        assert!(e.contains(&format!("malformed.txt:{n}: malformed line")), "{e}");
+        assert!(
+            e.contains(&format!("malformed.txt:{n}: malformed line")),
+            "{e}"
+        );
     }
     assert_eq!(e.lines().count(), 4);
     assert_eq!(stdout(&o).lines().count(), 4);
@@ -159,19 +186,30 @@ fn permission_denied() {
         return;
     }
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert_eq!(stderr(&o), "permission denied: allocinfo is readable by root only\n");
+    assert_eq!(
+        stderr(&o),
+        "permission denied: allocinfo is readable by root only\n"
+    );
 }
 
 fn unsafe_getuid() -> u32 {
     // No libc dependency: the owner of /proc/self is our uid.
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
 }
 
 #[test]
 fn snapshot_then_diff() {
     let a = tmp("a.snap");
-    let o = run(&["snapshot", "-f", &data("old.txt"), "-o", a.to_str().unwrap()]);
+    let o = run(&[
+        "snapshot",
+        "-f",
+        &data("old.txt"),
+        "-o",
+        a.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = std::fs::read_to_string(&a).unwrap();
     let lines: Vec<&str> = s.lines().collect();
@@ -181,14 +219,24 @@ fn snapshot_then_diff() {
     assert!(lines[2].ends_with(&format!("source={}", data("old.txt"))));
     // The rest is the table as read.
     let orig = std::fs::read_to_string(data("old.txt")).unwrap();
-    assert_eq!(lines[3..].join("\n") + "\n", orig.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n");
+    assert_eq!(
+        lines[3..].join("\n") + "\n",
+        orig.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n"
+    );
     let o = run(&["snapshot", "-f", &data("new.txt")]);
     let b = tmp("b.snap");
     std::fs::write(&b, &o.stdout).unwrap();
     let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--bytes"]);
     assert!(o.status.success());
     golden("diff", &stdout(&o));
-    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--func", "grows", "--bytes"]);
+    let o = run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--func",
+        "grows",
+        "--bytes",
+    ]);
     let s = stdout(&o);
     let w: Vec<&str> = s.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&w[..3], &["grew", "+512", "+4"], "{s}");
@@ -207,13 +255,24 @@ fn diff_fail_if_grown() {
     // grows: +512.
     assert_eq!(g(&["--func", "grows", "--fail-if-grown", "100"]), Some(1));
     assert_eq!(g(&["--func", "grows", "--fail-if-grown", "512"]), Some(0));
-    assert_eq!(g(&["--func", "grows|new", "--fail-if-grown", "2K"]), Some(1));
-    assert_eq!(g(&["--func", "grows|new", "--fail-if-grown", "3K"]), Some(0));
+    assert_eq!(
+        g(&["--func", "grows|new", "--fail-if-grown", "2K"]),
+        Some(1)
+    );
+    assert_eq!(
+        g(&["--func", "grows|new", "--fail-if-grown", "3K"]),
+        Some(0)
+    );
     // Reversed: +2140.
     let o = run(&["diff", &n_, &o_, "--fail-if-grown", "2139"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("total grew by 2140 bytes"));
-    assert_eq!(run(&["diff", &n_, &o_, "--fail-if-grown", "x"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["diff", &n_, &o_, "--fail-if-grown", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -232,7 +291,15 @@ fn export_formats() {
 allocprof_test;tools/testing/selftests/allocprof/allocprof_test.rs;allocprof_test::site_pages 49152\n"
     );
     let p = tmp("p.pb.gz");
-    let o = run(&["export", "-f", &f, "--format", "pprof", "-o", p.to_str().unwrap()]);
+    let o = run(&[
+        "export",
+        "-f",
+        &f,
+        "--format",
+        "pprof",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let o = run(&["pprof-summary", p.to_str().unwrap()]);
     assert_eq!(
@@ -246,14 +313,34 @@ allocprof_test;tools/testing/selftests/allocprof/allocprof_test.rs;allocprof_tes
 #[test]
 fn watch_plain_iterations() {
     let f = data("upstream-1.0.txt");
-    let o = run(&["top", "--watch", "0.2", "--iterations", "2", "-f", &f, "--bytes"]);
+    let o = run(&[
+        "top",
+        "--watch",
+        "0.2",
+        "--iterations",
+        "2",
+        "-f",
+        &f,
+        "--bytes",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stdout(&o);
     assert_eq!(s.matches("--- allocprof top: refresh").count(), 2, "{s}");
-    assert!(s.contains("BYTES  CALLS  DELTA  SINCE-START  RATE/s  NAME"), "{s}");
+    assert!(
+        s.contains("BYTES  CALLS  DELTA  SINCE-START  RATE/s  NAME"),
+        "{s}"
+    );
     assert!(
         s.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
-            == ["1048576", "256", "0", "0", "0", "mm/slub.c:2456", "func:alloc_slab_page"]),
+            == [
+                "1048576",
+                "256",
+                "0",
+                "0",
+                "0",
+                "mm/slub.c:2456",
+                "func:alloc_slab_page"
+            ]),
         "{s}"
     );
     let o = run(&["top", "--watch", "1", "-f", "-"]);
@@ -269,7 +356,9 @@ fn help_for_every_command() {
         assert!(s.contains("EXIT STATUS:"), "{c}: {s}");
         assert!(s.len() > 500, "{c}");
     }
-    assert!(stdout(&run(&["--help"])).contains("permission denied: allocinfo is readable by root only"));
+    assert!(
+        stdout(&run(&["--help"])).contains("permission denied: allocinfo is readable by root only")
+    );
 }
 
 #[test]

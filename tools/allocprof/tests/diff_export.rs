@@ -25,7 +25,12 @@ fn diff_exact() {
     assert_eq!(
         got,
         vec![
-            ("b.rs:9 [n] func:n::<impl n::T>::new", Change::Appeared, 2048, 2),
+            (
+                "b.rs:9 [n] func:n::<impl n::T>::new",
+                Change::Appeared,
+                2048,
+                2
+            ),
             ("a.rs:1 [m] func:m::grows", Change::Grew, 512, 4),
             ("a.rs:2 [m] func:m::shrinks", Change::Shrank, -4000, -4),
             ("a.rs:3 [m] func:m::goes", Change::Disappeared, -700, -7),
@@ -41,7 +46,10 @@ fn diff_exact() {
     let f = Filter::new(None, None, Some("grows|goes"), false).unwrap();
     let d = diff(&o, &n, &f, By::Module, false);
     assert_eq!(d.entries.len(), 1);
-    assert_eq!((d.entries[0].name.as_str(), d.entries[0].delta_bytes), ("m", -188));
+    assert_eq!(
+        (d.entries[0].name.as_str(), d.entries[0].delta_bytes),
+        ("m", -188)
+    );
     assert_eq!(d.net(), -188);
 }
 
@@ -77,8 +85,14 @@ fn grouping() {
             ("mm/".into(), 1048576, 1)
         ]
     );
-    assert_eq!(g(By::File)[0], ("drivers/gpu/drm/drm_gem.c".into(), 8192, 1));
-    assert_eq!(g(By::Function)[0], ("[drm] drm_gem_object_init".into(), 8192, 1));
+    assert_eq!(
+        g(By::File)[0],
+        ("drivers/gpu/drm/drm_gem.c".into(), 8192, 1)
+    );
+    assert_eq!(
+        g(By::Function)[0],
+        ("[drm] drm_gem_object_init".into(), 8192, 1)
+    );
     let f = Filter::new(Some("kernel"), None, None, false).unwrap();
     assert_eq!(f.apply(&t.rows).count(), 1);
     let f = Filter::new(None, Some("drivers/**"), None, false).unwrap();
@@ -97,7 +111,10 @@ fn json_and_csv_parse_back() {
     for (b, r) in back.iter().zip(&rows) {
         assert_eq!(b, &export::JsonRow::from(r));
     }
-    assert_eq!(back[1].extra.get("accurate").map(String::as_str), Some("no"));
+    assert_eq!(
+        back[1].extra.get("accurate").map(String::as_str),
+        Some("no")
+    );
     assert_eq!(back[3].module, None);
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();
     assert_eq!(v[0]["function"], "allocprof_test::site_kmalloc");
@@ -110,13 +127,28 @@ fn json_and_csv_parse_back() {
     assert_eq!(back.len(), rows.len());
     for (b, r) in back.iter().zip(&rows) {
         assert_eq!(
-            (b.file.as_str(), b.line, b.function.as_str(), b.bytes, b.calls),
-            (r.file.as_str(), r.line, r.function.as_str(), r.bytes, r.calls)
+            (
+                b.file.as_str(),
+                b.line,
+                b.function.as_str(),
+                b.bytes,
+                b.calls
+            ),
+            (
+                r.file.as_str(),
+                r.line,
+                r.function.as_str(),
+                r.bytes,
+                r.calls
+            )
         );
         assert_eq!(b.module, r.module.clone().unwrap_or_default());
         assert_eq!(b.extra, r.extra_text());
     }
-    assert_eq!(export::parse_csv(&export::csv(&[]).unwrap()).unwrap().len(), 0);
+    assert_eq!(
+        export::parse_csv(&export::csv(&[]).unwrap()).unwrap().len(),
+        0
+    );
 }
 
 #[test]
@@ -148,12 +180,21 @@ fn pprof_decodes_to_same_totals() {
     assert_eq!(&gz[..2], &[0x1f, 0x8b]);
     // Gunzip and decode with prost directly.
     let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut raw)
+        .unwrap();
     let p = <pprof::Profile as prost::Message>::decode(&raw[..]).unwrap();
     let st = |i: i64| p.string_table[i as usize].as_str();
     assert_eq!(st(0), "");
-    let types: Vec<(&str, &str)> = p.sample_type.iter().map(|t| (st(t.r#type), st(t.unit))).collect();
-    assert_eq!(types, vec![("inuse_space", "bytes"), ("inuse_objects", "count")]);
+    let types: Vec<(&str, &str)> = p
+        .sample_type
+        .iter()
+        .map(|t| (st(t.r#type), st(t.unit)))
+        .collect();
+    assert_eq!(
+        types,
+        vec![("inuse_space", "bytes"), ("inuse_objects", "count")]
+    );
     assert_eq!(p.sample.len(), rows.len());
     assert_eq!(p.location.len(), rows.len());
     assert_eq!(p.function.len(), rows.len());

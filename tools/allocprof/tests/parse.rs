@@ -14,7 +14,10 @@ fn allocprof_1_0() {
     assert_eq!(t.rows.len(), 5);
     let r = &t.rows[0];
     assert_eq!(r.source, "a");
-    assert_eq!(r.file, "tools/testing/selftests/allocprof/allocprof_test.rs");
+    assert_eq!(
+        r.file,
+        "tools/testing/selftests/allocprof/allocprof_test.rs"
+    );
     assert_eq!(r.line, 41);
     assert_eq!(r.module.as_deref(), Some("allocprof_test"));
     assert_eq!(r.function, "allocprof_test::site_kmalloc");
@@ -37,7 +40,9 @@ fn allocprof_2_0_accurate_no() {
     assert_eq!(r.function, "allocprof_test::site_pages");
     assert_eq!(r.extra, vec![("accurate".to_string(), "no".to_string())]);
     assert_eq!(r.extra_text(), "accurate:no");
-    assert!(r.site().ends_with("func:allocprof_test::site_pages accurate:no"));
+    assert!(r
+        .site()
+        .ends_with("func:allocprof_test::site_pages accurate:no"));
 }
 
 #[test]
@@ -66,16 +71,26 @@ fn trailing_whitespace_either_way() {
         "1024 2 mm/a.c:3 func:f",
     ] {
         let r = parse_row(l, "x").unwrap();
-        assert_eq!((r.bytes, r.calls, r.line, r.function.as_str()), (1024, 2, 3, "f"));
+        assert_eq!(
+            (r.bytes, r.calls, r.line, r.function.as_str()),
+            (1024, 2, 3, "f")
+        );
     }
-    let t = parse("allocinfo - version: 1.0\r\n#     <size>  <calls> <tag info>\r\n 1 1 a.c:1 func:g \r\n", "x");
+    let t = parse(
+        "allocinfo - version: 1.0\r\n#     <size>  <calls> <tag info>\r\n 1 1 a.c:1 func:g \r\n",
+        "x",
+    );
     assert_eq!(t.rows.len(), 1);
     assert_eq!(t.rows[0].function, "g");
 }
 
 #[test]
 fn negative_transient_bytes_and_u64_calls() {
-    let r = parse_row("       -8192 18446744073709551615 a.rs:1 [m] func:m::f ", "x").unwrap();
+    let r = parse_row(
+        "       -8192 18446744073709551615 a.rs:1 [m] func:m::f ",
+        "x",
+    )
+    .unwrap();
     assert_eq!(r.bytes, -8192);
     assert_eq!(r.calls, u64::MAX);
     let r = parse_row("-9223372036854775808 0 a.rs:1 func:f", "x").unwrap();
@@ -142,7 +157,10 @@ fn ten_thousand_rows() {
         .map(|l| l.split_whitespace().next().unwrap().parse::<i64>().unwrap())
         .sum();
     assert_eq!(t.total_bytes(), want);
-    assert_eq!(t.rows.iter().filter(|r| !r.extra.is_empty()).count(), n.div_ceil(10));
+    assert_eq!(
+        t.rows.iter().filter(|r| !r.extra.is_empty()).count(),
+        n.div_ceil(10)
+    );
     // Formatting a row back gives the generated line.
     for (r, l) in t.rows.iter().zip(text.lines().skip(2)) {
         assert_eq!(format_row(r), l);
@@ -164,5 +182,8 @@ fn snapshot_text_round_trips() {
     assert_eq!(a.rows, b.rows);
     assert!(b.malformed.is_empty());
     assert_eq!(allocprof::utc_timestamp(0), "1970-01-01T00:00:00Z");
-    assert_eq!(allocprof::utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(
+        allocprof::utc_timestamp(951_782_400),
+        "2000-02-29T00:00:00Z"
+    );
 }
