@@ -24,7 +24,7 @@ pub struct JsonRow {
 impl From<&Row> for JsonRow {
     fn from(r: &Row) -> Self {
         JsonRow {
-            source: r.source.clone(),
+            source: r.source.to_string(),
             file: r.file.clone(),
             line: r.line,
             module: r.module.clone(),
@@ -69,7 +69,7 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.serialize(CsvRow {
-            source: r.source.clone(),
+            source: r.source.to_string(),
             file: r.file.clone(),
             line: r.line,
             module: r.module.clone().unwrap_or_default(),

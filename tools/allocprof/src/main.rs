@@ -420,21 +420,33 @@ fn run(cli: Cli) -> Result<u8> {
             let text = allocprof::generate(rows);
             let f = Filter::new(None, Some("drivers/**"), Some("f"), true)?;
             let mut times = Vec::new();
+            let mut phases = [0f64; 4];
             let mut sink = std::io::sink();
             for _ in 0..runs.max(1) {
                 let t0 = Instant::now();
                 let t = table::parse(&text, "bench");
+                let t1 = Instant::now();
                 let mut e = view::group(f.apply(&t.rows), By::Site, false);
+                let t2 = Instant::now();
                 view::sort(&mut e, SortKey::Bytes);
+                let t3 = Instant::now();
                 let (h, r) = view::cells(&e, view::Columns::default());
                 let mut out = String::new();
                 view::render(&h, &r, &mut out);
                 sink.write_all(out.as_bytes())?;
-                times.push(t0.elapsed().as_secs_f64() * 1000.0);
+                let t4 = Instant::now();
+                times.push((t4 - t0).as_secs_f64() * 1000.0);
+                for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3]) {
+                    *p += d.as_secs_f64() * 1000.0 / runs.max(1) as f64;
+                }
                 if t.rows.len() != rows {
                     bail!("parsed {} rows of {}", t.rows.len(), rows);
                 }
             }
+            eprintln!(
+                "bench-parse: mean ms: parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}",
+                phases[0], phases[1], phases[2], phases[3]
+            );
             times.sort_by(f64::total_cmp);
             println!(
                 "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1})",

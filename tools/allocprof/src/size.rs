@@ -43,7 +43,11 @@ pub fn human(v: i64) -> String {
         div *= 1024.0;
         i += 1;
     }
-    format!("{:.1}{}", v as f64 / div, units[i])
+    // One decimal, rounded half away from zero, without float formatting.
+    let tenths = (v as f64 / div * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let t = tenths.unsigned_abs();
+    format!("{sign}{}.{}{}", t / 10, t % 10, units[i])
 }
 
 /// `human` or raw, with a `+` on positive values when `signed`.

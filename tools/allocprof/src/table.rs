@@ -14,13 +14,13 @@
 //! starting with `#` (comments, e.g. a snapshot's header) and empty lines are
 //! skipped.
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One call site of an allocinfo table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// Label of the table the row comes from (its path, or `-`).
-    pub source: String,
+    /// Label of the table the row comes from (its path, or `-`), shared.
+    pub source: Arc<str>,
     pub file: String,
     pub line: u32,
     /// `None` for upstream's built-in rows (no `[module]` part).
@@ -56,7 +56,21 @@ impl Row {
 
     /// The tag text as allocinfo prints it: `file:line [module] func:f k:v`.
     pub fn site(&self) -> String {
-        let mut s = format!("{}:{}", self.file, self.line);
+        let cap = self.file.len()
+            + 12
+            + self.module.as_ref().map_or(0, |m| m.len() + 3)
+            + 6
+            + self.function.len()
+            + self
+                .extra
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>();
+        let mut s = String::with_capacity(cap);
+        s.push_str(&self.file);
+        s.push(':');
+        let mut n = itoa_buf(self.line);
+        s.push_str(n.as_str());
         if let Some(m) = &self.module {
             s.push_str(" [");
             s.push_str(m);
@@ -71,6 +85,31 @@ impl Row {
             s.push_str(v);
         }
         s
+    }
+}
+
+/// A u32 in decimal without allocating.
+struct Dec {
+    buf: [u8; 10],
+    start: usize,
+}
+impl Dec {
+    fn as_str(&mut self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
+}
+fn itoa_buf(mut v: u32) -> Dec {
+    let mut d = Dec {
+        buf: [0; 10],
+        start: 10,
+    };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return d;
+        }
     }
 }
 
@@ -107,8 +146,10 @@ pub const HEADER_PREFIX: &str = "allocinfo - version:";
 /// Parses `text`, labelling every row with `source`.  Malformed lines are
 /// collected in [`Table::malformed`], never fatal here.
 pub fn parse(text: &str, source: &str) -> Table {
+    let shared: Arc<str> = Arc::from(source);
     let mut t = Table {
         source: source.to_string(),
+        rows: Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count()),
         ..Default::default()
     };
     for (i, raw) in text.lines().enumerate() {
@@ -120,7 +161,7 @@ pub fn parse(text: &str, source: &str) -> Table {
             t.version = Some(v.trim().to_string());
             continue;
         }
-        match parse_row(line, source) {
+        match parse_row_shared(line, &shared) {
             Ok(r) => t.rows.push(r),
             Err(reason) => t.malformed.push(Malformed {
                 line: i + 1,
@@ -134,6 +175,10 @@ pub fn parse(text: &str, source: &str) -> Table {
 
 /// Parses one row (without its line end).
 pub fn parse_row(line: &str, source: &str) -> Result<Row, &'static str> {
+    parse_row_shared(line, &Arc::from(source))
+}
+
+fn parse_row_shared(line: &str, source: &Arc<str>) -> Result<Row, &'static str> {
     let mut it = line.split_ascii_whitespace();
     let bytes = it
         .next()
@@ -183,7 +228,7 @@ pub fn parse_row(line: &str, source: &str) -> Result<Row, &'static str> {
         }
     }
     Ok(Row {
-        source: source.to_string(),
+        source: source.clone(),
         file: file.to_string(),
         line: line_no,
         module,

@@ -1,7 +1,7 @@
 //! Filters, grouping, sorting and the text table shared by the commands.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
@@ -146,45 +146,105 @@ impl Entry {
     }
 }
 
-/// The name(s) `r` is summed under.
-fn names(r: &Row, by: By, out: &mut Vec<String>) {
+/// A small, fast hasher for the grouping map (FxHash's mixing).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let mut tail = 0u64;
+        for (i, b) in chunks.remainder().iter().enumerate() {
+            tail |= (*b as u64) << (8 * i);
+        }
+        self.add(tail);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// A group's identity, borrowed from its rows: (source, a, b, line, c).
+type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>, u32, &'a str);
+
+/// The key(s) `r` is summed under (several for `dir`).
+fn keys<'a>(r: &'a Row, by: By, src: Option<&'a str>, out: &mut Vec<Key<'a>>) {
     match by {
-        By::Site => out.push(r.site()),
-        By::Function => out.push(match &r.module {
-            Some(m) => format!("[{m}] {}", r.function),
-            None => r.function.clone(),
-        }),
-        By::File => out.push(r.file.clone()),
-        By::Module => out.push(r.module_or_kernel().to_string()),
+        By::Site => out.push((src, &r.file, r.module.as_deref(), r.line, &r.function)),
+        By::Function => out.push((src, &r.function, r.module.as_deref(), 0, "")),
+        By::File => out.push((src, &r.file, None, 0, "")),
+        By::Module => out.push((src, r.module_or_kernel(), None, 0, "")),
         By::Dir => {
-            let mut any = false;
+            let n = out.len();
             for (i, c) in r.file.char_indices() {
                 if c == '/' && i > 0 {
-                    out.push(r.file[..=i].to_string());
-                    any = true;
+                    out.push((src, &r.file[..=i], None, 0, ""));
                 }
             }
-            if !any {
-                out.push("./".to_string());
+            if out.len() == n {
+                out.push((src, "./", None, 0, ""));
             }
         }
     }
 }
 
+/// The display name of a group.
+fn name(r: &Row, by: By, k: &Key) -> String {
+    match by {
+        By::Site => r.site(),
+        By::Function => match &r.module {
+            Some(m) => format!("[{m}] {}", r.function),
+            None => r.function.clone(),
+        },
+        By::File | By::Module | By::Dir => k.1.to_string(),
+    }
+}
+
 /// Groups `rows`; with `per_source`, entries of different sources stay apart.
 pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
-    let mut map: HashMap<(Option<String>, String), usize> = HashMap::new();
-    let mut out: Vec<Entry> = Vec::new();
-    let mut ns = Vec::new();
+    let hint = rows.size_hint();
+    let cap = if by == By::Site {
+        hint.1.unwrap_or(hint.0)
+    } else {
+        0
+    };
+    let mut map: HashMap<Key<'a>, usize, FxBuild> =
+        HashMap::with_capacity_and_hasher(cap, FxBuild::default());
+    let mut out: Vec<Entry> = Vec::with_capacity(cap);
+    let mut ks = Vec::new();
     for r in rows {
-        ns.clear();
-        names(r, by, &mut ns);
-        for n in ns.drain(..) {
-            let src = per_source.then(|| r.source.clone());
-            let idx = *map.entry((src.clone(), n.clone())).or_insert_with(|| {
+        ks.clear();
+        let src = per_source.then_some(&*r.source);
+        keys(r, by, src, &mut ks);
+        for k in ks.drain(..) {
+            let idx = *map.entry(k).or_insert_with(|| {
                 out.push(Entry {
-                    source: src,
-                    name: n,
+                    source: src.map(str::to_string),
+                    name: name(r, by, &k),
                     bytes: 0,
                     calls: 0,
                     sites: 0,
@@ -205,7 +265,7 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
 
 /// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
 pub fn sort(entries: &mut [Entry], key: SortKey) {
-    entries.sort_by(|a, b| {
+    entries.sort_unstable_by(|a, b| {
         let o = match key {
             SortKey::Bytes => b.bytes.cmp(&a.bytes),
             SortKey::Calls => b.calls.cmp(&a.calls),
@@ -238,7 +298,7 @@ pub struct Columns {
 }
 
 /// The header and cells of `entries`, one `Vec` per line.
-pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<String>>) {
+pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<Cow<'_, str>>>) {
     let mut head = vec!["BYTES", "CALLS"];
     if c.watch {
         head.extend(["DELTA", "SINCE-START", "RATE/s"]);
@@ -253,19 +313,21 @@ pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<Strin
     let rows = entries
         .iter()
         .map(|e| {
-            let mut v = vec![fmt_bytes(e.bytes, c.raw_bytes, false), e.calls.to_string()];
+            let mut v: Vec<Cow<str>> = Vec::with_capacity(8);
+            v.push(fmt_bytes(e.bytes, c.raw_bytes, false).into());
+            v.push(e.calls.to_string().into());
             if c.watch {
-                v.push(fmt_bytes(e.delta, c.raw_bytes, true));
-                v.push(fmt_bytes(e.delta_start, c.raw_bytes, true));
-                v.push(fmt_bytes(e.rate.round() as i64, c.raw_bytes, true));
+                v.push(fmt_bytes(e.delta, c.raw_bytes, true).into());
+                v.push(fmt_bytes(e.delta_start, c.raw_bytes, true).into());
+                v.push(fmt_bytes(e.rate.round() as i64, c.raw_bytes, true).into());
             }
             if c.sites {
-                v.push(e.sites.to_string());
+                v.push(e.sites.to_string().into());
             }
             if c.source {
-                v.push(e.source.clone().unwrap_or_default());
+                v.push(Cow::Borrowed(e.source.as_deref().unwrap_or("")));
             }
-            v.push(e.name.clone());
+            v.push(Cow::Borrowed(&e.name));
             v
         })
         .collect();
@@ -273,12 +335,12 @@ pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<Strin
 }
 
 /// A plain text table: every column right-aligned but the last two text ones.
-pub fn render(head: &[&str], rows: &[Vec<String>], out: &mut String) {
+pub fn render<S: AsRef<str>>(head: &[&str], rows: &[Vec<S>], out: &mut String) {
     let n = head.len();
     let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(c.len());
+            w[i] = w[i].max(c.as_ref().len());
         }
     }
     let left = |i: usize| i + 1 == n || matches!(head[i], "SOURCE" | "CHANGE");
@@ -289,19 +351,22 @@ pub fn render(head: &[&str], rows: &[Vec<String>], out: &mut String) {
                 out.push_str("  ");
             }
             first = false;
+            let pad = w[i].saturating_sub(c.len());
             if i + 1 == n {
                 out.push_str(c);
             } else if left(i) {
-                let _ = write!(out, "{c:<0$}", w[i]);
+                out.push_str(c);
+                out.extend(std::iter::repeat_n(' ', pad));
             } else {
-                let _ = write!(out, "{c:>0$}", w[i]);
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(c);
             }
         }
         out.push('\n');
     };
     line(&mut head.iter().copied(), out);
     for r in rows {
-        line(&mut r.iter().map(String::as_str), out);
+        line(&mut r.iter().map(|c| c.as_ref()), out);
     }
 }
 

@@ -13,7 +13,7 @@ fn allocprof_1_0() {
     assert!(t.malformed.is_empty(), "{:?}", t.malformed);
     assert_eq!(t.rows.len(), 5);
     let r = &t.rows[0];
-    assert_eq!(r.source, "a");
+    assert_eq!(&*r.source, "a");
     assert_eq!(
         r.file,
         "tools/testing/selftests/allocprof/allocprof_test.rs"
