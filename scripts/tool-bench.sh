@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The allocprof tool's cost, on the host: parse, filter (a glob and a
+# regex), group, sort and print 100,000 generated allocinfo rows, the
+# median of 5 runs (`allocprof bench-parse`, a hidden subcommand), against
+# a target of 100 ms.  Prints one line:
+#
+#   tool: parse/filter/sort/print 100,000 rows: X ms (target <= 100 ms): met|missed
+#
+# Builds the host release binary first (cargo, incremental).  Exit 0 either
+# way; scripts/bench.sh reports the line.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+dir="$ALLOCPROF_ROOT/tools/allocprof"
+TARGET_MS=100
+mkdir -p "$ALLOCPROF_LOGS"
+log="$ALLOCPROF_LOGS/tool-bench.log"
+run_long "cargo build --release" "$log" \
+	bash -c "cd '$dir' && cargo build --locked --color never --release" || exit 1
+out=$("$dir/target/release/allocprof" bench-parse --rows 100000 --runs 5 2>>"$log")
+ms=$(printf '%s\n' "$out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+[ -n "$ms" ] || die "no median in: $out"
+verdict=$(awk -v m="$ms" -v t="$TARGET_MS" 'BEGIN { print (m <= t) ? "met" : "missed" }')
+echo "tool: parse/filter/sort/print 100,000 rows: $ms ms (target <= $TARGET_MS ms): $verdict"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The allocprof command-line tool (tools/allocprof): runs its `cargo test`
+# on the host, printing cargo's "test result:" lines (scripts/check.sh adds
+# them to its totals), and builds it statically for the test VM:
+#
+#   tools/allocprof/target/x86_64-unknown-linux-musl/release/allocprof
+#
+# which scripts/vm.sh ships as /bin/allocprof.  Idempotent (cargo rebuilds
+# what changed); quiet on success but for a summary; on failure prints the
+# log's tail and exits 1.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+dir="$ALLOCPROF_ROOT/tools/allocprof"
+target=x86_64-unknown-linux-musl
+bin="$dir/target/$target/release/allocprof"
+log="$ALLOCPROF_LOGS/tool.log"
+mkdir -p "$ALLOCPROF_LOGS"
+
+step "allocprof tool (tools/allocprof)"
+command -v cargo >/dev/null || die "no cargo on PATH: install Rust with rustup first"
+rc=0
+(cd "$dir" && cargo test --locked --color never) >"$log" 2>&1 || rc=$?
+grep '^test result:' "$log" | sed 's/^/    /' || true
+if [ "$rc" -ne 0 ]; then
+	grep -E '^(test .* FAILED|failures:|error)' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
+	printf 'error: cargo test failed (exit %d); full log: %s\n' "$rc" "$log" >&2
+	exit 1
+fi
+passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+info "cargo test: $passed passed, 0 failed"
+rustup target list --installed 2>/dev/null | grep -qx "$target" ||
+	die "no Rust target $target: run scripts/deps.sh (rustup target add $target)"
+run_long "cargo build --target $target" "$ALLOCPROF_LOGS/tool-build.log" \
+	bash -c "cd '$dir' && cargo build --locked --color never --release --target $target"
+if command -v file >/dev/null; then
+	file "$bin" | grep -q 'static' || die "$bin is not statically linked"
+fi
+info "static binary: ${bin#"$ALLOCPROF_ROOT"/} ($(($(stat -c %s "$bin") / 1024)) KiB)"
