@@ -430,9 +430,8 @@ fn run(cli: Cli) -> Result<u8> {
                 let t2 = Instant::now();
                 view::sort(&mut e, SortKey::Bytes);
                 let t3 = Instant::now();
-                let (h, r) = view::cells(&e, view::Columns::default());
                 let mut out = String::new();
-                view::render(&h, &r, &mut out);
+                view::render_entries(&e, view::Columns::default(), &mut out);
                 sink.write_all(out.as_bytes())?;
                 let t4 = Instant::now();
                 times.push((t4 - t0).as_secs_f64() * 1000.0);

@@ -32,9 +32,25 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 /// `512B`, `1.5K`, `12.0M`, `-3.2G` (powers of 1024).
 pub fn human(v: i64) -> String {
+    let mut s = String::with_capacity(8);
+    write_bytes(&mut s, v, false, false);
+    s
+}
+
+/// Writes `v` human-readable or raw, with a `+` on positive values when
+/// `signed`, without allocating.
+pub fn write_bytes<W: std::fmt::Write>(w: &mut W, v: i64, raw: bool, signed: bool) {
+    if signed && v > 0 {
+        let _ = w.write_char('+');
+    }
     let a = v.unsigned_abs();
+    if raw {
+        let _ = write!(w, "{v}");
+        return;
+    }
     if a < 1024 {
-        return format!("{v}B");
+        let _ = write!(w, "{v}B");
+        return;
     }
     let units = ["K", "M", "G", "T", "P", "E"];
     let mut div = 1024f64;
@@ -47,16 +63,49 @@ pub fn human(v: i64) -> String {
     let tenths = (v as f64 / div * 10.0).round() as i64;
     let sign = if tenths < 0 { "-" } else { "" };
     let t = tenths.unsigned_abs();
-    format!("{sign}{}.{}{}", t / 10, t % 10, units[i])
+    let _ = write!(w, "{sign}{}.{}{}", t / 10, t % 10, units[i]);
 }
 
 /// `human` or raw, with a `+` on positive values when `signed`.
 pub fn fmt_bytes(v: i64, raw: bool, signed: bool) -> String {
-    let s = if raw { v.to_string() } else { human(v) };
-    if signed && v > 0 {
-        format!("+{s}")
-    } else {
-        s
+    let mut s = String::with_capacity(12);
+    write_bytes(&mut s, v, raw, signed);
+    s
+}
+
+/// A small stack buffer for one formatted cell.
+pub struct CellBuf {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl Default for CellBuf {
+    fn default() -> Self {
+        CellBuf {
+            buf: [0; 48],
+            len: 0,
+        }
+    }
+}
+
+impl CellBuf {
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for CellBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

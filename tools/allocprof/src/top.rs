@@ -9,7 +9,7 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::input::{load_all, Input};
-use crate::view::{cells, group, render, sort, totals_line, By, Columns, Entry, Filter, SortKey};
+use crate::view::{group, render_entries, sort, totals_line, By, Columns, Entry, Filter, SortKey};
 
 /// What `top` shows.
 #[derive(Debug, Clone)]
@@ -103,9 +103,8 @@ fn columns(o: &TopOpts, watch: bool) -> Columns {
 /// The one-shot table and totals line.
 pub fn text(s: &Snapshot, o: &TopOpts, n: usize, watch: bool) -> String {
     let v = visible(s, o, o.sort, None, false, n);
-    let (head, rows) = cells(&v, columns(o, watch));
     let mut out = String::new();
-    render(&head, &rows, &mut out);
+    render_entries(&v, columns(o, watch), &mut out);
     out.push_str(&totals_line(s.bytes, s.calls, s.rows, v.len(), o.raw_bytes));
     out.push('\n');
     out

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
-use crate::size::fmt_bytes;
+use crate::size::{fmt_bytes, write_bytes, CellBuf};
 use crate::table::Row;
 
 /// Which rows to keep.
@@ -370,6 +370,94 @@ pub fn render<S: AsRef<str>>(head: &[&str], rows: &[Vec<S>], out: &mut String) {
     }
 }
 
+/// The same table as `cells` + `render`, formatted straight into `out`
+/// (no per-cell allocation: the path of large one-shot tables).
+pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
+    use std::fmt::Write as _;
+    let (head, _) = cells(&[], c);
+    let n = head.len();
+    // Cell i of entry e into b.
+    let cell = |e: &Entry, i: usize, b: &mut CellBuf| {
+        b.clear();
+        let mut i = i;
+        if i == 0 {
+            return write_bytes(b, e.bytes, c.raw_bytes, false);
+        }
+        if i == 1 {
+            let _ = write!(b, "{}", e.calls);
+            return;
+        }
+        i -= 2;
+        if c.watch {
+            match i {
+                0 => return write_bytes(b, e.delta, c.raw_bytes, true),
+                1 => return write_bytes(b, e.delta_start, c.raw_bytes, true),
+                2 => return write_bytes(b, e.rate.round() as i64, c.raw_bytes, true),
+                _ => i -= 3,
+            }
+        }
+        if c.sites {
+            if i == 0 {
+                let _ = write!(b, "{}", e.sites);
+                return;
+            }
+            i -= 1;
+        }
+        let _ = i;
+    };
+    // Columns before SOURCE and NAME are numbers in the buffer.
+    let numeric = n - 1 - usize::from(c.source);
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    let mut b = CellBuf::default();
+    for e in entries {
+        for (i, wi) in w.iter_mut().enumerate().take(numeric) {
+            cell(e, i, &mut b);
+            *wi = (*wi).max(b.as_str().len());
+        }
+        if c.source {
+            let l = e.source.as_deref().map_or(0, str::len);
+            w[numeric] = w[numeric].max(l);
+        }
+    }
+    out.reserve(entries.len() * (w.iter().sum::<usize>() + 2 * n + 40));
+    let pad = |out: &mut String, k: usize| out.extend(std::iter::repeat_n(' ', k));
+    for (i, h) in head.iter().enumerate() {
+        if i > 0 {
+            out.push_str("  ");
+        }
+        if i < numeric {
+            pad(out, w[i] - h.len());
+            out.push_str(h);
+        } else {
+            out.push_str(h);
+            if i + 1 < n {
+                pad(out, w[i] - h.len());
+            }
+        }
+    }
+    out.push('\n');
+    for e in entries {
+        for (i, &wi) in w.iter().enumerate().take(numeric) {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            cell(e, i, &mut b);
+            let s = b.as_str();
+            pad(out, wi - s.len());
+            out.push_str(s);
+        }
+        out.push_str("  ");
+        if c.source {
+            let s = e.source.as_deref().unwrap_or("");
+            out.push_str(s);
+            pad(out, w[numeric] - s.len());
+            out.push_str("  ");
+        }
+        out.push_str(&e.name);
+        out.push('\n');
+    }
+}
+
 /// `total: 1.2M in 345 calls, 67 rows (10 shown)`.
 pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool) -> String {
     format!(
@@ -379,4 +467,38 @@ pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool)
         rows,
         shown
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::parse;
+
+    #[test]
+    fn render_entries_matches_cells_and_render() {
+        let mut rows = parse(&crate::generate(300), "a").rows;
+        rows.extend(parse(&crate::generate(50), "other/source").rows);
+        for by in [By::Site, By::Module, By::Dir] {
+            let mut e = group(rows.iter(), by, true);
+            for (i, x) in e.iter_mut().enumerate() {
+                x.delta = i as i64 * 1000 - 5000;
+                x.delta_start = -(i as i64);
+                x.rate = i as f64 * 1.5;
+            }
+            for bits in 0..16u8 {
+                let c = Columns {
+                    raw_bytes: bits & 1 != 0,
+                    sites: bits & 2 != 0,
+                    source: bits & 4 != 0,
+                    watch: bits & 8 != 0,
+                };
+                let (h, r) = cells(&e, c);
+                let mut a = String::new();
+                render(&h, &r, &mut a);
+                let mut b = String::new();
+                render_entries(&e, c, &mut b);
+                assert_eq!(a, b, "{by:?} {c:?}");
+            }
+        }
+    }
 }
