@@ -16,8 +16,10 @@ dir="$ALLOCPROF_ROOT/tools/allocprof"
 TARGET_MS=100
 mkdir -p "$ALLOCPROF_LOGS"
 log="$ALLOCPROF_LOGS/tool-bench.log"
-run_long "cargo build --release" "$log" \
-	bash -c "cd '$dir' && cargo build --locked --color never --release" || exit 1
+if ! (cd "$dir" && cargo build --locked --color never --release) >"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	die "cargo build --release failed; full log: $log"
+fi
 out=$("$dir/target/release/allocprof" bench-parse --rows 100000 --runs 5 2>>"$log")
 ms=$(printf '%s\n' "$out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
 [ -n "$ms" ] || die "no median in: $out"

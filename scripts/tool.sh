@@ -32,8 +32,11 @@ passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ 
 info "cargo test: $passed passed, 0 failed"
 rustup target list --installed 2>/dev/null | grep -qx "$target" ||
 	die "no Rust target $target: run scripts/deps.sh (rustup target add $target)"
-run_long "cargo build --target $target" "$ALLOCPROF_LOGS/tool-build.log" \
-	bash -c "cd '$dir' && cargo build --locked --color never --release --target $target"
+blog="$ALLOCPROF_LOGS/tool-build.log"
+if ! (cd "$dir" && cargo build --locked --color never --release --target "$target") >"$blog" 2>&1; then
+	tail -n 40 "$blog" >&2
+	die "cargo build --target $target failed; full log: $blog"
+fi
 if command -v file >/dev/null; then
 	file "$bin" | grep -q 'static' || die "$bin is not statically linked"
 fi
