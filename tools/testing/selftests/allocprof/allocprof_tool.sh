@@ -4,7 +4,7 @@
 # static build as /bin/allocprof) against the live table: top, snapshot and
 # an exact diff around a known allocation, --fail-if-grown, every export
 # format checked with awk and the tool's own pprof decoder, the non-root
-# message.  Skipped when /bin/allocprof is absent.
+# message, a 10,000-row table.  Skipped when /bin/allocprof is absent.
 . "$(dirname "$0")/lib.sh"
 require_root
 TOOL=/bin/allocprof
@@ -13,7 +13,7 @@ if [ ! -x "$TOOL" ]; then
 	ktap_skip_all "no $TOOL: build it with scripts/tool.sh"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 23
+ktap_set_plan 24
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
@@ -101,6 +101,12 @@ out=$(su -s /bin/sh nobody -c "$TOOL top" 2>&1)
 rc=$?
 check "non-root: exit 2 and the permission message" \
 	test "$rc|$out" = "2|permission denied: allocinfo is readable by root only"
+
+# 10,000 call sites of one module: all parsed, summed into one entry.
+load allocprof_many || ktap_exit_fail_msg "insmod allocprof_many failed"
+run many $TOOL top --strict --module allocprof_many --by module --bytes
+check "10,000 rows of allocprof_many: one module entry of 10000 sites" \
+	test "$rc $(awk '$NF == "allocprof_many" { print $3 }' /tmp/many.out)" = "0 10000"
 
 if [ -r /proc/allocinfo ]; then
 	run proc $TOOL top --strict --file /proc/allocinfo -n 5
