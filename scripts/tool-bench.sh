@@ -7,8 +7,8 @@
 #
 #   tool: parse/filter/sort/print 100,000 rows: X ms (target <= 100 ms): met|missed
 #
-# Builds the host release binary first (cargo, incremental).  Exit 0 either
-# way; scripts/bench.sh reports the line.
+# then, indented, the median time on a CPU and the load average.  Builds
+# the host release binary first (cargo, incremental).  Exit 0 either way.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,3 +25,7 @@ ms=$(printf '%s\n' "$out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
 [ -n "$ms" ] || die "no median in: $out"
 verdict=$(awk -v m="$ms" -v t="$TARGET_MS" 'BEGIN { print (m <= t) ? "met" : "missed" }')
 echo "tool: parse/filter/sort/print 100,000 rows: $ms ms (target <= $TARGET_MS ms): $verdict"
+# The wall-clock median decides; on a busy host the time on a CPU tells
+# the tool's own cost from waiting for one.
+cpu=$(printf '%s\n' "$out" | sed -n 's/.*on-CPU median \([0-9.]*\) ms.*/\1/p')
+info "(on-CPU median ${cpu:-?} ms; load average $(cut -d' ' -f1-3 /proc/loadavg))"

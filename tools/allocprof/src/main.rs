@@ -420,9 +420,11 @@ fn run(cli: Cli) -> Result<u8> {
             let text = allocprof::generate(rows);
             let f = Filter::new(None, Some("drivers/**"), Some("f"), true)?;
             let mut times = Vec::new();
+            let mut cpu = Vec::new();
             let mut phases = [0f64; 4];
             let mut sink = std::io::sink();
             for _ in 0..runs.max(1) {
+                let c0 = thread_cpu_ns();
                 let t0 = Instant::now();
                 let t = table::parse(&text, "bench");
                 let t1 = Instant::now();
@@ -434,30 +436,66 @@ fn run(cli: Cli) -> Result<u8> {
                 view::render_entries(&e, view::Columns::default(), &mut out);
                 sink.write_all(out.as_bytes())?;
                 let t4 = Instant::now();
+                let c1 = thread_cpu_ns();
                 times.push((t4 - t0).as_secs_f64() * 1000.0);
+                if let (Some(a), Some(b)) = (c0, c1) {
+                    cpu.push((b - a) as f64 / 1e6);
+                }
                 for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3]) {
                     *p += d.as_secs_f64() * 1000.0 / runs.max(1) as f64;
                 }
                 if t.rows.len() != rows {
                     bail!("parsed {} rows of {}", t.rows.len(), rows);
                 }
+                if e.is_empty() || out.lines().count() != e.len() + 1 {
+                    bail!(
+                        "printed {} lines for {} entries",
+                        out.lines().count(),
+                        e.len()
+                    );
+                }
             }
             eprintln!(
-                "bench-parse: mean ms: parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}",
+                "bench-parse: mean wall ms: parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}",
                 phases[0], phases[1], phases[2], phases[3]
             );
-            times.sort_by(f64::total_cmp);
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            let (lo, hi) = (
+                times.iter().copied().fold(f64::MAX, f64::min),
+                times.iter().copied().fold(0.0, f64::max),
+            );
+            let wall = median(&mut times);
+            let cpu_text = if cpu.len() == times.len() {
+                format!(", on-CPU median {:.1} ms", median(&mut cpu))
+            } else {
+                String::new()
+            };
             println!(
-                "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1})",
+                "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1}){}",
                 rows,
                 times.len(),
-                times[times.len() / 2],
-                times[0],
-                times[times.len() - 1]
+                wall,
+                lo,
+                hi,
+                cpu_text
             );
         }
     }
     Ok(0)
+}
+
+/// This thread's time on a CPU, in ns (/proc/thread-self/schedstat), so a
+/// benchmark on a busy machine can tell its own cost from waiting.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn main() -> ExitCode {
