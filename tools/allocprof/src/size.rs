@@ -44,12 +44,11 @@ pub fn write_bytes<W: std::fmt::Write>(w: &mut W, v: i64, raw: bool, signed: boo
         let _ = w.write_char('+');
     }
     let a = v.unsigned_abs();
-    if raw {
-        let _ = write!(w, "{v}");
-        return;
-    }
-    if a < 1024 {
-        let _ = write!(w, "{v}B");
+    if raw || a < 1024 {
+        write_int(w, v);
+        if !raw {
+            let _ = w.write_char('B');
+        }
         return;
     }
     let units = ["K", "M", "G", "T", "P", "E"];
@@ -66,47 +65,39 @@ pub fn write_bytes<W: std::fmt::Write>(w: &mut W, v: i64, raw: bool, signed: boo
     let _ = write!(w, "{sign}{}.{}{}", t / 10, t % 10, units[i]);
 }
 
+/// Writes a decimal integer without the formatting machinery.
+pub fn write_int<W: std::fmt::Write>(w: &mut W, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut a = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (a % 10) as u8;
+        a /= 10;
+        if a == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        let _ = w.write_char('-');
+    }
+    let _ = w.write_str(std::str::from_utf8(&buf[i..]).unwrap_or(""));
+}
+
+/// Writes an unsigned decimal integer.
+pub fn write_uint<W: std::fmt::Write>(w: &mut W, v: u64) {
+    if let Ok(i) = i64::try_from(v) {
+        write_int(w, i);
+    } else {
+        let _ = write!(w, "{v}");
+    }
+}
+
 /// `human` or raw, with a `+` on positive values when `signed`.
 pub fn fmt_bytes(v: i64, raw: bool, signed: bool) -> String {
     let mut s = String::with_capacity(12);
     write_bytes(&mut s, v, raw, signed);
     s
-}
-
-/// A small stack buffer for one formatted cell.
-pub struct CellBuf {
-    buf: [u8; 48],
-    len: usize,
-}
-
-impl Default for CellBuf {
-    fn default() -> Self {
-        CellBuf {
-            buf: [0; 48],
-            len: 0,
-        }
-    }
-}
-
-impl CellBuf {
-    pub fn clear(&mut self) {
-        self.len = 0;
-    }
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
-    }
-}
-
-impl std::fmt::Write for CellBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -130,5 +121,11 @@ mod tests {
         assert_eq!(human(3 << 20), "3.0M");
         assert_eq!(fmt_bytes(512, true, true), "+512");
         assert_eq!(fmt_bytes(-2048, false, true), "-2.0K");
+        for v in [0, 1, -1, 9, 10, 1023, -1024, i64::MAX, i64::MIN] {
+            assert_eq!(fmt_bytes(v, true, false), v.to_string());
+        }
+        let mut s = String::new();
+        write_uint(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
     }
 }

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
-use crate::size::{fmt_bytes, write_bytes, CellBuf};
+use crate::size::{fmt_bytes, write_bytes, write_uint};
 use crate::table::Row;
 
 /// Which rows to keep.
@@ -373,53 +373,44 @@ pub fn render<S: AsRef<str>>(head: &[&str], rows: &[Vec<S>], out: &mut String) {
 /// The same table as `cells` + `render`, formatted straight into `out`
 /// (no per-cell allocation: the path of large one-shot tables).
 pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
-    use std::fmt::Write as _;
     let (head, _) = cells(&[], c);
     let n = head.len();
-    // Cell i of entry e into b.
-    let cell = |e: &Entry, i: usize, b: &mut CellBuf| {
-        b.clear();
-        let mut i = i;
-        if i == 0 {
-            return write_bytes(b, e.bytes, c.raw_bytes, false);
-        }
-        if i == 1 {
-            let _ = write!(b, "{}", e.calls);
-            return;
-        }
-        i -= 2;
+    // Columns before SOURCE and NAME are numbers, formatted once into an
+    // arena: `ends` holds each cell's end offset.
+    let numeric = n - 1 - usize::from(c.source);
+    let mut arena = String::with_capacity(entries.len() * numeric * 6);
+    let mut ends: Vec<u32> = Vec::with_capacity(entries.len() * numeric);
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for e in entries {
+        let mut col = 0;
+        let mut end = |arena: &mut String, col: &mut usize| {
+            let start = ends.last().copied().unwrap_or(0) as usize;
+            w[*col] = w[*col].max(arena.len() - start);
+            ends.push(arena.len() as u32);
+            *col += 1;
+        };
+        write_bytes(&mut arena, e.bytes, c.raw_bytes, false);
+        end(&mut arena, &mut col);
+        write_uint(&mut arena, e.calls);
+        end(&mut arena, &mut col);
         if c.watch {
-            match i {
-                0 => return write_bytes(b, e.delta, c.raw_bytes, true),
-                1 => return write_bytes(b, e.delta_start, c.raw_bytes, true),
-                2 => return write_bytes(b, e.rate.round() as i64, c.raw_bytes, true),
-                _ => i -= 3,
-            }
+            write_bytes(&mut arena, e.delta, c.raw_bytes, true);
+            end(&mut arena, &mut col);
+            write_bytes(&mut arena, e.delta_start, c.raw_bytes, true);
+            end(&mut arena, &mut col);
+            write_bytes(&mut arena, e.rate.round() as i64, c.raw_bytes, true);
+            end(&mut arena, &mut col);
         }
         if c.sites {
-            if i == 0 {
-                let _ = write!(b, "{}", e.sites);
-                return;
-            }
-            i -= 1;
-        }
-        let _ = i;
-    };
-    // Columns before SOURCE and NAME are numbers in the buffer.
-    let numeric = n - 1 - usize::from(c.source);
-    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
-    let mut b = CellBuf::default();
-    for e in entries {
-        for (i, wi) in w.iter_mut().enumerate().take(numeric) {
-            cell(e, i, &mut b);
-            *wi = (*wi).max(b.as_str().len());
+            write_uint(&mut arena, e.sites as u64);
+            end(&mut arena, &mut col);
         }
         if c.source {
             let l = e.source.as_deref().map_or(0, str::len);
             w[numeric] = w[numeric].max(l);
         }
     }
-    out.reserve(entries.len() * (w.iter().sum::<usize>() + 2 * n + 40));
+    out.reserve(arena.len() + entries.len() * (w.iter().sum::<usize>() + 2 * n + 40));
     let pad = |out: &mut String, k: usize| out.extend(std::iter::repeat_n(' ', k));
     for (i, h) in head.iter().enumerate() {
         if i > 0 {
@@ -436,13 +427,17 @@ pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
         }
     }
     out.push('\n');
+    let mut k = 0;
+    let mut start = 0usize;
     for e in entries {
         for (i, &wi) in w.iter().enumerate().take(numeric) {
             if i > 0 {
                 out.push_str("  ");
             }
-            cell(e, i, &mut b);
-            let s = b.as_str();
+            let end = ends[k] as usize;
+            k += 1;
+            let s = &arena[start..end];
+            start = end;
             pad(out, wi - s.len());
             out.push_str(s);
         }
