@@ -459,6 +459,19 @@ fn run(cli: Cli) -> Result<u8> {
                 "bench-parse: mean wall ms: parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}",
                 phases[0], phases[1], phases[2], phases[3]
             );
+            // What `top -n 50` does with the same rows: select, sort and
+            // print only the 50 shown.
+            let mut top_times = Vec::new();
+            for _ in 0..runs.max(1) {
+                let t0 = Instant::now();
+                let t = table::parse(&text, "bench");
+                let mut e = view::group(f.apply(&t.rows), By::Site, false);
+                view::top_n(&mut e, SortKey::Bytes, 50);
+                let mut out = String::new();
+                view::render_entries(&e, view::Columns::default(), &mut out);
+                sink.write_all(out.as_bytes())?;
+                top_times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
             let median = |v: &mut Vec<f64>| {
                 v.sort_by(f64::total_cmp);
                 v[v.len() / 2]
@@ -468,11 +481,15 @@ fn run(cli: Cli) -> Result<u8> {
                 times.iter().copied().fold(0.0, f64::max),
             );
             let wall = median(&mut times);
-            let cpu_text = if cpu.len() == times.len() {
+            let mut cpu_text = if cpu.len() == times.len() {
                 format!(", on-CPU median {:.1} ms", median(&mut cpu))
             } else {
                 String::new()
             };
+            cpu_text.push_str(&format!(
+                ", top -n 50 median {:.1} ms",
+                median(&mut top_times)
+            ));
             println!(
                 "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1}){}",
                 rows,

@@ -9,7 +9,9 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::input::{load_all, Input};
-use crate::view::{group, render_entries, sort, totals_line, By, Columns, Entry, Filter, SortKey};
+use crate::view::{
+    compare, group, render_entries, totals_line, By, Columns, Entry, Filter, SortKey,
+};
 
 /// What `top` shows.
 #[derive(Debug, Clone)]
@@ -78,17 +80,23 @@ pub fn visible(
     nonzero: bool,
     n: usize,
 ) -> Vec<Entry> {
-    let mut v: Vec<Entry> = s
+    let mut v: Vec<&Entry> = s
         .entries
         .iter()
         .filter(|e| o.min_bytes == 0 || (e.bytes >= 0 && e.bytes as u64 >= o.min_bytes))
         .filter(|e| !nonzero || e.bytes != 0 || e.calls != 0)
         .filter(|e| extra.is_none_or(|re| re.is_match(&e.name)))
-        .cloned()
         .collect();
-    sort(&mut v, sort_key);
-    v.truncate(n);
-    v
+    // Select the first n, then sort only those (see view::top_n).
+    if n == 0 {
+        return Vec::new();
+    }
+    if n < v.len() {
+        v.select_nth_unstable_by(n - 1, |a, b| compare(a, b, sort_key));
+        v.truncate(n);
+    }
+    v.sort_unstable_by(|a, b| compare(a, b, sort_key));
+    v.into_iter().cloned().collect()
 }
 
 fn columns(o: &TopOpts, watch: bool) -> Columns {

@@ -226,22 +226,31 @@ fn name(r: &Row, by: By, k: &Key) -> String {
 
 /// Groups `rows`; with `per_source`, entries of different sources stay apart.
 pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
+    use std::hash::{BuildHasher, Hash, Hasher};
     let hint = rows.size_hint();
     let cap = if by == By::Site {
         hint.1.unwrap_or(hint.0)
     } else {
         0
     };
-    let mut map: HashMap<Key<'a>, usize, FxBuild> =
-        HashMap::with_capacity_and_hasher(cap, FxBuild::default());
+    // A compact map from the key's 64-bit hash to its entry; the key is
+    // checked on every hit, and true collisions go to `spill`.
+    let mut map: HashMap<u64, u32, IdBuild> =
+        HashMap::with_capacity_and_hasher(cap, IdBuild::default());
+    let mut spill: HashMap<Key<'a>, usize, FxBuild> = HashMap::default();
+    let mut key_of: Vec<Key<'a>> = Vec::with_capacity(cap);
     let mut out: Vec<Entry> = Vec::with_capacity(cap);
     let mut ks = Vec::new();
+    let fx = FxBuild::default();
     for r in rows {
         ks.clear();
         let src = per_source.then_some(&*r.source);
         keys(r, by, src, &mut ks);
         for k in ks.drain(..) {
-            let idx = *map.entry(k).or_insert_with(|| {
+            let mut h = fx.build_hasher();
+            k.hash(&mut h);
+            let h = h.finish();
+            let new_entry = |out: &mut Vec<Entry>, key_of: &mut Vec<Key<'a>>| {
                 out.push(Entry {
                     source: src.map(str::to_string),
                     name: name(r, by, &k),
@@ -252,8 +261,25 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
                     delta_start: 0,
                     rate: 0.0,
                 });
+                key_of.push(k);
                 out.len() - 1
-            });
+            };
+            let idx = match map.get(&h) {
+                None => {
+                    let i = new_entry(&mut out, &mut key_of);
+                    map.insert(h, i as u32);
+                    i
+                }
+                Some(&i) if key_of[i as usize] == k => i as usize,
+                Some(_) => match spill.get(&k) {
+                    Some(&i) => i,
+                    None => {
+                        let i = new_entry(&mut out, &mut key_of);
+                        spill.insert(k, i);
+                        i
+                    }
+                },
+            };
             let e = &mut out[idx];
             e.bytes += r.bytes;
             e.calls += r.calls;
@@ -263,26 +289,64 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
     out
 }
 
+/// The identity hasher of already-hashed u64 keys.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | *b as u64;
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
+/// The order of `sort`: the key's largest first (`name`: alphabetical),
+/// ties by name, then source.
+pub fn compare(a: &Entry, b: &Entry, key: SortKey) -> std::cmp::Ordering {
+    let o = match key {
+        SortKey::Bytes => b.bytes.cmp(&a.bytes),
+        SortKey::Calls => b.calls.cmp(&a.calls),
+        SortKey::Name => std::cmp::Ordering::Equal,
+        SortKey::Delta => b
+            .delta
+            .cmp(&a.delta)
+            .then_with(|| b.delta_start.cmp(&a.delta_start))
+            .then_with(|| b.bytes.cmp(&a.bytes)),
+        SortKey::Rate => b
+            .rate
+            .total_cmp(&a.rate)
+            .then_with(|| b.bytes.cmp(&a.bytes)),
+    };
+    o.then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.source.cmp(&b.source))
+}
+
 /// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
 pub fn sort(entries: &mut [Entry], key: SortKey) {
-    entries.sort_unstable_by(|a, b| {
-        let o = match key {
-            SortKey::Bytes => b.bytes.cmp(&a.bytes),
-            SortKey::Calls => b.calls.cmp(&a.calls),
-            SortKey::Name => std::cmp::Ordering::Equal,
-            SortKey::Delta => b
-                .delta
-                .cmp(&a.delta)
-                .then_with(|| b.delta_start.cmp(&a.delta_start))
-                .then_with(|| b.bytes.cmp(&a.bytes)),
-            SortKey::Rate => b
-                .rate
-                .total_cmp(&a.rate)
-                .then_with(|| b.bytes.cmp(&a.bytes)),
-        };
-        o.then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.source.cmp(&b.source))
-    });
+    entries.sort_unstable_by(|a, b| compare(a, b, key));
+}
+
+/// The first `n` entries in `sort` order, the rest dropped: a selection,
+/// then a sort of only those `n`.
+pub fn top_n(entries: &mut Vec<Entry>, key: SortKey, n: usize) {
+    if n == 0 {
+        entries.clear();
+        return;
+    }
+    if n < entries.len() {
+        entries.select_nth_unstable_by(n - 1, |a, b| compare(a, b, key));
+        entries.truncate(n);
+    }
+    sort(entries, key);
 }
 
 /// What the text table shows.
@@ -490,6 +554,12 @@ mod tests {
                 let (h, r) = cells(&e, c);
                 let mut a = String::new();
                 render(&h, &r, &mut a);
+                // top_n keeps sort's order.
+                let mut sorted = e.clone();
+                sort(&mut sorted, SortKey::Bytes);
+                let mut first = e.clone();
+                top_n(&mut first, SortKey::Bytes, 17);
+                assert_eq!(&sorted[..17.min(sorted.len())], &first[..]);
                 let mut b = String::new();
                 render_entries(&e, c, &mut b);
                 assert_eq!(a, b, "{by:?} {c:?}");
