@@ -226,7 +226,7 @@ fn name(r: &Row, by: By, k: &Key) -> String {
 
 /// Groups `rows`; with `per_source`, entries of different sources stay apart.
 pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let hint = rows.size_hint();
     let cap = if by == By::Site {
         hint.1.unwrap_or(hint.0)
@@ -247,9 +247,7 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
         let src = per_source.then_some(&*r.source);
         keys(r, by, src, &mut ks);
         for k in ks.drain(..) {
-            let mut h = fx.build_hasher();
-            k.hash(&mut h);
-            let h = h.finish();
+            let h = fx.hash_one(k);
             let new_entry = |out: &mut Vec<Entry>, key_of: &mut Vec<Key<'a>>| {
                 out.push(Entry {
                     source: src.map(str::to_string),
@@ -332,7 +330,38 @@ pub fn compare(a: &Entry, b: &Entry, key: SortKey) -> std::cmp::Ordering {
 
 /// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
 pub fn sort(entries: &mut [Entry], key: SortKey) {
-    entries.sort_unstable_by(|a, b| compare(a, b, key));
+    let primary = |e: &Entry| match key {
+        SortKey::Bytes => Some(e.bytes as i128),
+        SortKey::Calls => Some(e.calls as i128),
+        _ => None,
+    };
+    if entries.len() < 1024 || primary(&entries[0]).is_none() {
+        entries.sort_unstable_by(|a, b| compare(a, b, key));
+        return;
+    }
+    // Large tables: sort small (key, index) pairs, then move each entry
+    // once, instead of moving whole entries at every step.
+    let mut pairs: Vec<(i128, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (primary(e).unwrap_or(0), i as u32))
+        .collect();
+    pairs.sort_unstable_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| compare(&entries[a.1 as usize], &entries[b.1 as usize], key))
+    });
+    let mut perm: Vec<u32> = pairs.into_iter().map(|p| p.1).collect();
+    // perm[k]: the index of the entry that goes to position k.
+    for i in 0..perm.len() {
+        let mut cur = i;
+        while perm[cur] as usize != i {
+            let next = perm[cur] as usize;
+            entries.swap(cur, next);
+            perm[cur] = cur as u32;
+            cur = next;
+        }
+        perm[cur] = cur as u32;
+    }
 }
 
 /// The first `n` entries in `sort` order, the rest dropped: a selection,
@@ -532,6 +561,18 @@ pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool)
 mod tests {
     use super::*;
     use crate::table::parse;
+
+    #[test]
+    fn large_sort_equals_plain_sort() {
+        let rows = parse(&crate::generate(5000), "a").rows;
+        for key in [SortKey::Bytes, SortKey::Calls, SortKey::Name] {
+            let mut a = group(rows.iter(), By::Site, false);
+            let mut b = a.clone();
+            sort(&mut a, key);
+            b.sort_by(|x, y| compare(x, y, key));
+            assert_eq!(a, b, "{key:?}");
+        }
+    }
 
     #[test]
     fn render_entries_matches_cells_and_render() {
