@@ -176,6 +176,9 @@ pub fn watch(o: &TopOpts, secs: f64, iterations: Option<u64>) -> Result<()> {
         anyhow::bail!("--watch rereads its input: stdin (-) cannot be watched");
     }
     let period = Duration::from_secs_f64(secs.max(0.1));
+    // A first read, so that a missing or unreadable input fails here, with
+    // its message and exit status, before any screen is taken over.
+    read(o)?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return crate::tui::run(o, period, iterations);
     }

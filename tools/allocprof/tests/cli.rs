@@ -345,6 +345,9 @@ fn watch_plain_iterations() {
     );
     let o = run(&["top", "--watch", "1", "-f", "-"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = run(&["top", "--watch", "1", "-f", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read /nonexistent"));
 }
 
 #[test]
