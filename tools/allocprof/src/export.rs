@@ -25,9 +25,9 @@ impl From<&Row> for JsonRow {
     fn from(r: &Row) -> Self {
         JsonRow {
             source: r.source.to_string(),
-            file: r.file.clone(),
+            file: r.file.to_string(),
             line: r.line,
-            module: r.module.clone(),
+            module: r.module.as_deref().map(str::to_string),
             function: r.function.clone(),
             bytes: r.bytes,
             calls: r.calls,
@@ -70,9 +70,9 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>> {
     for r in rows {
         w.serialize(CsvRow {
             source: r.source.to_string(),
-            file: r.file.clone(),
+            file: r.file.to_string(),
             line: r.line,
-            module: r.module.clone().unwrap_or_default(),
+            module: r.module.as_deref().unwrap_or_default().to_string(),
             function: r.function.clone(),
             bytes: r.bytes,
             calls: r.calls,

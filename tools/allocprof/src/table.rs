@@ -21,10 +21,11 @@ use std::sync::Arc;
 pub struct Row {
     /// Label of the table the row comes from (its path, or `-`), shared.
     pub source: Arc<str>,
-    pub file: String,
+    /// Shared by the rows of one table that name the same file.
+    pub file: Arc<str>,
     pub line: u32,
-    /// `None` for upstream's built-in rows (no `[module]` part).
-    pub module: Option<String>,
+    /// `None` for upstream's built-in rows (no `[module]` part); shared.
+    pub module: Option<Arc<str>>,
     pub function: String,
     /// Live bytes; signed, as a transient count may be negative.
     pub bytes: i64,
@@ -143,10 +144,28 @@ impl Table {
 
 pub const HEADER_PREFIX: &str = "allocinfo - version:";
 
+/// Shares the strings that repeat across rows (files, modules).
+#[derive(Default)]
+pub struct Interner {
+    map: std::collections::HashMap<Arc<str>, (), crate::view::FxBuild>,
+}
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some((k, _)) = self.map.get_key_value(s) {
+            return k.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.map.insert(a.clone(), ());
+        a
+    }
+}
+
 /// Parses `text`, labelling every row with `source`.  Malformed lines are
 /// collected in [`Table::malformed`], never fatal here.
 pub fn parse(text: &str, source: &str) -> Table {
     let shared: Arc<str> = Arc::from(source);
+    let mut interner = Interner::default();
     let mut t = Table {
         source: source.to_string(),
         rows: Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count()),
@@ -161,7 +180,7 @@ pub fn parse(text: &str, source: &str) -> Table {
             t.version = Some(v.trim().to_string());
             continue;
         }
-        match parse_row_shared(line, &shared) {
+        match parse_row_shared(line, &shared, &mut interner) {
             Ok(r) => t.rows.push(r),
             Err(reason) => t.malformed.push(Malformed {
                 line: i + 1,
@@ -175,10 +194,14 @@ pub fn parse(text: &str, source: &str) -> Table {
 
 /// Parses one row (without its line end).
 pub fn parse_row(line: &str, source: &str) -> Result<Row, &'static str> {
-    parse_row_shared(line, &Arc::from(source))
+    parse_row_shared(line, &Arc::from(source), &mut Interner::default())
 }
 
-fn parse_row_shared(line: &str, source: &Arc<str>) -> Result<Row, &'static str> {
+fn parse_row_shared(
+    line: &str,
+    source: &Arc<str>,
+    interner: &mut Interner,
+) -> Result<Row, &'static str> {
     let mut it = line.split_ascii_whitespace();
     let bytes = it
         .next()
@@ -202,7 +225,7 @@ fn parse_row_shared(line: &str, source: &Arc<str>) -> Result<Row, &'static str> 
         if !tok.ends_with(']') || tok.len() < 3 {
             return Err("malformed [module]");
         }
-        module = Some(tok[1..tok.len() - 1].to_string());
+        module = Some(interner.get(&tok[1..tok.len() - 1]));
         tok = it.next().ok_or("no func:")?;
     }
     let first = tok.strip_prefix("func:").ok_or("no func:")?;
@@ -229,7 +252,7 @@ fn parse_row_shared(line: &str, source: &Arc<str>) -> Result<Row, &'static str> 
     }
     Ok(Row {
         source: source.clone(),
-        file: file.to_string(),
+        file: interner.get(file),
         line: line_no,
         module,
         function,

@@ -51,7 +51,7 @@ impl Filter {
             }
         }
         if let Some(g) = &self.path {
-            if !g.is_match(&r.file) {
+            if !g.is_match(&*r.file) {
                 return false;
             }
         }
@@ -186,7 +186,8 @@ impl FxHasher {
     }
 }
 
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+/// FxHasher's `BuildHasher`.
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// A group's identity, borrowed from its rows: (source, a, b, line, c).
 type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>, u32, &'a str);

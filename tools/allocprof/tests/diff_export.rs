@@ -134,15 +134,9 @@ fn json_and_csv_parse_back() {
                 b.bytes,
                 b.calls
             ),
-            (
-                r.file.as_str(),
-                r.line,
-                r.function.as_str(),
-                r.bytes,
-                r.calls
-            )
+            (&*r.file, r.line, r.function.as_str(), r.bytes, r.calls)
         );
-        assert_eq!(b.module, r.module.clone().unwrap_or_default());
+        assert_eq!(b.module, r.module.as_deref().unwrap_or_default());
         assert_eq!(b.extra, r.extra_text());
     }
     assert_eq!(
@@ -208,7 +202,7 @@ fn pprof_decodes_to_same_totals() {
         assert_eq!(loc.id, s.location_id[0]);
         let f = &p.function[loc.line[0].function_id as usize - 1];
         assert_eq!(st(f.name), r.function);
-        assert_eq!(st(f.filename), r.file);
+        assert_eq!(st(f.filename), &*r.file);
         assert_eq!(loc.line[0].line, r.line as i64);
     }
     let s = pprof::summary(&pprof::decode(&gz).unwrap()).unwrap();

@@ -15,7 +15,7 @@ fn allocprof_1_0() {
     let r = &t.rows[0];
     assert_eq!(&*r.source, "a");
     assert_eq!(
-        r.file,
+        &*r.file,
         "tools/testing/selftests/allocprof/allocprof_test.rs"
     );
     assert_eq!(r.line, 41);
@@ -52,7 +52,7 @@ fn upstream_rows_without_module() {
     assert_eq!(t.rows.len(), 5);
     assert_eq!(t.rows[0].module, None);
     assert_eq!(t.rows[0].module_or_kernel(), "kernel");
-    assert_eq!(t.rows[0].file, "mm/slub.c");
+    assert_eq!(&*t.rows[0].file, "mm/slub.c");
     assert_eq!(t.rows[0].function, "alloc_slab_page");
     assert_eq!(t.rows[1].extra.len(), 1);
     assert_eq!(t.rows[2].module.as_deref(), Some("ext4"));
