@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! `allocprof diff OLD NEW`: what changed between two tables.
 
 use std::collections::HashMap;

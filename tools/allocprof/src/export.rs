@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! `allocprof export`: JSON, CSV and folded stacks (pprof: see pprof.rs).
 
 use std::collections::BTreeMap;

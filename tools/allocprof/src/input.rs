@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Where tables come from: allocprof's file, upstream's, a path, stdin.
 
 use std::fmt;

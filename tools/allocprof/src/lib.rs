@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! allocprof: reads, diffs and exports allocinfo tables of allocprof
 //! (`/sys/kernel/allocprof/allocinfo`) and upstream Linux (`/proc/allocinfo`).
 

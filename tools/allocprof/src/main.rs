@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The `allocprof` command.  Exit status: 0 ok, 1 `diff --fail-if-grown`
 //! exceeded, 2 error.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The perftools profile (profile.proto of github.com/google/pprof), as
 //! hand-written prost messages: the subset allocprof writes and reads.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Byte counts: `1M`-style arguments and human-readable output.
 
 /// Parses `123`, `4K`, `1.5M`, `2G`, `1T` (powers of 1024; an optional

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The allocinfo table: parsing of allocprof's and upstream Linux's format.
 //!
 //! ```text

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! `allocprof top`: one table, or `--watch` refreshes (a full-screen UI on a
 //! terminal, repeated plain tables otherwise).
 

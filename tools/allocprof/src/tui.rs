@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The full-screen `top --watch` (ratatui on crossterm).
 //!
 //! Keys: `s` next sort order, `/` edit the name filter (a regex; Enter

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! Filters, grouping, sorting and the text table shared by the commands.
 
 use std::borrow::Cow;

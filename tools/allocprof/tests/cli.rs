@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The `allocprof` binary: output, messages and exit statuses.
 
 use std::io::Write;

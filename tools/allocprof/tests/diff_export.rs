@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! diff deltas, grouping, and every export format read back.
 
 use std::io::Read;

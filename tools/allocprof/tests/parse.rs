@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! The parser: both formats, both versions, edge cases.
 
 use allocprof::table::{format_row, parse, parse_row};

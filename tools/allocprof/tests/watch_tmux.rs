@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
 //! `top --watch` as a person uses it: in a detached tmux session, with keys
 //! sent to it and the screen captured.  Skips (passing) without tmux.
 
