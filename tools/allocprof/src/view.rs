@@ -3,7 +3,9 @@
 //! Filters, grouping, sorting and the text table shared by the commands.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
@@ -19,6 +21,9 @@ pub struct Filter {
     /// Exact module name; `kernel` also matches rows without a module.
     pub module: Option<String>,
     pub path: Option<GlobMatcher>,
+    /// Glob results per file name (many rows share a file; bounded by the
+    /// distinct names, across the tables of a --watch too).
+    path_cache: RefCell<HashMap<Arc<str>, bool, FxBuild>>,
     pub func: Option<Regex>,
     pub nonzero: bool,
 }
@@ -40,6 +45,7 @@ impl Filter {
                 .map(|r| Regex::new(r).with_context(|| format!("invalid regex '{r}'")))
                 .transpose()?,
             nonzero,
+            path_cache: RefCell::default(),
         })
     }
 
@@ -53,7 +59,16 @@ impl Filter {
             }
         }
         if let Some(g) = &self.path {
-            if !g.is_match(&*r.file) {
+            let mut cache = self.path_cache.borrow_mut();
+            let hit = match cache.get(&*r.file) {
+                Some(&m) => m,
+                None => {
+                    let m = g.is_match(&*r.file);
+                    cache.insert(r.file.clone(), m);
+                    m
+                }
+            };
+            if !hit {
                 return false;
             }
         }
