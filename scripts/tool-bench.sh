@@ -21,7 +21,7 @@ if ! (cd "$dir" && cargo build --locked --color never --release) >"$log" 2>&1; t
 	die "cargo build --release failed; full log: $log"
 fi
 out=$("$dir/target/release/allocprof" bench-parse --rows 100000 --runs 5 2>>"$log")
-ms=$(printf '%s\n' "$out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+ms=$(printf '%s\n' "$out" | sed -n 's/.*runs, median \([0-9.]*\) ms.*/\1/p')
 [ -n "$ms" ] || die "no median in: $out"
 verdict=$(awk -v m="$ms" -v t="$TARGET_MS" 'BEGIN { print (m <= t) ? "met" : "missed" }')
 echo "tool: parse/filter/sort/print 100,000 rows: $ms ms (target <= $TARGET_MS ms): $verdict"
