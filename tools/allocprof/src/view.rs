@@ -21,9 +21,10 @@ pub struct Filter {
     /// Exact module name; `kernel` also matches rows without a module.
     pub module: Option<String>,
     pub path: Option<GlobMatcher>,
-    /// Glob results per file name (many rows share a file; bounded by the
-    /// distinct names, across the tables of a --watch too).
-    path_cache: RefCell<HashMap<Arc<str>, bool, FxBuild>>,
+    /// Glob results per shared file string (the rows of a table share
+    /// them): keyed by its address, the Arc held so that the address stays
+    /// its own; emptied when large (--watch reads new tables).
+    path_cache: RefCell<HashMap<usize, (Arc<str>, bool), FxBuild>>,
     pub func: Option<Regex>,
     pub nonzero: bool,
 }
@@ -59,12 +60,16 @@ impl Filter {
             }
         }
         if let Some(g) = &self.path {
+            let key = Arc::as_ptr(&r.file) as *const u8 as usize;
             let mut cache = self.path_cache.borrow_mut();
-            let hit = match cache.get(&*r.file) {
-                Some(&m) => m,
+            let hit = match cache.get(&key) {
+                Some((_, m)) => *m,
                 None => {
+                    if cache.len() >= 1 << 16 {
+                        cache.clear();
+                    }
                     let m = g.is_match(&*r.file);
-                    cache.insert(r.file.clone(), m);
+                    cache.insert(key, (r.file.clone(), m));
                     m
                 }
             };
