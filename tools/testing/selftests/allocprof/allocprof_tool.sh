@@ -6,17 +6,13 @@
 # format checked with awk and the tool's own pprof decoder, the non-root
 # message, a 10,000-row table.  Skipped when /bin/allocprof is absent.
 . "$(dirname "$0")/lib.sh"
-require_root
 TOOL=/bin/allocprof
-ktap_print_header
 if [ ! -x "$TOOL" ]; then
+	ktap_print_header
 	ktap_skip_all "no $TOOL: build it with scripts/tool.sh"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 24
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
-load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+start 24 allocprof allocprof_test
 F=allocprof_test::site_kmalloc
 
 # run NAME COMMAND...: COMMAND's stdout in /tmp/NAME.out, stderr in
