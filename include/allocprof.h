@@ -23,35 +23,13 @@
 #include <linux/slab.h>
 #include <linux/types.h>
 
+#include "allocprof_abi.h"
+
 /* Per-CPU counters of one call site. */
 struct allocprof_counters {
 	u64 bytes;	/* read as signed: a free may land on another CPU */
 	u64 calls;
 };
-
-/* tag->function is a callback returning the name (Rust call sites). */
-#define ALLOCPROF_TAG_FUNCTION_CALLBACK	0x1u
-/* The row's figures may be wrong (" accurate:no"); set by allocprof. */
-#define ALLOCPROF_TAG_INACCURATE	0x2u
-
-/* One allocation call site; 40 bytes, like upstream's struct alloc_tag. */
-struct allocprof_tag {
-	u32 flags;
-	u32 lineno;
-	const char *modname;
-	union {
-		const char *function;
-		/* Returns the name and stores its length in *len. */
-		const char *(*function_fn)(size_t *len);
-	};
-	const char *filename;
-	/*
-	 * &allocprof_sink until the module registers (C and Rust tags
-	 * alike), then the tag's own counters until it unregisters, then
-	 * &allocprof_sink again: never NULL, so a charge needs no test.
-	 */
-	struct allocprof_counters __percpu *counters;
-} __aligned(8);
 
 /*
  * The reference a live allocation keeps (Rust: allocprof::Ref).  NULL: no
@@ -61,12 +39,6 @@ struct allocprof_tag {
  */
 typedef struct allocprof_counters __percpu *allocprof_ref;
 #define ALLOCPROF_REF_EMPTY ((allocprof_ref)1UL)
-
-/* Register the tags [start, stop) of @mod; 0 or a negative errno. */
-int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
-			      struct allocprof_tag *stop);
-/* Undo allocprof_register_module(); reports tags with live bytes. */
-void allocprof_unregister_module(struct module *mod);
 
 /*
  * kmalloc_size_roundup(8 * i) for 8 * i <= KMALLOC_MAX_CACHE_SIZE (filled
@@ -191,9 +163,6 @@ static inline void allocprof_kfree(const void *p, size_t size, allocprof_ref *re
 	allocprof_uncharge(ref, allocprof_kmalloc_bytes(size));
 	kfree(p);
 }
-
-extern struct allocprof_tag __start_alloc_tags[] __weak;
-extern struct allocprof_tag __stop_alloc_tags[] __weak;
 
 /* Register the calling module's tags (call from its init). */
 static inline int allocprof_register_this_module(void)

@@ -22,6 +22,7 @@
 use crate::allocprof::counters::sink;
 use crate::allocprof::{static_branch, Tag};
 use crate::codetag::{self, ModuleSection, Registry, TagType};
+use crate::dropin;
 use crate::pcpu_counters::PcpuCounters;
 use crate::tag_text;
 use core::ffi::c_int;
@@ -53,11 +54,12 @@ pub(crate) struct State {
 impl TagType for AllocTags {
     type Tag = Tag;
     type State = State;
-    /// The module's counters, one per tag, in section order.
-    type ModuleState = KVec<PcpuCounters>;
+    type ModuleState = ModuleCounters;
+    /// Whether the module is a drop-in module.
+    type LoadArgs = bool;
     const SECTION: &'static str = "alloc_tags";
 
-    fn module_load(_: &mut State, m: &ModuleSection<Tag>) -> Result<KVec<PcpuCounters>> {
+    fn module_load(_: &mut State, m: &ModuleSection<Tag>, dropin: bool) -> Result<ModuleCounters> {
         let tags = m.tags();
         let mut counters = KVec::with_capacity(tags.len(), GFP_KERNEL)?;
         for _ in tags {
@@ -69,10 +71,14 @@ impl TagType for AllocTags {
             // swapped the tag back to the sink and waited for charges.
             unsafe { t.swap_counters(c.as_ptr()) };
         }
-        Ok(counters)
+        if dropin {
+            dropin::module_added();
+        }
+        Ok(ModuleCounters { counters, dropin })
     }
 
-    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, counters: KVec<PcpuCounters>) {
+    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, data: ModuleCounters) {
+        let ModuleCounters { counters, dropin } = data;
         for t in m.tags() {
             // SAFETY: the sink lives as long as allocprof.
             unsafe { t.swap_counters(sink()) };
@@ -102,6 +108,15 @@ impl TagType for AllocTags {
                 totals.bytes,
                 totals.calls
             );
+            if dropin {
+                // A drop-in module's objects are in the pointer table:
+                // the first few, then nothing of the module is kept (no
+                // free of them can be seen any more).
+                dropin::objects_of(t, LEAKS_SHOWN, |bytes, ms| {
+                    pr_warn!("  live object: {} bytes, allocated {} ms ago\n", bytes, ms);
+                });
+                continue;
+            }
             let kept = text.and_then(|text| {
                 state
                     .orphans
@@ -119,7 +134,23 @@ impl TagType for AllocTags {
                 pr_warn!("out of memory: that row leaves the table, its counters are leaked\n");
             }
         }
+        if dropin {
+            let (start, end) = m.bounds();
+            dropin::drain(start, end);
+            dropin::module_removed();
+        }
     }
+}
+
+/// Live objects listed per row in a drop-in module's unload report.
+const LEAKS_SHOWN: usize = 3;
+
+/// What allocation tags keep for a registered module.
+pub(crate) struct ModuleCounters {
+    /// One per tag, in section order.
+    pub(crate) counters: KVec<PcpuCounters>,
+    /// Registered through the drop-in header (objects in the pointer table).
+    dropin: bool,
 }
 
 impl State {
@@ -172,9 +203,36 @@ pub unsafe extern "C" fn allocprof_register_module(
     stop: *mut Tag,
 ) -> c_int {
     // SAFETY: per the function's contract.
-    match unsafe { codetag::register(&REGISTRY, module, start, stop) } {
+    match unsafe { codetag::register(&REGISTRY, module, start, stop, false) } {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
+    }
+}
+
+/// Registers the tags `[start, stop)` of `module`, a drop-in module (its
+/// objects are recorded in the pointer table); called by the module's
+/// `init_module()` wrapper before its own init.  An error is logged: the
+/// module then runs unprofiled.
+///
+/// # Safety
+///
+/// `module` is a live module and `[start, stop)` its tag section.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_register(
+    module: *mut bindings::module,
+    start: *mut Tag,
+    stop: *mut Tag,
+) -> c_int {
+    // SAFETY: per the function's contract.
+    match unsafe { codetag::register(&REGISTRY, module, start, stop, true) } {
+        Ok(()) => 0,
+        Err(e) => {
+            pr_warn!(
+                "drop-in module not registered ({}): its allocations are not profiled\n",
+                e.to_errno()
+            );
+            e.to_errno()
+        }
     }
 }
 

@@ -100,7 +100,7 @@ impl Snapshot {
         let mut res = w.write_str(HEADER);
         for e in reg.modules() {
             let m = e.section.name();
-            for (t, c) in e.section.tags().iter().zip(e.data.iter()) {
+            for (t, c) in e.section.tags().iter().zip(e.data.counters.iter()) {
                 res = res
                     .and_then(|()| write_numbers(&mut w, c.sum()))
                     .and_then(|()| tag_text::write_text(&mut w, m, t))
@@ -289,6 +289,13 @@ impl AllocinfoFile {
             allocprof_create_file(kobj, ATTR.0.get(), &OPS.0, 0o400)
         })?;
         Ok(dir)
+    }
+}
+
+impl AllocinfoFile {
+    /// `/sys/kernel/allocprof`, for the other files in it.
+    pub(crate) fn dir(&self) -> *mut bindings::kobject {
+        self.kobj
     }
 }
 

@@ -17,14 +17,19 @@ mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
 mod codetag;
+mod dropin;
 mod kmalloc_sizes;
 mod kvec_ext;
 mod pcpu_counters;
+mod ptr_table;
 mod sysctl;
 mod tag_text;
 
-pub use alloc_tag::{allocprof_register_module, allocprof_unregister_module};
+pub use alloc_tag::{
+    allocprof_dropin_register, allocprof_register_module, allocprof_unregister_module,
+};
 use allocprof::static_branch;
+pub use dropin::{allocprof_dropin_alloc, allocprof_dropin_free};
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 
 module! {
@@ -46,9 +51,11 @@ extern "C" {
 /// their creation in `init`.
 struct AllocprofModule {
     _sysctl: sysctl::MemProfilingSysctl,
+    _untracked: dropin::UntrackedFile,
     _file: allocinfo::AllocinfoFile,
     _own_tags: allocprof::Registration,
     _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
+    _dropin: dropin::Exit,
 }
 
 impl kernel::Module for AllocprofModule {
@@ -59,14 +66,17 @@ impl kernel::Module for AllocprofModule {
         let registry = alloc_tag::new_registry()?;
         let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;
+        let untracked = dropin::UntrackedFile::create(file.dir())?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
         static_branch::DEBUG.set(debug);
-        static_branch::PROFILING.set(enabled);
+        dropin::set_profiling(enabled);
         Ok(AllocprofModule {
             _sysctl: sysctl,
+            _untracked: untracked,
             _file: file,
             _own_tags: own_tags,
             _registry: registry,
+            _dropin: dropin::Exit,
         })
     }
 }

@@ -27,12 +27,15 @@ pub(crate) trait TagType: 'static {
     type State: Send;
     /// What the type keeps for each registered module.
     type ModuleState: Send;
+    /// What a registration says besides the module and its section.
+    type LoadArgs;
     /// The ELF section holding the tags.
     const SECTION: &'static str;
     /// A module registers its tags; an error refuses the registration.
     fn module_load(
         state: &mut Self::State,
         m: &ModuleSection<Self::Tag>,
+        args: Self::LoadArgs,
     ) -> Result<Self::ModuleState>;
     /// A module unregisters its tags (called with the registry locked).
     fn module_unload(
@@ -65,6 +68,11 @@ impl<T> ModuleSection<T> {
         unsafe { core::slice::from_raw_parts(self.start, self.count) }
     }
 
+    /// The section's bounds, `[start, end)`.
+    pub(crate) fn bounds(&self) -> (*const T, *const T) {
+        (self.start, self.start.wrapping_add(self.count))
+    }
+
     /// The module's name.
     pub(crate) fn name(&self) -> &[u8] {
         // SAFETY: a registered module is alive; its name is a C string.
@@ -88,6 +96,7 @@ impl<T: TagType> Registry<T> {
         module: *mut bindings::module,
         start: *const T::Tag,
         stop: *const T::Tag,
+        args: T::LoadArgs,
     ) -> Result {
         let size = core::mem::size_of::<T::Tag>();
         let bytes = (stop as usize).checked_sub(start as usize).unwrap_or(1);
@@ -105,7 +114,7 @@ impl<T: TagType> Registry<T> {
             count,
         };
         self.modules.reserve(1, GFP_KERNEL)?;
-        let data = T::module_load(&mut self.state, &entry)?;
+        let data = T::module_load(&mut self.state, &entry, args)?;
         // Cannot fail: room was reserved.
         let _ = self.modules.push(
             Entry {
@@ -274,8 +283,9 @@ pub(crate) unsafe fn register<T: TagType>(
     module: *mut bindings::module,
     start: *const T::Tag,
     stop: *const T::Tag,
+    args: T::LoadArgs,
 ) -> Result {
-    with_registry(slot, |r| r.register(module, start, stop))
+    with_registry(slot, |r| r.register(module, start, stop, args))
 }
 
 /// Unregisters `module`'s tags from the registry in `slot`.

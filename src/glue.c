@@ -26,6 +26,10 @@
 #include <linux/stddef.h>
 #include <linux/sysfs.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <linux/mutex.h>
+#include <linux/jiffies.h>
+#include <linux/cpumask.h>
 #include <asm/pgtable_types.h>
 
 #include "allocprof.h"
@@ -42,6 +46,13 @@
 /* On: call sites charge their counters.  Flipped by vm.mem_profiling. */
 DEFINE_STATIC_KEY_FALSE(allocprof_key);
 EXPORT_SYMBOL_GPL(allocprof_key);
+
+/*
+ * On: frees of drop-in modules look their objects up in the pointer table
+ * (src/dropin.rs says when).
+ */
+DEFINE_STATIC_KEY_FALSE(allocprof_dropin_key);
+EXPORT_SYMBOL_GPL(allocprof_dropin_key);
 
 /* On: the debug checks of the charge and free paths run. */
 DEFINE_STATIC_KEY_FALSE(allocprof_debug_key);
@@ -67,7 +78,14 @@ unsigned int allocprof_param_test_delay_ms;
 module_param_named(test_delay_ms, allocprof_param_test_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
 
+unsigned int allocprof_param_dropin_slots = 65536;
+module_param_named(dropin_slots, allocprof_param_dropin_slots, uint, 0444);
+MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
+
 EXPORT_SYMBOL_GPL(allocprof_register_module);
+EXPORT_SYMBOL_GPL(allocprof_dropin_register);
+EXPORT_SYMBOL_GPL(allocprof_dropin_alloc);
+EXPORT_SYMBOL_GPL(allocprof_dropin_free);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 
@@ -118,6 +136,86 @@ int allocprof_proc_exists(const char *path)
 	if (err == -ENOENT)
 		return 0;
 	return err ? err : 1;
+}
+
+/* page_address() of a page (a macro or an inline function). */
+const void *allocprof_page_address(const struct page *page)
+{
+	return page_address(page);
+}
+
+/* num_possible_cpus() is a macro. */
+unsigned int allocprof_possible_cpus(void)
+{
+	return num_possible_cpus();
+}
+
+/* jiffies, and jiffies_to_msecs() of a difference. */
+unsigned long allocprof_jiffies(void)
+{
+	return jiffies;
+}
+
+unsigned int allocprof_jiffies_to_msecs(unsigned long j)
+{
+	return jiffies_to_msecs(j);
+}
+
+/*
+ * The bytes a slab object of @s takes, what upstream charges (s->size:
+ * the object with its alignment and metadata).  struct kmem_cache is
+ * private to mm/ (mm/slab.h, absent from kernel header packages); its
+ * first fields have kept this layout through 6.x.  The mirror is checked
+ * against kmem_cache_size() (s->object_size): on a mismatch the object
+ * size is returned and *@exact cleared.
+ */
+struct allocprof_kmem_cache_head {
+#ifndef CONFIG_SLUB_TINY
+	void __percpu *cpu_slab;
+#endif
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+};
+
+unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact)
+{
+	const struct allocprof_kmem_cache_head *h = (const void *)s;
+	unsigned int object = kmem_cache_size(s);
+
+	*exact = h->object_size == object && h->size >= object;
+	return *exact ? h->size : object;
+}
+
+/* The drop-in key check, deferred to process context (it may sleep). */
+static void allocprof_dropin_check_fn(struct work_struct *work)
+{
+	allocprof_dropin_check_keys();
+}
+static DECLARE_WORK(allocprof_dropin_check, allocprof_dropin_check_fn);
+
+void allocprof_dropin_schedule_check(void)
+{
+	schedule_work(&allocprof_dropin_check);
+}
+
+void allocprof_dropin_flush_check(void)
+{
+	flush_work(&allocprof_dropin_check);
+}
+
+/* Serializes the switching of the drop-in frees key. */
+static DEFINE_MUTEX(allocprof_dropin_keys);
+
+void allocprof_dropin_keys_lock(void)
+{
+	mutex_lock(&allocprof_dropin_keys);
+}
+
+void allocprof_dropin_keys_unlock(void)
+{
+	mutex_unlock(&allocprof_dropin_keys);
 }
 
 /* cond_resched() is a macro. */

@@ -20,4 +20,25 @@ int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 			  const struct kernfs_ops *ops, umode_t mode);
 
+struct page;
+struct kmem_cache;
+const void *allocprof_page_address(const struct page *page);
+unsigned int allocprof_possible_cpus(void);
+unsigned long allocprof_jiffies(void);
+unsigned int allocprof_jiffies_to_msecs(unsigned long j);
+unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact);
+void allocprof_dropin_schedule_check(void);
+void allocprof_dropin_flush_check(void);
+void allocprof_dropin_keys_lock(void);
+void allocprof_dropin_keys_unlock(void);
+/* Rust (src/dropin.rs, src/alloc_tag.rs): exported to drop-in modules. */
+struct allocprof_tag;
+struct module;
+void allocprof_dropin_check_keys(void);
+void allocprof_dropin_alloc(struct allocprof_tag *tag, const void *object,
+			    unsigned int kind, unsigned long arg);
+void allocprof_dropin_free(const void *object, unsigned int kind);
+int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
+			      struct allocprof_tag *stop);
+
 #endif /* _ALLOCPROF_GLUE_H */

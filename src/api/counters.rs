@@ -94,6 +94,25 @@ unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
     }
 }
 
+/// Adds `bytes` and one call to the counters at per-CPU address `c` on the
+/// current CPU (`ADD`), or subtracts them.
+///
+/// # Safety
+///
+/// `c` is a per-CPU pointer to counters that stay allocated during the
+/// call (see [`NoPreempt`] for how unregistration waits for callers).
+#[inline(always)]
+pub unsafe fn update<const ADD: bool>(c: *mut Counters, bytes: u64) {
+    // SAFETY: per the function's contract.
+    unsafe {
+        if ADD {
+            this_cpu_update::<1>(c, bytes)
+        } else {
+            this_cpu_update::<-1>(c, bytes)
+        }
+    }
+}
+
 extern "C" {
     /// Counters of the tags of modules that have not registered
     /// (src/glue.c).  Written by every CPU through `this_cpu` operations,
@@ -120,7 +139,7 @@ pub const fn sink() -> *mut Counters {
 /// nothing.  Like `preempt_disable()`/`preempt_enable()`, but without the
 /// tracing hooks, and the reschedule call hidden in the asm block so that
 /// the compiler keeps no register live across it.
-struct NoPreempt;
+pub struct NoPreempt;
 
 #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
 extern "C" {
@@ -140,8 +159,9 @@ const _: () = assert!(
 );
 
 impl NoPreempt {
+    /// Enters the region; it ends when the value drops.
     #[inline(always)]
-    fn enter() -> NoPreempt {
+    pub fn enter() -> NoPreempt {
         #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
         // SAFETY: `__preempt_count_inc()`: one per-CPU increment.  Not
         // `nomem`: the load of the counters pointer stays after it.

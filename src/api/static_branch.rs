@@ -16,6 +16,8 @@ extern "C" {
     static allocprof_key: Opaque<static_key>;
     /// On: debug checks run (module parameter `debug`).
     static allocprof_debug_key: Opaque<static_key>;
+    /// On: drop-in frees look their objects up (src/dropin.rs).
+    static allocprof_dropin_key: Opaque<static_key>;
 }
 
 /// `static_branch_unlikely()` on `$key`, the form the kernel uses for a key
@@ -87,7 +89,22 @@ pub const DEBUG: Key = Key(|| {
     unsafe { allocprof_debug_key.get() }
 });
 
+/// The drop-in frees key: frees of drop-in modules look up the pointer
+/// table.
+pub const DROPIN_FREES: Key = Key(|| {
+    // SAFETY: only the address of the extern static is taken.
+    unsafe { allocprof_dropin_key.get() }
+});
+
 impl Key {
+    /// Whether the key is on (its count, read as `static_key_count()`).
+    pub fn is_on(self) -> bool {
+        let key = (self.0)();
+        // SAFETY: `key` is one of allocprof's static keys; its count is an
+        // `atomic_t`, read atomically.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*key).enabled.counter)) > 0 }
+    }
+
     /// Turns the key on or off, patching every call site; may sleep.
     pub fn set(self, on: bool) {
         let key = (self.0)();

@@ -20,16 +20,16 @@ load() { # MODULE [PARAM=VALUE...]
 }
 
 unload_all() {
-	for m in allocprof_many allocprof_test allocprof; do
+	for m in allocprof_many allocprof_test allocprof_ctest allocprof_dropin_test allocprof; do
 		grep -q "^$m " /proc/modules && rmmod "$m"
 	done
 	return 0
 }
 
 # row FUNCTION: "bytes calls" of the allocinfo row of FUNCTION (nothing if
-# there is none).
+# there is none); the row may end with key:value pairs (format 2.0).
 row() {
-	awk -v f="func:$1" '$NF == f { print $1, $2 }' "$ALLOCINFO"
+	awk -v f="func:$1" '{ for (i = 3; i <= NF; i++) if ($i == f) { print $1, $2; next } }' "$ALLOCINFO"
 }
 
 # expect_row FUNCTION BYTES CALLS DESCRIPTION

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * allocprof drop-in: profiles an unmodified C module.  Forced into every
+ * C file of the module, before any kernel header, by one Kbuild line:
+ *
+ *	ccflags-y += -include /path/to/allocprof/include/allocprof_dropin.h
+ *
+ * (build with KBUILD_EXTRA_SYMBOLS=/path/to/allocprof/Module.symvers).
+ *
+ * At that point MODULE, THIS_MODULE and KBUILD_MODNAME are not yet what
+ * the module will see, and a driver may still #define pr_fmt: so this
+ * header includes no kernel header.  It defines macros, which expand at
+ * their use in the module's code, and inline functions of compiler
+ * built-in types only.  See Documentation/allocprof/dropin.rst.
+ *
+ * - Allocations: every allocation API of 6.12 is a macro around
+ *   alloc_hooks(X_noprof(...)).  This header takes the place of
+ *   <linux/alloc_tag.h> (whose non-profiling content it provides) and
+ *   defines alloc_hooks() to dispatch on X: allocprof_dropin_hook_X_noprof
+ *   allocates through X_noprof and, when profiling is on, records the
+ *   object in allocprof's pointer table, charged to a tag of this call
+ *   site in the module's alloc_tags section.
+ * - Frees: each free function (kfree, vfree, free_pages, ...) is renamed
+ *   to an inline function of this header, so that the kernel header's own
+ *   declaration of it declares that function; it finds and uncharges the
+ *   object (a static branch: a NOP while nothing can be tracked), then
+ *   frees it through the real symbol.
+ * - Registration: init_module() becomes a wrapper that registers the
+ *   module's tags before the module's own init runs; allocprof
+ *   unregisters them when the module goes (its module notifier).
+ */
+#ifndef _ALLOCPROF_DROPIN_H
+#define _ALLOCPROF_DROPIN_H
+
+#ifndef __ASSEMBLY__
+
+#ifdef CONFIG_MEM_ALLOC_PROFILING
+#error "this kernel has its own allocation profiler (CONFIG_MEM_ALLOC_PROFILING): allocprof's drop-in mode is not for it"
+#endif
+#ifndef __x86_64__
+#error "allocprof's drop-in mode is x86_64 only (its static branches are x86 asm)"
+#endif
+
+#include "allocprof_abi.h"
+
+/* What an allocation is, for allocprof_dropin_alloc()'s @arg. */
+#define ALLOCPROF_DI_KMALLOC	1	/* arg: requested size */
+#define ALLOCPROF_DI_CACHE	2	/* arg: struct kmem_cache * */
+#define ALLOCPROF_DI_KVMALLOC	3	/* arg: requested size */
+#define ALLOCPROF_DI_VMALLOC	4	/* arg: requested size */
+#define ALLOCPROF_DI_PAGE	5	/* object: struct page *; arg: order */
+#define ALLOCPROF_DI_PAGEADDR	6	/* object: its address; arg: order */
+#define ALLOCPROF_DI_EXACT	7	/* arg: requested size (whole pages) */
+#define ALLOCPROF_DI_PERCPU	8	/* arg: size per CPU */
+
+/* Frees, for allocprof_dropin_free(): the object is an address, or a page. */
+#define ALLOCPROF_DI_FREE_ADDR	0
+#define ALLOCPROF_DI_FREE_PAGE	1
+
+struct page;
+struct kmem_cache;
+struct callback_head;
+
+/* allocprof's exports (src/dropin.rs). */
+void allocprof_dropin_alloc(struct allocprof_tag *tag, const void *object,
+			    unsigned int kind, unsigned long arg);
+void allocprof_dropin_free(const void *object, unsigned int kind);
+int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
+			      struct allocprof_tag *stop);
+extern struct allocprof_counters allocprof_sink
+	__attribute__((__section__(".data..percpu")));
+
+/*
+ * A static branch on one of allocprof's keys (x86's arch_static_branch()
+ * with a literal NOP5): the NOP becomes a jump when the key is enabled.
+ */
+#define ALLOCPROF_DI_BRANCH(key)					\
+	asm goto("1: .byte 0x0f,0x1f,0x44,0x00,0x00\n\t"		\
+		 ".pushsection __jump_table, \"aw\"\n\t"		\
+		 ".balign 8\n\t"					\
+		 ".long 1b - .\n\t"					\
+		 ".long %l[yes] - .\n\t"				\
+		 ".quad " #key " - .\n\t"				\
+		 ".popsection\n\t" : : : : yes)
+
+/* Profiling on (vm.mem_profiling): allocations are recorded. */
+static __attribute__((__always_inline__)) inline _Bool allocprof_di_on(void)
+{
+	ALLOCPROF_DI_BRANCH(allocprof_key);
+	return 0;
+yes:
+	return 1;
+}
+
+/* Something may be recorded: frees must look. */
+static __attribute__((__always_inline__)) inline _Bool allocprof_di_frees_on(void)
+{
+	ALLOCPROF_DI_BRANCH(allocprof_dropin_key);
+	return 0;
+yes:
+	return 1;
+}
+
+/* The tag of this call site. */
+#define ALLOCPROF_DI_TAG()						\
+({									\
+	static struct allocprof_tag __attribute__((__used__,		\
+		__section__("alloc_tags"), __aligned__(8))) __ap_tag = {\
+		.lineno = __LINE__,					\
+		.modname = KBUILD_MODNAME,				\
+		.function = __func__,					\
+		.filename = __FILE__,					\
+		.counters = (void *)&allocprof_sink,			\
+	};								\
+	&__ap_tag;							\
+})
+
+/* Records what @_call returns (when profiling is on); its value. */
+#define ALLOCPROF_DI_ALLOC(_call, _kind, _arg)				\
+({									\
+	__auto_type __ap_p = (_call);					\
+	if (__builtin_expect(allocprof_di_on(), 0) && __ap_p)		\
+		allocprof_dropin_alloc(ALLOCPROF_DI_TAG(),		\
+				       (const void *)(unsigned long)__ap_p, \
+				       (_kind), (unsigned long)(_arg));	\
+	__ap_p;								\
+})
+
+/* A reallocation: @_old is freed if the object moved, the new one recorded. */
+#define ALLOCPROF_DI_REALLOC(_old, _call, _kind, _arg)			\
+({									\
+	const void *__ap_old = (_old);					\
+	__auto_type __ap_q = (_call);					\
+	if ((const void *)__ap_q != __ap_old) {				\
+		if (__ap_q && allocprof_di_frees_on())			\
+			allocprof_dropin_free(__ap_old, ALLOCPROF_DI_FREE_ADDR); \
+		if (__ap_q && allocprof_di_on())			\
+			allocprof_dropin_alloc(ALLOCPROF_DI_TAG(),	\
+					       (const void *)__ap_q,	\
+					       (_kind), (unsigned long)(_arg)); \
+	}								\
+	__ap_q;								\
+})
+
+/*
+ * alloc_hooks(X_noprof(args)) becomes allocprof_dropin_hook_X_noprof(args),
+ * pasted from X_noprof as written, not from its expansion (some _noprof
+ * names are macros themselves).  In `, ## __VA_ARGS__` the arguments are
+ * an operand of ## and so are not expanded.  An argument that starts with
+ * '(' (mempool_alloc_noreserve(): a call through a pool's function
+ * pointer) cannot be pasted: it passes through unrecorded.
+ */
+#define ALLOCPROF_DI_CAT(a, b)		a ## b
+#define ALLOCPROF_DI_SECOND(a, b, ...)	b
+#define ALLOCPROF_DI_CHECK(...)		ALLOCPROF_DI_SECOND(__VA_ARGS__, 0, )
+#define ALLOCPROF_DI_PAREN_PROBE(...)	~, 1,
+#define ALLOCPROF_DI_IS_PAREN(...)	ALLOCPROF_DI_CHECK(ALLOCPROF_DI_PAREN_PROBE __VA_ARGS__)
+#define ALLOCPROF_DI_SEL(c, z, ...)	ALLOCPROF_DI_CAT(ALLOCPROF_DI_SEL_, c)(z, ## __VA_ARGS__)
+#define ALLOCPROF_DI_SEL_0(z, ...)	allocprof_dropin_hook_ ## __VA_ARGS__
+#define ALLOCPROF_DI_SEL_1(z, ...)	(__VA_ARGS__)
+
+/* What <linux/alloc_tag.h> defines without CONFIG_MEM_ALLOC_PROFILING. */
+#define _LINUX_ALLOC_TAG_H
+#define DEFINE_ALLOC_TAG(_alloc_tag)
+#define mem_alloc_profiling_enabled()			0
+#define mem_alloc_profiling_permanently_disabled()	1
+#define alloc_tag_add(ref, tag, bytes)			do { } while (0)
+#define alloc_tag_sub(ref, bytes)			do { } while (0)
+#define alloc_tag_record(p)				do { } while (0)
+#define alloc_hooks_tag(_tag, _do_alloc)		(_do_alloc)
+#define alloc_hooks(...)						\
+	ALLOCPROF_DI_SEL(ALLOCPROF_DI_IS_PAREN(__VA_ARGS__), 0, ## __VA_ARGS__)
+
+/*
+ * Recorded allocations.  Arguments are evaluated once, in their order,
+ * before the call.
+ */
+#define ALLOCPROF_DI_SIZED(fn, kind, _s, ...)				\
+({									\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(fn(__ap_s, ##__VA_ARGS__), kind, __ap_s);	\
+})
+#define ALLOCPROF_DI_ARRAY(fn, kind, _n, _s, ...)			\
+({									\
+	__auto_type __ap_n = (_n);					\
+	__auto_type __ap_s = (_s);					\
+	unsigned long __ap_b;						\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~0UL;						\
+	ALLOCPROF_DI_ALLOC(fn(__ap_n, __ap_s, ##__VA_ARGS__), kind, __ap_b); \
+})
+
+/* slab */
+#define allocprof_dropin_hook_kmalloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(kmalloc_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kzalloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(kzalloc_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(kmalloc_node_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmalloc_node_track_caller_noprof(s, ...)	\
+	ALLOCPROF_DI_SIZED(kmalloc_node_track_caller_noprof,		\
+			   ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmalloc_array_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kmalloc_array_noprof, ALLOCPROF_DI_KMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmalloc_array_node_noprof(n, s, ...)	\
+	ALLOCPROF_DI_ARRAY(kmalloc_array_node_noprof, ALLOCPROF_DI_KMALLOC, \
+			   n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmemdup_noprof(src, _s, ...)		\
+({									\
+	const void *__ap_src = (src);					\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(kmemdup_noprof(__ap_src, __ap_s, ##__VA_ARGS__), \
+			   ALLOCPROF_DI_KMALLOC, __ap_s);		\
+})
+#define allocprof_dropin_hook_krealloc_noprof(p, _s, ...)		\
+({									\
+	const void *__ap_p0 = (p);					\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		krealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
+		ALLOCPROF_DI_KMALLOC, __ap_s);				\
+})
+#define allocprof_dropin_hook_krealloc_array_noprof(p, _n, _s, ...)	\
+({									\
+	void *__ap_p0 = (p);						\
+	__auto_type __ap_n = (_n);					\
+	__auto_type __ap_s = (_s);					\
+	unsigned long __ap_b;						\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~0UL;						\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		krealloc_array_noprof(__ap_p0, __ap_n, __ap_s, ##__VA_ARGS__), \
+		ALLOCPROF_DI_KMALLOC, __ap_b);				\
+})
+#define ALLOCPROF_DI_CACHE_ALLOC(fn, c, ...)				\
+({									\
+	struct kmem_cache *__ap_c = (c);				\
+	ALLOCPROF_DI_ALLOC(fn(__ap_c, ##__VA_ARGS__), ALLOCPROF_DI_CACHE, __ap_c); \
+})
+#define allocprof_dropin_hook_kmem_cache_alloc_noprof(c, ...)		\
+	ALLOCPROF_DI_CACHE_ALLOC(kmem_cache_alloc_noprof, c, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmem_cache_alloc_lru_noprof(c, ...)	\
+	ALLOCPROF_DI_CACHE_ALLOC(kmem_cache_alloc_lru_noprof, c, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmem_cache_alloc_node_noprof(c, ...)	\
+	ALLOCPROF_DI_CACHE_ALLOC(kmem_cache_alloc_node_noprof, c, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kmem_cache_alloc_bulk_noprof(c, f, n, p)	\
+({									\
+	struct kmem_cache *__ap_c = (c);				\
+	void **__ap_v = (p);						\
+	int __ap_got = kmem_cache_alloc_bulk_noprof(__ap_c, f, n, __ap_v); \
+	if (__builtin_expect(allocprof_di_on(), 0)) {			\
+		struct allocprof_tag *__ap_t = ALLOCPROF_DI_TAG();	\
+		for (int __ap_i = 0; __ap_i < __ap_got; __ap_i++)	\
+			allocprof_dropin_alloc(__ap_t, __ap_v[__ap_i],	\
+					       ALLOCPROF_DI_CACHE,	\
+					       (unsigned long)__ap_c);	\
+	}								\
+	__ap_got;							\
+})
+
+/* kvmalloc */
+#define allocprof_dropin_hook_kvmalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(kvmalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvmalloc_array_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvmalloc_array_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvcalloc_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvcalloc_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvcalloc_node_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvcalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvrealloc_noprof(p, _s, ...)		\
+({									\
+	const void *__ap_p0 = (p);					\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		kvrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
+		ALLOCPROF_DI_KVMALLOC, __ap_s);				\
+})
+
+/* vmalloc */
+#define allocprof_dropin_hook_vmalloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(vmalloc_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vzalloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(vzalloc_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_user_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vmalloc_user_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vmalloc_node_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vzalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vzalloc_node_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_32_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(vmalloc_32_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_32_user_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vmalloc_32_user_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook___vmalloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(__vmalloc_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook___vmalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(__vmalloc_node_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_huge_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vmalloc_huge_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook___vmalloc_array_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(__vmalloc_array_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vmalloc_array_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(vmalloc_array_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook___vcalloc_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(__vcalloc_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vcalloc_noprof(n, s, ...)			\
+	ALLOCPROF_DI_ARRAY(vcalloc_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_vrealloc_noprof(p, _s, ...)		\
+({									\
+	const void *__ap_p0 = (p);					\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		vrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
+		ALLOCPROF_DI_VMALLOC, __ap_s);				\
+})
+
+/* pages */
+#define ALLOCPROF_DI_PAGES(call, kind, _o)				\
+	ALLOCPROF_DI_ALLOC(call, kind, _o)
+#define allocprof_dropin_hook_alloc_pages_noprof(g, _o)			\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(alloc_pages_noprof(g, __ap_o), ALLOCPROF_DI_PAGE, __ap_o); \
+})
+#define allocprof_dropin_hook_alloc_pages_node_noprof(nid, g, _o)	\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(alloc_pages_node_noprof(nid, g, __ap_o),	\
+			   ALLOCPROF_DI_PAGE, __ap_o);			\
+})
+#define allocprof_dropin_hook___alloc_pages_node_noprof(nid, g, _o)	\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(__alloc_pages_node_noprof(nid, g, __ap_o),	\
+			   ALLOCPROF_DI_PAGE, __ap_o);			\
+})
+#define allocprof_dropin_hook___alloc_pages_noprof(g, _o, ...)		\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(__alloc_pages_noprof(g, __ap_o, ##__VA_ARGS__), \
+			   ALLOCPROF_DI_PAGE, __ap_o);			\
+})
+#define allocprof_dropin_hook_get_free_pages_noprof(g, _o)		\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(get_free_pages_noprof(g, __ap_o),		\
+			   ALLOCPROF_DI_PAGEADDR, __ap_o);		\
+})
+#define allocprof_dropin_hook_get_zeroed_page_noprof(g)			\
+	ALLOCPROF_DI_PAGES(get_zeroed_page_noprof(g), ALLOCPROF_DI_PAGEADDR, 0)
+#define allocprof_dropin_hook_alloc_pages_exact_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(alloc_pages_exact_noprof, ALLOCPROF_DI_EXACT, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_pages_exact_nid_noprof(nid, _s, ...) \
+({									\
+	__auto_type __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(alloc_pages_exact_nid_noprof(nid, __ap_s, ##__VA_ARGS__), \
+			   ALLOCPROF_DI_EXACT, __ap_s);			\
+})
+
+/* percpu: pcpu_alloc_noprof(size, align, reserved, gfp) */
+#define allocprof_dropin_hook_pcpu_alloc_noprof(s, ...)			\
+	ALLOCPROF_DI_SIZED(pcpu_alloc_noprof, ALLOCPROF_DI_PERCPU, s, ##__VA_ARGS__)
+
+/*
+ * Not recorded (passed through): folios (freed by folio_put(), an inline
+ * function this header cannot rename), mempools (their elements come from
+ * the pool's reserve or its alloc function), bucketed kmalloc
+ * (kmem_buckets_alloc), contiguous and bulk page ranges, page tables,
+ * rhashtables and the other subsystem allocators.
+ */
+#define allocprof_dropin_hook___kmalloc_node_noprof(...)	__kmalloc_node_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___kmalloc_node_track_caller_noprof(...) \
+	__kmalloc_node_track_caller_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___kvmalloc_node_noprof(...)	__kvmalloc_node_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___vmalloc_node_range_noprof(...)	__vmalloc_node_range_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_folio_alloc_noprof(...)		folio_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_folio_alloc_mpol_noprof(...)	folio_alloc_mpol_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___folio_alloc_noprof(...)		__folio_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___folio_alloc_node_noprof(...)	__folio_alloc_node_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_vma_alloc_folio_noprof(...)	vma_alloc_folio_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_folio_alloc_gigantic_noprof(...)	folio_alloc_gigantic_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_filemap_alloc_folio_noprof(...)	filemap_alloc_folio_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_pages_mpol_noprof(...)	alloc_pages_mpol_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_page_vma_noprof(...)	alloc_page_vma_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_pages_bulk_noprof(...)	alloc_pages_bulk_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_pages_bulk_array_node_noprof(...) \
+	alloc_pages_bulk_array_node_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_pages_bulk_array_mempolicy_noprof(...) \
+	alloc_pages_bulk_array_mempolicy_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_contig_range_noprof(...)	alloc_contig_range_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_alloc_contig_pages_noprof(...)	alloc_contig_pages_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___dev_alloc_pages_noprof(...)	__dev_alloc_pages_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___dev_alloc_page_noprof(...)	__dev_alloc_page_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_pagetable_alloc_noprof(...)	pagetable_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_pte_alloc_one_noprof(...)		pte_alloc_one_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___pte_alloc_one_noprof(...)	__pte_alloc_one_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_pte_alloc_one_kernel_noprof(...)	pte_alloc_one_kernel_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___pte_alloc_one_kernel_noprof(...) \
+	__pte_alloc_one_kernel_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_pmd_alloc_one_noprof(...)		pmd_alloc_one_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_pud_alloc_one_noprof(...)		pud_alloc_one_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___pud_alloc_one_noprof(...)	__pud_alloc_one_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_mempool_init_noprof(...)		mempool_init_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_mempool_create_node_noprof(...)	mempool_create_node_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_mempool_alloc_noprof(...)		mempool_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_rhashtable_init_noprof(...)	rhashtable_init_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_rhltable_init_noprof(...)		rhltable_init_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_mm_alloc_cid_noprof(...)		mm_alloc_cid_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_ptr_ring_init_noprof(...)		ptr_ring_init_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_ptr_ring_resize_noprof(...)	ptr_ring_resize_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_ptr_ring_resize_multiple_bh_noprof(...) \
+	ptr_ring_resize_multiple_bh_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_skb_array_init_noprof(...)	skb_array_init_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_skb_array_resize_multiple_bh_noprof(...) \
+	skb_array_resize_multiple_bh_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_nla_memdup_noprof(...)		nla_memdup_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_memdup_sockptr_noprof(...)	memdup_sockptr_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_memdup_sockptr_nul_noprof(...)	memdup_sockptr_nul_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_kvmemdup_bpfptr_noprof(...)	kvmemdup_bpfptr_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_tcx_entry_create_noprof(...)	tcx_entry_create_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_skcipher_request_alloc_noprof(...) \
+	skcipher_request_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_ahash_request_alloc_noprof(...)	ahash_request_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook___acomp_request_alloc_noprof(...)	__acomp_request_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_netlbl_secattr_cache_alloc_noprof(...) \
+	netlbl_secattr_cache_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_netlbl_secattr_alloc_noprof(...)	netlbl_secattr_alloc_noprof(__VA_ARGS__)
+#define allocprof_dropin_hook_netlbl_catmap_alloc_noprof(...)	netlbl_catmap_alloc_noprof(__VA_ARGS__)
+
+/*
+ * Frees.  Each kernel free function is renamed to an inline function
+ * declared here first: the kernel header's declaration of it then declares
+ * this function (same type; the static linkage carries over), and every
+ * call of the module lands here.  The real function is reached through an
+ * asm label naming its symbol.
+ */
+#define ALLOCPROF_DI_FREE_FN(name, real, params, args, object, kind)	\
+	extern void real params __asm__(#name);				\
+	static __attribute__((__always_inline__)) inline void		\
+	allocprof_dropin_##name params					\
+	{								\
+		if (__builtin_expect(allocprof_di_frees_on(), 0))	\
+			allocprof_dropin_free((const void *)(unsigned long)(object), kind); \
+		real args;						\
+	}
+
+ALLOCPROF_DI_FREE_FN(kfree, allocprof_di_real_kfree, (const void *p), (p),
+		     p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kfree_sensitive, allocprof_di_real_kfree_sensitive,
+		     (const void *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kfree_const, allocprof_di_real_kfree_const,
+		     (const void *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kvfree, allocprof_di_real_kvfree, (const void *p), (p),
+		     p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kvfree_sensitive, allocprof_di_real_kvfree_sensitive,
+		     (const void *p, __SIZE_TYPE__ len), (p, len), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(vfree, allocprof_di_real_vfree, (const void *p), (p),
+		     p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kmem_cache_free, allocprof_di_real_kmem_cache_free,
+		     (struct kmem_cache *s, void *p), (s, p), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(free_pages, allocprof_di_real_free_pages,
+		     (unsigned long addr, unsigned int order), (addr, order),
+		     addr, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(__free_pages, allocprof_di_real___free_pages,
+		     (struct page *page, unsigned int order), (page, order),
+		     page, ALLOCPROF_DI_FREE_PAGE)
+ALLOCPROF_DI_FREE_FN(free_pages_exact, allocprof_di_real_free_pages_exact,
+		     (void *p, __SIZE_TYPE__ size), (p, size), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(free_percpu, allocprof_di_real_free_percpu,
+		     (void __percpu *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+#ifdef CONFIG_TREE_RCU
+/* kfree_rcu() and kvfree_rcu(): the object is logically freed at the call. */
+ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
+		     (struct callback_head *head, void *p), (head, p), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+#define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
+#endif
+
+static __attribute__((__always_inline__)) inline void
+allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
+				      void **p)
+{
+	extern void allocprof_di_real_kmem_cache_free_bulk(struct kmem_cache *,
+							   __SIZE_TYPE__, void **)
+		__asm__("kmem_cache_free_bulk");
+
+	if (allocprof_di_frees_on())
+		for (__SIZE_TYPE__ i = 0; i < n; i++)
+			allocprof_dropin_free(p[i], ALLOCPROF_DI_FREE_ADDR);
+	allocprof_di_real_kmem_cache_free_bulk(s, n, p);
+}
+
+#define kfree			allocprof_dropin_kfree
+#define kfree_sensitive		allocprof_dropin_kfree_sensitive
+#define kfree_const		allocprof_dropin_kfree_const
+#define kvfree			allocprof_dropin_kvfree
+#define kvfree_sensitive	allocprof_dropin_kvfree_sensitive
+#define vfree			allocprof_dropin_vfree
+#define kmem_cache_free		allocprof_dropin_kmem_cache_free
+#define kmem_cache_free_bulk	allocprof_dropin_kmem_cache_free_bulk
+#define free_pages		allocprof_dropin_free_pages
+#define __free_pages		allocprof_dropin___free_pages
+#define free_pages_exact	allocprof_dropin_free_pages_exact
+#define free_percpu		allocprof_dropin_free_percpu
+
+/*
+ * Registration.  module_init(fn) defines init_module as an alias of fn;
+ * renamed, it defines allocprof_dropin_module_init instead, and the
+ * init_module the module loader calls is this wrapper (weak: every file of
+ * the module defines it), which registers the module's tags first.  The
+ * tags are unregistered when the module goes, by allocprof's module
+ * notifier.  A module without module_init is registered too.
+ */
+extern struct module __this_module;
+extern int allocprof_dropin_module_init(void) __attribute__((__weak__));
+int allocprof_di_init_module(void) __asm__("init_module");
+__attribute__((__weak__, __section__(".init.text"), __cold__)) int
+allocprof_di_init_module(void)
+{
+	allocprof_dropin_register(&__this_module, __start_alloc_tags,
+				  __stop_alloc_tags);
+	return allocprof_dropin_module_init ? allocprof_dropin_module_init() : 0;
+}
+#define init_module		allocprof_dropin_module_init
+
+#endif /* !__ASSEMBLY__ */
+#endif /* _ALLOCPROF_DROPIN_H */

@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The drop-in mode: allocprof_dropin_test is a plain C module built with
+# include/allocprof_dropin.h forced in.  Every allocation API it calls has a
+# row of exact bytes and calls, its frees (each API's own) bring the rows
+# back to 0; kfree_rcu, krealloc, bulk, IRQ context, foreign pointers,
+# address reuse, profiling switched between allocation and free, a full
+# pointer table, and the unload report with live objects.
+. "$(dirname "$0")/lib.sh"
+start 56 allocprof
+D=allocprof_dropin_test
+DC=/sys/kernel/$D/control
+UNTRACKED=/sys/kernel/allocprof/dropin_untracked
+dmesg -c >/dev/null
+check "insmod of a drop-in module" load $D
+
+dc() { echo "$*" >"$DC"; }
+# dpattern COMMAND FUNCTION BYTES CALLS: run, check, free, check 0.
+dpattern() {
+	dc "$1" || ktap_print_msg "'$1' failed"
+	expect_row "$2" "$3" "$4" "$1: $3 bytes in $4 calls"
+	dc free
+	expect_row "$2" 0 0 "$1, freed: 0 0"
+}
+
+check "its rows name file:line [module] func" \
+	grep -q "^ *0 *0 tools/testing/selftests/allocprof/dropin/allocprof_dropin_test.c:[0-9]* \[$D\] func:site_kmalloc $" "$ALLOCINFO"
+expect_row dropin_test_init 16 1 "kmalloc inside a pr_info() argument in init: 16 bytes"
+check "a driver's own pr_fmt still applies" sh -c "dmesg | grep -q '$D: init buffer allocated'"
+
+dpattern "kmalloc 10 100" site_kmalloc 1280 10
+dpattern "kzalloc 3 200" site_kzalloc 768 3
+dpattern "kcalloc 4 10 30" site_kcalloc 2048 4
+dpattern "kmalloc_node 2 64" site_kmalloc_node 128 2
+dpattern "kmemdup 2 100" site_kmemdup 256 2
+dpattern "kvmalloc 2 100" site_kvmalloc 256 2
+dpattern "kvzalloc 1 10000" site_kvzalloc 16384 1
+dpattern "vmalloc 2 10000" site_vmalloc 24576 2
+dpattern "pages 3 2" site_pages 49152 3
+dpattern "getpages 2 1" site_getpages 16384 2
+dpattern "zeroed 2" site_zeroed 8192 2
+dpattern "exact 2 5000" site_exact 16384 2
+possible=$(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)
+dpattern "percpu 3 64" site_percpu $((3 * 64 * possible)) 3
+
+# krealloc: the moved object is charged at krealloc's call site, the first
+# object (kmalloc's row) is uncharged.
+dc krealloc 5 100 300
+expect_row site_krealloc 2560 5 "krealloc 5 x 100 -> 300: 2560 bytes at krealloc's row"
+expect_row site_kmalloc 0 0 "... and nothing left at kmalloc's row"
+dc free
+expect_row site_krealloc 0 0 "krealloc, freed: 0 0"
+
+# A kmem_cache of 100-byte objects: each charged the cache's slab size.
+dc cache 5
+size=$(row site_cache | awk '{ print $1 / 5 }')
+check "cache 5: 5 objects of the slab size ($size bytes: 100 aligned to 8)" test "$(row site_cache)" = "520 5"
+dc free
+dc bulk 4
+expect_row site_bulk 416 4 "kmem_cache_alloc_bulk of 4: 416 bytes in 4"
+dc free
+expect_row site_bulk 0 0 "bulk, freed (kmem_cache_free each): 0 0"
+
+dc kfree_rcu 5
+expect_row site_rcu 0 0 "kfree_rcu: uncharged at the call"
+before=$(grep "\[$D\]" "$ALLOCINFO")
+dc foreign
+check "kfree of a pointer the table does not know changes nothing" \
+	test "$(grep "\[$D\]" "$ALLOCINFO")" = "$before"
+check "10 kmalloc/kfree in hard interrupt context" dc irq 10
+expect_row site_irq 0 0 "... all uncharged: 0 0"
+
+# Profiling switched between allocation and free.
+dc kmalloc 2 100
+echo 0 >"$SYSCTL"
+dc free
+expect_row site_kmalloc 0 0 "charged while on, freed while off: 0 0"
+dc kmalloc 2 100
+echo 1 >"$SYSCTL"
+expect_row site_kmalloc 0 0 "allocated while off: not charged"
+dc free
+expect_row site_kmalloc 0 0 "... and its free subtracts nothing"
+
+# An address freed behind the table's back and allocated again.
+dc reuse
+if dmesg | grep -q "$D: reuse: same address"; then
+	check "address reuse: the row holds the new object, marked accurate:no" \
+		grep -q "^ *128 *1 .* func:site_reuse accurate:no $" "$ALLOCINFO"
+else
+	ktap_test_skip "address reuse: the allocator gave another address"
+fi
+dc free
+check "no other row is marked" test "$(grep -c 'accurate:no' "$ALLOCINFO")" = 1
+
+# Unload with objects still live (freed unseen by the module's exit).
+rmmod $D
+load $D hide_frees=1
+dc kmalloc 3 100
+dmesg -c >/dev/null
+check "rmmod with 3 live objects" rmmod $D
+check "the report names the row: 384 bytes in 3" \
+	sh -c "dmesg | grep -q 'func:site_kmalloc: 384 bytes in 3 allocations still live at module unload'"
+check "... and lists its 3 objects, without addresses" \
+	test "$(dmesg | grep -c 'live object: 128 bytes, allocated [0-9]* ms ago')" = 3
+check "no row of the module remains" sh -c "! grep -q '\[$D\]' $ALLOCINFO"
+check "no untracked allocation so far" test "$(cat $UNTRACKED)" = 0
+
+# A full table: 16 slots.
+rmmod allocprof
+load allocprof dropin_slots=16
+load $D
+check "with a full table, 40 kmalloc(64) all succeed" dc kmalloc 40 64
+expect_row site_kmalloc 960 15 "16 slots, 1 taken by init: 15 of 40 recorded"
+check "... the other 25 counted untracked" test "$(cat $UNTRACKED)" = 25
+check "... and the row is marked accurate:no" \
+	grep -q "func:site_kmalloc accurate:no $" "$ALLOCINFO"
+dc free
+expect_row site_kmalloc 0 0 "freeing all 40: the recorded 15 uncharged, 0 0"
+check "dropin_untracked is mode 0444" test "$(stat -c %a $UNTRACKED)" = 444
+unload_all
+ktap_finished

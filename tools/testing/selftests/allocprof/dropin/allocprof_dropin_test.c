@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocprof_dropin_test: a plain C module (no allocprof header, no
+ * allocprof call) built with include/allocprof_dropin.h forced in.  Each
+ * allocation API has its own call site, in its own function; a command
+ * written to /sys/kernel/allocprof_dropin_test/control allocates N objects
+ * through one of them and holds them until "free" (which frees each with
+ * its API's free function) or unload:
+ *
+ *   kmalloc N SIZE | kzalloc N SIZE | kcalloc N COUNT SIZE | kmalloc_node N SIZE
+ *   krealloc N SIZE NEW | kmemdup N SIZE | kvmalloc N SIZE | kvzalloc N SIZE
+ *   vmalloc N SIZE | vzalloc N SIZE | pages N ORDER | getpages N ORDER
+ *   zeroed N | exact N SIZE | cache N | bulk N | percpu N SIZE
+ *   free                 free everything held
+ *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
+ *   foreign              kfree() of a kstrdup() (not recorded): no change
+ *   reuse                kmalloc(100), freed behind the table's back, then
+ *                        kmalloc(100) again at the same address
+ *   irq N                N kmalloc(32) and kfree in hard interrupt context
+ *
+ * With hide_frees=1 the module's exit frees its kmalloc objects with the
+ * real kfree, unseen: allocprof's unload report lists them as live.
+ *
+ * The pr_fmt below comes before any include, as in many drivers: the
+ * drop-in header must not have defined it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/irq_work.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/vmalloc.h>
+
+enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU };
+
+struct held {
+	enum kind kind;
+	void *p;
+	struct page *page;
+	unsigned long addr;
+	void __percpu *pcpu;
+	size_t size;
+	unsigned int order;
+};
+
+#define MAX_HELD 4096
+static struct held held[MAX_HELD];
+static unsigned int nheld;
+static DEFINE_MUTEX(lock);
+static struct kmem_cache *cache;
+static void *initbuf;
+
+static bool hide_frees;
+module_param(hide_frees, bool, 0444);
+MODULE_PARM_DESC(hide_frees, "At exit, free kmalloc objects behind allocprof's back (its leak report lists them)");
+
+/* The call sites: one function each, so that each row is named for it. */
+static noinline void *site_kmalloc(size_t s) { return kmalloc(s, GFP_KERNEL); }
+static noinline void *site_kzalloc(size_t s) { return kzalloc(s, GFP_KERNEL); }
+static noinline void *site_kcalloc(size_t n, size_t s) { return kcalloc(n, s, GFP_KERNEL); }
+static noinline void *site_kmalloc_node(size_t s) { return kmalloc_node(s, GFP_KERNEL, NUMA_NO_NODE); }
+static noinline void *site_krealloc(void *p, size_t s) { return krealloc(p, s, GFP_KERNEL); }
+static noinline void *site_kmemdup(const void *src, size_t s) { return kmemdup(src, s, GFP_KERNEL); }
+static noinline void *site_kvmalloc(size_t s) { return kvmalloc(s, GFP_KERNEL); }
+static noinline void *site_kvzalloc(size_t s) { return kvzalloc(s, GFP_KERNEL); }
+static noinline void *site_vmalloc(size_t s) { return vmalloc(s); }
+static noinline void *site_vzalloc(size_t s) { return vzalloc(s); }
+static noinline struct page *site_pages(unsigned int o) { return alloc_pages(GFP_KERNEL, o); }
+static noinline unsigned long site_getpages(unsigned int o) { return __get_free_pages(GFP_KERNEL, o); }
+static noinline unsigned long site_zeroed(void) { return get_zeroed_page(GFP_KERNEL); }
+static noinline void *site_exact(size_t s) { return alloc_pages_exact(s, GFP_KERNEL); }
+static noinline void *site_cache(void) { return kmem_cache_alloc(cache, GFP_KERNEL); }
+static noinline int site_bulk(size_t n, void **p) { return kmem_cache_alloc_bulk(cache, GFP_KERNEL, n, p); }
+static noinline void __percpu *site_percpu(size_t s) { return __alloc_percpu(s, 8); }
+static noinline void *site_rcu(void) { return kmalloc(64, GFP_KERNEL); }
+static noinline void *site_reuse(void) { return kmalloc(100, GFP_KERNEL); }
+static noinline void *site_irq(void) { return kmalloc(32, GFP_ATOMIC); }
+
+/* The real kfree, for "reuse": a free the module hides from the table. */
+extern void hidden_kfree(const void *p) __asm__("kfree");
+
+static void free_one(struct held *h)
+{
+	switch (h->kind) {
+	case K: kfree(h->p); break;
+	case KV: kvfree(h->p); break;
+	case V: vfree(h->p); break;
+	case PAGES: __free_pages(h->page, h->order); break;
+	case GETPAGES: free_pages(h->addr, h->order); break;
+	case EXACT: free_pages_exact(h->p, h->size); break;
+	case CACHE: kmem_cache_free(cache, h->p); break;
+	case PERCPU: free_percpu(h->pcpu); break;
+	}
+}
+
+static void free_all(void)
+{
+	while (nheld)
+		free_one(&held[--nheld]);
+}
+
+static int hold(struct held h)
+{
+	if (!h.p && !h.page && !h.addr && !h.pcpu)
+		return -ENOMEM;
+	if (nheld == MAX_HELD) {
+		free_one(&h);
+		return -ENOSPC;
+	}
+	held[nheld++] = h;
+	return 0;
+}
+
+struct rcu_obj {
+	struct rcu_head rcu;
+	char data[48];
+};
+
+static struct irq_work irq_work;
+static unsigned int irq_left;
+static atomic_t irq_done;
+
+static void irq_fn(struct irq_work *w)
+{
+	for (; irq_left; irq_left--) {
+		void *p = site_irq();
+
+		if (p)
+			kfree(p);
+	}
+	atomic_set(&irq_done, 1);
+}
+
+static int run(const char *op, unsigned long n, unsigned long a, unsigned long b)
+{
+	unsigned long i;
+	int ret = 0;
+
+	if (!strcmp(op, "free")) {
+		free_all();
+		return 0;
+	}
+	if (!strcmp(op, "foreign")) {
+		char *s = kstrdup("foreign", GFP_KERNEL);
+
+		kfree(s);
+		return 0;
+	}
+	if (!strcmp(op, "reuse")) {
+		void *p = site_reuse(), *q;
+
+		hidden_kfree(p);
+		q = site_reuse();
+		pr_info("reuse: %s address\n", p == q ? "same" : "another");
+		return hold((struct held){ .kind = K, .p = q });
+	}
+	if (!strcmp(op, "irq")) {
+		atomic_set(&irq_done, 0);
+		irq_left = n;
+		irq_work_queue(&irq_work);
+		irq_work_sync(&irq_work);
+		return atomic_read(&irq_done) ? 0 : -EIO;
+	}
+	if (!strcmp(op, "kfree_rcu")) {
+		for (i = 0; i < n; i++) {
+			struct rcu_obj *o = site_rcu();
+
+			if (!o)
+				return -ENOMEM;
+			kfree_rcu(o, rcu);
+		}
+		return 0;
+	}
+	if (!strcmp(op, "bulk")) {
+		void *p[64];
+		int got;
+
+		if (n > 64)
+			return -EINVAL;
+		got = site_bulk(n, p);
+		if (got != n)
+			return -ENOMEM;
+		for (i = 0; i < n && !ret; i++)
+			ret = hold((struct held){ .kind = CACHE, .p = p[i] });
+		return ret;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct held h = { .size = a, .order = a };
+
+		if (!strcmp(op, "kmalloc")) {
+			h.kind = K, h.p = site_kmalloc(a);
+		} else if (!strcmp(op, "kzalloc")) {
+			h.kind = K, h.p = site_kzalloc(a);
+		} else if (!strcmp(op, "kcalloc")) {
+			h.kind = K, h.p = site_kcalloc(a, b);
+		} else if (!strcmp(op, "kmalloc_node")) {
+			h.kind = K, h.p = site_kmalloc_node(a);
+		} else if (!strcmp(op, "krealloc")) {
+			void *p = site_kmalloc(a);
+
+			h.kind = K, h.p = p ? site_krealloc(p, b) : NULL;
+			if (p && !h.p)
+				kfree(p);
+		} else if (!strcmp(op, "kmemdup")) {
+			static const char src[4096];
+
+			h.kind = K, h.p = a <= sizeof(src) ? site_kmemdup(src, a) : NULL;
+		} else if (!strcmp(op, "kvmalloc")) {
+			h.kind = KV, h.p = site_kvmalloc(a);
+		} else if (!strcmp(op, "kvzalloc")) {
+			h.kind = KV, h.p = site_kvzalloc(a);
+		} else if (!strcmp(op, "vmalloc")) {
+			h.kind = V, h.p = site_vmalloc(a);
+		} else if (!strcmp(op, "vzalloc")) {
+			h.kind = V, h.p = site_vzalloc(a);
+		} else if (!strcmp(op, "pages")) {
+			h.kind = PAGES, h.page = a <= 4 ? site_pages(a) : NULL;
+		} else if (!strcmp(op, "getpages")) {
+			h.kind = GETPAGES, h.addr = a <= 4 ? site_getpages(a) : 0;
+		} else if (!strcmp(op, "zeroed")) {
+			h.kind = GETPAGES, h.order = 0, h.addr = site_zeroed();
+		} else if (!strcmp(op, "exact")) {
+			h.kind = EXACT, h.p = site_exact(a);
+		} else if (!strcmp(op, "cache")) {
+			h.kind = CACHE, h.p = site_cache();
+		} else if (!strcmp(op, "percpu")) {
+			h.kind = PERCPU, h.pcpu = site_percpu(a);
+		} else {
+			return -EINVAL;
+		}
+		ret = hold(h);
+	}
+	return ret;
+}
+
+static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	char op[16];
+	unsigned long n = 0, a = 0, b = 0;
+	int ret;
+
+	if (sscanf(buf, "%15s %lu %lu %lu", op, &n, &a, &b) < 1 || n > MAX_HELD)
+		return -EINVAL;
+	mutex_lock(&lock);
+	ret = run(op, n, a, b);
+	mutex_unlock(&lock);
+	return ret ?: count;
+}
+
+static struct kobj_attribute control = __ATTR_WO(control);
+static struct kobject *dir;
+
+static int __init dropin_test_init(void)
+{
+	int ret;
+
+	/* An allocation inside a pr_info() argument, as kernel samples do. */
+	pr_info("init buffer %s\n", (initbuf = kmalloc(16, GFP_KERNEL)) ? "allocated" : "failed");
+	if (!initbuf)
+		return -ENOMEM;
+	cache = kmem_cache_create("allocprof_dropin_test", 100, 0, 0, NULL);
+	if (!cache)
+		return -ENOMEM;
+	init_irq_work(&irq_work, irq_fn);
+	dir = kobject_create_and_add("allocprof_dropin_test", kernel_kobj);
+	if (!dir) {
+		ret = -ENOMEM;
+		goto out_cache;
+	}
+	ret = sysfs_create_file(dir, &control.attr);
+	if (ret)
+		goto out_dir;
+	return 0;
+
+out_dir:
+	kobject_put(dir);
+out_cache:
+	kmem_cache_destroy(cache);
+	kfree(initbuf);
+	return ret;
+}
+
+static void __exit dropin_test_exit(void)
+{
+	kobject_put(dir);
+	if (hide_frees) {
+		/* Freed, but not through the hooks: still live for allocprof. */
+		while (nheld) {
+			struct held *h = &held[--nheld];
+
+			if (h->kind == K)
+				hidden_kfree(h->p);
+			else
+				free_one(h);
+		}
+	}
+	free_all();
+	kmem_cache_destroy(cache);
+	kfree(initbuf);
+}
+
+module_init(dropin_test_init);
+module_exit(dropin_test_exit);
+MODULE_DESCRIPTION("allocprof drop-in test: a plain C module");
+MODULE_LICENSE("GPL");
