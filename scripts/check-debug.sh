@@ -10,8 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
-"$ALLOCPROF_ROOT/scripts/kernel.sh" build debug "$sel/config" "$sel/config.debug"
-kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path debug "$sel/config" "$sel/config.debug")
+kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path debug "$sel/config" "$sel/config.debug")
 
 step "modules for the debug kernel"
 tree="$ALLOCPROF_CACHE/tree-debug"
