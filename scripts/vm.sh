@@ -7,7 +7,10 @@
 # Boots a fresh QEMU VM (TCG, 2 vCPUs) on the test kernel with a busybox
 # initramfs holding the built modules, the kselftests and ktap_helpers.sh,
 # runs FILE as root inside, streams its output and exits with FILE's exit
-# status: non-zero as well if the guest panics, oopses or times out.
+# status: non-zero as well if the guest panics, oopses or times out.  The
+# VM stops at the first console line saying the kernel crashed
+# (ALLOCPROF_CRASH_RE of scripts/lib.sh): exit 125 at once, with the
+# console lines around it.
 #
 # Inside the guest:
 #   /allocprof/modules/*.ko                  allocprof.ko and the test modules
@@ -120,14 +123,24 @@ esac
 "${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 qemu_pid=$!
 # Stream the console from the job's start (boot messages stay in the log)
-# while the VM runs; stop it at the timeout.
+# while the VM runs; stop it at the timeout, or a few seconds after the
+# first crash line (time for the report to reach its end marker).
 tail -n +1 -f "$console" --pid="$qemu_pid" | sed -n '/^allocprof-vm: running/,$p' &
 tail_pid=$!
 deadline=$((SECONDS + TIMEOUT))
 timed_out=0
+crash_line= crash_deadline=
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	if [ "$SECONDS" -ge "$deadline" ]; then
 		timed_out=1
+		kill "$qemu_pid" 2>/dev/null || true
+		break
+	fi
+	if [ -z "$crash_line" ]; then
+		crash_line=$(grep -anE -m 1 "$ALLOCPROF_CRASH_RE" "$console" | cut -d: -f1 || true)
+		[ -n "$crash_line" ] && crash_deadline=$((SECONDS + 5))
+	elif [ "$SECONDS" -ge "$crash_deadline" ] ||
+		tail -n +"$crash_line" "$console" | grep -aqE -e '---\[ end ' -e '^(\[ *[0-9.]+\] )?={40}'; then
 		kill "$qemu_pid" 2>/dev/null || true
 		break
 	fi
@@ -137,6 +150,14 @@ wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 wait "$tail_pid" 2>/dev/null || true
 
+# A crash ends the VM by itself too (a panic, with panic=-1 -no-reboot).
+[ -n "$crash_line" ] ||
+	crash_line=$(grep -anE -m 1 "$ALLOCPROF_CRASH_RE" "$console" | cut -d: -f1 || true)
+if [ -n "$crash_line" ]; then
+	printf 'error: the guest kernel crashed (console: %s, line %s):\n' "$console" "$crash_line" >&2
+	sed -n "$((crash_line > 10 ? crash_line - 10 : 1)),$((crash_line + 60))p" "$console" >&2
+	exit 125
+fi
 grep -q '^allocprof-vm: running' "$console" || {
 	echo "the guest never started the job; console tail:" >&2
 	tail -n 40 "$console" >&2
@@ -147,10 +168,6 @@ if [ "$timed_out" = 1 ]; then
 fi
 if [ -s "$work/qemu.out" ]; then
 	cat "$work/qemu.out" >&2
-fi
-if grep -qE 'Kernel panic|Oops|BUG:' "$console"; then
-	printf 'error: the guest kernel crashed (console: %s)\n' "$console" >&2
-	exit 125
 fi
 rc=$(sed -n 's/^allocprof-vm: exit status \([0-9]*\).*/\1/p' "$console" | tail -n 1)
 if [ -z "$rc" ]; then
