@@ -20,7 +20,8 @@
 #
 # Environment: KDIR (kernel build; default: the cached test kernel),
 # ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
-# VM_SMP (default 2), VM_MEM (default 1G), TCG_THREAD=multi|single
+# VM_SMP (default 2), VM_MEM (default 1G), VM_NUMA (guest NUMA nodes, each
+# with an equal share of VM_SMP and VM_MEM; default 1: no NUMA), TCG_THREAD=multi|single
 # (default single: see Documentation/allocprof/design.rst, Testing), ICOUNT=1 for
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
 # kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
@@ -53,6 +54,7 @@ ACCEL=${ACCEL:-tcg}
 TIMEOUT=${TIMEOUT:-600}
 VM_SMP=${VM_SMP:-2}
 VM_MEM=${VM_MEM:-1G}
+VM_NUMA=${VM_NUMA:-1}
 mkdir -p "$ALLOCPROF_LOGS"
 console=${VM_CONSOLE_LOG:-$ALLOCPROF_LOGS/vm-console.log}
 
@@ -107,6 +109,20 @@ qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
 	-kernel "$bzimage" -initrd "$work/initramfs.cpio"
 	-append "console=ttyS0 loglevel=5 panic=-1 ${VM_APPEND:-}"
 	-chardev "file,id=con,path=$console" -serial chardev:con)
+if [ "$VM_NUMA" -gt 1 ]; then
+	case "$VM_MEM" in
+	*[Gg]) mem_mb=$((${VM_MEM%[Gg]} * 1024)) ;;
+	*[Mm]) mem_mb=${VM_MEM%[Mm]} ;;
+	*) die "VM_NUMA needs VM_MEM in M or G, not $VM_MEM" ;;
+	esac
+	[ $((VM_SMP % VM_NUMA)) -eq 0 ] && [ $((mem_mb % VM_NUMA)) -eq 0 ] ||
+		die "VM_NUMA=$VM_NUMA must divide VM_SMP=$VM_SMP and VM_MEM=$VM_MEM"
+	per_cpu=$((VM_SMP / VM_NUMA))
+	for ((n = 0; n < VM_NUMA; n++)); do
+		qemu+=(-object "memory-backend-ram,id=mem$n,size=$((mem_mb / VM_NUMA))M"
+			-numa "node,nodeid=$n,cpus=$((n * per_cpu))-$(((n + 1) * per_cpu - 1)),memdev=mem$n")
+	done
+fi
 case "$ACCEL" in
 tcg)
 	if [ "${ICOUNT:-0}" = 1 ]; then
