@@ -18,6 +18,7 @@
 #include <linux/jump_label.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/types.h>
@@ -43,14 +44,16 @@ struct allocprof_tag {
 	};
 	const char *filename;
 	/*
-	 * Set by allocprof when the module registers; before, NULL (C tags)
-	 * or &allocprof_sink (Rust tags).
+	 * &allocprof_sink until the module registers (C and Rust tags
+	 * alike), then the tag's own counters until it unregisters, then
+	 * &allocprof_sink again: never NULL, so a charge needs no test.
 	 */
 	struct allocprof_counters __percpu *counters;
 } __aligned(8);
 
 /*
- * The reference a live allocation keeps.  NULL: never seen by allocprof;
+ * The reference a live allocation keeps (Rust: allocprof::Ref).  NULL: no
+ * live charge (never seen by allocprof, or already uncharged);
  * ALLOCPROF_REF_EMPTY: allocated while profiling was off (nothing to
  * subtract); anything else: the counters it was charged to.
  */
@@ -84,6 +87,17 @@ static __always_inline size_t allocprof_kmalloc_bytes(size_t size)
 	return size;
 }
 
+/*
+ * kvmalloc_node_noprof() as this kernel expands it (its arguments depend on
+ * CONFIG_SLAB_BUCKETS), for Rust callers.
+ */
+void *allocprof_kvmalloc_node(size_t size, gfp_t flags, int node);
+/*
+ * The bytes the vmalloc area at @addr, allocated for @size bytes, maps:
+ * whole pages, or 2 MiB multiples for a huge mapping.
+ */
+size_t allocprof_vmalloc_bytes(const void *addr, size_t size);
+
 /* On: call sites charge their counters (vm.mem_profiling). */
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
 /* On: debug checks run (module parameter debug=1). */
@@ -108,6 +122,7 @@ DECLARE_PER_CPU(struct allocprof_counters, allocprof_sink);
 		.modname = KBUILD_MODNAME,				\
 		.function = __func__,					\
 		.filename = __FILE__,					\
+		.counters = &allocprof_sink,				\
 	};								\
 	&_allocprof_tag;						\
 })
@@ -124,11 +139,16 @@ static __always_inline void allocprof_charge(allocprof_ref *ref,
 	*ref = ALLOCPROF_REF_EMPTY;
 	if (!static_branch_unlikely(&allocprof_key))
 		return;
+	/*
+	 * From the load of the tag's counters to their update, no
+	 * preemption: an unregistration swaps the tag to the sink, then
+	 * synchronize_rcu() waits for this region before it frees them.
+	 */
+	preempt_disable_notrace();
 	c = READ_ONCE(tag->counters);
-	if (!c)
-		return;
-	this_cpu_add(c->bytes, bytes);
-	this_cpu_inc(c->calls);
+	__this_cpu_add(c->bytes, bytes);
+	__this_cpu_inc(c->calls);
+	preempt_enable_notrace();
 	*ref = c;
 }
 

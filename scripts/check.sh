@@ -12,10 +12,23 @@ set -uo pipefail
 # VM at, from lib.sh) or a non-fatal report.
 BAD="$ALLOCPROF_CRASH_RE|WARNING:|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object"
 
-step "kselftests in the test VM"
 mkdir -p "$ALLOCPROF_LOGS"
 name=${CHECK_NAME:-check}
 out="$ALLOCPROF_LOGS/$name.log"
+
+# Host-side tests first: the Rust API's compile-time guarantees.
+step "compile-time tests"
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/config")}
+export KDIR
+"$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-compile-fail.log"
+read -r host_passed host_failed < <(sed -n 's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+	"$ALLOCPROF_LOGS/$name-compile-fail.log" | tail -n 1)
+if [ -z "${host_passed:-}" ]; then
+	echo "not ok - compile-time tests did not report"
+	host_passed=0 host_failed=1
+fi
+
+step "kselftests in the test VM"
 export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/$name-console.log"
 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$out"
 vm_rc=${PIPESTATUS[0]}
@@ -26,6 +39,7 @@ if [ -z "$summary" ]; then
 	summary="0 1 0"
 fi
 read -r passed failed skipped <<<"$summary"
+passed=$((passed + host_passed)) failed=$((failed + host_failed))
 
 if grep -aEq "$BAD" "$VM_CONSOLE_LOG"; then
 	{

@@ -9,15 +9,17 @@
 //! after creating the file allocprof installs kernfs operations of its own
 //! on the file's node (open: build, read: copy, release: free).
 
+use crate::alloc_tag::{self, AllocTags};
 use crate::allocprof as ap;
-use crate::allocprof::{KvBuf, Ref, Tag, TaggedBox};
-use crate::registry::{self, Registry, FUNCTION_MAX};
+use crate::allocprof::{KvBuf, Ref, TaggedBox};
+use crate::codetag::Registry;
+use crate::pcpu_counters::Totals;
+use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::bindings;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
 use kernel::ffi::c_char;
-use kernel::prelude::*;
 
 /// The first two lines of the table.
 pub(crate) const HEADER: &str = "allocinfo - version: 1.0\n#     <size>  <calls> <tag info>\n";
@@ -25,61 +27,34 @@ pub(crate) const HEADER: &str = "allocinfo - version: 1.0\n#     <size>  <calls>
 /// Widest `%12lli %8llu ` prefix: two 20-digit numbers, a sign, spaces.
 const NUMBERS_MAX: usize = 21 + 1 + 20 + 1;
 
-/// Writes into a byte slice, failing rather than overflowing.
-struct SliceWriter<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
+/// Tags rendered between two `cond_resched()` calls.
+const RESCHED_EVERY: usize = 256;
+
+extern "C" {
+    fn allocprof_cond_resched();
+    fn allocprof_create_file(
+        kobj: *mut bindings::kobject,
+        attr: *mut bindings::bin_attribute,
+        ops: *const bindings::kernfs_ops,
+        mode: bindings::umode_t,
+    ) -> c_int;
 }
 
-impl Write for SliceWriter<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.write_bytes(s.as_bytes())
+/// Lets other tasks run during a long walk (the registry mutex sleeps).
+fn resched_point(i: usize) {
+    if i % RESCHED_EVERY == RESCHED_EVERY - 1 {
+        // SAFETY: called from process context, holding only sleeping locks.
+        unsafe { allocprof_cond_resched() };
     }
 }
 
-impl SliceWriter<'_> {
-    fn write_bytes(&mut self, b: &[u8]) -> core::fmt::Result {
-        let end = self.pos.checked_add(b.len()).ok_or(core::fmt::Error)?;
-        self.buf
-            .get_mut(self.pos..end)
-            .ok_or(core::fmt::Error)?
-            .copy_from_slice(b);
-        self.pos = end;
-        Ok(())
-    }
-}
-
-/// Bytes of `file:line [module] func:function` for `t`, at most.
-fn tag_text_max(module: &[u8], t: &Tag) -> usize {
-    // SAFETY: a registered tag's file name is a static C string.
-    let file = unsafe { registry::cstr_bytes(t.filename) }.len();
-    file + 1 + 10 + 2 + module.len() + 2 + 5 + registry::function_name_bound(t)
-}
-
-fn write_tag_into(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> core::fmt::Result {
-    // SAFETY: a registered tag's file name is a static C string.
-    let file = unsafe { registry::cstr_bytes(t.filename) };
-    let mut f = [0u8; FUNCTION_MAX];
-    let n = registry::function_name(t, &mut f);
-    w.write_bytes(file)?;
-    write!(w, ":{} [", t.lineno)?;
-    w.write_bytes(module)?;
-    w.write_str("] func:")?;
-    w.write_bytes(&f[..n])
-}
-
-/// `file:line [module] func:function` of `t`, into a new vector.
-pub(crate) fn write_tag_text(out: &mut KVec<u8>, module: &[u8], t: &Tag) -> Result {
-    let mut tmp = KVec::new();
-    tmp.extend_with(tag_text_max(module, t), 0, GFP_KERNEL)?;
-    let mut w = SliceWriter {
-        buf: &mut tmp,
-        pos: 0,
-    };
-    write_tag_into(&mut w, module, t).map_err(|_| EINVAL)?;
-    let len = w.pos;
-    out.extend_from_slice(&tmp[..len], GFP_KERNEL)?;
-    Ok(())
+/// The `"%12lli %8llu "` numbers of a row.  A sum read while allocations
+/// and frees run on other CPUs can be transiently negative: bytes are
+/// printed signed, as upstream does, and a negative number of live
+/// allocations, which no state has, as 0 rather than as a wrapped
+/// unsigned number.
+fn write_numbers(w: &mut SliceWriter<'_>, t: Totals) -> core::fmt::Result {
+    write!(w, "{:>12} {:>8} ", t.bytes, t.calls.max(0))
 }
 
 /// One open file's copy of the table.
@@ -93,36 +68,43 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Renders the table: header, then one row per registered tag and per
     /// orphan, `"%12lli %8llu "`, the tag, `" \n"`.
-    pub(crate) fn build(reg: &Registry) -> Result<TaggedBox<Snapshot>> {
+    pub(crate) fn build(reg: &Registry<AllocTags>) -> Result<TaggedBox<Snapshot>> {
         let mut cap = HEADER.len();
-        reg.for_each_tag(|m, t| cap += NUMBERS_MAX + tag_text_max(m, t) + 2);
-        for o in reg.orphans() {
+        let mut i = 0;
+        for e in reg.modules() {
+            let m = e.section.name();
+            for t in e.section.tags() {
+                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + 2;
+                resched_point(i);
+                i += 1;
+            }
+        }
+        for o in reg.state().orphans.iter() {
             cap += NUMBERS_MAX + o.text.len() + 2;
         }
         let mut text = Self::alloc_text(cap)?;
-        let mut w = SliceWriter {
-            buf: text.as_mut_slice(),
-            pos: 0,
-        };
+        let mut w = SliceWriter::new(text.as_uninit_mut());
         let mut res = w.write_str(HEADER);
-        reg.for_each_tag(|m, t| {
-            let (bytes, calls) =
-                registry::read_counters(t.counters.load(core::sync::atomic::Ordering::Acquire));
+        for e in reg.modules() {
+            let m = e.section.name();
+            for (t, c) in e.section.tags().iter().zip(e.data.iter()) {
+                res = res
+                    .and_then(|()| write_numbers(&mut w, c.sum()))
+                    .and_then(|()| tag_text::write_text(&mut w, m, t))
+                    .and_then(|()| w.write_str(" \n"));
+                resched_point(i);
+                i += 1;
+            }
+        }
+        for o in reg.state().orphans.iter() {
             res = res
-                .and_then(|()| write!(w, "{:>12} {:>8} ", bytes, calls))
-                .and_then(|()| write_tag_into(&mut w, m, t))
-                .and_then(|()| w.write_str(" \n"));
-        });
-        for o in reg.orphans() {
-            let (bytes, calls) = registry::read_counters(o.counters);
-            res = res
-                .and_then(|()| write!(w, "{:>12} {:>8} ", bytes, calls))
+                .and_then(|()| write_numbers(&mut w, o.counters.sum()))
                 .and_then(|()| w.write_bytes(&o.text))
                 .and_then(|()| w.write_str(" \n"));
         }
         // The bound above covers every row: an error is a bug, not a state.
         res.map_err(|_| EINVAL)?;
-        let len = w.pos;
+        let len = w.len();
         Self::boxed(Snapshot {
             text,
             len,
@@ -169,8 +151,8 @@ impl Snapshot {
 ///
 /// Called by kernfs with a live open file.
 unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
-    match registry::with_registry(|reg| {
-        reg.collect_orphans();
+    match alloc_tag::with_registry(|reg| {
+        reg.state_mut().collect_orphans();
         Snapshot::build(reg)
     }) {
         Ok(s) => {
@@ -220,8 +202,9 @@ unsafe extern "C" fn allocinfo_release(of: *mut bindings::kernfs_open_file) {
     drop(unsafe { Snapshot::from_private((*of).priv_.cast()) });
 }
 
-/// Called only if a reader opened the file in the instant between its
-/// creation and the installation of allocprof's operations.
+/// sysfs's read of the attribute: never called, as allocprof's
+/// operations replace sysfs's before the file can be opened; sysfs wants
+/// a read callback to make the file readable.
 extern "C" fn allocinfo_bin_read(
     _f: *mut bindings::file,
     _k: *mut bindings::kobject,
@@ -230,7 +213,7 @@ extern "C" fn allocinfo_bin_read(
     _o: bindings::loff_t,
     _c: usize,
 ) -> isize {
-    kernel::error::code::EAGAIN.to_errno() as isize
+    kernel::error::code::EIO.to_errno() as isize
 }
 
 /// Statics holding C structures with pointers.
@@ -246,19 +229,24 @@ static OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
     ..unsafe { core::mem::zeroed() }
 });
 
+/// The attribute; its mode is set by `allocprof_create_file()`.
+struct Attr(core::cell::UnsafeCell<bindings::bin_attribute>);
+// SAFETY: written only by `allocprof_create_file()` under allocprof's
+// init, before the file exists; read by sysfs afterwards.
+unsafe impl Sync for Attr {}
+
 // `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
 #[allow(clippy::needless_update)]
-static ATTR: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute {
+static ATTR: Attr = Attr(core::cell::UnsafeCell::new(bindings::bin_attribute {
     attr: bindings::attribute {
         name: c"allocinfo".as_ptr().cast(),
-        mode: 0o400,
         // SAFETY: all-zero is valid for the rest (lockdep keys included).
         ..unsafe { core::mem::zeroed() }
     },
     read: Some(allocinfo_bin_read),
     // SAFETY: all-zero is a valid `bin_attribute`.
     ..unsafe { core::mem::zeroed() }
-});
+}));
 
 /// `/sys/kernel/allocprof/` and its `allocinfo`; removed on drop.
 pub(crate) struct AllocinfoFile {
@@ -281,24 +269,10 @@ impl AllocinfoFile {
             return Err(ENOMEM);
         }
         let dir = AllocinfoFile { kobj };
-        // SAFETY: `kobj` is live; `ATTR` is static.
-        kernel::error::to_result(unsafe { bindings::sysfs_create_bin_file(kobj, &ATTR.0) })?;
-        // SAFETY: `kobj->sd` is the directory's kernfs node.
-        let kn = unsafe {
-            bindings::kernfs_find_and_get_ns((*kobj).sd, ATTR.0.attr.name, core::ptr::null())
-        };
-        if kn.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `kn` is the file just created, held by the reference
-        // taken above.  Its operations and flags are set as
-        // `__kernfs_create_file()` would have for `OPS`; kernfs reads them
-        // at each open and at drain/release.
-        unsafe {
-            (*kn).__bindgen_anon_1.attr.ops = &OPS.0;
-            (*kn).flags |= bindings::kernfs_node_flag_KERNFS_HAS_RELEASE as u16;
-            bindings::kernfs_put(kn);
-        }
+        // SAFETY: `kobj` is live; `ATTR` and `OPS` are static.
+        kernel::error::to_result(unsafe {
+            allocprof_create_file(kobj, ATTR.0.get(), &OPS.0, 0o400)
+        })?;
         Ok(dir)
     }
 }
@@ -308,7 +282,7 @@ impl Drop for AllocinfoFile {
         // SAFETY: removing the file drains its open files (calling
         // `release` for each) before the kobject goes.
         unsafe {
-            bindings::sysfs_remove_bin_file(self.kobj, &ATTR.0);
+            bindings::sysfs_remove_bin_file(self.kobj, ATTR.0.get());
             bindings::kobject_put(self.kobj);
         }
     }

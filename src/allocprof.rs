@@ -12,16 +12,20 @@
 
 use kernel::prelude::*;
 
+mod alloc_tag;
 mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
+mod codetag;
 mod kmalloc_sizes;
-mod registry;
+mod kvec_ext;
+mod pcpu_counters;
 mod sysctl;
+mod tag_text;
 
+pub use alloc_tag::{allocprof_register_module, allocprof_unregister_module};
+use allocprof::static_branch;
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
-pub use registry::{allocprof_register_module, allocprof_unregister_module};
-use registry::{RegistryHandle, TypeDesc};
 
 module! {
     type: AllocprofModule,
@@ -38,21 +42,13 @@ extern "C" {
     static allocprof_param_debug: bool;
 }
 
-/// The allocation tag type, as upstream registers `alloc_tags`.
-static ALLOC_TAG_TYPE: TypeDesc = TypeDesc {
-    section: "alloc_tags",
-    tag_size: core::mem::size_of::<allocprof::Tag>(),
-    module_load: registry::alloc_counters,
-    module_unload: registry::release_counters,
-};
-
 /// The loaded module; fields drop in declaration order, the reverse of
 /// their creation in `init`.
 struct AllocprofModule {
     _sysctl: sysctl::MemProfilingSysctl,
     _file: allocinfo::AllocinfoFile,
     _own_tags: allocprof::Registration,
-    _registry: RegistryHandle,
+    _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
 }
 
 impl kernel::Module for AllocprofModule {
@@ -60,19 +56,12 @@ impl kernel::Module for AllocprofModule {
         // SAFETY: module parameters are set before `init` and read-only.
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
-        let registry = RegistryHandle::new(&ALLOC_TAG_TYPE)?;
+        let registry = alloc_tag::new_registry()?;
         let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
-        // SAFETY: the keys are allocprof's own; enabling may sleep.
-        unsafe {
-            if debug {
-                kernel::bindings::static_key_enable(allocprof::static_branch::debug_key());
-            }
-            if enabled {
-                kernel::bindings::static_key_enable(allocprof::static_branch::profiling_key());
-            }
-        }
+        static_branch::DEBUG.set(debug);
+        static_branch::PROFILING.set(enabled);
         Ok(AllocprofModule {
             _sysctl: sysctl,
             _file: file,

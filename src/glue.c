@@ -5,15 +5,31 @@
  * - the static key (DEFINE_STATIC_KEY_FALSE is a C initializer macro);
  * - module parameters (the 6.12 Rust module! macro has none);
  * - symbol exports for client modules (EXPORT_SYMBOL is a C macro);
- * - build-time checks that src/api/tag.rs matches include/allocprof.h.
+ * - build-time checks that src/api/tag.rs matches include/allocprof.h;
+ * - one-purpose helpers around kernel macros and inline functions that
+ *   Rust cannot call (each below says why).
  */
 #include <linux/build_bug.h>
+#include <linux/delay.h>
 #include <linux/jump_label.h>
+#include <linux/kernfs.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
+#include <linux/sysfs.h>
+#include <linux/vmalloc.h>
+#include <asm/pgtable_types.h>
 
 #include "allocprof.h"
+#include "glue.h"
 
 #ifndef CONFIG_JUMP_LABEL
 #error "allocprof needs CONFIG_JUMP_LABEL: its call sites are static branches"
@@ -46,9 +62,137 @@ bool allocprof_param_debug;
 module_param_named(debug, allocprof_param_debug, bool, 0444);
 MODULE_PARM_DESC(debug, "Debug checks on, vm.mem_profiling read-only (default: 0)");
 
+/* Test hook (kselftests only): milliseconds to sleep inside setup windows. */
+unsigned int allocprof_param_test_delay_ms;
+module_param_named(test_delay_ms, allocprof_param_test_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
+
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
+
+/*
+ * Sums per-CPU counters over every possible CPU (for_each_possible_cpu()
+ * and per_cpu_ptr() are macros).  Racy reads of whole words, like
+ * upstream's alloc_tag_read().
+ */
+void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
+			    s64 *bytes, s64 *calls)
+{
+	u64 b = 0, n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct allocprof_counters *p = per_cpu_ptr(c, cpu);
+
+		b += READ_ONCE(p->bytes);
+		n += READ_ONCE(p->calls);
+	}
+	*bytes = (s64)b;
+	*calls = (s64)n;
+}
+
+/*
+ * Whether @path exists under /proc, looked up in a private mount of procfs
+ * rather than through the caller's mounts (an insmod in a container
+ * without /proc, or with something else mounted there, sees the same).
+ * 1 if it exists, 0 if not, or a negative errno if it cannot be told.
+ */
+int allocprof_proc_exists(const char *path)
+{
+	struct file_system_type *proc = get_fs_type("proc");
+	struct vfsmount *mnt;
+	struct path p;
+	int err;
+
+	if (!proc)
+		return -ENOENT;
+	/* procfs is built in: get_fs_type() took no module reference. */
+	mnt = kern_mount(proc);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	err = vfs_path_lookup(mnt->mnt_root, mnt, path, 0, &p);
+	if (!err)
+		path_put(&p);
+	kern_unmount(mnt);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
+}
+
+/* cond_resched() is a macro. */
+void allocprof_cond_resched(void)
+{
+	cond_resched();
+}
+
+/*
+ * kvmalloc_node_noprof() is a macro whose expansion depends on
+ * CONFIG_SLAB_BUCKETS (__kvmalloc_node_noprof() takes a bucket argument
+ * there); this is the kernel's own expansion.  Exported for clients.
+ */
+void *allocprof_kvmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kvmalloc_node_noprof(size, flags, node);
+}
+EXPORT_SYMBOL_GPL(allocprof_kvmalloc_node);
+
+/*
+ * The bytes a vmalloc area maps for a request of @size bytes at @addr:
+ * 2 MiB multiples when vmalloc mapped it with PMDs (kvmalloc asks for huge
+ * mappings from 2 MiB per node on), whole pages otherwise.  find_vm_area()
+ * is not exported; the mapping level of the area's first page tells the
+ * same, as the whole area is mapped with one page size.
+ */
+size_t allocprof_vmalloc_bytes(const void *addr, size_t size)
+{
+#ifdef CONFIG_X86
+	unsigned int level;
+
+	if (lookup_address((unsigned long)addr, &level) && level == PG_LEVEL_2M)
+		return ALIGN(size, PMD_SIZE);
+#endif
+	return PAGE_ALIGN(size);
+}
+EXPORT_SYMBOL_GPL(allocprof_vmalloc_bytes);
+
+/*
+ * Creates @attr in @kobj with the kernfs operations @ops in place of
+ * sysfs's (a 6.12 bin_attribute has no open/release), and no reader can
+ * open it before they are: the file is created with mode 0, which sysfs'
+ * extra open check (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK) refuses to every
+ * opener, root included; then @ops and KERNFS_HAS_RELEASE are set as
+ * __kernfs_create_file() (not exported) would have; then the mode becomes
+ * @mode.  An open needs the permission check, which reads the mode under
+ * the lock that sysfs_chmod_file() takes after the operations are set.
+ */
+int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
+			  const struct kernfs_ops *ops, umode_t mode)
+{
+	struct kernfs_node *kn;
+	int ret;
+
+	attr->attr.mode = 0;
+	ret = sysfs_create_bin_file(kobj, attr);
+	if (ret)
+		return ret;
+	if (allocprof_param_test_delay_ms)
+		msleep(allocprof_param_test_delay_ms);
+	kn = kernfs_find_and_get(kobj->sd, attr->attr.name);
+	if (!kn) {
+		ret = -ENOENT;
+		goto remove;
+	}
+	kn->attr.ops = ops;
+	kn->flags |= KERNFS_HAS_RELEASE;
+	kernfs_put(kn);
+	ret = sysfs_chmod_file(kobj, &attr->attr, mode);
+	if (!ret)
+		return 0;
+remove:
+	sysfs_remove_bin_file(kobj, attr);
+	return ret;
+}
 
 #ifndef CONFIG_X86_64
 /* The counter update for architectures without the Rust inline version. */
@@ -57,6 +201,20 @@ void allocprof_this_cpu_add(u64 __percpu *pcp, u64 val)
 	this_cpu_add(*pcp, val);
 }
 EXPORT_SYMBOL_GPL(allocprof_this_cpu_add);
+
+#ifdef CONFIG_PREEMPTION
+void allocprof_preempt_disable(void)
+{
+	preempt_disable_notrace();
+}
+EXPORT_SYMBOL_GPL(allocprof_preempt_disable);
+
+void allocprof_preempt_enable(void)
+{
+	preempt_enable_notrace();
+}
+EXPORT_SYMBOL_GPL(allocprof_preempt_enable);
+#endif
 #endif
 
 /* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */

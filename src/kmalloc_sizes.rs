@@ -4,7 +4,7 @@
 //! path of a charge is a table load rather than a `kmalloc_size_roundup()`
 //! call.  Exported (by src/glue.c) to client modules.
 
-use crate::allocprof::KMALLOC_TABLE_MAX;
+use crate::allocprof::sizes::KMALLOC_TABLE_MAX;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
 

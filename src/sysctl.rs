@@ -26,12 +26,18 @@ unsafe impl Sync for MemProfilingSysctl {}
 impl MemProfilingSysctl {
     /// Registers `vm.mem_profiling`, mode 0644, or 0444 if `read_only`.
     ///
-    /// Refuses with `EBUSY` if it exists already.  That is checked first
-    /// through `/proc/sys`: in this kernel a duplicate registration fails
-    /// but also unlinks the existing entry's neighbours from the sysctl
-    /// tree (`insert_header()` erases entries it never inserted).
+    /// Refuses with `EBUSY` if it exists already.  That is checked first,
+    /// in a private procfs mount (so an insmod without /proc, or in
+    /// another mount namespace, is checked too): in this kernel a
+    /// duplicate registration fails but also unlinks the existing entry's
+    /// neighbours from the sysctl tree (`insert_header()` erases entries
+    /// it never inserted).  The sysctl core exports no test-and-register,
+    /// so a module registering `vm.mem_profiling` at the same instant as
+    /// allocprof's init is not excluded; the kernel that owns it for real
+    /// (`CONFIG_MEM_ALLOC_PROFILING`) does so from boot and cannot build
+    /// allocprof at all.
     pub(crate) fn register(read_only: bool) -> Result<Self> {
-        if exists() {
+        if exists()? {
             pr_err!(
                 "vm.mem_profiling already exists (a kernel built with CONFIG_MEM_ALLOC_PROFILING owns it); not loading\n"
             );
@@ -69,29 +75,20 @@ impl Drop for MemProfilingSysctl {
     }
 }
 
-// `struct path` holds pointers only to types Rust never looks into.
-#[allow(improper_ctypes)]
 extern "C" {
-    // Exported by fs/namei.c; not in the 6.12 bindings.
-    fn kern_path(
-        name: *const kernel::ffi::c_char,
-        flags: core::ffi::c_uint,
-        path: *mut bindings::path,
-    ) -> c_int;
+    /// 1 if `path` exists under a private procfs mount, 0 if not, or a
+    /// negative errno (src/glue.c).
+    fn allocprof_proc_exists(path: *const kernel::ffi::c_char) -> c_int;
 }
 
-/// Whether `/proc/sys/vm/mem_profiling` exists (false if /proc is not
-/// mounted: then nothing can be checked).
-fn exists() -> bool {
-    // SAFETY: all-zero is a valid empty `struct path`.
-    let mut path: bindings::path = unsafe { core::mem::zeroed() };
-    // SAFETY: a NUL-terminated path and a `struct path` to fill.
-    if unsafe { kern_path(c"/proc/sys/vm/mem_profiling".as_ptr().cast(), 0, &mut path) } != 0 {
-        return false;
+/// Whether `vm.mem_profiling` exists already, whatever the caller's mounts.
+fn exists() -> Result<bool> {
+    // SAFETY: a NUL-terminated path relative to procfs' root.
+    match unsafe { allocprof_proc_exists(c"sys/vm/mem_profiling".as_ptr().cast()) } {
+        0 => Ok(false),
+        1 => Ok(true),
+        e => Err(kernel::error::Error::from_errno(e)),
     }
-    // SAFETY: `kern_path()` succeeded and took references.
-    unsafe { bindings::path_put(&path) };
-    true
 }
 
 /// Sets the profiling key from a written value, or refuses it.
@@ -104,16 +101,8 @@ fn write(input: &[u8]) -> Result {
         b"1" | b"1\n" => true,
         _ => return Err(EINVAL),
     };
-    let key = static_branch::profiling_key();
-    // SAFETY: `key` is allocprof's static key; toggling it may sleep,
-    // which a sysctl write may.
-    unsafe {
-        if enable {
-            bindings::static_key_enable(key)
-        } else {
-            bindings::static_key_disable(key)
-        }
-    }
+    // A sysctl write may sleep.
+    static_branch::PROFILING.set(enable);
     Ok(())
 }
 

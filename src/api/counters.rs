@@ -95,13 +95,103 @@ unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
 }
 
 extern "C" {
-    /// Counters of the tags of modules that have not registered (src/glue.c).
-    pub static allocprof_sink: Counters;
+    /// Counters of the tags of modules that have not registered
+    /// (src/glue.c).  Written by every CPU through `this_cpu` operations,
+    /// hence opaque: Rust never reads it as a plain `Counters`.
+    static allocprof_sink: kernel::types::Opaque<Counters>;
 }
 
 /// Where an unregistered tag's counters point: charges land there unseen.
 pub const fn sink() -> *mut Counters {
-    core::ptr::addr_of!(allocprof_sink).cast_mut()
+    // `Opaque<T>` is a transparent `UnsafeCell<T>`: its address is the
+    // counters', and writing through it is allowed.
+    core::ptr::addr_of!(allocprof_sink)
+        .cast::<Counters>()
+        .cast_mut()
+}
+
+/// Keeps the current task on its CPU from the load of a tag's counters
+/// pointer to the update of the counters, on kernels where a task can be
+/// preempted anywhere (`CONFIG_PREEMPTION`): the region is then an RCU
+/// read-side critical section, and `synchronize_rcu()` after a tag's
+/// counters are swapped for the sink waits for every charge that loaded
+/// the old pointer (see `Registry::unregister`).  Without
+/// `CONFIG_PREEMPTION` no task is preempted inside the region and it costs
+/// nothing.  Like `preempt_disable()`/`preempt_enable()`, but without the
+/// tracing hooks, and the reschedule call hidden in the asm block so that
+/// the compiler keeps no register live across it.
+struct NoPreempt;
+
+#[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
+extern "C" {
+    /// The per-CPU hot data of x86 (`struct pcpu_hot`); `preempt_count`
+    /// is at offset 8.
+    static pcpu_hot: [u8; 64];
+    /// `preempt_schedule()` saving every register (arch/x86/entry/thunk.S).
+    fn preempt_schedule_thunk();
+}
+
+#[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
+const _: () = assert!(
+    core::mem::offset_of!(
+        kernel::bindings::pcpu_hot__bindgen_ty_1__bindgen_ty_1,
+        preempt_count
+    ) == 8
+);
+
+impl NoPreempt {
+    #[inline(always)]
+    fn enter() -> NoPreempt {
+        #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
+        // SAFETY: `__preempt_count_inc()`: one per-CPU increment.  Not
+        // `nomem`: the load of the counters pointer stays after it.
+        unsafe {
+            core::arch::asm!(
+                "incl %gs:{pc}+8",
+                pc = sym pcpu_hot,
+                options(att_syntax, nostack, preserves_flags),
+            );
+        }
+        #[cfg(all(CONFIG_PREEMPTION, not(target_arch = "x86_64")))]
+        // SAFETY: `preempt_disable_notrace()`.
+        unsafe {
+            allocprof_preempt_disable()
+        };
+        NoPreempt
+    }
+}
+
+impl Drop for NoPreempt {
+    #[inline(always)]
+    fn drop(&mut self) {
+        #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
+        // SAFETY: `preempt_enable()`: the per-CPU decrement reaches 0 only
+        // when a reschedule is due (x86 folds the inverted need-resched
+        // bit into the count), then `preempt_schedule_thunk`, which saves
+        // every register, as `__preempt_schedule()` calls it.
+        unsafe {
+            core::arch::asm!(
+                "decl %gs:{pc}+8",
+                "jnz 2f",
+                "call {sched}",
+                "2:",
+                pc = sym pcpu_hot,
+                sched = sym preempt_schedule_thunk,
+                options(att_syntax),
+            );
+        }
+        #[cfg(all(CONFIG_PREEMPTION, not(target_arch = "x86_64")))]
+        // SAFETY: `preempt_enable_notrace()`, pairing `enter`.
+        unsafe {
+            allocprof_preempt_enable()
+        };
+    }
+}
+
+#[cfg(all(CONFIG_PREEMPTION, not(target_arch = "x86_64")))]
+extern "C" {
+    fn allocprof_preempt_disable();
+    fn allocprof_preempt_enable();
 }
 
 /// The reference a live allocation keeps (`allocprof_ref`): the counters
@@ -120,7 +210,7 @@ unsafe impl Send for Ref {}
 unsafe impl Sync for Ref {}
 
 impl Ref {
-    /// Never seen by allocprof.
+    /// No live charge: never seen by allocprof, or already uncharged.
     pub const NONE: Ref = Ref(core::ptr::null_mut());
     /// Allocated while profiling was off: nothing to subtract.
     pub const EMPTY: Ref = Ref(1 as *mut Counters);
@@ -132,22 +222,51 @@ impl Ref {
     /// [`Ref::uncharge`] with the same bytes when the allocation is freed.
     #[inline(always)]
     pub fn charge(tag: &'static Tag, bytes: impl FnOnce() -> usize) -> Ref {
+        Self::charge_hooked(tag, false, bytes, || {})
+    }
+
+    /// [`Ref::charge`], except that nothing is charged if `skip` (tested
+    /// only when profiling is on).
+    #[inline(always)]
+    pub fn charge_unless(tag: &'static Tag, skip: bool, bytes: impl FnOnce() -> usize) -> Ref {
+        Self::charge_hooked(tag, skip, bytes, || {})
+    }
+
+    /// [`Ref::charge`] running `between` after the tag's counters pointer
+    /// is loaded and before the counters are updated, with preemption
+    /// off: a test hook that widens the window a concurrent
+    /// unregistration must respect.  `charge` is this with an empty hook.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn charge_hooked(
+        tag: &'static Tag,
+        skip: bool,
+        bytes: impl FnOnce() -> usize,
+        between: impl FnOnce(),
+    ) -> Ref {
         if static_branch::profiling_enabled() {
-            let c = tag.counters.load(Ordering::Relaxed);
+            if skip {
+                return Ref::EMPTY;
+            }
+            let bytes = bytes() as u64;
+            let _guard = NoPreempt::enter();
+            let c = tag.counters();
             // allocprof needs rustc 1.87 for asm goto; the kernel's clippy
             // MSRV is older than `assert_unchecked()` (1.81).
             #[allow(clippy::incompatible_msrv)]
-            // SAFETY: a Rust tag's counters are its own or
-            // `allocprof_sink`, never at address 0 or 1.  Telling the
-            // compiler lets it drop the "is it charged" test of
-            // `uncharge` when both are inlined into one function.
+            // SAFETY: a tag's counters are its own or `allocprof_sink`,
+            // never at address 0 or 1 (`Tag` keeps that invariant).
+            // Telling the compiler lets it drop the "is it charged" test
+            // of `uncharge` when both are inlined into one function.
             unsafe {
                 core::hint::assert_unchecked(c as usize > Ref::EMPTY.0 as usize)
             };
-            // SAFETY: `c` is the tag's per-CPU counters (allocated at
-            // registration and freed only when no charge is left) or the
-            // sink, which lives as long as allocprof.
-            unsafe { this_cpu_update::<1>(c, bytes() as u64) };
+            between();
+            // SAFETY: `c` is the tag's per-CPU counters or the sink.  The
+            // tag's own are freed only after `synchronize_rcu()` following
+            // their swap for the sink, which waits for this non-preemptible
+            // region; the sink lives as long as allocprof.
+            unsafe { this_cpu_update::<1>(c, bytes) };
             return Ref(c);
         }
         Ref::EMPTY
@@ -155,10 +274,12 @@ impl Ref {
 
     /// Subtracts `bytes()` and one call from the counters this reference
     /// was charged to, whatever the state of profiling now, and forgets
-    /// them.  `bytes` runs only for a charged reference.
+    /// them: the reference becomes [`Ref::NONE`], as a C
+    /// `allocprof_ref` becomes NULL.  `bytes` runs only for a charged
+    /// reference.
     #[inline(always)]
     pub fn uncharge(&mut self, bytes: impl FnOnce() -> usize) {
-        let c = core::mem::replace(self, Ref::EMPTY).0;
+        let c = core::mem::replace(self, Ref::NONE).0;
         if c as usize > Ref::EMPTY.0 as usize {
             // SAFETY: a charged reference names live per-CPU counters: they
             // outlive every allocation charged to them (see `Registration`).

@@ -8,12 +8,14 @@
 //! NOP per call site.
 
 use kernel::bindings::static_key;
+use kernel::types::Opaque;
 
 extern "C" {
     /// On: call sites charge their counters (`vm.mem_profiling`).
-    static allocprof_key: static_key;
+    /// Written by the jump-label core: opaque to Rust.
+    static allocprof_key: Opaque<static_key>;
     /// On: debug checks run (module parameter `debug`).
-    static allocprof_debug_key: static_key;
+    static allocprof_debug_key: Opaque<static_key>;
 }
 
 /// `static_branch_unlikely()` on `$key`, the form the kernel uses for a key
@@ -53,7 +55,7 @@ macro_rules! static_branch_unlikely {
     ($key:ident) => {{
         // SAFETY: the key is a static of allocprof's; its `enabled` count
         // is read atomically, as `static_key_count()` does.
-        unsafe { core::ptr::read_volatile(core::ptr::addr_of!($key.enabled.counter)) > 0 }
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*$key.get()).enabled.counter)) > 0 }
     }};
 }
 
@@ -69,13 +71,36 @@ pub fn debug_enabled() -> bool {
     static_branch_unlikely!(allocprof_debug_key)
 }
 
-/// The address of the profiling key, for `static_key_enable()` and
-/// `static_key_disable()`.
-pub fn profiling_key() -> *mut static_key {
-    core::ptr::addr_of!(allocprof_key).cast_mut()
-}
+/// One of allocprof's static keys, to switch.
+#[derive(Clone, Copy)]
+pub struct Key(fn() -> *mut static_key);
 
-/// The address of the debug key.
-pub fn debug_key() -> *mut static_key {
-    core::ptr::addr_of!(allocprof_debug_key).cast_mut()
+/// The profiling key (`vm.mem_profiling`).
+pub const PROFILING: Key = Key(|| {
+    // SAFETY: only the address of the extern static is taken.
+    unsafe { allocprof_key.get() }
+});
+
+/// The debug key (module parameter `debug`).
+pub const DEBUG: Key = Key(|| {
+    // SAFETY: only the address of the extern static is taken.
+    unsafe { allocprof_debug_key.get() }
+});
+
+impl Key {
+    /// Turns the key on or off, patching every call site; may sleep.
+    pub fn set(self, on: bool) {
+        let key = (self.0)();
+        // SAFETY: `key` is one of allocprof's static keys, which live as
+        // long as allocprof, and so as long as any module using this API.
+        // `static_key_enable()`/`disable()` take the jump-label lock and
+        // are idempotent.
+        unsafe {
+            if on {
+                kernel::bindings::static_key_enable(key)
+            } else {
+                kernel::bindings::static_key_disable(key)
+            }
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! The code tag of one allocation call site (`struct allocprof_tag`).
 
 use crate::allocprof::counters::Counters;
-use core::sync::atomic::AtomicPtr;
+use core::ffi::CStr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::ffi::c_char;
 
 /// `function` is a [`FunctionName::callback`] (Rust call sites).
@@ -26,22 +27,25 @@ pub union FunctionName {
 /// One allocation call site, 40 bytes, in the `alloc_tags` section.
 ///
 /// Built by [`alloc_tag!`](crate::alloc_tag); the registry gives it
-/// counters when its module registers.
+/// counters when its module registers.  Every field is private: the
+/// strings are checked when the tag is built, and the counters pointer
+/// (always the sink or per-CPU counters that outlive every charge to
+/// them) changes only through the unsafe [`Tag::swap_counters`].
 #[repr(C, align(8))]
 pub struct Tag {
     /// `FUNCTION_CALLBACK` or 0.
-    pub flags: u32,
+    flags: u32,
     /// Source line.
-    pub lineno: u32,
+    lineno: u32,
     /// Module name, NUL-terminated.
-    pub modname: *const c_char,
+    modname: *const c_char,
     /// Function name.
-    pub function: FunctionName,
+    function: FunctionName,
     /// Source file, NUL-terminated.
-    pub filename: *const c_char,
+    filename: *const c_char,
     /// Per-CPU counters, set at registration; before, the sink
     /// ([`counters::sink`](crate::allocprof::counters::sink)).
-    pub counters: AtomicPtr<Counters>,
+    counters: AtomicPtr<Counters>,
 }
 
 // SAFETY: the strings are immutable statics and the counters pointer is
@@ -51,8 +55,19 @@ unsafe impl Sync for Tag {}
 const _: () = assert!(core::mem::size_of::<Tag>() == 40);
 const _: () = assert!(core::mem::size_of::<Counters>() == 16);
 
+/// `bytes` as a C string, or a compile-time error (in a static's
+/// initializer) if it does not end with its only NUL.
+const fn c_str(bytes: &'static [u8]) -> &'static CStr {
+    match CStr::from_bytes_with_nul(bytes) {
+        Ok(s) => s,
+        Err(_) => panic!("a tag string must end with its only NUL byte"),
+    }
+}
+
 impl Tag {
-    /// A Rust call site's tag.  `modname` and `filename` end with a NUL.
+    /// A Rust call site's tag.  `modname` and `filename` must end with
+    /// their only NUL byte: a tag built in a static (as
+    /// [`alloc_tag!`](crate::alloc_tag) does) fails to compile otherwise.
     pub const fn new(
         modname: &'static [u8],
         filename: &'static str,
@@ -62,12 +77,78 @@ impl Tag {
         Tag {
             flags: FUNCTION_CALLBACK,
             lineno,
-            modname: modname.as_ptr().cast(),
+            modname: c_str(modname).as_ptr().cast(),
             function: FunctionName { callback: name },
-            filename: filename.as_ptr().cast(),
+            filename: c_str(filename.as_bytes()).as_ptr().cast(),
             counters: AtomicPtr::new(crate::allocprof::counters::sink()),
         }
     }
+
+    /// The source line.
+    pub fn lineno(&self) -> u32 {
+        self.lineno
+    }
+
+    /// The source file name ("?" if a C tag has none).
+    pub fn filename(&self) -> &'static [u8] {
+        // SAFETY: a Rust tag's file name was checked in `new`; a C tag's
+        // is a static C string or null (`allocprof_register_module()`'s
+        // contract).
+        unsafe { cstr_or_unknown(self.filename) }
+    }
+
+    /// The function name as the tag gives it: for a Rust tag the type
+    /// name of its marker function (see [`site_name`]), for a C tag
+    /// `__func__`.
+    pub fn raw_function(&self) -> &'static [u8] {
+        if self.flags & FUNCTION_CALLBACK != 0 {
+            let mut len = 0;
+            // SAFETY: the flag says `callback` is the active field.
+            let p = unsafe { (self.function.callback)(&mut len) };
+            // SAFETY: the callback returns a `'static` string of `len` bytes.
+            unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len) }
+        } else {
+            // SAFETY: the flag says `name` is the active field, a static
+            // C string or null.
+            unsafe { cstr_or_unknown(self.function.name) }
+        }
+    }
+
+    /// Whether the function name is a Rust marker's type name.
+    pub fn is_rust(&self) -> bool {
+        self.flags & FUNCTION_CALLBACK != 0
+    }
+
+    /// The counters charges go to now.
+    #[inline(always)]
+    pub fn counters(&self) -> *mut Counters {
+        self.counters.load(Ordering::Relaxed)
+    }
+
+    /// Points the tag at `counters`, returning the previous ones.
+    ///
+    /// # Safety
+    ///
+    /// `counters` is [`sink()`](crate::allocprof::counters::sink) or
+    /// per-CPU counters that stay allocated until every charge that may
+    /// have loaded them (see [`Ref::charge`](crate::allocprof::Ref::charge))
+    /// and every allocation charged to them are over.
+    pub unsafe fn swap_counters(&self, counters: *mut Counters) -> *mut Counters {
+        self.counters.swap(counters, Ordering::AcqRel)
+    }
+}
+
+/// The bytes of a C string, `"?"` for null.
+///
+/// # Safety
+///
+/// `p` is null or a NUL-terminated string that lives for `'static`.
+unsafe fn cstr_or_unknown(p: *const c_char) -> &'static [u8] {
+    if p.is_null() {
+        return b"?";
+    }
+    // SAFETY: per the function's contract.
+    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
 }
 
 /// The function name of a call site, from the type name of the marker

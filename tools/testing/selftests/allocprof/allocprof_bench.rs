@@ -171,12 +171,22 @@ fn pages_wrapped(iters: usize, order: u32) -> usize {
     iters
 }
 
+extern "C" {
+    // allocprof's kvmalloc_node_noprof(), the kernel macro's expansion
+    // (`__kvmalloc_node_noprof()` takes a bucket with CONFIG_SLAB_BUCKETS).
+    fn allocprof_kvmalloc_node(
+        size: usize,
+        flags: bindings::gfp_t,
+        node: core::ffi::c_int,
+    ) -> *mut core::ffi::c_void;
+}
+
 fn kvmalloc_raw(iters: usize) -> usize {
     for _ in 0..iters {
         for s in [64, 8192] {
             // SAFETY: plain allocation and its free.
             unsafe {
-                let p = bindings::__kvmalloc_node_noprof(s, GFP_KERNEL, bindings::NUMA_NO_NODE);
+                let p = allocprof_kvmalloc_node(s, GFP_KERNEL, bindings::NUMA_NO_NODE);
                 if !p.is_null() {
                     bindings::kvfree(p);
                 }
@@ -236,28 +246,15 @@ fn report_handle_sizes() {
 /// Runs `f` with the profiling key in `state` (`None`: untouched).
 fn with_key(state: Option<bool>, f: impl FnOnce() -> (usize, i64)) -> (usize, i64) {
     let Some(on) = state else { return f() };
-    let key = allocprof::static_branch::profiling_key();
+    let key = allocprof::static_branch::PROFILING;
     while FLIPPING.swap(true, Ordering::Acquire) {
         core::hint::spin_loop();
     }
     let was = allocprof::static_branch::profiling_enabled();
-    // SAFETY: allocprof's key; toggling may sleep, as a sysfs write may.
-    unsafe {
-        if on {
-            bindings::static_key_enable(key)
-        } else {
-            bindings::static_key_disable(key)
-        }
-    }
+    // Toggling may sleep, as a sysfs write may.
+    key.set(on);
     let res = f();
-    // SAFETY: as above.
-    unsafe {
-        if was {
-            bindings::static_key_enable(key)
-        } else {
-            bindings::static_key_disable(key)
-        }
-    }
+    key.set(was);
     FLIPPING.store(false, Ordering::Release);
     res
 }

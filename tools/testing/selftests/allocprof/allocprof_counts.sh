@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ktap_print_header
-ktap_set_plan 45
+ktap_set_plan 54
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
@@ -38,11 +38,43 @@ pattern "krealloc 5 100 300" site_krealloc 2560 5
 pattern "krealloc 5 300 50" site_krealloc 320 5
 pattern "krealloc 5 100 120" site_krealloc 640 5
 pattern "kvmalloc 2 100" site_kvmalloc 256 2
-# Larger than kmalloc can serve: vmalloc, page-rounded.
-pattern "kvmalloc 1 5242881" site_kvmalloc 5246976 1
-pattern "vmalloc 2 10000" site_vmalloc 24576 2
+# Larger than kmalloc can serve: vmalloc.  From 2 MiB per node kvmalloc
+# asks vmalloc for huge mappings, so the area is a 2 MiB multiple: the
+# row must read what /proc/vmallocinfo says the area maps.
+# vmalloc_pages TEXT [max]: the pages= of the areas whose line holds TEXT
+# (their caller's module), summed, or the largest (vmalloc's own array of
+# 1536 page pointers is a 3-page area with the same caller).
+vmalloc_pages() {
+	awk -v t="$1" -v m="$2" 'index($0, t) { for (i = 4; i <= NF; i++) if ($i ~ /^pages=/) { sub("pages=", "", $i); s += $i; if ($i + 0 > x) x = $i + 0 } } END { print (m == "max" ? x : s) + 0 }' /proc/vmallocinfo
+}
+control kvmalloc 1 5242881
+pages=$(vmalloc_pages "[$T]" max)
+ktap_print_msg "kvmalloc(5242881): /proc/vmallocinfo shows pages=$pages"
+expect_row $T::site_kvmalloc $((pages * 4096)) 1 "kvmalloc 1 5242881: the $pages pages vmalloc maps"
+check "... which is 6 MiB, a huge mapping's 2 MiB multiple" test "$((pages * 4096))" = 6291456
+control free
+expect_row $T::site_kvmalloc 0 0 "kvmalloc 1 5242881, freed: 0 0"
+control vmalloc 2 10000
+pages=$(vmalloc_pages "[$T]")
+expect_row $T::site_vmalloc $((pages * 4096)) 2 "vmalloc 2 10000: the $pages pages vmalloc maps"
+check "... which is 2 x 3 pages" test "$pages" = 6
+control free
+expect_row $T::site_vmalloc 0 0 "vmalloc 2 10000, freed: 0 0"
+# A length of 0: nothing allocated, nothing charged (upstream never
+# charges kmalloc's ZERO_SIZE_PTR), for every buffer kind.
+for k in kmalloc kvmalloc vmalloc; do
+	check "$k of 0 bytes succeeds" control $k 1 0
+	expect_row $T::site_$k 0 0 "$k of 0 bytes: nothing charged"
+	control free
+done
 pattern "pages 3 2" site_pages 49152 3
 pattern "tbox 7" site_tbox 1792 7
+
+# A row whose live allocations read negative (one charge, two uncharges):
+# bytes print signed as upstream prints them, calls never as a wrapped
+# unsigned number.
+control negative_calls
+expect_row $T::site_negative_calls -128 0 "1 charge, 2 uncharges: -128 bytes, 0 calls (not 18446744073709551615)"
 
 check "rows name file:line [module] func" \
 	grep -q "^ *0 *0 tools/testing/selftests/allocprof/allocprof_test.rs:[0-9]* \[allocprof_test\] func:$T::site_kmalloc $" "$ALLOCINFO"

@@ -5,6 +5,10 @@
  * site (row func:allocprof_ctest_fill) and holds them until unload.  With
  * @double_charge it charges the first allocation's reference a second
  * time (a debug check reports it; the extra charge is then undone).
+ * With @no_unregister its exit frees its allocations but forgets to
+ * unregister; with @fail_init its init fails after registering, freeing
+ * its allocations but not unregistering (allocprof unregisters both when
+ * the module goes).
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -20,6 +24,13 @@ MODULE_PARM_DESC(size, "Bytes per allocation (1 to 65536)");
 static bool double_charge;
 module_param(double_charge, bool, 0444);
 MODULE_PARM_DESC(double_charge, "Charge one reference twice (debug check)");
+
+static bool no_unregister;
+module_param(no_unregister, bool, 0444);
+MODULE_PARM_DESC(no_unregister, "Exit without unregistering");
+static bool fail_init;
+module_param(fail_init, bool, 0444);
+MODULE_PARM_DESC(fail_init, "Fail init after registering, without unregistering");
 
 struct held {
 	void *p;
@@ -68,6 +79,11 @@ static int __init allocprof_ctest_init(void)
 		allocprof_charge(&extra, ALLOCPROF_TAG(), 1);
 		allocprof_uncharge(&extra, 1);
 	}
+	if (fail_init) {
+		allocprof_ctest_free();
+		kfree(held);
+		return -EINVAL;
+	}
 	return 0;
 
 out_unregister:
@@ -81,7 +97,8 @@ out_free:
 static void __exit allocprof_ctest_exit(void)
 {
 	allocprof_ctest_free();
-	allocprof_unregister_module(THIS_MODULE);
+	if (!no_unregister)
+		allocprof_unregister_module(THIS_MODULE);
 	kfree(held);
 }
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 26
 unload_all
 load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
 
@@ -69,6 +69,14 @@ check "with vm.mem_profiling taken, insmod allocprof fails and says why" \
 	sh -c "! insmod $MODDIR/allocprof.ko 2>/dev/null && dmesg | grep -q 'vm.mem_profiling already exists (a kernel built with CONFIG_MEM_ALLOC_PROFILING owns it); not loading'"
 check "allocprof is not loaded" sh -c "! grep -q '^allocprof ' /proc/modules"
 check "the existing vm.mem_profiling is intact" test "$(cat "$SYSCTL")" = 0
+# The same from a mount namespace without /proc: allocprof looks in a
+# mount of its own, not the caller's.
+dmesg -c >/dev/null
+check "without /proc mounted, insmod allocprof still fails and says why" \
+	sh -c "! unshare -m sh -c 'umount /proc && insmod $MODDIR/allocprof.ko' 2>/dev/null && dmesg | grep -q 'vm.mem_profiling already exists'"
+check "allocprof is not loaded" sh -c "! grep -q '^allocprof ' /proc/modules"
+check "vm.mem_profiling and its neighbours are intact" \
+	sh -c "test \"\$(cat $SYSCTL)\" = 0 && test -e /proc/sys/vm/overcommit_memory"
 rmmod allocprof_squatter
 unload_all
 ktap_finished

@@ -20,12 +20,21 @@
 //! | `free`                     | frees everything held                                       |
 //! | `unaccounted`              | frees a kmalloc object allocprof never saw (debug check)    |
 //! | `negative`                 | charges 128 bytes and frees 1024 from the same site         |
+//! | `negative_calls`           | charges one `kmalloc(100)` and uncharges it twice           |
+//! | `race_charge MS`           | one `kmalloc(100)` at `site_race`, whose charge spins MS ms  |
+//! |                            | (preemption off) between loading the tag's counters and    |
+//! |                            | updating them; held like the others                        |
+//! | `unregister`               | drops the module's `Registration` (the module stays)        |
+//! | `register`                 | registers the module's tags again                           |
+//! | `forget`                   | leaks the `Registration` with `mem::forget` (never dropped) |
 //!
 //! Allocations are held until `free` or module unload (which reports them
 //! as live).  A malformed command fails with `EINVAL`, an allocation
 //! failure with `ENOMEM`; either way nothing changes.  N is at most
 //! 100000.  A command is one `write(2)` at offset 0: a write at another
-//! offset fails with `EINVAL`.
+//! offset fails with `EINVAL`.  `race_charge`, `unregister`, `register`
+//! and `forget` do not wait for the other commands, so that a test can
+//! run them concurrently.
 
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL as KGFP;
@@ -89,6 +98,32 @@ fn site_tbox() -> Result<TaggedBox<[u8; 200]>> {
 }
 fn site_negative() -> Result<KBuf> {
     crate::kmalloc!(100, GFP_KERNEL)
+}
+fn site_negative_calls() -> Result<KBuf> {
+    crate::kmalloc!(100, GFP_KERNEL)
+}
+
+/// `kmalloc(100)` whose charge spins `ms` ms with preemption off between
+/// the load of the tag's counters and their update: an unregistration
+/// running meanwhile must wait for it.
+fn site_race(ms: usize) -> Result<KBuf> {
+    // SAFETY: plain allocation.
+    let p = unsafe { bindings::__kmalloc_noprof(100, GFP_KERNEL) };
+    let p = core::ptr::NonNull::new(p.cast::<u8>()).ok_or(ENOMEM)?;
+    let aref = allocprof::Ref::charge_hooked(
+        crate::alloc_tag!(),
+        false,
+        || allocprof::kmalloc_bytes(100),
+        || {
+            for _ in 0..ms {
+                // SAFETY: a busy wait of 1 ms.
+                unsafe { bindings::__udelay(1000) };
+            }
+        },
+    );
+    // SAFETY: `p` is a kmalloc object of 100 bytes that nothing else
+    // owns, just charged `kmalloc_bytes(100)`.
+    Ok(unsafe { KBuf::from_raw(p, 100, aref) })
 }
 
 /// Parses a decimal number no larger than `max`.
@@ -154,7 +189,7 @@ fn run(held: &mut KVec<Held>, line: &[u8]) -> Result {
     let op = words.next().ok_or(EINVAL)?;
     let mut arg = |max| number(words.next(), max);
     let (count, pattern) = match op {
-        b"free" | b"unaccounted" | b"negative" => (0, None),
+        b"free" | b"unaccounted" | b"negative" | b"negative_calls" => (0, None),
         b"kmalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kmalloc(arg(MAX_SIZE)?))),
         b"kzalloc" => (arg(MAX_COUNT)?, Some(Pattern::Kzalloc(arg(MAX_SIZE)?))),
         b"kcalloc" => (
@@ -186,6 +221,7 @@ fn run(held: &mut KVec<Held>, line: &[u8]) -> Result {
                 Ok(())
             }
             b"unaccounted" => unaccounted_free(),
+            b"negative_calls" => negative_calls(),
             _ => negative(),
         };
     };
@@ -226,6 +262,68 @@ fn negative() -> Result {
     Ok(())
 }
 
+/// Charges one allocation at `site_negative_calls` and uncharges it
+/// twice: the row reads -128 bytes and -1 live allocations.
+fn negative_calls() -> Result {
+    let b = site_negative_calls()?;
+    let (p, len, aref) = KBuf::into_raw(b);
+    // SAFETY: the counters `aref` names stay allocated while this module
+    // is registered; a second reference to them is a lie on purpose.
+    let twin = unsafe { core::ptr::read(&aref) };
+    // SAFETY: `p` is the object just given up, with its charge.
+    drop(unsafe { KBuf::from_raw(p, len, aref) });
+    let mut twin = twin;
+    twin.uncharge(|| allocprof::kmalloc_bytes(100));
+    Ok(())
+}
+
+/// Commands that do not take the lock of the held allocations.
+fn run_unlocked(op: &[u8], rest: &mut dyn Iterator<Item = &[u8]>) -> Option<Result> {
+    let reg = REG.load(Ordering::Acquire);
+    if reg.is_null() {
+        return Some(Err(kernel::error::code::ENODEV));
+    }
+    // SAFETY: `REG` lives until the control file is removed, which waits
+    // for running writes.
+    let reg = unsafe { &*reg };
+    let res = match op {
+        b"race_charge" => (|| {
+            let ms = number(rest.next(), 10_000)?;
+            let b = site_race(ms)?;
+            let h = HELD.load(Ordering::Acquire);
+            // SAFETY: as for `REG`.
+            let mut held = unsafe { &*h }.lock();
+            held.push(Held::K(b), KGFP)?;
+            Ok(())
+        })(),
+        b"unregister" => {
+            drop(reg.lock().take());
+            Ok(())
+        }
+        b"register" => (|| {
+            let mut r = reg.lock();
+            if r.is_none() {
+                *r = Some(allocprof::Registration::new(&crate::THIS_MODULE)?);
+            }
+            Ok(())
+        })(),
+        b"forget" => {
+            core::mem::forget(reg.lock().take());
+            Ok(())
+        }
+        _ => return None,
+    };
+    Some(if rest.next().is_some() {
+        Err(EINVAL)
+    } else {
+        res
+    })
+}
+
+/// The module's registration, `None` after `unregister`.
+static REG: AtomicPtr<Mutex<Option<allocprof::Registration>>> =
+    AtomicPtr::new(core::ptr::null_mut());
+
 /// The allocations held by the module.
 static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
 
@@ -253,7 +351,13 @@ unsafe extern "C" fn control_write(
     // SAFETY: sysfs passes `count` bytes; `h` lives until the file is
     // removed, which waits for running `write` calls.
     let (line, held) = unsafe { (core::slice::from_raw_parts(buf.cast::<u8>(), count), &*h) };
-    match run(&mut held.lock(), line) {
+    let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
+    let mut words = trimmed.split(|c| *c == b' ').filter(|w| !w.is_empty());
+    let unlocked = match words.next() {
+        Some(op) => run_unlocked(op, &mut words),
+        None => None,
+    };
+    match unlocked.unwrap_or_else(|| run(&mut held.lock(), line)) {
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,
     }
@@ -282,7 +386,7 @@ static CONTROL: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute
 /// their frees then land in the counters allocprof kept.
 struct AllocprofTest {
     kobj: *mut bindings::kobject,
-    _reg: allocprof::Registration,
+    _reg: Pin<KBox<Mutex<Option<allocprof::Registration>>>>,
     _held: Pin<KBox<Mutex<KVec<Held>>>>,
 }
 
@@ -293,7 +397,14 @@ unsafe impl Sync for AllocprofTest {}
 
 impl kernel::Module for AllocprofTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let reg = allocprof::Registration::new(module)?;
+        let reg = KBox::pin_init(
+            kernel::new_mutex!(Some(allocprof::Registration::new(module)?)),
+            KGFP,
+        )?;
+        REG.store(
+            core::ptr::from_ref(reg.as_ref().get_ref()).cast_mut(),
+            Ordering::Release,
+        );
         let held = KBox::pin_init(kernel::new_mutex!(KVec::new()), KGFP)?;
         HELD.store(
             core::ptr::from_ref(held.as_ref().get_ref()).cast_mut(),
@@ -325,5 +436,6 @@ impl Drop for AllocprofTest {
         // SAFETY: removing the directory waits for running `store` calls.
         unsafe { bindings::kobject_put(self.kobj) };
         HELD.store(core::ptr::null_mut(), Ordering::Release);
+        REG.store(core::ptr::null_mut(), Ordering::Release);
     }
 }

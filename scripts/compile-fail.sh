@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Compile-time tests of the Rust API's soundness: each file of
+# tools/testing/selftests/allocprof/compile_fail/ is built alone as a
+# module against KDIR; a file whose second line says `// expect: ok` must
+# build, any other must fail with the text after `expect:` in the
+# compiler's output.  Prints one KTAP-style line per file and, last,
+# "compile-fail: N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KDIR=${KDIR:?KDIR must name the kernel build}
+dir="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/compile_fail"
+work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-cf.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+build() { # NAME: build $work/NAME, output in $work/NAME.log
+	local n=$1 d="$work/$1"
+	mkdir -p "$d"
+	sed "s|\"../../../../../src/api/mod.rs\"|\"$ALLOCPROF_ROOT/src/api/mod.rs\"|" "$dir/$n.rs" >"$d/$n.rs"
+	echo "obj-m := $n.o" >"$d/Kbuild"
+	make -s -C "$KDIR" M="$d" LLVM=1 KBUILD_MODPOST_WARN=1 modules >"$d.log" 2>&1
+}
+names=()
+for f in "$dir"/*.rs; do
+	names+=("$(basename "$f" .rs)")
+done
+# Two at a time: each build is one rustc.
+for n in "${names[@]}"; do
+	{
+		build "$n"
+		echo $? >"$work/$n.rc"
+	} &
+	while [ "$(jobs -r | wc -l)" -ge 2 ]; do sleep 0.2; done
+done
+wait
+i=0
+for n in "${names[@]}"; do
+	rc=$(cat "$work/$n.rc" 2>/dev/null || echo 255)
+	i=$((i + 1))
+	want=$(sed -n '2s|^// expect: ||p' "$dir/$n.rs")
+	if [ "$want" = ok ]; then
+		if [ "$rc" -eq 0 ]; then ok=1; else ok=0; fi
+	elif [ "$rc" -ne 0 ] && grep -qF -- "$want" "$work/$n.log"; then
+		ok=1
+	else
+		ok=0
+	fi
+	if [ "$ok" = 1 ]; then
+		echo "ok $i compile-fail: $n (${want})"
+		[ "$want" = ok ] || grep -m1 '^error' "$work/$n.log" | sed 's/^/# /'
+		pass=$((pass + 1))
+	else
+		echo "not ok $i compile-fail: $n (wanted: ${want}; build exit $rc)"
+		tail -n 20 "$work/$n.log" | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
+done
+echo "compile-fail: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The allocation tag type, after upstream's lib/alloc_tag.c: each tag of
+//! a registered module gets per-CPU counters; at unregistration a tag
+//! with live allocations becomes an orphan row that keeps its counters
+//! (and a copy of its text) until its allocations are freed.  Also the C
+//! ABI of registration, `allocprof_register_module()` and
+//! `allocprof_unregister_module()`.
+//!
+//! A charge loads its tag's counters pointer and updates the counters in
+//! one region that cannot be preempted (`Ref::charge`).  Unregistration
+//! points every tag of the module at the sink, then `synchronize_rcu()`
+//! waits for every such region (and every interrupt handler) that may
+//! have loaded an old pointer; only then are the counters summed and the
+//! idle ones freed.  So a client may keep allocating (from a worker, an
+//! interrupt handler) while it unregisters: a charge lands either in
+//! counters that are summed after it, or in the sink.  What a client must
+//! guarantee is what every module guarantees: none of its code runs after
+//! its module is freed.  Its allocations may outlive the registration;
+//! their rows become orphans.
+
+use crate::allocprof::counters::sink;
+use crate::allocprof::{static_branch, Tag};
+use crate::codetag::{self, ModuleSection, Registry, TagType};
+use crate::pcpu_counters::PcpuCounters;
+use crate::tag_text;
+use core::ffi::c_int;
+use core::sync::atomic::AtomicPtr;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// The allocation tag type.
+pub(crate) struct AllocTags;
+
+/// A tag of an unregistered module whose allocations were still live: its
+/// text is copied, its counters kept so that later frees still land.
+pub(crate) struct Orphan {
+    /// `file:line [module] func:function`.
+    pub(crate) text: KVec<u8>,
+    /// The counters its live allocations were charged to.
+    pub(crate) counters: PcpuCounters,
+}
+
+/// What the allocation tag type keeps across modules.
+pub(crate) struct State {
+    /// Rows of unregistered modules with live allocations.
+    pub(crate) orphans: KVec<Orphan>,
+}
+
+impl TagType for AllocTags {
+    type Tag = Tag;
+    type State = State;
+    /// The module's counters, one per tag, in section order.
+    type ModuleState = KVec<PcpuCounters>;
+    const SECTION: &'static str = "alloc_tags";
+
+    fn module_load(_: &mut State, m: &ModuleSection<Tag>) -> Result<KVec<PcpuCounters>> {
+        let tags = m.tags();
+        let mut counters = KVec::with_capacity(tags.len(), GFP_KERNEL)?;
+        for _ in tags {
+            counters.push(PcpuCounters::new()?, GFP_KERNEL)?;
+        }
+        for (t, c) in tags.iter().zip(counters.iter()) {
+            // SAFETY: `c` stays allocated until `module_unload` has
+            // swapped the tag back to the sink and waited for charges.
+            unsafe { t.swap_counters(c.as_ptr()) };
+        }
+        Ok(counters)
+    }
+
+    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, counters: KVec<PcpuCounters>) {
+        for t in m.tags() {
+            // SAFETY: the sink lives as long as allocprof.
+            unsafe { t.swap_counters(sink()) };
+        }
+        // Every charge that loaded one of the module's counters pointers
+        // ran in a non-preemptible region (or an interrupt): once this
+        // returns, all of them have landed.
+        // SAFETY: may sleep; the registry mutex is a sleeping lock.
+        unsafe { bindings::synchronize_rcu() };
+        let name = m.name();
+        let debug = static_branch::debug_enabled();
+        for (t, c) in m.tags().iter().zip(counters) {
+            let totals = c.sum();
+            if totals.is_zero() {
+                continue; // `c` drops: freed
+            }
+            if totals.bytes < 0 && debug {
+                crate::allocprof::counters::debug_report(c"counters negative at module unload");
+            }
+            let text = tag_text::to_vec(name, t);
+            pr_warn!(
+                "{}: {} bytes in {} allocations still live at module unload\n",
+                text.as_deref()
+                    .ok()
+                    .and_then(|t| core::str::from_utf8(t).ok())
+                    .unwrap_or("?"),
+                totals.bytes,
+                totals.calls
+            );
+            let kept = text.and_then(|text| {
+                state
+                    .orphans
+                    .push(Orphan { text, counters: c }, GFP_KERNEL)
+                    .map_err(|_| ENOMEM)
+            });
+            if kept.is_err() {
+                pr_warn!("out of memory: that row leaves the table, its counters are leaked\n");
+            }
+        }
+    }
+}
+
+impl State {
+    /// Drops the orphans whose allocations have all been freed.
+    ///
+    /// Safe against frees running meanwhile: an orphan's counters only
+    /// go down (no charge reaches them any more), so a sum of 0/0 read
+    /// CPU by CPU means that nothing was live when the last CPU was read,
+    /// and nothing can be charged to them again.
+    pub(crate) fn collect_orphans(&mut self) {
+        let mut i = 0;
+        while i < self.orphans.len() {
+            if self.orphans[i].counters.sum().is_zero() {
+                drop(crate::kvec_ext::remove(&mut self.orphans, i));
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The registry of allocation tags, set while allocprof is loaded.
+pub(crate) static REGISTRY: AtomicPtr<Mutex<Registry<AllocTags>>> =
+    AtomicPtr::new(core::ptr::null_mut());
+
+/// Creates the registry of allocation tags.
+pub(crate) fn new_registry() -> Result<codetag::RegistryHandle<AllocTags>> {
+    codetag::RegistryHandle::new(
+        State {
+            orphans: KVec::new(),
+        },
+        &REGISTRY,
+    )
+}
+
+/// Runs `f` on the registry, locked.
+pub(crate) fn with_registry<R>(f: impl FnOnce(&mut Registry<AllocTags>) -> Result<R>) -> Result<R> {
+    codetag::with_registry(&REGISTRY, f)
+}
+
+/// Registers the tags `[start, stop)` of `module`.
+///
+/// # Safety
+///
+/// `module` is a live module and `[start, stop)` its tag section.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_register_module(
+    module: *mut bindings::module,
+    start: *mut Tag,
+    stop: *mut Tag,
+) -> c_int {
+    // SAFETY: per the function's contract.
+    match unsafe { codetag::register(&REGISTRY, module, start, stop) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Unregisters `module`'s tags, reporting those with live allocations.
+///
+/// # Safety
+///
+/// `module` is a live module.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_unregister_module(module: *mut bindings::module) {
+    if let Err(e) = codetag::unregister(&REGISTRY, module) {
+        pr_warn!(
+            "unregistering a module that is not registered ({})\n",
+            e.to_errno()
+        );
+    }
+}

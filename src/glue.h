@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C helpers of src/glue.c that allocprof's Rust code calls (declared in
+ * Rust with `extern "C"`); the exported ones are in include/allocprof.h.
+ */
+#ifndef _ALLOCPROF_GLUE_H
+#define _ALLOCPROF_GLUE_H
+
+#include <linux/kernfs.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include <linux/types.h>
+
+struct allocprof_counters;
+
+void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
+			    s64 *bytes, s64 *calls);
+void allocprof_cond_resched(void);
+int allocprof_proc_exists(const char *path);
+int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
+			  const struct kernfs_ops *ops, umode_t mode);
+
+#endif /* _ALLOCPROF_GLUE_H */
