@@ -104,11 +104,9 @@ INIT
 chmod +x "$root/init" "$root/allocprof/run"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
-qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
-	-smp "$VM_SMP" -m "$VM_MEM"
-	-kernel "$bzimage" -initrd "$work/initramfs.cpio"
-	-append "console=ttyS0 loglevel=5 panic=-1 ${VM_APPEND:-}"
-	-chardev "file,id=con,path=$console" -serial chardev:con)
+# NUMA: one socket per node (sockets sharing a last-level cache across
+# nodes make the guest warn at boot), each with its share of memory.
+smp=$VM_SMP numa=()
 if [ "$VM_NUMA" -gt 1 ]; then
 	case "$VM_MEM" in
 	*[Gg]) mem_mb=$((${VM_MEM%[Gg]} * 1024)) ;;
@@ -117,12 +115,18 @@ if [ "$VM_NUMA" -gt 1 ]; then
 	esac
 	[ $((VM_SMP % VM_NUMA)) -eq 0 ] && [ $((mem_mb % VM_NUMA)) -eq 0 ] ||
 		die "VM_NUMA=$VM_NUMA must divide VM_SMP=$VM_SMP and VM_MEM=$VM_MEM"
-	per_cpu=$((VM_SMP / VM_NUMA))
+	per_node=$((VM_SMP / VM_NUMA))
+	smp="$VM_SMP,sockets=$VM_NUMA,cores=$per_node,threads=1"
 	for ((n = 0; n < VM_NUMA; n++)); do
-		qemu+=(-object "memory-backend-ram,id=mem$n,size=$((mem_mb / VM_NUMA))M"
-			-numa "node,nodeid=$n,cpus=$((n * per_cpu))-$(((n + 1) * per_cpu - 1)),memdev=mem$n")
+		numa+=(-object "memory-backend-ram,id=mem$n,size=$((mem_mb / VM_NUMA))M"
+			-numa "node,nodeid=$n,cpus=$((n * per_node))-$(((n + 1) * per_node - 1)),memdev=mem$n")
 	done
 fi
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+	-smp "$smp" -m "$VM_MEM" "${numa[@]}"
+	-kernel "$bzimage" -initrd "$work/initramfs.cpio"
+	-append "console=ttyS0 loglevel=5 panic=-1 ${VM_APPEND:-}"
+	-chardev "file,id=con,path=$console" -serial chardev:con)
 case "$ACCEL" in
 tcg)
 	if [ "${ICOUNT:-0}" = 1 ]; then
