@@ -31,6 +31,8 @@ struct allocprof_counters {
 
 /* tag->function is a callback returning the name (Rust call sites). */
 #define ALLOCPROF_TAG_FUNCTION_CALLBACK	0x1u
+/* The row's figures may be wrong (" accurate:no"); set by allocprof. */
+#define ALLOCPROF_TAG_INACCURATE	0x2u
 
 /* One allocation call site; 40 bytes, like upstream's struct alloc_tag. */
 struct allocprof_tag {

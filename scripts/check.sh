@@ -18,7 +18,7 @@ out="$ALLOCPROF_LOGS/$name.log"
 
 # Host-side tests first: the Rust API's compile-time guarantees.
 step "compile-time tests"
-KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/config")}
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
 "$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-compile-fail.log"
 read -r host_passed host_failed < <(sed -n 's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
@@ -27,6 +27,17 @@ if [ -z "${host_passed:-}" ]; then
 	echo "not ok - compile-time tests did not report"
 	host_passed=0 host_failed=1
 fi
+
+# The allocprof tool's host tests (cargo test) count too; its static build
+# goes into the VM for allocprof_tool.sh.
+tool_out=$("$ALLOCPROF_ROOT/scripts/tool.sh" 2>&1)
+tool_rc=$?
+printf '%s\n' "$tool_out" | tee "$ALLOCPROF_LOGS/$name-tool.log"
+read -r tool_passed tool_failed < <(printf '%s\n' "$tool_out" |
+	sed -n 's/.*test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' |
+	awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+[ "$tool_rc" -ne 0 ] && [ "$tool_failed" -eq 0 ] && tool_failed=1
+host_passed=$((host_passed + tool_passed)) host_failed=$((host_failed + tool_failed))
 
 step "kselftests in the test VM"
 export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/$name-console.log"

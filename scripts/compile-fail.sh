@@ -10,7 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KDIR=${KDIR:?KDIR must name the kernel build}
-dir="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/compile_fail"
+dir="$ALLOCPROF_SELFTESTS/compile_fail"
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-cf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 DEBS="linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
-libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make xz-utils"
+libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make xz-utils tmux"
 
 missing_debs=()
 for p in $DEBS; do
@@ -16,6 +16,8 @@ for p in $DEBS; do
 done
 have_rust_src() { [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/src/rust/library" ]; }
 have_bindgen() { bindgen --version 2>/dev/null | grep -qx "bindgen $ALLOCPROF_BINDGEN_VERSION"; }
+# The static build of tools/allocprof for the test VM (scripts/tool.sh).
+have_musl() { rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; }
 command -v rustc >/dev/null || die "no rustc on PATH: install Rust with rustup first"
 
 cmds=()
@@ -23,6 +25,7 @@ cmds=()
 	cmds+=("apt-get update" "DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing_debs[*]}")
 have_rust_src || cmds+=("rustup component add rust-src")
 have_bindgen || cmds+=("cargo install --locked bindgen-cli --version $ALLOCPROF_BINDGEN_VERSION")
+have_musl || cmds+=("rustup target add x86_64-unknown-linux-musl")
 
 step "dependencies"
 if [ ${#cmds[@]} -eq 0 ]; then
@@ -42,4 +45,5 @@ for c in "${cmds[@]}"; do
 done
 have_rust_src || die "rust-src still missing after install"
 have_bindgen || die "bindgen $ALLOCPROF_BINDGEN_VERSION still missing after install"
+have_musl || die "the x86_64-unknown-linux-musl target still missing after install"
 info "dependencies installed"

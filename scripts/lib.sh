@@ -3,6 +3,8 @@
 # Sourced, never run.
 
 ALLOCPROF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The kselftests, their test modules and the kernel config fragments.
+ALLOCPROF_SELFTESTS=$ALLOCPROF_ROOT/tools/testing/selftests/allocprof
 # Kernel trees, initramfs pieces and logs live outside the clone, here.
 ALLOCPROF_CACHE=${ALLOCPROF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocprof}
 ALLOCPROF_LOGS=${ALLOCPROF_LOGS:-$ALLOCPROF_CACHE/logs}

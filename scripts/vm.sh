@@ -17,6 +17,7 @@
 #   /allocprof/selftests/allocprof/          the kselftests (this repo's dir)
 #   /allocprof/selftests/kselftest/ktap_helpers.sh
 #   /allocprof/run                           FILE
+#   /bin/allocprof                           the static tools/allocprof, if built
 #
 # Environment: KDIR (kernel build; default: the cached test kernel),
 # ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
@@ -70,6 +71,9 @@ trap cleanup EXIT
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,allocprof/modules,allocprof/selftests/kselftest}
 cp "$busybox" "$root/bin/busybox"
+# The allocprof tool, when built (scripts/tool.sh): /bin/allocprof.
+tool="$ALLOCPROF_ROOT/tools/allocprof/target/x86_64-unknown-linux-musl/release/allocprof"
+if [ -x "$tool" ]; then cp "$tool" "$root/bin/allocprof"; fi
 ln -s busybox "$root/bin/sh"
 cp "${modules[@]}" "$root/allocprof/modules/"
 cp -r "$ALLOCPROF_ROOT/tools/testing/selftests/allocprof" "$root/allocprof/selftests/"

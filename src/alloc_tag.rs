@@ -40,6 +40,8 @@ pub(crate) struct Orphan {
     pub(crate) text: KVec<u8>,
     /// The counters its live allocations were charged to.
     pub(crate) counters: PcpuCounters,
+    /// The row was marked ` accurate:no` before its module went.
+    pub(crate) inaccurate: bool,
 }
 
 /// What the allocation tag type keeps across modules.
@@ -62,6 +64,7 @@ impl TagType for AllocTags {
             counters.push(PcpuCounters::new()?, GFP_KERNEL)?;
         }
         for (t, c) in tags.iter().zip(counters.iter()) {
+            t.clear_inaccurate();
             // SAFETY: `c` stays allocated until `module_unload` has
             // swapped the tag back to the sink and waited for charges.
             unsafe { t.swap_counters(c.as_ptr()) };
@@ -102,7 +105,14 @@ impl TagType for AllocTags {
             let kept = text.and_then(|text| {
                 state
                     .orphans
-                    .push(Orphan { text, counters: c }, GFP_KERNEL)
+                    .push(
+                        Orphan {
+                            text,
+                            counters: c,
+                            inaccurate: t.is_inaccurate(),
+                        },
+                        GFP_KERNEL,
+                    )
                     .map_err(|_| ENOMEM)
             });
             if kept.is_err() {

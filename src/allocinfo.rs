@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `/sys/kernel/allocprof/allocinfo`: the table, in upstream's
-//! `/proc/allocinfo` format version 1.0.
+//! `/proc/allocinfo` format version 2.0: version 1.0's rows, and after the
+//! tag optional ` key:value` pairs; ` accurate:no` marks a row whose
+//! figures may be wrong.
 //!
 //! Every open file gets its own snapshot, built at open: `cat`, `dd bs=1`
 //! and reads at any offset see the same bytes, and no row is torn.  sysfs
@@ -22,7 +24,10 @@ use kernel::error::{code::EINVAL, code::ENOMEM, Result};
 use kernel::ffi::c_char;
 
 /// The first two lines of the table.
-pub(crate) const HEADER: &str = "allocinfo - version: 1.0\n#     <size>  <calls> <tag info>\n";
+pub(crate) const HEADER: &str = "allocinfo - version: 2.0\n#     <size>  <calls> <tag info>\n";
+
+/// Upstream's mark of a row whose absolute figures may be wrong.
+const INACCURATE: &str = " accurate:no";
 
 /// Widest `%12lli %8llu ` prefix: two 20-digit numbers, a sign, spaces.
 const NUMBERS_MAX: usize = 21 + 1 + 20 + 1;
@@ -38,6 +43,14 @@ extern "C" {
         ops: *const bindings::kernfs_ops,
         mode: bindings::umode_t,
     ) -> c_int;
+}
+
+/// The ` key:value` pairs after a row's tag.
+fn write_pairs(w: &mut SliceWriter<'_>, inaccurate: bool) -> core::fmt::Result {
+    if inaccurate {
+        w.write_str(INACCURATE)?;
+    }
+    Ok(())
 }
 
 /// Lets other tasks run during a long walk (the registry mutex sleeps).
@@ -74,13 +87,13 @@ impl Snapshot {
         for e in reg.modules() {
             let m = e.section.name();
             for t in e.section.tags() {
-                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + 2;
+                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + INACCURATE.len() + 2;
                 resched_point(i);
                 i += 1;
             }
         }
         for o in reg.state().orphans.iter() {
-            cap += NUMBERS_MAX + o.text.len() + 2;
+            cap += NUMBERS_MAX + o.text.len() + INACCURATE.len() + 2;
         }
         let mut text = Self::alloc_text(cap)?;
         let mut w = SliceWriter::new(text.as_uninit_mut());
@@ -91,6 +104,7 @@ impl Snapshot {
                 res = res
                     .and_then(|()| write_numbers(&mut w, c.sum()))
                     .and_then(|()| tag_text::write_text(&mut w, m, t))
+                    .and_then(|()| write_pairs(&mut w, t.is_inaccurate()))
                     .and_then(|()| w.write_str(" \n"));
                 resched_point(i);
                 i += 1;
@@ -100,6 +114,7 @@ impl Snapshot {
             res = res
                 .and_then(|()| write_numbers(&mut w, o.counters.sum()))
                 .and_then(|()| w.write_bytes(&o.text))
+                .and_then(|()| write_pairs(&mut w, o.inaccurate))
                 .and_then(|()| w.write_str(" \n"));
         }
         // The bound above covers every row: an error is a bug, not a state.

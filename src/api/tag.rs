@@ -4,11 +4,13 @@
 
 use crate::allocprof::counters::Counters;
 use core::ffi::CStr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::ffi::c_char;
 
 /// `function` is a [`FunctionName::callback`] (Rust call sites).
 pub const FUNCTION_CALLBACK: u32 = 0x1;
+/// The row's figures may be wrong (` accurate:no`); set at run time.
+pub const INACCURATE: u32 = 0x2;
 
 /// Returns a call site's function name and stores its length.
 pub type NameFn = extern "C" fn(&mut usize) -> *const c_char;
@@ -33,8 +35,8 @@ pub union FunctionName {
 /// them) changes only through the unsafe [`Tag::swap_counters`].
 #[repr(C, align(8))]
 pub struct Tag {
-    /// `FUNCTION_CALLBACK` or 0.
-    flags: u32,
+    /// `FUNCTION_CALLBACK`, and `INACCURATE` once set.
+    flags: AtomicU32,
     /// Source line.
     lineno: u32,
     /// Module name, NUL-terminated.
@@ -75,7 +77,7 @@ impl Tag {
         name: NameFn,
     ) -> Tag {
         Tag {
-            flags: FUNCTION_CALLBACK,
+            flags: AtomicU32::new(FUNCTION_CALLBACK),
             lineno,
             modname: c_str(modname).as_ptr().cast(),
             function: FunctionName { callback: name },
@@ -101,7 +103,7 @@ impl Tag {
     /// name of its marker function (see [`site_name`]), for a C tag
     /// `__func__`.
     pub fn raw_function(&self) -> &'static [u8] {
-        if self.flags & FUNCTION_CALLBACK != 0 {
+        if self.is_rust() {
             let mut len = 0;
             // SAFETY: the flag says `callback` is the active field.
             let p = unsafe { (self.function.callback)(&mut len) };
@@ -116,7 +118,22 @@ impl Tag {
 
     /// Whether the function name is a Rust marker's type name.
     pub fn is_rust(&self) -> bool {
-        self.flags & FUNCTION_CALLBACK != 0
+        self.flags.load(Ordering::Relaxed) & FUNCTION_CALLBACK != 0
+    }
+
+    /// Marks the row ` accurate:no`: some of its figures may be wrong.
+    pub fn mark_inaccurate(&self) {
+        self.flags.fetch_or(INACCURATE, Ordering::Relaxed);
+    }
+
+    /// Whether the row is marked ` accurate:no`.
+    pub fn is_inaccurate(&self) -> bool {
+        self.flags.load(Ordering::Relaxed) & INACCURATE != 0
+    }
+
+    /// Clears the ` accurate:no` mark (a module registering afresh).
+    pub fn clear_inaccurate(&self) {
+        self.flags.fetch_and(!INACCURATE, Ordering::Relaxed);
     }
 
     /// The counters charges go to now.

@@ -34,6 +34,10 @@ pub mod allocprof;
 
 use allocprof::GFP_KERNEL;
 
+#[path = "sysfs_dir.rs"]
+mod sysfs_dir;
+use sysfs_dir::{Shared, SysfsDir};
+
 module! {
     type: AllocprofBench,
     name: "allocprof_bench",
@@ -306,15 +310,17 @@ fn parse(line: &[u8]) -> Result<(&[u8], usize)> {
     Ok((name, iters))
 }
 
-/// `store` of the run file.
+/// `write` of the run file: one command per `write(2)`.
 ///
 /// # Safety
 ///
 /// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn run_store(
+unsafe extern "C" fn run_write(
+    _file: *mut bindings::file,
     _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::kobj_attribute,
-    buf: *const kernel::ffi::c_char,
+    _attr: *mut bindings::bin_attribute,
+    buf: *mut kernel::ffi::c_char,
+    _off: bindings::loff_t,
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes `count` bytes.
@@ -333,59 +339,21 @@ unsafe extern "C" fn run_store(
     }
 }
 
-struct Shared<T>(T);
-// SAFETY: never written after initialization.
-unsafe impl<T> Sync for Shared<T> {}
-
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-static RUN: Shared<bindings::kobj_attribute> = Shared(bindings::kobj_attribute {
-    attr: bindings::attribute {
-        name: c"run".as_ptr().cast(),
-        mode: 0o200,
-        // SAFETY: all-zero is valid for the rest (lockdep keys included).
-        ..unsafe { core::mem::zeroed() }
-    },
-    show: None,
-    store: Some(run_store),
-});
+static RUN: Shared<bindings::bin_attribute> = Shared(sysfs_dir::write_file(c"run", run_write));
 
 struct AllocprofBench {
-    kobj: *mut bindings::kobject,
+    _dir: SysfsDir,
     _reg: allocprof::Registration,
 }
-
-// SAFETY: the kobject is only passed to sysfs calls that lock.
-unsafe impl Send for AllocprofBench {}
-// SAFETY: no method reads through `&self`.
-unsafe impl Sync for AllocprofBench {}
 
 impl kernel::Module for AllocprofBench {
     fn init(module: &'static ThisModule) -> Result<Self> {
         report_handle_sizes();
         let reg = allocprof::Registration::new(module)?;
-        // SAFETY: `kernel_kobj` is `/sys/kernel`.
-        let kobj = unsafe {
-            bindings::kobject_create_and_add(
-                c"allocprof_bench".as_ptr().cast(),
-                bindings::kernel_kobj,
-            )
-        };
-        if kobj.is_null() {
-            return Err(kernel::error::code::ENOMEM);
-        }
-        let this = AllocprofBench { kobj, _reg: reg };
-        // SAFETY: `kobj` is live and `RUN` static.
-        kernel::error::to_result(unsafe {
-            bindings::sysfs_create_file_ns(kobj, &RUN.0.attr, core::ptr::null())
-        })?;
-        Ok(this)
-    }
-}
-
-impl Drop for AllocprofBench {
-    fn drop(&mut self) {
-        // SAFETY: removing the directory waits for running `store` calls.
-        unsafe { bindings::kobject_put(self.kobj) };
+        let dir = SysfsDir::new(c"allocprof_bench", &RUN)?;
+        Ok(AllocprofBench {
+            _dir: dir,
+            _reg: reg,
+        })
     }
 }

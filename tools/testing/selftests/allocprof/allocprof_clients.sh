@@ -4,12 +4,7 @@
 # unloaded with live allocations reports each of its rows and leaves no
 # dangling tag; the debug checks of debug=1.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 19
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
-load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+start 19 allocprof allocprof_test
 T=allocprof_test
 
 check "rmmod allocprof is refused while a client is loaded" sh -c "! rmmod allocprof 2>/dev/null"

@@ -5,12 +5,7 @@
 # to 0 when freed; counts from both CPUs add up; disabling stops the
 # accounting without ever going negative.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 54
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
-load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+start 54 allocprof allocprof_test
 T=allocprof_test
 
 # pattern COMMAND FUNCTION BYTES CALLS: run, check, free, check 0.

@@ -6,25 +6,15 @@
 # concurrent opens are independent; nothing prints a kernel pointer; the
 # module parameters are read-only at runtime.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 30
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
-load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+start 30 allocprof allocprof_test
 T=allocprof_test
 
-# write_to FILE VALUE: one write(2) of VALUE.
-write_to() {
-	printf '%s' "$2" >/tmp/value
-	dd if=/tmp/value of="$1" bs=65536 2>&1
-}
 snapshot_rows() { grep "\[$T\]" "$ALLOCINFO"; }
 before=$(snapshot_rows)
 
 # bad_control VALUE ERRNO_TEXT DESCRIPTION
 bad_control() {
-	if refused "$2" write_to "$CONTROL" "$1" && [ "$(snapshot_rows)" = "$before" ]; then
+	if refused "$2" write_once "$CONTROL" "$1" && [ "$(snapshot_rows)" = "$before" ]; then
 		ktap_test_pass "control: $3 is refused ($2), nothing changes"
 	else
 		ktap_test_fail "control: $3 is refused ($2), nothing changes"

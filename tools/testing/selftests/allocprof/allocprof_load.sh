@@ -3,15 +3,12 @@
 # allocprof loads, creates its files with the right modes, unloads cleanly
 # and survives repeated load/unload.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 10
-unload_all
+start 10
 
 check "insmod allocprof" load allocprof
 check "allocinfo exists" test -f "$ALLOCINFO"
 check "allocinfo is mode 0400" test "$(stat -c %a "$ALLOCINFO")" = 400
-check "allocinfo starts with the version 1.0 header" \
+check "allocinfo starts with the version 2.0 header" \
 	test "$(head -n 2 "$ALLOCINFO")" = "$HEADER1
 $HEADER2"
 check "vm.mem_profiling exists" test -f "$SYSCTL"

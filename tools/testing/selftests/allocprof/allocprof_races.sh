@@ -11,10 +11,7 @@
 #   leaks its Registration) is unregistered when it goes: allocinfo stays
 #   readable and names nothing of it.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 17
-unload_all
+start 17
 T=allocprof_test
 
 # 1. An open during setup.  The file appears 3 s before allocprof's own

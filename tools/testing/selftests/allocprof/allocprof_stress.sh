@@ -6,12 +6,7 @@
 # exact: zero once everything is freed, the known figures of a final
 # pattern, never negative.  Bounded: STRESS_SECONDS (default 20).
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 7
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
-load allocprof_test || ktap_exit_fail_msg "insmod allocprof_test failed"
+start 7 allocprof allocprof_test
 T=allocprof_test
 SECONDS_=${STRESS_SECONDS:-20}
 STOP=/tmp/stress.stop

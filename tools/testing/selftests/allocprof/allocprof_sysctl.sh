@@ -4,21 +4,12 @@
 # only root writes it; debug=1 makes it read-only; allocprof refuses to
 # load where vm.mem_profiling exists already.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 26
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
+start 26 allocprof
 
-# write_value VALUE: one write(2) of VALUE exactly (no newline added).
-write_value() {
-	printf '%s' "$1" >/tmp/value
-	dd if=/tmp/value of="$SYSCTL" bs=65536 2>&1
-}
 
 # bad VALUE DESCRIPTION: writing VALUE fails with EINVAL and leaves 1.
 bad() {
-	if refused "Invalid argument" write_value "$1" &&
+	if refused "Invalid argument" write_once "$SYSCTL" "$1" &&
 		[ "$(cat "$SYSCTL")" = 1 ]; then
 		ktap_test_pass "$2 is refused with EINVAL, value unchanged"
 	else
@@ -40,7 +31,7 @@ bad "$(head -c 5000 /dev/zero | tr '\0' 1)" "a 5000-byte string"
 bad "$(printf '\001\377')" "binary bytes"
 
 good() { # VALUE EXPECT DESCRIPTION
-	write_value "$1" >/dev/null && [ "$(cat "$SYSCTL")" = "$2" ]
+	write_once "$SYSCTL" "$1" >/dev/null && [ "$(cat "$SYSCTL")" = "$2" ]
 }
 check "'0' is accepted" good 0 0
 check "'1' is accepted" good 1 1

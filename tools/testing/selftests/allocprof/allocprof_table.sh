@@ -5,11 +5,7 @@
 # a 10,000-tag table reads completely and identically with cat, dd bs=1 and
 # reads at arbitrary offsets.
 . "$(dirname "$0")/lib.sh"
-require_root
-ktap_print_header
-ktap_set_plan 14
-unload_all
-load allocprof || ktap_exit_fail_msg "insmod allocprof failed"
+start 14 allocprof
 
 check "a non-root reader is refused" \
 	refused "Permission denied" su -s /bin/sh nobody -c "cat $ALLOCINFO"

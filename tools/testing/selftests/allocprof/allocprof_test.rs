@@ -48,6 +48,10 @@ pub mod allocprof;
 
 use allocprof::{KBuf, KvBuf, Pages, TaggedBox, VBuf, GFP_KERNEL};
 
+#[path = "sysfs_dir.rs"]
+mod sysfs_dir;
+use sysfs_dir::{Shared, SysfsDir};
+
 module! {
     type: AllocprofTest,
     name: "allocprof_test",
@@ -363,37 +367,17 @@ unsafe extern "C" fn control_write(
     }
 }
 
-struct Shared<T>(T);
-// SAFETY: never written after initialization.
-unsafe impl<T> Sync for Shared<T> {}
-
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-static CONTROL: Shared<bindings::bin_attribute> = Shared(bindings::bin_attribute {
-    attr: bindings::attribute {
-        name: c"control".as_ptr().cast(),
-        mode: 0o200,
-        // SAFETY: all-zero is valid for the rest (lockdep keys included).
-        ..unsafe { core::mem::zeroed() }
-    },
-    write: Some(control_write),
-    // SAFETY: all-zero is a valid `bin_attribute`.
-    ..unsafe { core::mem::zeroed() }
-});
+static CONTROL: Shared<bindings::bin_attribute> =
+    Shared(sysfs_dir::write_file(c"control", control_write));
 
 /// Fields drop in order: the registration goes before the held
 /// allocations, so that unloading with allocations held reports them and
 /// their frees then land in the counters allocprof kept.
 struct AllocprofTest {
-    kobj: *mut bindings::kobject,
+    _dir: Option<SysfsDir>,
     _reg: Pin<KBox<Mutex<Option<allocprof::Registration>>>>,
     _held: Pin<KBox<Mutex<KVec<Held>>>>,
 }
-
-// SAFETY: the kobject is only passed to sysfs calls that lock.
-unsafe impl Send for AllocprofTest {}
-// SAFETY: no method reads through `&self`.
-unsafe impl Sync for AllocprofTest {}
 
 impl kernel::Module for AllocprofTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
@@ -410,31 +394,20 @@ impl kernel::Module for AllocprofTest {
             core::ptr::from_ref(held.as_ref().get_ref()).cast_mut(),
             Ordering::Release,
         );
-        // SAFETY: `kernel_kobj` is `/sys/kernel`.
-        let kobj = unsafe {
-            bindings::kobject_create_and_add(
-                c"allocprof_test".as_ptr().cast(),
-                bindings::kernel_kobj,
-            )
-        };
-        if kobj.is_null() {
-            return Err(ENOMEM);
-        }
-        let this = AllocprofTest {
-            kobj,
+        let mut this = AllocprofTest {
+            _dir: None,
             _reg: reg,
             _held: held,
         };
-        // SAFETY: `kobj` is live and `CONTROL` static.
-        kernel::error::to_result(unsafe { bindings::sysfs_create_bin_file(kobj, &CONTROL.0) })?;
+        this._dir = Some(SysfsDir::new(c"allocprof_test", &CONTROL)?);
         Ok(this)
     }
 }
 
 impl Drop for AllocprofTest {
     fn drop(&mut self) {
-        // SAFETY: removing the directory waits for running `store` calls.
-        unsafe { bindings::kobject_put(self.kobj) };
+        // The control file goes first: removing it waits for running writes.
+        drop(self._dir.take());
         HELD.store(core::ptr::null_mut(), Ordering::Release);
         REG.store(core::ptr::null_mut(), Ordering::Release);
     }

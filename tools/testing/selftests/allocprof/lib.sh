@@ -10,7 +10,7 @@ MODDIR=${ALLOCPROF_MODULES:-/allocprof/modules}
 ALLOCINFO=/sys/kernel/allocprof/allocinfo
 SYSCTL=/proc/sys/vm/mem_profiling
 CONTROL=/sys/kernel/allocprof_test/control
-HEADER1='allocinfo - version: 1.0'
+HEADER1='allocinfo - version: 2.0'
 HEADER2='#     <size>  <calls> <tag info>'
 
 load() { # MODULE [PARAM=VALUE...]
@@ -72,4 +72,24 @@ refused() {
 
 require_root() {
 	[ "$(id -u)" -eq 0 ] || { ktap_skip_all "must run as root"; exit "$KSFT_SKIP"; }
+}
+
+# start PLAN [MODULE...]: the preamble of a test: root, KTAP header and
+# plan, nothing of allocprof loaded, then MODULE... loaded in order.
+start() {
+	require_root
+	ktap_print_header
+	ktap_set_plan "$1"
+	shift
+	unload_all
+	for m in "$@"; do
+		load "$m" || ktap_exit_fail_msg "insmod $m failed"
+	done
+}
+
+# write_once FILE VALUE: one write(2) of VALUE exactly (no newline added);
+# prints dd's messages, fails as the write does.
+write_once() {
+	printf '%s' "$2" >/tmp/value
+	dd if=/tmp/value of="$1" bs=65536 2>&1
 }

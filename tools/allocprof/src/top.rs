@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `allocprof top`: one table, or `--watch` refreshes (a full-screen UI on a
+//! terminal, repeated plain tables otherwise).
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use regex::Regex;
+
+use crate::input::{load_all, Input};
+use crate::view::{
+    compare, group, render_entries, totals_line, By, Columns, Entry, Filter, SortKey,
+};
+
+/// What `top` shows.
+#[derive(Debug, Clone)]
+pub struct TopOpts {
+    pub inputs: Vec<Input>,
+    pub strict: bool,
+    pub filter: Filter,
+    pub by: By,
+    pub sort: SortKey,
+    /// Rows shown; `None`: one screen.
+    pub n: Option<usize>,
+    pub min_bytes: u64,
+    pub raw_bytes: bool,
+}
+
+/// Entries of one read, and the totals of the filtered rows.
+pub struct Snapshot {
+    pub entries: Vec<Entry>,
+    pub bytes: i64,
+    pub calls: u64,
+    pub rows: usize,
+}
+
+pub fn read(o: &TopOpts) -> Result<Snapshot> {
+    let tables = load_all(&o.inputs, o.strict)?;
+    let per_source = tables.len() > 1;
+    let mut bytes = 0;
+    let mut calls = 0;
+    let mut rows = 0;
+    for t in &tables {
+        for r in o.filter.apply(&t.rows) {
+            bytes += r.bytes;
+            calls += r.calls;
+            rows += 1;
+        }
+    }
+    let entries = group(
+        tables.iter().flat_map(|t| o.filter.apply(&t.rows)),
+        o.by,
+        per_source,
+    );
+    Ok(Snapshot {
+        entries,
+        bytes,
+        calls,
+        rows,
+    })
+}
+
+/// Rows of one screen when stdout is a terminal, else 20.
+fn screen_rows(reserved: usize) -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Ok((_, h)) = crossterm::terminal::size() {
+            return (h as usize).saturating_sub(reserved).max(1);
+        }
+    }
+    20
+}
+
+/// Chooses, sorts and cuts the entries to show.
+pub fn visible(
+    s: &Snapshot,
+    o: &TopOpts,
+    sort_key: SortKey,
+    extra: Option<&Regex>,
+    nonzero: bool,
+    n: usize,
+) -> Vec<Entry> {
+    let mut v: Vec<&Entry> = s
+        .entries
+        .iter()
+        .filter(|e| o.min_bytes == 0 || (e.bytes >= 0 && e.bytes as u64 >= o.min_bytes))
+        .filter(|e| !nonzero || e.bytes != 0 || e.calls != 0)
+        .filter(|e| extra.is_none_or(|re| re.is_match(&e.name)))
+        .collect();
+    // Select the first n, then sort only those (see view::top_n).
+    if n == 0 {
+        return Vec::new();
+    }
+    if n < v.len() {
+        v.select_nth_unstable_by(n - 1, |a, b| compare(a, b, sort_key));
+        v.truncate(n);
+    }
+    v.sort_unstable_by(|a, b| compare(a, b, sort_key));
+    v.into_iter().cloned().collect()
+}
+
+fn columns(o: &TopOpts, watch: bool) -> Columns {
+    Columns {
+        raw_bytes: o.raw_bytes,
+        sites: o.by != By::Site,
+        source: o.inputs.len() > 1,
+        watch,
+    }
+}
+
+/// The one-shot table and totals line.
+pub fn text(s: &Snapshot, o: &TopOpts, n: usize, watch: bool) -> String {
+    let v = visible(s, o, o.sort, None, false, n);
+    let mut out = String::new();
+    render_entries(&v, columns(o, watch), &mut out);
+    out.push_str(&totals_line(s.bytes, s.calls, s.rows, v.len(), o.raw_bytes));
+    out.push('\n');
+    out
+}
+
+pub fn run(o: &TopOpts) -> Result<()> {
+    let s = read(o)?;
+    let n = o.n.unwrap_or_else(|| screen_rows(2));
+    let mut out = std::io::stdout().lock();
+    out.write_all(text(&s, o, n, false).as_bytes())?;
+    Ok(())
+}
+
+/// Deltas across refreshes.
+#[derive(Default)]
+pub struct Tracker {
+    start: HashMap<(Option<String>, String), i64>,
+    prev: HashMap<(Option<String>, String), i64>,
+    start_t: Option<Instant>,
+    prev_t: Option<Instant>,
+}
+
+impl Tracker {
+    /// Fills in delta, delta_start and rate of `s`'s entries, read at `now`.
+    pub fn update(&mut self, s: &mut Snapshot, now: Instant) {
+        let first = self.start_t.is_none();
+        let secs = self
+            .prev_t
+            .map(|t| now.duration_since(t).as_secs_f64())
+            .unwrap_or(0.0);
+        let mut cur = HashMap::with_capacity(s.entries.len());
+        for e in &mut s.entries {
+            let key = (e.source.clone(), e.name.clone());
+            if first {
+                self.start.insert(key.clone(), e.bytes);
+            }
+            let p = self
+                .prev
+                .get(&key)
+                .copied()
+                .unwrap_or(if first { e.bytes } else { 0 });
+            let st = self.start.get(&key).copied().unwrap_or(0);
+            e.delta = e.bytes - p;
+            e.delta_start = e.bytes - st;
+            e.rate = if secs > 0.0 {
+                e.delta as f64 / secs
+            } else {
+                0.0
+            };
+            cur.insert(key, e.bytes);
+        }
+        self.prev = cur;
+        self.prev_t = Some(now);
+        self.start_t.get_or_insert(now);
+    }
+}
+
+/// `--watch`: the terminal UI on a terminal, else plain repeated tables.
+pub fn watch(o: &TopOpts, secs: f64, iterations: Option<u64>) -> Result<()> {
+    if o.inputs.contains(&Input::Stdin) {
+        anyhow::bail!("--watch rereads its input: stdin (-) cannot be watched");
+    }
+    let period = Duration::from_secs_f64(secs.max(0.1));
+    // A first read, so that a missing or unreadable input fails here, with
+    // its message and exit status, before any screen is taken over.
+    read(o)?;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return crate::tui::run(o, period, iterations);
+    }
+    let mut t = Tracker::default();
+    let mut i = 0u64;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let mut s = read(o)?;
+        let now = Instant::now();
+        t.update(&mut s, now);
+        i += 1;
+        writeln!(
+            out,
+            "--- allocprof top: refresh {i}, every {secs}s, sort {} ---",
+            o.sort.name()
+        )?;
+        out.write_all(text(&s, o, o.n.unwrap_or(20), true).as_bytes())?;
+        out.flush()?;
+        if iterations.is_some_and(|n| i >= n) {
+            return Ok(());
+        }
+        std::thread::sleep(period);
+    }
+}

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Filters, grouping, sorting and the text table shared by the commands.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use globset::{Glob, GlobMatcher};
+use regex::Regex;
+
+use crate::size::{fmt_bytes, write_bytes, write_uint};
+use crate::table::Row;
+
+/// Which rows to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Exact module name; `kernel` also matches rows without a module.
+    pub module: Option<String>,
+    pub path: Option<GlobMatcher>,
+    /// Glob results per shared file string (the rows of a table share
+    /// them): keyed by its address, the Arc held so that the address stays
+    /// its own; emptied when large (--watch reads new tables).
+    path_cache: RefCell<HashMap<usize, (Arc<str>, bool), FxBuild>>,
+    pub func: Option<Regex>,
+    pub nonzero: bool,
+}
+
+impl Filter {
+    pub fn new(
+        module: Option<&str>,
+        path: Option<&str>,
+        func: Option<&str>,
+        nonzero: bool,
+    ) -> Result<Filter> {
+        Ok(Filter {
+            module: module.map(str::to_string),
+            path: path
+                .map(|g| Glob::new(g).with_context(|| format!("invalid glob '{g}'")))
+                .transpose()?
+                .map(|g| g.compile_matcher()),
+            func: func
+                .map(|r| Regex::new(r).with_context(|| format!("invalid regex '{r}'")))
+                .transpose()?,
+            nonzero,
+            path_cache: RefCell::default(),
+        })
+    }
+
+    pub fn keep(&self, r: &Row) -> bool {
+        if self.nonzero && r.bytes == 0 && r.calls == 0 {
+            return false;
+        }
+        if let Some(m) = &self.module {
+            if r.module_or_kernel() != m {
+                return false;
+            }
+        }
+        if let Some(g) = &self.path {
+            let key = Arc::as_ptr(&r.file) as *const u8 as usize;
+            let mut cache = self.path_cache.borrow_mut();
+            let hit = match cache.get(&key) {
+                Some((_, m)) => *m,
+                None => {
+                    if cache.len() >= 1 << 16 {
+                        cache.clear();
+                    }
+                    let m = g.is_match(&*r.file);
+                    cache.insert(key, (r.file.clone(), m));
+                    m
+                }
+            };
+            if !hit {
+                return false;
+            }
+        }
+        if let Some(re) = &self.func {
+            if !re.is_match(&r.function) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn apply<'a>(&'a self, rows: &'a [Row]) -> impl Iterator<Item = &'a Row> + 'a {
+        rows.iter().filter(move |r| self.keep(r))
+    }
+}
+
+/// How rows are summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum By {
+    /// One entry per call site (no summing).
+    #[default]
+    Site,
+    /// Sum by module and function name.
+    Function,
+    /// Sum by source file.
+    File,
+    /// Sum by every directory prefix of the file (a tree: `mm/`, `drivers/`,
+    /// `drivers/gpu/`, ...); an allocation counts in each of its directories.
+    Dir,
+    /// Sum by module (`kernel` for rows without one).
+    Module,
+}
+
+/// Sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SortKey {
+    /// Largest bytes first.
+    #[default]
+    Bytes,
+    /// Most live allocations first.
+    Calls,
+    /// By name.
+    Name,
+    /// Largest change since the previous refresh first (--watch; else bytes).
+    Delta,
+    /// Fastest growth in bytes/s first (--watch; else bytes).
+    Rate,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Bytes => SortKey::Calls,
+            SortKey::Calls => SortKey::Name,
+            SortKey::Name => SortKey::Delta,
+            SortKey::Delta => SortKey::Rate,
+            SortKey::Rate => SortKey::Bytes,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Bytes => "bytes",
+            SortKey::Calls => "calls",
+            SortKey::Name => "name",
+            SortKey::Delta => "delta",
+            SortKey::Rate => "rate",
+        }
+    }
+}
+
+/// A row or a group of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The source label, when entries of several sources are shown apart.
+    pub source: Option<String>,
+    /// The site text, function, file, directory or module.
+    pub name: String,
+    pub bytes: i64,
+    pub calls: u64,
+    /// Rows summed in it.
+    pub sites: usize,
+    /// Change since the previous refresh, since the start, and bytes/s.
+    pub delta: i64,
+    pub delta_start: i64,
+    pub rate: f64,
+}
+
+impl Entry {
+    /// The key that identifies the entry across refreshes and tables.
+    pub fn key(&self) -> (Option<&str>, &str) {
+        (self.source.as_deref(), &self.name)
+    }
+}
+
+/// A small, fast hasher for the grouping map (FxHash's mixing).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let mut tail = 0u64;
+        for (i, b) in chunks.remainder().iter().enumerate() {
+            tail |= (*b as u64) << (8 * i);
+        }
+        self.add(tail);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// FxHasher's `BuildHasher`.
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// A group's identity, borrowed from its rows: (source, a, b, line, c).
+type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>, u32, &'a str);
+
+/// The key(s) `r` is summed under (several for `dir`).
+fn keys<'a>(r: &'a Row, by: By, src: Option<&'a str>, out: &mut Vec<Key<'a>>) {
+    match by {
+        By::Site => out.push((src, &r.file, r.module.as_deref(), r.line, &r.function)),
+        By::Function => out.push((src, &r.function, r.module.as_deref(), 0, "")),
+        By::File => out.push((src, &r.file, None, 0, "")),
+        By::Module => out.push((src, r.module_or_kernel(), None, 0, "")),
+        By::Dir => {
+            let n = out.len();
+            for (i, c) in r.file.char_indices() {
+                if c == '/' && i > 0 {
+                    out.push((src, &r.file[..=i], None, 0, ""));
+                }
+            }
+            if out.len() == n {
+                out.push((src, "./", None, 0, ""));
+            }
+        }
+    }
+}
+
+/// The display name of a group.
+fn name(r: &Row, by: By, k: &Key) -> String {
+    match by {
+        By::Site => r.site(),
+        By::Function => match &r.module {
+            Some(m) => format!("[{m}] {}", r.function),
+            None => r.function.clone(),
+        },
+        By::File | By::Module | By::Dir => k.1.to_string(),
+    }
+}
+
+/// Groups `rows`; with `per_source`, entries of different sources stay apart.
+pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
+    use std::hash::BuildHasher;
+    let hint = rows.size_hint();
+    let cap = if by == By::Site {
+        hint.1.unwrap_or(hint.0)
+    } else {
+        0
+    };
+    // A compact map from the key's 64-bit hash to its entry; the key is
+    // checked on every hit, and true collisions go to `spill`.
+    let mut map: HashMap<u64, u32, IdBuild> =
+        HashMap::with_capacity_and_hasher(cap, IdBuild::default());
+    let mut spill: HashMap<Key<'a>, usize, FxBuild> = HashMap::default();
+    let mut key_of: Vec<Key<'a>> = Vec::with_capacity(cap);
+    let mut out: Vec<Entry> = Vec::with_capacity(cap);
+    let mut ks = Vec::new();
+    let fx = FxBuild::default();
+    for r in rows {
+        ks.clear();
+        let src = per_source.then_some(&*r.source);
+        keys(r, by, src, &mut ks);
+        for k in ks.drain(..) {
+            let h = fx.hash_one(k);
+            let new_entry = |out: &mut Vec<Entry>, key_of: &mut Vec<Key<'a>>| {
+                out.push(Entry {
+                    source: src.map(str::to_string),
+                    name: name(r, by, &k),
+                    bytes: 0,
+                    calls: 0,
+                    sites: 0,
+                    delta: 0,
+                    delta_start: 0,
+                    rate: 0.0,
+                });
+                key_of.push(k);
+                out.len() - 1
+            };
+            let idx = match map.get(&h) {
+                None => {
+                    let i = new_entry(&mut out, &mut key_of);
+                    map.insert(h, i as u32);
+                    i
+                }
+                Some(&i) if key_of[i as usize] == k => i as usize,
+                Some(_) => match spill.get(&k) {
+                    Some(&i) => i,
+                    None => {
+                        let i = new_entry(&mut out, &mut key_of);
+                        spill.insert(k, i);
+                        i
+                    }
+                },
+            };
+            let e = &mut out[idx];
+            e.bytes += r.bytes;
+            e.calls += r.calls;
+            e.sites += 1;
+        }
+    }
+    out
+}
+
+/// The identity hasher of already-hashed u64 keys.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | *b as u64;
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
+/// The order of `sort`: the key's largest first (`name`: alphabetical),
+/// ties by name, then source.
+pub fn compare(a: &Entry, b: &Entry, key: SortKey) -> std::cmp::Ordering {
+    let o = match key {
+        SortKey::Bytes => b.bytes.cmp(&a.bytes),
+        SortKey::Calls => b.calls.cmp(&a.calls),
+        SortKey::Name => std::cmp::Ordering::Equal,
+        SortKey::Delta => b
+            .delta
+            .cmp(&a.delta)
+            .then_with(|| b.delta_start.cmp(&a.delta_start))
+            .then_with(|| b.bytes.cmp(&a.bytes)),
+        SortKey::Rate => b
+            .rate
+            .total_cmp(&a.rate)
+            .then_with(|| b.bytes.cmp(&a.bytes)),
+    };
+    o.then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.source.cmp(&b.source))
+}
+
+/// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
+pub fn sort(entries: &mut [Entry], key: SortKey) {
+    let primary = |e: &Entry| match key {
+        SortKey::Bytes => Some(e.bytes as i128),
+        SortKey::Calls => Some(e.calls as i128),
+        _ => None,
+    };
+    if entries.len() < 1024 || primary(&entries[0]).is_none() {
+        entries.sort_unstable_by(|a, b| compare(a, b, key));
+        return;
+    }
+    // Large tables: sort small (key, index) pairs, then move each entry
+    // once, instead of moving whole entries at every step.
+    let mut pairs: Vec<(i128, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (primary(e).unwrap_or(0), i as u32))
+        .collect();
+    pairs.sort_unstable_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| compare(&entries[a.1 as usize], &entries[b.1 as usize], key))
+    });
+    let mut perm: Vec<u32> = pairs.into_iter().map(|p| p.1).collect();
+    // perm[k]: the index of the entry that goes to position k.
+    for i in 0..perm.len() {
+        let mut cur = i;
+        while perm[cur] as usize != i {
+            let next = perm[cur] as usize;
+            entries.swap(cur, next);
+            perm[cur] = cur as u32;
+            cur = next;
+        }
+        perm[cur] = cur as u32;
+    }
+}
+
+/// The first `n` entries in `sort` order, the rest dropped: a selection,
+/// then a sort of only those `n`.
+pub fn top_n(entries: &mut Vec<Entry>, key: SortKey, n: usize) {
+    if n == 0 {
+        entries.clear();
+        return;
+    }
+    if n < entries.len() {
+        entries.select_nth_unstable_by(n - 1, |a, b| compare(a, b, key));
+        entries.truncate(n);
+    }
+    sort(entries, key);
+}
+
+/// What the text table shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Columns {
+    pub raw_bytes: bool,
+    /// SITES column (grouped views).
+    pub sites: bool,
+    /// SOURCE column (several sources).
+    pub source: bool,
+    /// DELTA, SINCE-START and RATE columns (--watch).
+    pub watch: bool,
+}
+
+/// The header and cells of `entries`, one `Vec` per line.
+pub fn cells(entries: &[Entry], c: Columns) -> (Vec<&'static str>, Vec<Vec<Cow<'_, str>>>) {
+    let mut head = vec!["BYTES", "CALLS"];
+    if c.watch {
+        head.extend(["DELTA", "SINCE-START", "RATE/s"]);
+    }
+    if c.sites {
+        head.push("SITES");
+    }
+    if c.source {
+        head.push("SOURCE");
+    }
+    head.push("NAME");
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let mut v: Vec<Cow<str>> = Vec::with_capacity(8);
+            v.push(fmt_bytes(e.bytes, c.raw_bytes, false).into());
+            v.push(e.calls.to_string().into());
+            if c.watch {
+                v.push(fmt_bytes(e.delta, c.raw_bytes, true).into());
+                v.push(fmt_bytes(e.delta_start, c.raw_bytes, true).into());
+                v.push(fmt_bytes(e.rate.round() as i64, c.raw_bytes, true).into());
+            }
+            if c.sites {
+                v.push(e.sites.to_string().into());
+            }
+            if c.source {
+                v.push(Cow::Borrowed(e.source.as_deref().unwrap_or("")));
+            }
+            v.push(Cow::Borrowed(&e.name));
+            v
+        })
+        .collect();
+    (head, rows)
+}
+
+/// A plain text table: every column right-aligned but the last two text ones.
+pub fn render<S: AsRef<str>>(head: &[&str], rows: &[Vec<S>], out: &mut String) {
+    let n = head.len();
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.as_ref().len());
+        }
+    }
+    let left = |i: usize| i + 1 == n || matches!(head[i], "SOURCE" | "CHANGE");
+    let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut String| {
+        let mut first = true;
+        for (i, c) in cells.enumerate() {
+            if !first {
+                out.push_str("  ");
+            }
+            first = false;
+            let pad = w[i].saturating_sub(c.len());
+            if i + 1 == n {
+                out.push_str(c);
+            } else if left(i) {
+                out.push_str(c);
+                out.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(c);
+            }
+        }
+        out.push('\n');
+    };
+    line(&mut head.iter().copied(), out);
+    for r in rows {
+        line(&mut r.iter().map(|c| c.as_ref()), out);
+    }
+}
+
+/// The same table as `cells` + `render`, formatted straight into `out`
+/// (no per-cell allocation: the path of large one-shot tables).
+pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
+    let (head, _) = cells(&[], c);
+    let n = head.len();
+    // Columns before SOURCE and NAME are numbers, formatted once into an
+    // arena: `ends` holds each cell's end offset.
+    let numeric = n - 1 - usize::from(c.source);
+    let mut arena = String::with_capacity(entries.len() * numeric * 6);
+    let mut ends: Vec<u32> = Vec::with_capacity(entries.len() * numeric);
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for e in entries {
+        let mut col = 0;
+        let mut end = |arena: &mut String, col: &mut usize| {
+            let start = ends.last().copied().unwrap_or(0) as usize;
+            w[*col] = w[*col].max(arena.len() - start);
+            ends.push(arena.len() as u32);
+            *col += 1;
+        };
+        write_bytes(&mut arena, e.bytes, c.raw_bytes, false);
+        end(&mut arena, &mut col);
+        write_uint(&mut arena, e.calls);
+        end(&mut arena, &mut col);
+        if c.watch {
+            write_bytes(&mut arena, e.delta, c.raw_bytes, true);
+            end(&mut arena, &mut col);
+            write_bytes(&mut arena, e.delta_start, c.raw_bytes, true);
+            end(&mut arena, &mut col);
+            write_bytes(&mut arena, e.rate.round() as i64, c.raw_bytes, true);
+            end(&mut arena, &mut col);
+        }
+        if c.sites {
+            write_uint(&mut arena, e.sites as u64);
+            end(&mut arena, &mut col);
+        }
+        if c.source {
+            let l = e.source.as_deref().map_or(0, str::len);
+            w[numeric] = w[numeric].max(l);
+        }
+    }
+    out.reserve(arena.len() + entries.len() * (w.iter().sum::<usize>() + 2 * n + 40));
+    let pad = |out: &mut String, k: usize| out.extend(std::iter::repeat_n(' ', k));
+    for (i, h) in head.iter().enumerate() {
+        if i > 0 {
+            out.push_str("  ");
+        }
+        if i < numeric {
+            pad(out, w[i] - h.len());
+            out.push_str(h);
+        } else {
+            out.push_str(h);
+            if i + 1 < n {
+                pad(out, w[i] - h.len());
+            }
+        }
+    }
+    out.push('\n');
+    let mut k = 0;
+    let mut start = 0usize;
+    for e in entries {
+        for (i, &wi) in w.iter().enumerate().take(numeric) {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let end = ends[k] as usize;
+            k += 1;
+            let s = &arena[start..end];
+            start = end;
+            pad(out, wi - s.len());
+            out.push_str(s);
+        }
+        out.push_str("  ");
+        if c.source {
+            let s = e.source.as_deref().unwrap_or("");
+            out.push_str(s);
+            pad(out, w[numeric] - s.len());
+            out.push_str("  ");
+        }
+        out.push_str(&e.name);
+        out.push('\n');
+    }
+}
+
+/// `total: 1.2M in 345 calls, 67 rows (10 shown)`.
+pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool) -> String {
+    format!(
+        "total: {} in {} calls, {} rows ({} shown)",
+        fmt_bytes(bytes, raw, false),
+        calls,
+        rows,
+        shown
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::parse;
+
+    #[test]
+    fn large_sort_equals_plain_sort() {
+        let rows = parse(&crate::generate(5000), "a").rows;
+        for key in [SortKey::Bytes, SortKey::Calls, SortKey::Name] {
+            let mut a = group(rows.iter(), By::Site, false);
+            let mut b = a.clone();
+            sort(&mut a, key);
+            b.sort_by(|x, y| compare(x, y, key));
+            assert_eq!(a, b, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn render_entries_matches_cells_and_render() {
+        let mut rows = parse(&crate::generate(300), "a").rows;
+        rows.extend(parse(&crate::generate(50), "other/source").rows);
+        for by in [By::Site, By::Module, By::Dir] {
+            let mut e = group(rows.iter(), by, true);
+            for (i, x) in e.iter_mut().enumerate() {
+                x.delta = i as i64 * 1000 - 5000;
+                x.delta_start = -(i as i64);
+                x.rate = i as f64 * 1.5;
+            }
+            for bits in 0..16u8 {
+                let c = Columns {
+                    raw_bytes: bits & 1 != 0,
+                    sites: bits & 2 != 0,
+                    source: bits & 4 != 0,
+                    watch: bits & 8 != 0,
+                };
+                let (h, r) = cells(&e, c);
+                let mut a = String::new();
+                render(&h, &r, &mut a);
+                // top_n keeps sort's order.
+                let mut sorted = e.clone();
+                sort(&mut sorted, SortKey::Bytes);
+                let mut first = e.clone();
+                top_n(&mut first, SortKey::Bytes, 17);
+                assert_eq!(&sorted[..17.min(sorted.len())], &first[..]);
+                let mut b = String::new();
+                render_entries(&e, c, &mut b);
+                assert_eq!(a, b, "{by:?} {c:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `allocprof` binary: output, messages and exit statuses.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_allocprof"))
+}
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("allocprof-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+/// Compares with tests/data/NAME.golden (ALLOCPROF_UPDATE_GOLDEN=1 rewrites).
+fn golden(name: &str, got: &str) {
+    let p = data(&format!("{name}.golden"));
+    if std::env::var_os("ALLOCPROF_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&p, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&p).unwrap_or_default();
+    assert_eq!(got, want, "output differs from {p}");
+}
+
+#[test]
+fn top_golden() {
+    let o = run(&["top", "--file", &data("allocprof-1.0.txt")]);
+    assert!(o.status.success());
+    golden("top-allocprof", &stdout(&o));
+    let o = run(&[
+        "top",
+        "--file",
+        &data("upstream-2.0.txt"),
+        "--bytes",
+        "--sort",
+        "calls",
+        "-n",
+        "3",
+    ]);
+    golden("top-upstream-calls", &stdout(&o));
+    let o = run(&["top", "-f", &data("upstream-1.0.txt"), "--by", "dir"]);
+    golden("top-dir", &stdout(&o));
+}
+
+#[test]
+fn top_two_sources_labelled() {
+    let a = data("allocprof-2.0.txt");
+    let b = data("upstream-2.0.txt");
+    let o = run(&[
+        "top", "--file", &a, "--file", &b, "--by", "module", "--bytes",
+    ]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(s.lines().next().unwrap().contains("SOURCE"), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&b) && l.ends_with("kernel") && l.contains("3141632")),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&a) && l.ends_with("allocprof_test")),
+        "{s}"
+    );
+}
+
+#[test]
+fn top_filters() {
+    let f = data("upstream-2.0.txt");
+    let o = run(&["top", "-f", &f, "--nonzero", "--min-bytes", "1M", "--bytes"]);
+    let s = stdout(&o);
+    assert_eq!(s.lines().count(), 4, "{s}");
+    // The totals cover every filtered row, --min-bytes only what is shown.
+    assert!(
+        s.ends_with("total: 3153920 in 771 calls, 4 rows (2 shown)\n"),
+        "{s}"
+    );
+    let o = run(&["top", "-f", &f, "--module", "ext4"]);
+    assert!(stdout(&o).contains("ext4_fill_super"));
+    assert_eq!(stdout(&o).lines().count(), 3);
+    let o = run(&[
+        "top", "-f", &f, "--path", "mm/*", "--func", "^alloc_", "--bytes",
+    ]);
+    assert!(stdout(&o).ends_with("total: 1048576 in 256 calls, 1 rows (1 shown)\n"));
+    let o = run(&["top", "-f", &f, "--func", "("]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid regex"));
+}
+
+#[test]
+fn stdin_input() {
+    let mut c = bin()
+        .args(["top", "--file", "-", "--bytes"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(std::fs::read(data("upstream-1.0.txt")).unwrap().as_slice())
+        .unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("1048576"));
+}
+
+#[test]
+fn malformed_reported_and_strict() {
+    let f = data("malformed.txt");
+    let o = run(&["top", "-f", &f]);
+    assert!(o.status.success());
+    let e = stderr(&o);
+    for n in [4, 5, 7, 8] {
+        assert!(
+            e.contains(&format!("malformed.txt:{n}: malformed line")),
+            "{e}"
+        );
+    }
+    assert_eq!(e.lines().count(), 4);
+    assert_eq!(stdout(&o).lines().count(), 4);
+    let o = run(&["top", "-f", &f, "--strict"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("4 malformed line(s) (--strict)"));
+    assert!(o.stdout.is_empty());
+    let o = run(&["diff", &f, &f, "--strict"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn missing_file() {
+    let o = run(&["top", "-f", "/nonexistent/allocinfo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "allocprof: cannot read /nonexistent/allocinfo: No such file or directory (os error 2)\n"
+    );
+    let o = run(&["diff", &data("old.txt"), "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// EACCES: as a non-root user (via setpriv when run as root).
+#[test]
+fn permission_denied() {
+    let f = tmp("root-only");
+    std::fs::copy(data("allocprof-1.0.txt"), &f).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o400)).unwrap();
+    std::fs::set_permissions(f.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = unsafe_getuid() == 0;
+    let o = if root {
+        let st = Command::new("setpriv").arg("--version").output();
+        if st.is_err() {
+            eprintln!("SKIP permission_denied: root and no setpriv");
+            return;
+        }
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_allocprof"))
+            .args(["top", "--file"])
+            .arg(&f)
+            .output()
+            .unwrap()
+    } else {
+        bin().args(["top", "--file"]).arg(&f).output().unwrap()
+    };
+    if root && stderr(&o).contains("Permission denied") && !stderr(&o).contains("allocinfo") {
+        eprintln!("SKIP permission_denied: the binary is not executable by nobody");
+        return;
+    }
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "permission denied: allocinfo is readable by root only\n"
+    );
+}
+
+fn unsafe_getuid() -> u32 {
+    // No libc dependency: the owner of /proc/self is our uid.
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+}
+
+#[test]
+fn snapshot_then_diff() {
+    let a = tmp("a.snap");
+    let o = run(&[
+        "snapshot",
+        "-f",
+        &data("old.txt"),
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = std::fs::read_to_string(&a).unwrap();
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines[0], "allocinfo - version: 1.0");
+    assert_eq!(lines[1], "#     <size>  <calls> <tag info>");
+    assert!(lines[2].starts_with("# allocprof snapshot: time=20"), "{s}");
+    assert!(lines[2].ends_with(&format!("source={}", data("old.txt"))));
+    // The rest is the table as read.
+    let orig = std::fs::read_to_string(data("old.txt")).unwrap();
+    assert_eq!(
+        lines[3..].join("\n") + "\n",
+        orig.lines().skip(2).collect::<Vec<_>>().join("\n") + "\n"
+    );
+    let o = run(&["snapshot", "-f", &data("new.txt")]);
+    let b = tmp("b.snap");
+    std::fs::write(&b, &o.stdout).unwrap();
+    let o = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--bytes"]);
+    assert!(o.status.success());
+    golden("diff", &stdout(&o));
+    let o = run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--func",
+        "grows",
+        "--bytes",
+    ]);
+    let s = stdout(&o);
+    let w: Vec<&str> = s.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(&w[..3], &["grew", "+512", "+4"], "{s}");
+}
+
+#[test]
+fn diff_fail_if_grown() {
+    let (o_, n_) = (data("old.txt"), data("new.txt"));
+    let g = |extra: &[&str]| {
+        let mut a = vec!["diff", o_.as_str(), n_.as_str()];
+        a.extend_from_slice(extra);
+        run(&a).status.code()
+    };
+    // Net -2140 over all rows: never "grown".
+    assert_eq!(g(&["--fail-if-grown", "0"]), Some(0));
+    // grows: +512.
+    assert_eq!(g(&["--func", "grows", "--fail-if-grown", "100"]), Some(1));
+    assert_eq!(g(&["--func", "grows", "--fail-if-grown", "512"]), Some(0));
+    assert_eq!(
+        g(&["--func", "grows|new", "--fail-if-grown", "2K"]),
+        Some(1)
+    );
+    assert_eq!(
+        g(&["--func", "grows|new", "--fail-if-grown", "3K"]),
+        Some(0)
+    );
+    // Reversed: +2140.
+    let o = run(&["diff", &n_, &o_, "--fail-if-grown", "2139"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("total grew by 2140 bytes"));
+    assert_eq!(
+        run(&["diff", &n_, &o_, "--fail-if-grown", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn export_formats() {
+    let f = data("allocprof-2.0.txt");
+    let o = run(&["export", "-f", &f, "--format", "json"]);
+    let rows = allocprof::export::parse_json(&stdout(&o)).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1].extra.get("accurate").unwrap(), "no");
+    let o = run(&["export", "-f", &f, "--format", "csv"]);
+    assert_eq!(allocprof::export::parse_csv(&o.stdout).unwrap().len(), 3);
+    let o = run(&["export", "-f", &f, "--format", "folded"]);
+    assert_eq!(
+        stdout(&o),
+        "allocprof_test;tools/testing/selftests/allocprof/allocprof_test.rs;allocprof_test::site_kmalloc 1280\n\
+allocprof_test;tools/testing/selftests/allocprof/allocprof_test.rs;allocprof_test::site_pages 49152\n"
+    );
+    let p = tmp("p.pb.gz");
+    let o = run(&[
+        "export",
+        "-f",
+        &f,
+        "--format",
+        "pprof",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let o = run(&["pprof-summary", p.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&o),
+        "samples 3\nlocations 3\nfunctions 3\ninuse_space/bytes 50432\ninuse_objects/count 13\n"
+    );
+    let o = run(&["pprof-summary", &f]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn watch_plain_iterations() {
+    let f = data("upstream-1.0.txt");
+    let o = run(&[
+        "top",
+        "--watch",
+        "0.2",
+        "--iterations",
+        "2",
+        "-f",
+        &f,
+        "--bytes",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert_eq!(s.matches("--- allocprof top: refresh").count(), 2, "{s}");
+    assert!(
+        s.contains("BYTES  CALLS  DELTA  SINCE-START  RATE/s  NAME"),
+        "{s}"
+    );
+    assert!(
+        s.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == [
+                "1048576",
+                "256",
+                "0",
+                "0",
+                "0",
+                "mm/slub.c:2456",
+                "func:alloc_slab_page"
+            ]),
+        "{s}"
+    );
+    let o = run(&["top", "--watch", "1", "-f", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["top", "--watch", "1", "-f", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read /nonexistent"));
+}
+
+#[test]
+fn help_for_every_command() {
+    for c in ["top", "snapshot", "diff", "export", "pprof-summary"] {
+        let o = run(&[c, "--help"]);
+        assert!(o.status.success());
+        let s = stdout(&o);
+        assert!(s.contains("EXIT STATUS:"), "{c}: {s}");
+        assert!(s.len() > 500, "{c}");
+    }
+    assert!(
+        stdout(&run(&["--help"])).contains("permission denied: allocinfo is readable by root only")
+    );
+}
+
+#[test]
+fn bench_parse_runs() {
+    let o = run(&["bench-parse", "--rows", "2000", "--runs", "3"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("bench-parse: 2000 rows, 3 runs, median "));
+}
