@@ -9,11 +9,15 @@ FRAGMENT := $(ROOT)/tools/testing/selftests/allocprof/config
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 # The kernel build to use, found when a recipe runs (after `deps`, as its
-# cache key names the toolchain's versions).
+# cache key names the toolchain's versions): KDIR_BUILD_CMD builds it unless
+# cached (messages on stderr) and prints its directory, KDIR_CMD only
+# prints it.
 ifeq ($(origin KDIR), undefined)
+KDIR_BUILD_CMD := $(ROOT)/scripts/kernel.sh build-path test $(FRAGMENT)
 KDIR_CMD := $(ROOT)/scripts/kernel.sh path test $(FRAGMENT)
 DEFAULT_KDIR := 1
 else
+KDIR_BUILD_CMD := echo $(KDIR)
 KDIR_CMD := echo $(KDIR)
 endif
 LLVM ?= 1
@@ -29,10 +33,10 @@ kernel: deps
 	@$(ROOT)/scripts/kernel.sh build test $(FRAGMENT)
 
 ifdef DEFAULT_KDIR
-modules: kernel
+modules: deps
 endif
 modules:
-	@kdir=$$($(KDIR_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
+	@kdir=$$($(KDIR_BUILD_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
 		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules
 
 # rustfmt, then a rebuild under clippy with every warning an error.

@@ -11,8 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
-"$ALLOCPROF_ROOT/scripts/kernel.sh" build upstream "$sel/config" "$sel/config.mem-profiling"
-kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path upstream "$sel/config" "$sel/config.mem-profiling")
+kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling")
 
 step "bench modules for the upstream-profiling kernel"
 bdir="$ALLOCPROF_CACHE/bench-upstream-module"

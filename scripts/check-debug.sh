@@ -3,15 +3,18 @@
 # `make check-debug`: the whole kselftest suite on the debug kernel
 # (tools/testing/selftests/allocprof/config.debug: KASAN, lockdep,
 # DEBUG_ATOMIC_SLEEP, kmemleak, UBSAN, DEBUG_LIST, SLUB_DEBUG with
-# slub_debug on, failslab), judged like `make check`; the guest ends with a
-# kmemleak scan.  The modules are built against that kernel from a copy of
-# the tree, so the working tree keeps its `make check` build.
+# slub_debug on, failslab, DEBUG_VM, on a distribution-like kernel: full
+# preemption, NUMA, regular SLUB with kmem buckets and hardened, random
+# freelists, init_on_alloc, memcg, THP, KFENCE, KASLR, module signatures
+# checked but not enforced), in a VM of two NUMA nodes with one vCPU each,
+# judged like `make check`; the guest ends with a kmemleak scan.  The
+# modules are built against that kernel from a copy of the tree, so the
+# working tree keeps its `make check` build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
-"$ALLOCPROF_ROOT/scripts/kernel.sh" build debug "$sel/config" "$sel/config.debug"
-kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path debug "$sel/config" "$sel/config.debug")
+kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path debug "$sel/config" "$sel/config.debug")
 
 step "modules for the debug kernel"
 tree="$ALLOCPROF_CACHE/tree-debug"
@@ -22,6 +25,6 @@ run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
 	make -C "$kdbg" M="$tree" LLVM=1 modules
 mapfile -t kos < <(find "$tree" -name '*.ko')
 
-KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} TIMEOUT=${TIMEOUT:-2400} \
+KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} VM_NUMA=${VM_NUMA:-2} TIMEOUT=${TIMEOUT:-2400} \
 	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug \
 	"$ALLOCPROF_ROOT/scripts/check.sh"

@@ -8,8 +8,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # The console check is one more test: these words never appear in a clean
-# run (the tests print none of them).
-BAD='BUG:|WARNING:|Oops|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object'
+# run (the tests print none of them): a crash (the pattern vm.sh stops the
+# VM at, from lib.sh) or a non-fatal report.
+BAD="$ALLOCPROF_CRASH_RE|WARNING:|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object"
 
 mkdir -p "$ALLOCPROF_LOGS"
 name=${CHECK_NAME:-check}

@@ -6,6 +6,9 @@
 #
 #   scripts/kernel.sh path  NAME FRAGMENT...   print the build directory
 #   scripts/kernel.sh build NAME FRAGMENT...   build it unless cached
+#   scripts/kernel.sh build-path NAME FRAGMENT...
+#       build it unless cached, with every message on stderr, then print
+#       the build directory on stdout: kdir=$(scripts/kernel.sh build-path ...)
 #
 # The build directory is $ALLOCPROF_CACHE/kernel-NAME-<key>, where the key
 # hashes the kernel version, the fragments, rustc, bindgen and clang: a
@@ -13,7 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 3 ] || die "usage: $0 path|build NAME FRAGMENT..."
+[ $# -ge 3 ] || die "usage: $0 path|build|build-path NAME FRAGMENT..."
 action=$1 name=$2
 shift 2
 fragments=()
@@ -40,12 +43,24 @@ if [ "$action" = path ]; then
 	echo "$kdir"
 	exit 0
 fi
-[ "$action" = build ] || die "unknown action $action"
+case "$action" in
+build) ;;
+build-path)
+	# The messages go to stderr, the directory alone to stdout, at the end.
+	exec 3>&1 1>&2
+	;;
+*) die "unknown action $action" ;;
+esac
+# The end of a successful build or cache hit.
+finish() {
+	[ "$action" = build ] || echo "$kdir" >&3
+	exit 0
+}
 
 step "kernel ($name)"
 if [ -f "$kdir/.allocprof-built" ]; then
 	info "cached: $kdir"
-	exit 0
+	finish
 fi
 [ -f "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
 
@@ -94,3 +109,4 @@ run_long "kernel build" "$log.build" kmake -j"$(nproc)"
 run_long "kernel modules" "$log.modules" kmake -j"$(nproc)" modules
 touch "$kdir/.allocprof-built"
 info "built: $kdir"
+finish

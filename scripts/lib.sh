@@ -12,6 +12,15 @@ ALLOCPROF_LOGS=${ALLOCPROF_LOGS:-$ALLOCPROF_CACHE/logs}
 ALLOCPROF_BINDGEN_VERSION=0.73.2
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# A line of the guest console that says the kernel crashed: scripts/vm.sh
+# stops the VM at the first one, scripts/check.sh counts it (with the
+# non-fatal reports: WARNING:, UBSAN, KASAN, kmemleak) as a failure.
+# Covers "Oops: ...", "BUG: ..." (with "BUG: unable to handle page fault",
+# "BUG: KASAN: ...", "BUG: sleeping function called from invalid
+# context"), "kernel BUG at ...", "general protection fault",
+# "PANIC: double fault" and "Kernel panic - not syncing".
+ALLOCPROF_CRASH_RE='Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|[Uu]nable to handle (kernel|page fault)|PANIC:'
+
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

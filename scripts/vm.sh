@@ -7,7 +7,10 @@
 # Boots a fresh QEMU VM (TCG, 2 vCPUs) on the test kernel with a busybox
 # initramfs holding the built modules, the kselftests and ktap_helpers.sh,
 # runs FILE as root inside, streams its output and exits with FILE's exit
-# status: non-zero as well if the guest panics, oopses or times out.
+# status: non-zero as well if the guest panics, oopses or times out.  The
+# VM stops at the first console line saying the kernel crashed
+# (ALLOCPROF_CRASH_RE of scripts/lib.sh): exit 125 at once, with the
+# console lines around it.
 #
 # Inside the guest:
 #   /allocprof/modules/*.ko                  allocprof.ko and the test modules
@@ -18,7 +21,8 @@
 #
 # Environment: KDIR (kernel build; default: the cached test kernel),
 # ACCEL=tcg|kvm (default tcg), TIMEOUT seconds (default 600),
-# VM_SMP (default 2), VM_MEM (default 1G), TCG_THREAD=multi|single
+# VM_SMP (default 2), VM_MEM (default 1G), VM_NUMA (guest NUMA nodes, each
+# with an equal share of VM_SMP and VM_MEM; default 1: no NUMA), TCG_THREAD=multi|single
 # (default single: see Documentation/allocprof/design.rst, Testing), ICOUNT=1 for
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
 # kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
@@ -51,6 +55,7 @@ ACCEL=${ACCEL:-tcg}
 TIMEOUT=${TIMEOUT:-600}
 VM_SMP=${VM_SMP:-2}
 VM_MEM=${VM_MEM:-1G}
+VM_NUMA=${VM_NUMA:-1}
 mkdir -p "$ALLOCPROF_LOGS"
 console=${VM_CONSOLE_LOG:-$ALLOCPROF_LOGS/vm-console.log}
 
@@ -103,8 +108,26 @@ INIT
 chmod +x "$root/init" "$root/allocprof/run"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
+# NUMA: one socket per node (sockets sharing a last-level cache across
+# nodes make the guest warn at boot), each with its share of memory.
+smp=$VM_SMP numa=()
+if [ "$VM_NUMA" -gt 1 ]; then
+	case "$VM_MEM" in
+	*[Gg]) mem_mb=$((${VM_MEM%[Gg]} * 1024)) ;;
+	*[Mm]) mem_mb=${VM_MEM%[Mm]} ;;
+	*) die "VM_NUMA needs VM_MEM in M or G, not $VM_MEM" ;;
+	esac
+	[ $((VM_SMP % VM_NUMA)) -eq 0 ] && [ $((mem_mb % VM_NUMA)) -eq 0 ] ||
+		die "VM_NUMA=$VM_NUMA must divide VM_SMP=$VM_SMP and VM_MEM=$VM_MEM"
+	per_node=$((VM_SMP / VM_NUMA))
+	smp="$VM_SMP,sockets=$VM_NUMA,cores=$per_node,threads=1"
+	for ((n = 0; n < VM_NUMA; n++)); do
+		numa+=(-object "memory-backend-ram,id=mem$n,size=$((mem_mb / VM_NUMA))M"
+			-numa "node,nodeid=$n,cpus=$((n * per_node))-$(((n + 1) * per_node - 1)),memdev=mem$n")
+	done
+fi
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
-	-smp "$VM_SMP" -m "$VM_MEM"
+	-smp "$smp" -m "$VM_MEM" "${numa[@]}"
 	-kernel "$bzimage" -initrd "$work/initramfs.cpio"
 	-append "console=ttyS0 loglevel=5 panic=-1 ${VM_APPEND:-}"
 	-chardev "file,id=con,path=$console" -serial chardev:con)
@@ -124,14 +147,24 @@ esac
 "${qemu[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 qemu_pid=$!
 # Stream the console from the job's start (boot messages stay in the log)
-# while the VM runs; stop it at the timeout.
+# while the VM runs; stop it at the timeout, or a few seconds after the
+# first crash line (time for the report to reach its end marker).
 tail -n +1 -f "$console" --pid="$qemu_pid" | sed -n '/^allocprof-vm: running/,$p' &
 tail_pid=$!
 deadline=$((SECONDS + TIMEOUT))
 timed_out=0
+crash_line= crash_deadline=
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	if [ "$SECONDS" -ge "$deadline" ]; then
 		timed_out=1
+		kill "$qemu_pid" 2>/dev/null || true
+		break
+	fi
+	if [ -z "$crash_line" ]; then
+		crash_line=$(grep -anE -m 1 "$ALLOCPROF_CRASH_RE" "$console" | cut -d: -f1 || true)
+		[ -n "$crash_line" ] && crash_deadline=$((SECONDS + 5))
+	elif [ "$SECONDS" -ge "$crash_deadline" ] ||
+		tail -n +"$crash_line" "$console" | grep -aqE -e '---\[ end ' -e '^(\[ *[0-9.]+\] )?={40}'; then
 		kill "$qemu_pid" 2>/dev/null || true
 		break
 	fi
@@ -141,6 +174,14 @@ wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 wait "$tail_pid" 2>/dev/null || true
 
+# A crash ends the VM by itself too (a panic, with panic=-1 -no-reboot).
+[ -n "$crash_line" ] ||
+	crash_line=$(grep -anE -m 1 "$ALLOCPROF_CRASH_RE" "$console" | cut -d: -f1 || true)
+if [ -n "$crash_line" ]; then
+	printf 'error: the guest kernel crashed (console: %s, line %s):\n' "$console" "$crash_line" >&2
+	sed -n "$((crash_line > 10 ? crash_line - 10 : 1)),$((crash_line + 60))p" "$console" >&2
+	exit 125
+fi
 grep -q '^allocprof-vm: running' "$console" || {
 	echo "the guest never started the job; console tail:" >&2
 	tail -n 40 "$console" >&2
@@ -151,10 +192,6 @@ if [ "$timed_out" = 1 ]; then
 fi
 if [ -s "$work/qemu.out" ]; then
 	cat "$work/qemu.out" >&2
-fi
-if grep -qE 'Kernel panic|Oops|BUG:' "$console"; then
-	printf 'error: the guest kernel crashed (console: %s)\n' "$console" >&2
-	exit 125
 fi
 rc=$(sed -n 's/^allocprof-vm: exit status \([0-9]*\).*/\1/p' "$console" | tail -n 1)
 if [ -z "$rc" ]; then
