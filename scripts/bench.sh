@@ -38,6 +38,9 @@ step "scale: 1 and 2 CPUs at once (MTTCG, wall time)"
 BENCH_MODE=scale TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
 
 readelf -SW "$sel/allocprof_many.ko" >"$results/allocprof_many.sections"
+step "the allocprof tool (host)"
+"$ALLOCPROF_ROOT/scripts/tool-bench.sh" | tee "$results/tool.log"
+
 step "report"
 python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
 	"$(dpkg-query -W -f='${Version}' linux-source-6.12)"

@@ -196,6 +196,10 @@ def main():
         vs = "n/a" if v is None else (f"{v:.2f} B" if "memory" in t["target"] else pct(v))
         md.append(f"| {t['target']} | {vs} | {t['limit']} | {pct(t['upstream'])} | "
                   f"{'met' if t['met'] else 'MISSED'} |")
+    tool = res / "tool.log"
+    if tool.exists():
+        md += ["", "The allocprof tool, on the host (wall-clock median; the time on a CPU below it):", ""]
+        md += ["    " + line for line in tool.read_text().splitlines()]
     (res / "results.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     print(f"\nresults: {res}/results.md, {res}/results.json")
