@@ -27,6 +27,9 @@
 struct allocprof_counters {
 	u64 bytes;	/* read as signed: a free may land on another CPU */
 	u64 calls;
+	/* Cumulative: charged since the last reset; frees never touch them. */
+	u64 total_bytes;
+	u64 total_calls;
 };
 
 /* tag->function is a callback returning the name (Rust call sites). */
@@ -104,6 +107,8 @@ size_t allocprof_vmalloc_bytes(const void *addr, size_t size);
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
 /* On: debug checks run (module parameter debug=1). */
 DECLARE_STATIC_KEY_FALSE(allocprof_debug_key);
+/* On: charges add to the cumulative counters (sysfs "cumulative"). */
+DECLARE_STATIC_KEY_FALSE(allocprof_cumulative_key);
 /* The counters of tags whose module has not registered (never shown). */
 DECLARE_PER_CPU(struct allocprof_counters, allocprof_sink);
 
@@ -150,6 +155,10 @@ static __always_inline void allocprof_charge(allocprof_ref *ref,
 	c = READ_ONCE(tag->counters);
 	__this_cpu_add(c->bytes, bytes);
 	__this_cpu_inc(c->calls);
+	if (static_branch_unlikely(&allocprof_cumulative_key)) {
+		__this_cpu_add(c->total_bytes, bytes);
+		__this_cpu_inc(c->total_calls);
+	}
 	preempt_enable_notrace();
 	*ref = c;
 }

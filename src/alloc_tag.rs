@@ -25,7 +25,7 @@ use crate::codetag::{self, ModuleSection, Registry, TagType};
 use crate::pcpu_counters::PcpuCounters;
 use crate::tag_text;
 use core::ffi::c_int;
-use core::sync::atomic::AtomicPtr;
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
@@ -69,10 +69,12 @@ impl TagType for AllocTags {
             // swapped the tag back to the sink and waited for charges.
             unsafe { t.swap_counters(c.as_ptr()) };
         }
+        rows_changed();
         Ok(counters)
     }
 
     fn module_unload(state: &mut State, m: &ModuleSection<Tag>, counters: KVec<PcpuCounters>) {
+        rows_changed();
         for t in m.tags() {
             // SAFETY: the sink lives as long as allocprof.
             unsafe { t.swap_counters(sink()) };
@@ -134,10 +136,41 @@ impl State {
         while i < self.orphans.len() {
             if self.orphans[i].counters.sum().is_zero() {
                 drop(crate::kvec_ext::remove(&mut self.orphans, i));
+                rows_changed();
             } else {
                 i += 1;
             }
         }
+    }
+}
+
+/// Changes whenever the set of rows changes (see [`generation`]).
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Notes that rows appeared or went (called with the registry locked).
+fn rows_changed() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A number that changes whenever the set of rows changes: a module
+/// registers or unregisters (its rows come or go, orphans appear), or an
+/// orphan row is collected.  Read without the registry lock: a reader that
+/// compares it before and after reading `allocinfo` knows whether the rows
+/// it read are the current set.
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
+/// Zeroes the cumulative counters of every row (the live counters are
+/// never reset).
+pub(crate) fn reset_cumulative(reg: &Registry<AllocTags>) {
+    for e in reg.modules() {
+        for c in e.data.iter() {
+            c.reset_cumulative();
+        }
+    }
+    for o in reg.state().orphans.iter() {
+        o.counters.reset_cumulative();
     }
 }
 

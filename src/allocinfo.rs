@@ -3,7 +3,8 @@
 //! `/sys/kernel/allocprof/allocinfo`: the table, in upstream's
 //! `/proc/allocinfo` format version 2.0: version 1.0's rows, and after the
 //! tag optional ` key:value` pairs; ` accurate:no` marks a row whose
-//! figures may be wrong.
+//! figures may be wrong, ` total_calls:N total_bytes:N` are the cumulative
+//! counters (while they are on).
 //!
 //! Every open file gets its own snapshot, built at open: `cat`, `dd bs=1`
 //! and reads at any offset see the same bytes, and no row is torn.  sysfs
@@ -13,9 +14,10 @@
 
 use crate::alloc_tag::{self, AllocTags};
 use crate::allocprof as ap;
-use crate::allocprof::{KvBuf, Ref, TaggedBox};
+use crate::allocprof::{static_branch, KvBuf, Ref, TaggedBox};
 use crate::codetag::Registry;
-use crate::pcpu_counters::Totals;
+use crate::decimal::{self, Decimal, U64_DIGITS};
+use crate::pcpu_counters::{Cumulative, PcpuCounters, Totals};
 use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
@@ -28,6 +30,13 @@ pub(crate) const HEADER: &str = "allocinfo - version: 2.0\n#     <size>  <calls>
 
 /// Upstream's mark of a row whose absolute figures may be wrong.
 const INACCURATE: &str = " accurate:no";
+
+/// The keys of the cumulative counters.
+const TOTAL_CALLS: &str = " total_calls:";
+const TOTAL_BYTES: &str = " total_bytes:";
+
+/// Longest ` key:value` pairs of a row.
+const PAIRS_MAX: usize = INACCURATE.len() + TOTAL_CALLS.len() + TOTAL_BYTES.len() + 2 * U64_DIGITS;
 
 /// Widest `%12lli %8llu ` prefix: two 20-digit numbers, a sign, spaces.
 const NUMBERS_MAX: usize = 21 + 1 + 20 + 1;
@@ -45,12 +54,28 @@ extern "C" {
     ) -> c_int;
 }
 
-/// The ` key:value` pairs after a row's tag.
-fn write_pairs(w: &mut SliceWriter<'_>, inaccurate: bool) -> core::fmt::Result {
+/// The ` key:value` pairs after a row's tag: ` accurate:no` if
+/// `inaccurate`, the cumulative counters if given.
+fn write_pairs(
+    w: &mut SliceWriter<'_>,
+    inaccurate: bool,
+    cumulative: Option<Cumulative>,
+) -> core::fmt::Result {
     if inaccurate {
         w.write_str(INACCURATE)?;
     }
+    if let Some(c) = cumulative {
+        w.write_str(TOTAL_CALLS)?;
+        w.write_bytes(Decimal::unsigned(c.calls).as_bytes())?;
+        w.write_str(TOTAL_BYTES)?;
+        w.write_bytes(Decimal::unsigned(c.bytes).as_bytes())?;
+    }
     Ok(())
+}
+
+/// The cumulative counters of `c`, if they are shown (`on`).
+fn cumulative(on: bool, c: &PcpuCounters) -> Option<Cumulative> {
+    on.then(|| c.sum_cumulative())
 }
 
 /// Lets other tasks run during a long walk (the registry mutex sleeps).
@@ -67,7 +92,13 @@ fn resched_point(i: usize) {
 /// allocations, which no state has, as 0 rather than as a wrapped
 /// unsigned number.
 fn write_numbers(w: &mut SliceWriter<'_>, t: Totals) -> core::fmt::Result {
-    write!(w, "{:>12} {:>8} ", t.bytes, t.calls.max(0))
+    let mut buf = [0u8; NUMBERS_MAX];
+    let mut n = decimal::write_padded(&mut buf, &Decimal::signed(t.bytes), 12);
+    buf[n] = b' ';
+    n += 1;
+    n += decimal::write_padded(&mut buf[n..], &Decimal::unsigned(t.calls.max(0) as u64), 8);
+    buf[n] = b' ';
+    w.write_bytes(&buf[..n + 1])
 }
 
 /// One open file's copy of the table.
@@ -87,14 +118,16 @@ impl Snapshot {
         for e in reg.modules() {
             let m = e.section.name();
             for t in e.section.tags() {
-                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + INACCURATE.len() + 2;
+                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + PAIRS_MAX + 2;
                 resched_point(i);
                 i += 1;
             }
         }
         for o in reg.state().orphans.iter() {
-            cap += NUMBERS_MAX + o.text.len() + INACCURATE.len() + 2;
+            cap += NUMBERS_MAX + o.text.len() + PAIRS_MAX + 2;
         }
+        // Read once: every row of one snapshot has the pairs, or none.
+        let cum = static_branch::cumulative_enabled();
         let mut text = Self::alloc_text(cap)?;
         let mut w = SliceWriter::new(text.as_uninit_mut());
         let mut res = w.write_str(HEADER);
@@ -104,7 +137,7 @@ impl Snapshot {
                 res = res
                     .and_then(|()| write_numbers(&mut w, c.sum()))
                     .and_then(|()| tag_text::write_text(&mut w, m, t))
-                    .and_then(|()| write_pairs(&mut w, t.is_inaccurate()))
+                    .and_then(|()| write_pairs(&mut w, t.is_inaccurate(), cumulative(cum, c)))
                     .and_then(|()| w.write_str(" \n"));
                 resched_point(i);
                 i += 1;
@@ -114,7 +147,7 @@ impl Snapshot {
             res = res
                 .and_then(|()| write_numbers(&mut w, o.counters.sum()))
                 .and_then(|()| w.write_bytes(&o.text))
-                .and_then(|()| write_pairs(&mut w, o.inaccurate))
+                .and_then(|()| write_pairs(&mut w, o.inaccurate, cumulative(cum, &o.counters)))
                 .and_then(|()| w.write_str(" \n"));
         }
         // The bound above covers every row: an error is a bug, not a state.
@@ -274,6 +307,11 @@ unsafe impl Send for AllocinfoFile {}
 unsafe impl Sync for AllocinfoFile {}
 
 impl AllocinfoFile {
+    /// `/sys/kernel/allocprof`, for the other files in it.
+    pub(crate) fn kobj(&self) -> *mut bindings::kobject {
+        self.kobj
+    }
+
     /// Creates the directory and the file.
     pub(crate) fn create() -> Result<Self> {
         // SAFETY: `kernel_kobj` is the kernel's `/sys/kernel` kobject.

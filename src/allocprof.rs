@@ -17,6 +17,8 @@ mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
 mod codetag;
+mod controls;
+mod decimal;
 mod kmalloc_sizes;
 mod kvec_ext;
 mod pcpu_counters;
@@ -46,6 +48,7 @@ extern "C" {
 /// their creation in `init`.
 struct AllocprofModule {
     _sysctl: sysctl::MemProfilingSysctl,
+    _controls: controls::Controls,
     _file: allocinfo::AllocinfoFile,
     _own_tags: allocprof::Registration,
     _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
@@ -59,11 +62,13 @@ impl kernel::Module for AllocprofModule {
         let registry = alloc_tag::new_registry()?;
         let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;
+        let controls = controls::Controls::create(file.kobj())?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
         static_branch::DEBUG.set(debug);
         static_branch::PROFILING.set(enabled);
         Ok(AllocprofModule {
             _sysctl: sysctl,
+            _controls: controls,
             _file: file,
             _own_tags: own_tags,
             _registry: registry,

@@ -48,6 +48,14 @@ DEFINE_STATIC_KEY_FALSE(allocprof_debug_key);
 EXPORT_SYMBOL_GPL(allocprof_debug_key);
 
 /*
+ * On: charges also add to the cumulative counters (total_bytes,
+ * total_calls).  Tested only inside allocprof_key's branch.  Flipped by
+ * /sys/kernel/allocprof/cumulative.
+ */
+DEFINE_STATIC_KEY_FALSE(allocprof_cumulative_key);
+EXPORT_SYMBOL_GPL(allocprof_cumulative_key);
+
+/*
  * The counters of every tag whose module has not registered (yet): a
  * charge needs no NULL test, and this row is never shown.
  */
@@ -90,6 +98,45 @@ void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 	}
 	*bytes = (s64)b;
 	*calls = (s64)n;
+}
+
+/*
+ * Sums the cumulative counters of @c over every possible CPU, like
+ * allocprof_counters_sum().
+ */
+void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
+				   u64 *bytes, u64 *calls)
+{
+	u64 b = 0, n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct allocprof_counters *p = per_cpu_ptr(c, cpu);
+
+		b += READ_ONCE(p->total_bytes);
+		n += READ_ONCE(p->total_calls);
+	}
+	*bytes = b;
+	*calls = n;
+}
+
+/*
+ * Zeroes the cumulative counters of @c on every possible CPU.  A charge
+ * running on another CPU at that instant updates its CPU's totals with a
+ * non-atomic read-modify-write (this_cpu_add()): it may survive the reset
+ * or be lost with it, and it may undo the reset of that one CPU's word
+ * (then what was counted there before the reset survives too).
+ */
+void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct allocprof_counters *p = per_cpu_ptr(c, cpu);
+
+		WRITE_ONCE(p->total_bytes, 0);
+		WRITE_ONCE(p->total_calls, 0);
+	}
 }
 
 /*
@@ -218,7 +265,9 @@ EXPORT_SYMBOL_GPL(allocprof_preempt_enable);
 #endif
 
 /* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */
-static_assert(sizeof(struct allocprof_counters) == 16);
+static_assert(sizeof(struct allocprof_counters) == 32);
+static_assert(offsetof(struct allocprof_counters, total_bytes) == 16);
+static_assert(offsetof(struct allocprof_counters, total_calls) == 24);
 static_assert(sizeof(struct allocprof_tag) == 40);
 static_assert(offsetof(struct allocprof_tag, lineno) == 4);
 static_assert(offsetof(struct allocprof_tag, modname) == 8);

@@ -15,6 +15,9 @@ struct allocprof_counters;
 
 void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 			    s64 *bytes, s64 *calls);
+void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
+				   u64 *bytes, u64 *calls);
+void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c);
 void allocprof_cond_resched(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,

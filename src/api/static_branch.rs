@@ -16,6 +16,9 @@ extern "C" {
     static allocprof_key: Opaque<static_key>;
     /// On: debug checks run (module parameter `debug`).
     static allocprof_debug_key: Opaque<static_key>;
+    /// On: charges also add to the cumulative counters
+    /// (`/sys/kernel/allocprof/cumulative`).
+    static allocprof_cumulative_key: Opaque<static_key>;
 }
 
 /// `static_branch_unlikely()` on `$key`, the form the kernel uses for a key
@@ -71,6 +74,13 @@ pub fn debug_enabled() -> bool {
     static_branch_unlikely!(allocprof_debug_key)
 }
 
+/// Whether the cumulative counters are on (tested only inside the
+/// profiling branch: with profiling off they cost nothing).
+#[inline(always)]
+pub fn cumulative_enabled() -> bool {
+    static_branch_unlikely!(allocprof_cumulative_key)
+}
+
 /// One of allocprof's static keys, to switch.
 #[derive(Clone, Copy)]
 pub struct Key(fn() -> *mut static_key);
@@ -85,6 +95,12 @@ pub const PROFILING: Key = Key(|| {
 pub const DEBUG: Key = Key(|| {
     // SAFETY: only the address of the extern static is taken.
     unsafe { allocprof_debug_key.get() }
+});
+
+/// The cumulative-counters key (`/sys/kernel/allocprof/cumulative`).
+pub const CUMULATIVE: Key = Key(|| {
+    // SAFETY: only the address of the extern static is taken.
+    unsafe { allocprof_cumulative_key.get() }
 });
 
 impl Key {

@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# What upstream's users asked for and upstream never shipped, in
+# /sys/kernel/allocprof/, with exact numbers:
+# - cumulative counters (cumulative, reset, ` total_calls:N total_bytes:N`);
+# - the change counter (generation);
+# - per-module views (modules/<module>/allocinfo);
+# - the top users on OOM ("Memory allocations:" on the console).
+. "$(dirname "$0")/lib.sh"
+start 79 allocprof allocprof_test
+T=allocprof_test
+
+# totals FUNCTION [FILE]: "calls bytes" of the cumulative pairs of the row
+# of FUNCTION, "none" if the row has none.
+totals() {
+	awk -v f="func:$1" '{
+		for (i = 3; i <= NF; i++) if ($i == f) {
+			c = "none"; b = ""
+			for (j = i + 1; j <= NF; j++) {
+				if ($j ~ /^total_calls:/) c = substr($j, 13)
+				if ($j ~ /^total_bytes:/) b = " " substr($j, 13)
+			}
+			print c b
+			next
+		}
+	}' "${2:-$ALLOCINFO}"
+}
+# expect_totals FUNCTION "CALLS BYTES"|none DESCRIPTION
+expect_totals() {
+	got=$(totals "$1")
+	if [ "$got" = "$2" ]; then
+		ktap_test_pass "$3"
+	else
+		ktap_print_msg "totals of $1: expected '$2', got '$got'"
+		ktap_test_fail "$3"
+	fi
+}
+# bad FILE VALUE WANT DESCRIPTION: writing VALUE fails with EINVAL and FILE
+# still reads WANT (or, for reset, the totals of site_kmalloc are WANT).
+bad() {
+	if refused "Invalid argument" write_once "$1" "$2"; then
+		if [ "$1" = "$SYSFS/reset" ]; then
+			now=$(totals $T::site_kmalloc)
+		else
+			now=$(cat "$1")
+		fi
+		if [ "$now" = "$3" ]; then
+			ktap_test_pass "$4"
+			return
+		fi
+		ktap_print_msg "after the refused write: '$now', wanted '$3'"
+	fi
+	ktap_test_fail "$4"
+}
+
+# 1. Cumulative counters.
+check "cumulative is mode 0644" test "$(stat -c %a $SYSFS/cumulative)" = 644
+check "reset is mode 0200" test "$(stat -c %a $SYSFS/reset)" = 200
+check "generation is mode 0444" test "$(stat -c %a $SYSFS/generation)" = 444
+check "cumulative reads 0 at load" test "$(cat $SYSFS/cumulative)" = 0
+control kmalloc 3 100
+expect_totals $T::site_kmalloc none "cumulative off: rows carry no total_ pairs"
+control free
+bad $SYSFS/cumulative 2 0 "cumulative: '2' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative -1 0 "cumulative: '-1' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative abc 0 "cumulative: 'abc' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative "1 1" 0 "cumulative: '1 1' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative 01 0 "cumulative: '01' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative " 1" 0 "cumulative: ' 1' is refused with EINVAL, still 0"
+bad $SYSFS/cumulative "
+" 0 "cumulative: an empty line is refused with EINVAL, still 0"
+bad $SYSFS/cumulative "1
+
+" 0 "cumulative: '1' and two newlines is refused with EINVAL, still 0"
+bad $SYSFS/cumulative "$(printf '\001\377')" 0 "cumulative: binary bytes are refused with EINVAL, still 0"
+check "cumulative: a non-root write is refused" \
+	refused "Permission denied" su -s /bin/sh nobody -c "echo 1 > $SYSFS/cumulative"
+check "cumulative: a non-root reader reads 0" \
+	test "$(su -s /bin/sh nobody -c "cat $SYSFS/cumulative")" = 0
+check "cumulative: '1' is accepted" sh -c "echo 1 > $SYSFS/cumulative"
+check "cumulative reads 1" test "$(cat $SYSFS/cumulative)" = 1
+expect_totals $T::site_kmalloc "0 0" "cumulative on: rows carry total_calls:0 total_bytes:0"
+check "the pairs follow the tag, before ' \\n'" \
+	grep -q "\[$T\] func:$T::site_kmalloc total_calls:0 total_bytes:0 \$" "$ALLOCINFO"
+control kmalloc 3 100
+expect_row $T::site_kmalloc 384 3 "kmalloc 3 100: live 384 3"
+expect_totals $T::site_kmalloc "3 384" "kmalloc 3 100: total_calls:3 total_bytes:384"
+control free
+expect_row $T::site_kmalloc 0 0 "freed: live 0 0"
+expect_totals $T::site_kmalloc "3 384" "freed: the totals stay 3 384 (frees never touch them)"
+control kmalloc 2 1000
+expect_totals $T::site_kmalloc "5 2432" "kmalloc 2 1000 more: 5 2432"
+taskset -c 1 sh -c "echo kmalloc 1 8 > $CONTROL"
+expect_totals $T::site_kmalloc "6 2440" "one kmalloc(8) on CPU 1: 6 2440"
+control pages 2 1
+expect_totals $T::site_pages "2 16384" "pages 2 1: 2 16384"
+control free
+bad $SYSFS/reset 0 "6 2440" "reset: '0' is refused with EINVAL, totals unchanged"
+bad $SYSFS/reset 2 "6 2440" "reset: '2' is refused with EINVAL, totals unchanged"
+bad $SYSFS/reset abc "6 2440" "reset: 'abc' is refused with EINVAL, totals unchanged"
+bad $SYSFS/reset "1 1" "6 2440" "reset: '1 1' is refused with EINVAL, totals unchanged"
+bad $SYSFS/reset "
+" "6 2440" "reset: an empty line is refused with EINVAL, totals unchanged"
+
+check "reset: a non-root write is refused" \
+	refused "Permission denied" su -s /bin/sh nobody -c "echo 1 > $SYSFS/reset"
+check "reset cannot be read" sh -c "! cat $SYSFS/reset 2>/dev/null"
+control kmalloc 2 100
+check "reset: '1' is accepted" sh -c "echo 1 > $SYSFS/reset"
+expect_totals $T::site_kmalloc "0 0" "reset: totals 0 0"
+expect_totals $T::site_pages "0 0" "reset: every row's totals, pages 0 0 too"
+expect_row $T::site_kmalloc 256 2 "reset: the live counters stay 256 2"
+control free
+expect_totals $T::site_kmalloc "0 0" "freeing after the reset leaves the totals 0 0"
+control kmalloc 1 64
+echo 0 >$SYSCTL
+control kmalloc 4 64
+echo 1 >$SYSCTL
+expect_totals $T::site_kmalloc "1 64" "profiling off: nothing counted, totals 1 64"
+echo 0 >$SYSFS/cumulative
+control kmalloc 4 64
+expect_totals $T::site_kmalloc none "cumulative off: the pairs go"
+echo 1 >$SYSFS/cumulative
+expect_totals $T::site_kmalloc "1 64" "cumulative off then on: totals kept, nothing counted while off"
+control free
+rmmod $T
+load allocprof_ctest count=3 size=100
+expect_totals allocprof_ctest_fill "3 384" "C client count=3 size=100: 3 384"
+rmmod allocprof_ctest
+load $T
+echo 0 >$SYSFS/cumulative
+check "cumulative: '0' turns it off" test "$(cat $SYSFS/cumulative)" = 0
+
+# 3. The change counter.
+g() { cat $SYSFS/generation; }
+g0=$(g)
+cat "$ALLOCINFO" >/dev/null
+check "generation: unchanged by reads" test "$(g)" = "$g0"
+control kmalloc 1 64
+check "generation: unchanged by allocations" test "$(g)" = "$g0"
+control free
+load allocprof_ctest
+g1=$(g)
+check "generation: a module registering changes it" test "$g1" != "$g0"
+rmmod allocprof_ctest
+g2=$(g)
+check "generation: a module unregistering changes it" test "$g2" != "$g1"
+control kmalloc 1 64
+rmmod $T
+g3=$(g)
+check "generation: an unload leaving an orphan row changes it" test "$g3" != "$g2"
+cat "$ALLOCINFO" >/dev/null
+g4=$(g)
+check "generation: the open that collects the freed orphan row changes it" test "$g4" != "$g3"
+cat "$ALLOCINFO" >/dev/null
+check "generation: the next open, collecting nothing, leaves it" test "$(g)" = "$g4"
+check "generation: a non-root reader reads it" test "$(su -s /bin/sh nobody -c "cat $SYSFS/generation")" = "$g4"
+check "generation: writing is refused" sh -c "exec 2>/dev/null; ! echo 1 > $SYSFS/generation"
+rmmod allocprof
