@@ -92,6 +92,9 @@ static __always_inline size_t allocprof_kmalloc_bytes(size_t size)
 	return size;
 }
 
+/* [VMALLOC_START, VMALLOC_END], set at load (for the Rust wrappers). */
+extern unsigned long allocprof_vmalloc_area[2];
+
 /*
  * kvmalloc_node_noprof() as this kernel expands it (its arguments depend on
  * CONFIG_SLAB_BUCKETS), for Rust callers.

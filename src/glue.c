@@ -80,6 +80,21 @@ EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 
 /*
+ * [VMALLOC_START, VMALLOC_END]: set at load (with KASLR the start is
+ * vmalloc_base, chosen at boot; the end depends on the paging levels), so
+ * that the Rust wrappers tell a vmalloc address from a slab one inline, as
+ * is_vmalloc_addr() does, without calling it.
+ */
+unsigned long allocprof_vmalloc_area[2];
+EXPORT_SYMBOL_GPL(allocprof_vmalloc_area);
+
+void allocprof_vmalloc_area_init(void)
+{
+	allocprof_vmalloc_area[0] = VMALLOC_START;
+	allocprof_vmalloc_area[1] = VMALLOC_END;
+}
+
+/*
  * Sums per-CPU counters over every possible CPU (for_each_possible_cpu()
  * and per_cpu_ptr() are macros).  Racy reads of whole words, like
  * upstream's alloc_tag_read().

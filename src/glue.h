@@ -19,6 +19,7 @@ void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
 				   u64 *bytes, u64 *calls);
 void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c);
 void allocprof_cond_resched(void);
+void allocprof_vmalloc_area_init(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 			  const struct kernfs_ops *ops, umode_t mode);
