@@ -22,6 +22,7 @@
 use crate::allocprof::counters::sink;
 use crate::allocprof::{static_branch, Tag};
 use crate::codetag::{self, ModuleSection, Registry, TagType};
+use crate::module_views::ModuleView;
 use crate::pcpu_counters::PcpuCounters;
 use crate::tag_text;
 use core::ffi::c_int;
@@ -50,14 +51,23 @@ pub(crate) struct State {
     pub(crate) orphans: KVec<Orphan>,
 }
 
+/// What the allocation tag type keeps for each registered module.
+pub(crate) struct ModuleData {
+    /// The module's counters, one per tag, in section order.
+    pub(crate) counters: KVec<PcpuCounters>,
+    /// Its per-module view, if it could be created.
+    view: Option<ModuleView>,
+}
+
 impl TagType for AllocTags {
     type Tag = Tag;
     type State = State;
-    /// The module's counters, one per tag, in section order.
-    type ModuleState = KVec<PcpuCounters>;
+    type ModuleState = ModuleData;
+    /// The module's view, removed once the registry is unlocked.
+    type Unloaded = Option<ModuleView>;
     const SECTION: &'static str = "alloc_tags";
 
-    fn module_load(_: &mut State, m: &ModuleSection<Tag>) -> Result<KVec<PcpuCounters>> {
+    fn module_load(_: &mut State, m: &ModuleSection<Tag>) -> Result<ModuleData> {
         let tags = m.tags();
         let mut counters = KVec::with_capacity(tags.len(), GFP_KERNEL)?;
         for _ in tags {
@@ -70,10 +80,14 @@ impl TagType for AllocTags {
             unsafe { t.swap_counters(c.as_ptr()) };
         }
         rows_changed();
-        Ok(counters)
+        Ok(ModuleData {
+            counters,
+            view: ModuleView::create(m.name()),
+        })
     }
 
-    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, counters: KVec<PcpuCounters>) {
+    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, data: ModuleData) -> Self::Unloaded {
+        let ModuleData { counters, view } = data;
         rows_changed();
         for t in m.tags() {
             // SAFETY: the sink lives as long as allocprof.
@@ -121,6 +135,7 @@ impl TagType for AllocTags {
                 pr_warn!("out of memory: that row leaves the table, its counters are leaked\n");
             }
         }
+        view
     }
 }
 
@@ -165,7 +180,7 @@ pub(crate) fn generation() -> u64 {
 /// never reset).
 pub(crate) fn reset_cumulative(reg: &Registry<AllocTags>) {
     for e in reg.modules() {
-        for c in e.data.iter() {
+        for c in e.data.counters.iter() {
             c.reset_cumulative();
         }
     }

@@ -22,7 +22,8 @@ use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::bindings;
-use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use crate::module_views;
+use kernel::error::{code::EINVAL, code::ENODEV, code::ENOMEM, Result};
 use kernel::ffi::c_char;
 
 /// The first two lines of the table.
@@ -111,11 +112,21 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Renders the table: header, then one row per registered tag and per
-    /// orphan, `"%12lli %8llu "`, the tag, `" \n"`.
-    pub(crate) fn build(reg: &Registry<AllocTags>) -> Result<TaggedBox<Snapshot>> {
+    /// orphan, `"%12lli %8llu "`, the tag, `" \n"`.  With `only`, the rows
+    /// of that registered module alone (a per-module view, no orphans).
+    pub(crate) fn build(
+        reg: &Registry<AllocTags>,
+        only: Option<&[u8]>,
+    ) -> Result<TaggedBox<Snapshot>> {
+        let shown = |e: &&crate::codetag::Entry<AllocTags>| only.is_none_or(|n| e.section.name() == n);
+        let orphans = if only.is_some() {
+            &[][..]
+        } else {
+            &reg.state().orphans[..]
+        };
         let mut cap = HEADER.len();
         let mut i = 0;
-        for e in reg.modules() {
+        for e in reg.modules().iter().filter(shown) {
             let m = e.section.name();
             for t in e.section.tags() {
                 cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + PAIRS_MAX + 2;
@@ -123,7 +134,7 @@ impl Snapshot {
                 i += 1;
             }
         }
-        for o in reg.state().orphans.iter() {
+        for o in orphans {
             cap += NUMBERS_MAX + o.text.len() + PAIRS_MAX + 2;
         }
         // Read once: every row of one snapshot has the pairs, or none.
@@ -131,9 +142,9 @@ impl Snapshot {
         let mut text = Self::alloc_text(cap)?;
         let mut w = SliceWriter::new(text.as_uninit_mut());
         let mut res = w.write_str(HEADER);
-        for e in reg.modules() {
+        for e in reg.modules().iter().filter(shown) {
             let m = e.section.name();
-            for (t, c) in e.section.tags().iter().zip(e.data.iter()) {
+            for (t, c) in e.section.tags().iter().zip(e.data.counters.iter()) {
                 res = res
                     .and_then(|()| write_numbers(&mut w, c.sum()))
                     .and_then(|()| tag_text::write_text(&mut w, m, t))
@@ -143,7 +154,7 @@ impl Snapshot {
                 i += 1;
             }
         }
-        for o in reg.state().orphans.iter() {
+        for o in orphans {
             res = res
                 .and_then(|()| write_numbers(&mut w, o.counters.sum()))
                 .and_then(|()| w.write_bytes(&o.text))
@@ -193,16 +204,46 @@ impl Snapshot {
     }
 }
 
-/// kernfs `open`: builds this file's snapshot.
+/// kernfs `open` of `allocinfo`: builds this file's snapshot.
 ///
 /// # Safety
 ///
 /// Called by kernfs with a live open file.
 unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
-    match alloc_tag::with_registry(|reg| {
+    let built = alloc_tag::with_registry(|reg| {
         reg.state_mut().collect_orphans();
-        Snapshot::build(reg)
-    }) {
+        Snapshot::build(reg, None)
+    });
+    // SAFETY: per the function's contract.
+    unsafe { keep(of, built) }
+}
+
+/// kernfs `open` of a per-module view: builds this file's snapshot of its
+/// module's rows; `ENODEV` if the module has unregistered meanwhile.
+///
+/// # Safety
+///
+/// Called by kernfs with a live open file of a view.
+unsafe extern "C" fn module_allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
+    // SAFETY: per the function's contract.
+    let name = unsafe { module_views::module_name(of) };
+    let built = alloc_tag::with_registry(|reg| {
+        if !reg.modules().iter().any(|e| e.section.name() == name) {
+            return Err(ENODEV);
+        }
+        Snapshot::build(reg, Some(name))
+    });
+    // SAFETY: per the function's contract.
+    unsafe { keep(of, built) }
+}
+
+/// Keeps a built snapshot in the open file, or returns the error.
+///
+/// # Safety
+///
+/// `of` is a live open file being opened.
+unsafe fn keep(of: *mut bindings::kernfs_open_file, built: Result<TaggedBox<Snapshot>>) -> c_int {
+    match built {
         Ok(s) => {
             // SAFETY: kernfs hands us the open file; `priv` is ours.
             unsafe { (*of).priv_ = Snapshot::into_private(s).cast() };
@@ -276,6 +317,20 @@ static OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
     // SAFETY: all-zero is a valid `kernfs_ops`: no other operation.
     ..unsafe { core::mem::zeroed() }
 });
+
+/// The operations of the per-module views: the same, with their own open.
+static MODULE_OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
+    open: Some(module_allocinfo_open),
+    read: Some(allocinfo_read),
+    release: Some(allocinfo_release),
+    // SAFETY: all-zero is a valid `kernfs_ops`: no other operation.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The kernfs operations of the per-module views' files.
+pub(crate) fn module_ops() -> &'static bindings::kernfs_ops {
+    &MODULE_OPS.0
+}
 
 /// The attribute; its mode is set by `allocprof_create_file()`.
 struct Attr(core::cell::UnsafeCell<bindings::bin_attribute>);

@@ -21,6 +21,7 @@ mod controls;
 mod decimal;
 mod kmalloc_sizes;
 mod kvec_ext;
+mod module_views;
 mod pcpu_counters;
 mod sysctl;
 mod tag_text;
@@ -48,9 +49,10 @@ extern "C" {
 /// their creation in `init`.
 struct AllocprofModule {
     _sysctl: sysctl::MemProfilingSysctl,
-    _controls: controls::Controls,
-    _file: allocinfo::AllocinfoFile,
     _own_tags: allocprof::Registration,
+    _controls: controls::Controls,
+    _views: module_views::ModulesDir,
+    _file: allocinfo::AllocinfoFile,
     _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
 }
 
@@ -60,17 +62,20 @@ impl kernel::Module for AllocprofModule {
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
         let registry = alloc_tag::new_registry()?;
-        let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;
+        let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;
         let controls = controls::Controls::create(file.kobj())?;
+        // After the views' directory: allocprof has a view too.
+        let own_tags = allocprof::Registration::new(module)?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
         static_branch::DEBUG.set(debug);
         static_branch::PROFILING.set(enabled);
         Ok(AllocprofModule {
             _sysctl: sysctl,
-            _controls: controls,
-            _file: file,
             _own_tags: own_tags,
+            _controls: controls,
+            _views: views,
+            _file: file,
             _registry: registry,
         })
     }

@@ -34,12 +34,16 @@ pub(crate) trait TagType: 'static {
         state: &mut Self::State,
         m: &ModuleSection<Self::Tag>,
     ) -> Result<Self::ModuleState>;
+    /// What an unregistration leaves to drop once the registry is
+    /// unlocked (removals of sysfs files, which wait for their readers, who
+    /// may be waiting for the registry lock).
+    type Unloaded: Send;
     /// A module unregisters its tags (called with the registry locked).
     fn module_unload(
         state: &mut Self::State,
         m: &ModuleSection<Self::Tag>,
         data: Self::ModuleState,
-    );
+    ) -> Self::Unloaded;
 }
 
 /// A registered module: its section and what its tag type keeps for it.
@@ -121,11 +125,11 @@ impl<T: TagType> Registry<T> {
         self.modules.iter().position(|e| e.section.module == module)
     }
 
-    fn unregister(&mut self, module: *mut bindings::module) -> Result {
+    /// Unregisters `module`; the caller drops the result after unlocking.
+    fn unregister(&mut self, module: *mut bindings::module) -> Result<T::Unloaded> {
         let i = self.position(module).ok_or(ENOENT)?;
         let e = crate::kvec_ext::remove(&mut self.modules, i).ok_or(ENOENT)?;
-        T::module_unload(&mut self.state, &e.section, e.data);
-        Ok(())
+        Ok(T::module_unload(&mut self.state, &e.section, e.data))
     }
 
     /// Every registered module, in registration order.
@@ -218,10 +222,17 @@ impl<T: TagType> Drop for RegistryHandle<T> {
             bindings::unregister_module_notifier(&mut self.notifier.as_mut().get_unchecked_mut().nb)
         };
         self.slot.store(core::ptr::null_mut(), Ordering::Release);
-        let mut reg = self.registry.lock();
-        let reg = &mut *reg;
-        while let Some(e) = crate::kvec_ext::pop(&mut reg.modules) {
-            T::module_unload(&mut reg.state, &e.section, e.data);
+        loop {
+            let unloaded = {
+                let mut reg = self.registry.lock();
+                let reg = &mut *reg;
+                match crate::kvec_ext::pop(&mut reg.modules) {
+                    Some(e) => T::module_unload(&mut reg.state, &e.section, e.data),
+                    None => break,
+                }
+            };
+            // Unlocked.
+            drop(unloaded);
         }
     }
 }
@@ -243,7 +254,8 @@ unsafe extern "C" fn module_going<T: TagType>(
     // SAFETY: `nb` is the first field of a live `Notifier<T>` (repr(C)).
     let slot = unsafe { (*nb.cast::<Notifier<T>>()).slot };
     // Not registered (the usual case: it unregistered itself): nothing.
-    let _ = with_registry(slot, |r| r.unregister(data.cast()));
+    // What the unregistration leaves is dropped after the lock.
+    drop(with_registry(slot, |r| r.unregister(data.cast())));
     bindings::NOTIFY_DONE as c_int
 }
 
@@ -283,5 +295,8 @@ pub(crate) fn unregister<T: TagType>(
     slot: &AtomicPtr<Mutex<Registry<T>>>,
     module: *mut bindings::module,
 ) -> Result {
-    with_registry(slot, |r| r.unregister(module))
+    let unloaded = with_registry(slot, |r| r.unregister(module))?;
+    // Dropped with the registry unlocked.
+    drop(unloaded);
+    Ok(())
 }

@@ -75,6 +75,11 @@ unsigned int allocprof_param_test_delay_ms;
 module_param_named(test_delay_ms, allocprof_param_test_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
 
+/* Test hook: milliseconds to sleep before removing a per-module view. */
+unsigned int allocprof_param_test_view_delay_ms;
+module_param_named(test_view_delay_ms, allocprof_param_test_view_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the removal of a per-module view by this many ms (default: 0)");
+
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
@@ -228,8 +233,9 @@ EXPORT_SYMBOL_GPL(allocprof_vmalloc_bytes);
  * @mode.  An open needs the permission check, which reads the mode under
  * the lock that sysfs_chmod_file() takes after the operations are set.
  */
-int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
-			  const struct kernfs_ops *ops, umode_t mode)
+static int create_file(struct kobject *kobj, struct bin_attribute *attr,
+		       const struct kernfs_ops *ops, umode_t mode,
+		       unsigned int delay_ms)
 {
 	struct kernfs_node *kn;
 	int ret;
@@ -238,8 +244,8 @@ int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 	ret = sysfs_create_bin_file(kobj, attr);
 	if (ret)
 		return ret;
-	if (allocprof_param_test_delay_ms)
-		msleep(allocprof_param_test_delay_ms);
+	if (delay_ms)
+		msleep(delay_ms);
 	kn = kernfs_find_and_get(kobj->sd, attr->attr.name);
 	if (!kn) {
 		ret = -ENOENT;
@@ -254,6 +260,22 @@ int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 remove:
 	sysfs_remove_bin_file(kobj, attr);
 	return ret;
+}
+
+int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
+			  const struct kernfs_ops *ops, umode_t mode)
+{
+	return create_file(kobj, attr, ops, mode, allocprof_param_test_delay_ms);
+}
+
+/*
+ * allocprof_create_file() for the per-module views, without the test
+ * delay (test_delay_ms races the main file's setup only).
+ */
+int allocprof_create_view_file(struct kobject *kobj, struct bin_attribute *attr,
+			       const struct kernfs_ops *ops, umode_t mode)
+{
+	return create_file(kobj, attr, ops, mode, 0);
 }
 
 #ifndef CONFIG_X86_64

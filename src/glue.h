@@ -23,5 +23,7 @@ void allocprof_vmalloc_area_init(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 			  const struct kernfs_ops *ops, umode_t mode);
+int allocprof_create_view_file(struct kobject *kobj, struct bin_attribute *attr,
+			       const struct kernfs_ops *ops, umode_t mode);
 
 #endif /* _ALLOCPROF_GLUE_H */

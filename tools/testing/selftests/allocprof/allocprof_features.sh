@@ -7,7 +7,7 @@
 # - per-module views (modules/<module>/allocinfo);
 # - the top users on OOM ("Memory allocations:" on the console).
 . "$(dirname "$0")/lib.sh"
-start 79 allocprof allocprof_test
+start 82 allocprof allocprof_test
 T=allocprof_test
 
 # totals FUNCTION [FILE]: "calls bytes" of the cumulative pairs of the row
@@ -157,3 +157,83 @@ check "generation: the next open, collecting nothing, leaves it" test "$(g)" = "
 check "generation: a non-root reader reads it" test "$(su -s /bin/sh nobody -c "cat $SYSFS/generation")" = "$g4"
 check "generation: writing is refused" sh -c "exec 2>/dev/null; ! echo 1 > $SYSFS/generation"
 rmmod allocprof
+
+# 2. Per-module views.
+load allocprof
+load $T
+V=$SYSFS/modules/$T/allocinfo
+check "modules/ holds a directory per registered module" \
+	test "$(ls $SYSFS/modules | tr '\n' ' ')" = "allocprof $T "
+check "a view is mode 0400" test "$(stat -c %a $V)" = 400
+check "a view: a non-root reader is refused" \
+	refused "Permission denied" su -s /bin/sh nobody -c "cat $V"
+check "a view starts with the allocinfo header" \
+	test "$(head -n 2 $V | tr '\n' '|')" = "$HEADER1|$HEADER2|"
+control kmalloc 3 100
+expect_row $T::site_kmalloc 384 3 "kmalloc 3 100: the main table says 384 3"
+check "... and the view says 384 3" test "$(row $T::site_kmalloc $V)" = "384 3"
+n=$(grep -c "\[$T\]" "$ALLOCINFO")
+check "the view has every row of the module ($n), and only those" \
+	test "$(tail -n +3 $V | grep -c "\[$T\]") $(tail -n +3 $V | wc -l)" = "$n $n"
+check "its rows are the main table's rows of the module, byte for byte" \
+	sh -c "grep '\[$T\]' $ALLOCINFO >/tmp/main && tail -n +3 $V >/tmp/view && cmp -s /tmp/main /tmp/view"
+check "allocprof's view has allocprof's rows only" \
+	sh -c "tail -n +3 $SYSFS/modules/allocprof/allocinfo | grep -v -q '\[allocprof\]' && exit 1; grep -q Snapshot::alloc_text $SYSFS/modules/allocprof/allocinfo"
+echo 1 >$SYSFS/cumulative
+check "with cumulative on, the view's rows carry the pairs" \
+	test "$(totals $T::site_kmalloc $V)" = "0 0"
+echo 0 >$SYSFS/cumulative
+control free
+exec 3<"$V"
+control kmalloc 2 100
+check "a view's open file keeps its snapshot (0 0 before kmalloc 2 100)" \
+	test "$(row $T::site_kmalloc - <&3)" = "0 0"
+exec 3<&-
+check "a view reopened: 256 2" test "$(row $T::site_kmalloc $V)" = "256 2"
+# Orphan rows belong to no view.
+control unregister
+check "unregistered with 256 2 live: its view goes" test ! -e $SYSFS/modules/$T
+check "... its orphan row is in the main table: 256 2" test "$(row $T::site_kmalloc)" = "256 2"
+control register
+check "registered again: a view again" test -e $V
+check "... the main table has the new row and the orphan" \
+	test "$(grep -c "func:$T::site_kmalloc " "$ALLOCINFO")" = 2
+check "... the view only the new row, 0 0" \
+	test "$(grep -c "func:$T::site_kmalloc " $V) $(row $T::site_kmalloc $V)" = "1 0 0"
+control free
+check "freed: the orphan leaves the main table" \
+	test "$(grep -c "func:$T::site_kmalloc " "$ALLOCINFO")" = 1
+load allocprof_ctest count=2 size=64
+check "a module registering gets its view (128 2)" \
+	test "$(row allocprof_ctest_fill $SYSFS/modules/allocprof_ctest/allocinfo)" = "128 2"
+rmmod allocprof_ctest
+check "... which goes when it unregisters" test ! -e $SYSFS/modules/allocprof_ctest
+# A reader holding a view open across its module's unload: the removal
+# drains it (its snapshot is freed), its reads fail with ENODEV.
+exec 3<"$V"
+check "rmmod with a reader holding the view open" rmmod $T
+check "the view is gone" test ! -e $SYSFS/modules/$T
+check "the reader's next read fails with ENODEV" refused "No such device" sh -c "cat <&3"
+exec 3<&-
+check "the main table has no row of it left" sh -c "! grep -q '\[$T\]' $ALLOCINFO"
+check "modules/ holds allocprof alone" test "$(ls $SYSFS/modules)" = allocprof
+unload_all
+# A module whose view cannot be created still registers.  The view of
+# an earlier registration is still being removed (test_view_delay_ms
+# delays the removal, which runs after the registry is unlocked) when
+# the module registers again.
+load allocprof test_view_delay_ms=2000
+load $T
+dmesg -c >/dev/null
+control unregister &
+pid=$!
+sleep 0.5
+check "a registration while the old view is being removed succeeds" control register
+wait $pid
+check "... and says why it has no view" \
+	sh -c "dmesg | grep -q '$T: modules/$T exists already (the view of an earlier registration not yet removed): no per-module view'"
+check "... it has no view" test ! -e $SYSFS/modules/$T
+control kmalloc 1 64
+check "... and its rows are in the main table: 64 1" test "$(row $T::site_kmalloc)" = "64 1"
+control free
+unload_all
