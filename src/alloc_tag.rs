@@ -24,12 +24,12 @@ use crate::allocprof::{static_branch, Tag};
 use crate::codetag::{self, ModuleSection, Registry, TagType};
 use crate::module_views::ModuleView;
 use crate::pcpu_counters::PcpuCounters;
+use crate::registry_mutex::Mutex;
 use crate::tag_text;
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 /// The allocation tag type.
 pub(crate) struct AllocTags;
@@ -86,7 +86,11 @@ impl TagType for AllocTags {
         })
     }
 
-    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, data: ModuleData) -> Self::Unloaded {
+    fn module_unload(
+        state: &mut State,
+        m: &ModuleSection<Tag>,
+        data: ModuleData,
+    ) -> Self::Unloaded {
         let ModuleData { counters, view } = data;
         rows_changed();
         for t in m.tags() {
@@ -206,6 +210,11 @@ pub(crate) fn new_registry() -> Result<codetag::RegistryHandle<AllocTags>> {
 /// Runs `f` on the registry, locked.
 pub(crate) fn with_registry<R>(f: impl FnOnce(&mut Registry<AllocTags>) -> Result<R>) -> Result<R> {
     codetag::with_registry(&REGISTRY, f)
+}
+
+/// Runs `f` on the registry if it is not locked, without sleeping.
+pub(crate) fn try_with_registry<R>(f: impl FnOnce(&Registry<AllocTags>) -> R) -> Option<R> {
+    codetag::try_with_registry(&REGISTRY, f)
 }
 
 /// Registers the tags `[start, stop)` of `module`.

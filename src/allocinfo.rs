@@ -17,12 +17,12 @@ use crate::allocprof as ap;
 use crate::allocprof::{static_branch, KvBuf, Ref, TaggedBox};
 use crate::codetag::Registry;
 use crate::decimal::{self, Decimal, U64_DIGITS};
+use crate::module_views;
 use crate::pcpu_counters::{Cumulative, PcpuCounters, Totals};
 use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::bindings;
-use crate::module_views;
 use kernel::error::{code::EINVAL, code::ENODEV, code::ENOMEM, Result};
 use kernel::ffi::c_char;
 
@@ -118,7 +118,8 @@ impl Snapshot {
         reg: &Registry<AllocTags>,
         only: Option<&[u8]>,
     ) -> Result<TaggedBox<Snapshot>> {
-        let shown = |e: &&crate::codetag::Entry<AllocTags>| only.is_none_or(|n| e.section.name() == n);
+        let shown =
+            |e: &&crate::codetag::Entry<AllocTags>| only.map_or(true, |n| e.section.name() == n);
         let orphans = if only.is_some() {
             &[][..]
         } else {

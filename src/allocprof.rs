@@ -22,7 +22,9 @@ mod decimal;
 mod kmalloc_sizes;
 mod kvec_ext;
 mod module_views;
+mod oom;
 mod pcpu_counters;
+mod registry_mutex;
 mod sysctl;
 mod tag_text;
 
@@ -48,6 +50,7 @@ extern "C" {
 /// The loaded module; fields drop in declaration order, the reverse of
 /// their creation in `init`.
 struct AllocprofModule {
+    _oom: oom::OomReport,
     _sysctl: sysctl::MemProfilingSysctl,
     _own_tags: allocprof::Registration,
     _controls: controls::Controls,
@@ -68,9 +71,11 @@ impl kernel::Module for AllocprofModule {
         // After the views' directory: allocprof has a view too.
         let own_tags = allocprof::Registration::new(module)?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
+        let oom = oom::OomReport::register()?;
         static_branch::DEBUG.set(debug);
         static_branch::PROFILING.set(enabled);
         Ok(AllocprofModule {
+            _oom: oom,
             _sysctl: sysctl,
             _own_tags: own_tags,
             _controls: controls,

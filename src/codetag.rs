@@ -11,13 +11,13 @@
 //! notifier and unregisters any registered module at
 //! `MODULE_STATE_GOING`, as upstream's codetag does at module unload.
 
+use crate::registry_mutex::Mutex;
 use core::ffi::{c_int, c_void, CStr};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::error::{code::EEXIST, code::EINVAL, code::ENOENT, Result};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 /// What a tag type tells the registry (upstream's `codetag_type_desc`).
 pub(crate) trait TagType: 'static {
@@ -177,7 +177,7 @@ impl<T: TagType> RegistryHandle<T> {
         slot: &'static AtomicPtr<Mutex<Registry<T>>>,
     ) -> Result<Self> {
         let registry = KBox::pin_init(
-            kernel::new_mutex!(Registry {
+            Mutex::new(Registry {
                 modules: KVec::new(),
                 state,
             }),
@@ -274,6 +274,21 @@ pub(crate) fn with_registry<T: TagType, R>(
     // notifier is unregistered before the registry goes.
     let mut guard = unsafe { &*r }.lock();
     f(&mut guard)
+}
+
+/// Runs `f` on the registry in `slot` if its lock is free, without
+/// sleeping; `None` if it is held (or allocprof is not loaded).
+pub(crate) fn try_with_registry<T: TagType, R>(
+    slot: &AtomicPtr<Mutex<Registry<T>>>,
+    f: impl FnOnce(&Registry<T>) -> R,
+) -> Option<R> {
+    let r = slot.load(Ordering::Acquire);
+    if r.is_null() {
+        return None;
+    }
+    // SAFETY: as in `with_registry`.
+    let guard = unsafe { &*r }.try_lock()?;
+    Some(f(&guard))
 }
 
 /// Registers the tags `[start, stop)` of `module` in the registry in `slot`.

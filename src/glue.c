@@ -16,11 +16,13 @@
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
@@ -75,10 +77,13 @@ unsigned int allocprof_param_test_delay_ms;
 module_param_named(test_delay_ms, allocprof_param_test_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
 
-/* Test hook: milliseconds to sleep before removing a per-module view. */
+/*
+ * Test hook: milliseconds to sleep before creating a per-module view (with
+ * the registry locked) and before removing one (unlocked).
+ */
 unsigned int allocprof_param_test_view_delay_ms;
 module_param_named(test_view_delay_ms, allocprof_param_test_view_delay_ms, uint, 0444);
-MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the removal of a per-module view by this many ms (default: 0)");
+MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
 
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
@@ -185,6 +190,24 @@ int allocprof_proc_exists(const char *path)
 	if (err == -ENOENT)
 		return 0;
 	return err ? err : 1;
+}
+
+/* mutex_init() is a macro (it defines the lock class). */
+void allocprof_mutex_init(struct mutex *m)
+{
+	mutex_init(m);
+}
+
+/*
+ * Whether the OOM report may print now: once every 5 s (one OOM kill calls
+ * out_of_memory(), and the notifier, several times).  __ratelimit() is a
+ * macro; it only try-locks, never sleeps.
+ */
+bool allocprof_oom_ratelimit(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 1);
+
+	return __ratelimit(&rs);
 }
 
 /* cond_resched() is a macro. */

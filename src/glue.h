@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 struct allocprof_counters;
+struct mutex;
 
 void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 			    s64 *bytes, s64 *calls);
@@ -19,6 +20,8 @@ void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
 				   u64 *bytes, u64 *calls);
 void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c);
 void allocprof_cond_resched(void);
+void allocprof_mutex_init(struct mutex *m);
+bool allocprof_oom_ratelimit(void);
 void allocprof_vmalloc_area_init(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,

@@ -152,11 +152,23 @@ impl ModuleView {
             );
             return None;
         }
+        // SAFETY: a module parameter, read-only after load.
+        let delay = unsafe { allocprof_param_test_view_delay_ms };
+        if delay != 0 {
+            // The registry stays locked meanwhile: the OOM report's test
+            // of a contended registry.
+            // SAFETY: process context; the registry mutex sleeps.
+            unsafe { bindings::msleep(delay) };
+        }
         // SAFETY: as above; creating a name that does not exist (views
         // are only created with the registry locked).
         let kobj = unsafe { bindings::kobject_create_and_add(cname.as_ptr().cast(), parent) };
         if kobj.is_null() {
-            pr_warn!("{}: cannot create modules/{}: no per-module view\n", shown, shown);
+            pr_warn!(
+                "{}: cannot create modules/{}: no per-module view\n",
+                shown,
+                shown
+            );
             return None;
         }
         let view = ModuleView { kobj };
