@@ -7,7 +7,7 @@
 # - per-module views (modules/<module>/allocinfo);
 # - the top users on OOM ("Memory allocations:" in the kernel log).
 . "$(dirname "$0")/lib.sh"
-start 87 allocprof allocprof_test
+start 88 allocprof allocprof_test
 T=allocprof_test
 
 # totals FUNCTION [FILE]: "calls bytes" of the cumulative pairs of the row
@@ -179,6 +179,8 @@ check "its rows are the main table's rows of the module, byte for byte" \
 	sh -c "grep '\[$T\]' $ALLOCINFO >/tmp/main && tail -n +3 $V >/tmp/view && cmp -s /tmp/main /tmp/view"
 check "allocprof's view has allocprof's rows only" \
 	sh -c "tail -n +3 $SYSFS/modules/allocprof/allocinfo | grep -v -q '\[allocprof\]' && exit 1; grep -q Snapshot::alloc_text $SYSFS/modules/allocprof/allocinfo"
+dd if=$V of=/tmp/dd.txt bs=1 2>/dev/null
+check "dd bs=1 of a view reads the bytes cat reads" sh -c "cat $V | cmp -s - /tmp/dd.txt"
 echo 1 >$SYSFS/cumulative
 check "with cumulative on, the view's rows carry the pairs" \
 	test "$(totals $T::site_kmalloc $V)" = "0 0"
