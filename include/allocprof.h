@@ -29,6 +29,9 @@
 struct allocprof_counters {
 	u64 bytes;	/* read as signed: a free may land on another CPU */
 	u64 calls;
+	/* Cumulative: charged since the last reset; frees never touch them. */
+	u64 total_bytes;
+	u64 total_calls;
 };
 
 /*
@@ -61,6 +64,9 @@ static __always_inline size_t allocprof_kmalloc_bytes(size_t size)
 	return size;
 }
 
+/* [VMALLOC_START, VMALLOC_END], set at load (for the Rust wrappers). */
+extern unsigned long allocprof_vmalloc_area[2];
+
 /*
  * kvmalloc_node_noprof() as this kernel expands it (its arguments depend on
  * CONFIG_SLAB_BUCKETS), for Rust callers.
@@ -76,6 +82,8 @@ size_t allocprof_vmalloc_bytes(const void *addr, size_t size);
 DECLARE_STATIC_KEY_FALSE(allocprof_key);
 /* On: debug checks run (module parameter debug=1). */
 DECLARE_STATIC_KEY_FALSE(allocprof_debug_key);
+/* On: charges add to the cumulative counters (sysfs "cumulative"). */
+DECLARE_STATIC_KEY_FALSE(allocprof_cumulative_key);
 /* The counters of tags whose module has not registered (never shown). */
 DECLARE_PER_CPU(struct allocprof_counters, allocprof_sink);
 
@@ -122,6 +130,10 @@ static __always_inline void allocprof_charge(allocprof_ref *ref,
 	c = READ_ONCE(tag->counters);
 	__this_cpu_add(c->bytes, bytes);
 	__this_cpu_inc(c->calls);
+	if (static_branch_unlikely(&allocprof_cumulative_key)) {
+		__this_cpu_add(c->total_bytes, bytes);
+		__this_cpu_inc(c->total_calls);
+	}
 	preempt_enable_notrace();
 	*ref = c;
 }

@@ -57,7 +57,7 @@ def main():
     c_loop = {k: k for k in kinds}
     c_loop["kmalloc_var"] = "kmalloc"
     for k in kinds:
-        for v in ("raw", "off", "on"):
+        for v in ("raw", "off", "on", "cum"):
             key = f"allocprof.{k}_{v}"
             if key in r:
                 ipo[f"allocprof_{k}_{v}"] = per_op(r[key])
@@ -72,10 +72,14 @@ def main():
     rat = fig["ratios"]
     for k in kinds:
         raw = ipo.get(f"allocprof_{k}_raw")
-        for v in ("off", "on"):
+        for v in ("off", "on", "cum"):
             x = ipo.get(f"allocprof_{k}_{v}")
             if raw and x:
                 rat[f"allocprof_{k}_{v}"] = x / raw - 1
+        on, cum = ipo.get(f"allocprof_{k}_on"), ipo.get(f"allocprof_{k}_cum")
+        if on and cum:
+            # What turning the cumulative counters on adds to profiling on.
+            rat[f"allocprof_{k}_cum_vs_on"] = cum / on - 1
         craw = ipo.get(f"c_noprof_{k}")
         for v in ("off", "on"):
             x = ipo.get(f"upstream_{k}_{v}")
@@ -127,7 +131,10 @@ def main():
             reads[key[5:]] = {k: int(v) for k, v in d.items()}
     base = reads.get("base", {})
     for name, d in reads.items():
-        if name != "base" and base:
+        # Whole read over rows: the fixed cost (open, header) included.
+        d["ns_per_row"] = d["ns_per_read"] / max(1, d["rows"])
+        d["bytes_per_row"] = d["bytes"] / max(1, d["rows"])
+        if name not in ("base", "upstream") and base:
             d["ns_per_tag"] = (d["ns_per_read"] - base["ns_per_read"]) / max(1, d["rows"] - base["rows"])
     fig["allocinfo_read"] = reads
 
@@ -143,6 +150,18 @@ def main():
         for v, lim in (("off", lim_off), ("on", lim_on)):
             target(f"{k} profiling {v}: overhead <= {lim:.0%}, and <= upstream",
                    rat.get(f"allocprof_{k}_{v}"), lim, rat.get(f"upstream_{k}_{v}"))
+    for k in ("kmalloc", "kmalloc_var"):
+        target(f"{k} cumulative counters on: extra cost over profiling on <= 3%",
+               rat.get(f"allocprof_{k}_cum_vs_on"), 0.03)
+    target("kvmalloc profiling on: overhead <= 5%, and <= upstream",
+           rat.get("allocprof_kvmalloc_on"), 0.05, rat.get("upstream_kvmalloc_on"))
+    # allocinfo read: instructions per row of a whole read (10,000 rows)
+    # against upstream's /proc/allocinfo (every call site of its kernel).
+    many, up = reads.get("allocprof_many", {}), reads.get("upstream", {})
+    if many and up:
+        fig["ratios"]["read_per_row_vs_upstream"] = many["ns_per_row"] / up["ns_per_row"] - 1
+    target("allocinfo read: instructions per row (10,000 rows) <= upstream's /proc/allocinfo",
+           many.get("ns_per_row"), up.get("ns_per_row", 0), None)
     # Memory per live allocation: what each handle adds over the raw API
     # (exact, from size_of), and slab growth with profiling on (measured,
     # within a few pages of background slab activity).  Anything stored
@@ -165,12 +184,17 @@ def main():
           "| loop | raw | allocprof off | allocprof on | off vs raw | on vs raw |"
           " upstream off vs no-profiling | upstream on vs no-profiling |",
           "|---|---|---|---|---|---|---|---|"]
+    cum_lines = []
     for k in kinds:
         f = lambda n: "n/a" if ipo.get(n) is None else f"{ipo[n]:.1f}"
         md.append(f"| {k} | {f(f'allocprof_{k}_raw')} | {f(f'allocprof_{k}_off')} | "
                   f"{f(f'allocprof_{k}_on')} | {pct(rat.get(f'allocprof_{k}_off'))} | "
                   f"{pct(rat.get(f'allocprof_{k}_on'))} | {pct(rat.get(f'upstream_{k}_off'))} | "
                   f"{pct(rat.get(f'upstream_{k}_on'))} |")
+        if ipo.get(f"allocprof_{k}_cum") is not None:
+            cum_lines.append(f"{k} {ipo[f'allocprof_{k}_cum']:.1f} "
+                             f"({pct(rat.get(f'allocprof_{k}_cum'))} vs raw, "
+                             f"{pct(rat.get(f'allocprof_{k}_cum_vs_on'))} vs on)")
     md += ["", "kmalloc: 30 call sites, sizes 8 to 240 bytes known at compile time; "
            "kmalloc_var: one call site, the size a loop variable from 8 to 240; "
            "pages0/pages3: alloc_pages/free_pages of "
@@ -178,6 +202,9 @@ def main():
            "CONFIG_MEM_ALLOC_PROFILING (vm.mem_profiling 0/1) to the same C loop on the kernel "
            "without it (for both kmalloc rows, the C loop of one call site with a variable size).",
            ""]
+    if cum_lines:
+        md += ["Cumulative counters on (profiling on too), instructions per operation: "
+               + "; ".join(cum_lines), ""]
     md += ["Wall time under TCG without icount (second opinion), kmalloc ns/op: " +
            ", ".join(f"{k} {v:.1f}" for k, v in wall.items()), ""]
     md += ["Scale (MTTCG wall time), kmalloc ns/op: " +
@@ -187,13 +214,15 @@ def main():
         f"{k} (" + ", ".join(f"{n} {b}" for n, b in v.items()) + ")"
         for k, v in mem.items()), ""]
     md += ["allocinfo read: " + "; ".join(
-        f"{k}: {d.get('rows')} rows, {d.get('ns_per_read')} ns/read"
+        f"{k}: {d.get('rows')} rows, {d.get('bytes_per_row'):.0f} bytes/row, "
+        f"{d.get('ns_per_read')} ns/read, {d['ns_per_row']:.0f} ns/row"
         + (f", {d['ns_per_tag']:.0f} ns/tag" if "ns_per_tag" in d else "")
         for k, d in reads.items()), ""]
     md += ["| target | value | limit | upstream | |", "|---|---|---|---|---|"]
     for t in targets:
         v = t["value"]
-        vs = "n/a" if v is None else (f"{v:.2f} B" if "memory" in t["target"] else pct(v))
+        vs = "n/a" if v is None else (f"{v:.2f} B" if "memory" in t["target"] else
+                                      f"{v:.0f}" if "read" in t["target"] else pct(v))
         md.append(f"| {t['target']} | {vs} | {t['limit']} | {pct(t['upstream'])} | "
                   f"{'met' if t['met'] else 'MISSED'} |")
     tool = res / "tool.log"

@@ -52,10 +52,17 @@ fi
 read -r passed failed skipped <<<"$summary"
 passed=$((passed + host_passed)) failed=$((failed + host_failed))
 
-if grep -aEq "$BAD" "$VM_CONSOLE_LOG"; then
+# The OOM test (allocprof_features.sh) makes the OOM killer run, whose
+# report prints a Call Trace: between its markers, that one word is not a
+# failure (every other word still is).
+reports() {
+	awk '/allocprof-selftest: oom-begin/ { oom = 1 } /allocprof-selftest: oom-end/ { oom = 0 }
+		!(oom && /Call Trace/) { print NR ":" $0 }' "$VM_CONSOLE_LOG" | grep -aE "$BAD"
+}
+if reports >/dev/null; then
 	{
 		echo "not ok - guest console: kernel error reports:"
-		grep -aEn "$BAD" "$VM_CONSOLE_LOG" | head -n 20
+		reports | head -n 20
 	} | tee -a "$out"
 	failed=$((failed + 1))
 else

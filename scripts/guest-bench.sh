@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`, inside the test VM.  BENCH_MODE (passed by scripts/bench.sh
 # through the guest environment) picks what runs:
-#   allocprof  allocprof's loops (raw, off, on) and the C raw loop, rounds
+#   allocprof  allocprof's loops (raw, off, on, and for kmalloc cum: on
+#              with the cumulative counters) and the C raw loop, rounds
 #              interleaved; memory; allocinfo read cost
 #   upstream   the C loop on the kernel with CONFIG_MEM_ALLOC_PROFILING,
-#              vm.mem_profiling 1 and 0
+#              vm.mem_profiling 1 and 0; /proc/allocinfo read cost
 #   wall       allocprof's kmalloc loops without icount (wall time)
 #   scale      kmalloc raw/on on 1 CPU, then on 2 CPUs at once (wall time)
 # Every figure is printed as "result: KEY VALUE".
@@ -43,8 +44,9 @@ allocprof)
 		# (one call site, the size a loop variable) and is the peer of
 		# both: it runs in the kmalloc rounds only.
 		r=0
-		order="raw off on c"
-		[ $k = kmalloc_var ] && order="raw off on"
+		order="raw off on cum c"
+		[ $k = kmalloc_var ] && order="raw off on cum"
+		[ $k = kmalloc ] || [ $k = kmalloc_var ] || order="raw off on c"
 		while [ $r -lt "$ROUNDS" ]; do
 			for v in $order; do
 				case $v in
@@ -53,7 +55,8 @@ allocprof)
 				*)
 					# Steady state: the key is set through the sysctl
 					# first, the loop leaves it alone.
-					[ $v = on ] && echo 1 >/proc/sys/vm/mem_profiling || echo 0 >/proc/sys/vm/mem_profiling
+					[ $v = off ] && echo 0 >/proc/sys/vm/mem_profiling || echo 1 >/proc/sys/vm/mem_profiling
+					[ $v = cum ] && echo 1 >/sys/kernel/allocprof/cumulative || echo 0 >/sys/kernel/allocprof/cumulative
 					echo "result: allocprof.${k}_$v $(run /sys/kernel/allocprof_bench/run ${k}_cur)"
 					;;
 				esac
@@ -91,6 +94,8 @@ allocprof)
 	done
 	;;
 upstream)
+	# /proc/allocinfo read cost, per row (the whole kernel's call sites).
+	echo "result: read.upstream $(/allocprof/selftests/allocprof/allocinfo_read 5 /proc/allocinfo)"
 	insmod $M/allocprof_bench_c.ko
 	for k in kmalloc pages0 pages3 kvmalloc; do
 		run /sys/kernel/allocprof_bench_c/run $k >/dev/null

@@ -23,13 +23,14 @@ use crate::allocprof::counters::sink;
 use crate::allocprof::{static_branch, Tag};
 use crate::codetag::{self, ModuleSection, Registry, TagType};
 use crate::dropin;
+use crate::module_views::ModuleView;
 use crate::pcpu_counters::PcpuCounters;
+use crate::registry_mutex::Mutex;
 use crate::tag_text;
 use core::ffi::c_int;
-use core::sync::atomic::AtomicPtr;
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 /// The allocation tag type.
 pub(crate) struct AllocTags;
@@ -51,15 +52,27 @@ pub(crate) struct State {
     pub(crate) orphans: KVec<Orphan>,
 }
 
+/// What the allocation tag type keeps for each registered module.
+pub(crate) struct ModuleData {
+    /// The module's counters, one per tag, in section order.
+    pub(crate) counters: KVec<PcpuCounters>,
+    /// Its per-module view, if it could be created.
+    view: Option<ModuleView>,
+    /// Registered through the drop-in header (objects in the pointer table).
+    dropin: bool,
+}
+
 impl TagType for AllocTags {
     type Tag = Tag;
     type State = State;
-    type ModuleState = ModuleCounters;
+    type ModuleState = ModuleData;
     /// Whether the module is a drop-in module.
     type LoadArgs = bool;
+    /// The module's view, removed once the registry is unlocked.
+    type Unloaded = Option<ModuleView>;
     const SECTION: &'static str = "alloc_tags";
 
-    fn module_load(_: &mut State, m: &ModuleSection<Tag>, dropin: bool) -> Result<ModuleCounters> {
+    fn module_load(_: &mut State, m: &ModuleSection<Tag>, dropin: bool) -> Result<ModuleData> {
         let tags = m.tags();
         let mut counters = KVec::with_capacity(tags.len(), GFP_KERNEL)?;
         for _ in tags {
@@ -74,11 +87,25 @@ impl TagType for AllocTags {
         if dropin {
             dropin::module_added();
         }
-        Ok(ModuleCounters { counters, dropin })
+        rows_changed();
+        Ok(ModuleData {
+            counters,
+            view: ModuleView::create(m.name()),
+            dropin,
+        })
     }
 
-    fn module_unload(state: &mut State, m: &ModuleSection<Tag>, data: ModuleCounters) {
-        let ModuleCounters { counters, dropin } = data;
+    fn module_unload(
+        state: &mut State,
+        m: &ModuleSection<Tag>,
+        data: ModuleData,
+    ) -> Self::Unloaded {
+        let ModuleData {
+            counters,
+            view,
+            dropin,
+        } = data;
+        rows_changed();
         for t in m.tags() {
             // SAFETY: the sink lives as long as allocprof.
             unsafe { t.swap_counters(sink()) };
@@ -139,19 +166,12 @@ impl TagType for AllocTags {
             dropin::drain(start, end);
             dropin::module_removed();
         }
+        view
     }
 }
 
 /// Live objects listed per row in a drop-in module's unload report.
 const LEAKS_SHOWN: usize = 3;
-
-/// What allocation tags keep for a registered module.
-pub(crate) struct ModuleCounters {
-    /// One per tag, in section order.
-    pub(crate) counters: KVec<PcpuCounters>,
-    /// Registered through the drop-in header (objects in the pointer table).
-    dropin: bool,
-}
 
 impl State {
     /// Drops the orphans whose allocations have all been freed.
@@ -165,10 +185,41 @@ impl State {
         while i < self.orphans.len() {
             if self.orphans[i].counters.sum().is_zero() {
                 drop(crate::kvec_ext::remove(&mut self.orphans, i));
+                rows_changed();
             } else {
                 i += 1;
             }
         }
+    }
+}
+
+/// Changes whenever the set of rows changes (see [`generation`]).
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Notes that rows appeared or went (called with the registry locked).
+fn rows_changed() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A number that changes whenever the set of rows changes: a module
+/// registers or unregisters (its rows come or go, orphans appear), or an
+/// orphan row is collected.  Read without the registry lock: a reader that
+/// compares it before and after reading `allocinfo` knows whether the rows
+/// it read are the current set.
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
+/// Zeroes the cumulative counters of every row (the live counters are
+/// never reset).
+pub(crate) fn reset_cumulative(reg: &Registry<AllocTags>) {
+    for e in reg.modules() {
+        for c in e.data.counters.iter() {
+            c.reset_cumulative();
+        }
+    }
+    for o in reg.state().orphans.iter() {
+        o.counters.reset_cumulative();
     }
 }
 
@@ -189,6 +240,11 @@ pub(crate) fn new_registry() -> Result<codetag::RegistryHandle<AllocTags>> {
 /// Runs `f` on the registry, locked.
 pub(crate) fn with_registry<R>(f: impl FnOnce(&mut Registry<AllocTags>) -> Result<R>) -> Result<R> {
     codetag::with_registry(&REGISTRY, f)
+}
+
+/// Runs `f` on the registry if it is not locked, without sleeping.
+pub(crate) fn try_with_registry<R>(f: impl FnOnce(&Registry<AllocTags>) -> R) -> Option<R> {
+    codetag::try_with_registry(&REGISTRY, f)
 }
 
 /// Registers the tags `[start, stop)` of `module`.

@@ -3,7 +3,8 @@
 //! `/sys/kernel/allocprof/allocinfo`: the table, in upstream's
 //! `/proc/allocinfo` format version 2.0: version 1.0's rows, and after the
 //! tag optional ` key:value` pairs; ` accurate:no` marks a row whose
-//! figures may be wrong.
+//! figures may be wrong, ` total_calls:N total_bytes:N` are the cumulative
+//! counters (while they are on).
 //!
 //! Every open file gets its own snapshot, built at open: `cat`, `dd bs=1`
 //! and reads at any offset see the same bytes, and no row is torn.  sysfs
@@ -13,14 +14,16 @@
 
 use crate::alloc_tag::{self, AllocTags};
 use crate::allocprof as ap;
-use crate::allocprof::{KvBuf, Ref, TaggedBox};
+use crate::allocprof::{static_branch, KvBuf, Ref, TaggedBox};
 use crate::codetag::Registry;
-use crate::pcpu_counters::Totals;
+use crate::decimal::{self, Decimal, U64_DIGITS};
+use crate::module_views;
+use crate::pcpu_counters::{Cumulative, PcpuCounters, Totals};
 use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::bindings;
-use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use kernel::error::{code::EINVAL, code::ENODEV, code::ENOMEM, Result};
 use kernel::ffi::c_char;
 
 /// The first two lines of the table.
@@ -28,6 +31,13 @@ pub(crate) const HEADER: &str = "allocinfo - version: 2.0\n#     <size>  <calls>
 
 /// Upstream's mark of a row whose absolute figures may be wrong.
 const INACCURATE: &str = " accurate:no";
+
+/// The keys of the cumulative counters.
+const TOTAL_CALLS: &str = " total_calls:";
+const TOTAL_BYTES: &str = " total_bytes:";
+
+/// Longest ` key:value` pairs of a row.
+const PAIRS_MAX: usize = INACCURATE.len() + TOTAL_CALLS.len() + TOTAL_BYTES.len() + 2 * U64_DIGITS;
 
 /// Widest `%12lli %8llu ` prefix: two 20-digit numbers, a sign, spaces.
 const NUMBERS_MAX: usize = 21 + 1 + 20 + 1;
@@ -45,12 +55,28 @@ extern "C" {
     ) -> c_int;
 }
 
-/// The ` key:value` pairs after a row's tag.
-fn write_pairs(w: &mut SliceWriter<'_>, inaccurate: bool) -> core::fmt::Result {
+/// The ` key:value` pairs after a row's tag: ` accurate:no` if
+/// `inaccurate`, the cumulative counters if given.
+fn write_pairs(
+    w: &mut SliceWriter<'_>,
+    inaccurate: bool,
+    cumulative: Option<Cumulative>,
+) -> core::fmt::Result {
     if inaccurate {
         w.write_str(INACCURATE)?;
     }
+    if let Some(c) = cumulative {
+        w.write_str(TOTAL_CALLS)?;
+        w.write_bytes(Decimal::unsigned(c.calls).as_bytes())?;
+        w.write_str(TOTAL_BYTES)?;
+        w.write_bytes(Decimal::unsigned(c.bytes).as_bytes())?;
+    }
     Ok(())
+}
+
+/// The cumulative counters of `c`, if they are shown (`on`).
+fn cumulative(on: bool, c: &PcpuCounters) -> Option<Cumulative> {
+    on.then(|| c.sum_cumulative())
 }
 
 /// Lets other tasks run during a long walk (the registry mutex sleeps).
@@ -67,7 +93,13 @@ fn resched_point(i: usize) {
 /// allocations, which no state has, as 0 rather than as a wrapped
 /// unsigned number.
 fn write_numbers(w: &mut SliceWriter<'_>, t: Totals) -> core::fmt::Result {
-    write!(w, "{:>12} {:>8} ", t.bytes, t.calls.max(0))
+    let mut buf = [0u8; NUMBERS_MAX];
+    let mut n = decimal::write_padded(&mut buf, &Decimal::signed(t.bytes), 12);
+    buf[n] = b' ';
+    n += 1;
+    n += decimal::write_padded(&mut buf[n..], &Decimal::unsigned(t.calls.max(0) as u64), 8);
+    buf[n] = b' ';
+    w.write_bytes(&buf[..n + 1])
 }
 
 /// One open file's copy of the table.
@@ -80,41 +112,54 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Renders the table: header, then one row per registered tag and per
-    /// orphan, `"%12lli %8llu "`, the tag, `" \n"`.
-    pub(crate) fn build(reg: &Registry<AllocTags>) -> Result<TaggedBox<Snapshot>> {
+    /// orphan, `"%12lli %8llu "`, the tag, `" \n"`.  With `only`, the rows
+    /// of that registered module alone (a per-module view, no orphans).
+    pub(crate) fn build(
+        reg: &Registry<AllocTags>,
+        only: Option<&[u8]>,
+    ) -> Result<TaggedBox<Snapshot>> {
+        let shown =
+            |e: &&crate::codetag::Entry<AllocTags>| only.map_or(true, |n| e.section.name() == n);
+        let orphans = if only.is_some() {
+            &[][..]
+        } else {
+            &reg.state().orphans[..]
+        };
         let mut cap = HEADER.len();
         let mut i = 0;
-        for e in reg.modules() {
+        for e in reg.modules().iter().filter(shown) {
             let m = e.section.name();
             for t in e.section.tags() {
-                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + INACCURATE.len() + 2;
+                cap += NUMBERS_MAX + tag_text::text_len_max(m, t) + PAIRS_MAX + 2;
                 resched_point(i);
                 i += 1;
             }
         }
-        for o in reg.state().orphans.iter() {
-            cap += NUMBERS_MAX + o.text.len() + INACCURATE.len() + 2;
+        for o in orphans {
+            cap += NUMBERS_MAX + o.text.len() + PAIRS_MAX + 2;
         }
+        // Read once: every row of one snapshot has the pairs, or none.
+        let cum = static_branch::cumulative_enabled();
         let mut text = Self::alloc_text(cap)?;
         let mut w = SliceWriter::new(text.as_uninit_mut());
         let mut res = w.write_str(HEADER);
-        for e in reg.modules() {
+        for e in reg.modules().iter().filter(shown) {
             let m = e.section.name();
             for (t, c) in e.section.tags().iter().zip(e.data.counters.iter()) {
                 res = res
                     .and_then(|()| write_numbers(&mut w, c.sum()))
                     .and_then(|()| tag_text::write_text(&mut w, m, t))
-                    .and_then(|()| write_pairs(&mut w, t.is_inaccurate()))
+                    .and_then(|()| write_pairs(&mut w, t.is_inaccurate(), cumulative(cum, c)))
                     .and_then(|()| w.write_str(" \n"));
                 resched_point(i);
                 i += 1;
             }
         }
-        for o in reg.state().orphans.iter() {
+        for o in orphans {
             res = res
                 .and_then(|()| write_numbers(&mut w, o.counters.sum()))
                 .and_then(|()| w.write_bytes(&o.text))
-                .and_then(|()| write_pairs(&mut w, o.inaccurate))
+                .and_then(|()| write_pairs(&mut w, o.inaccurate, cumulative(cum, &o.counters)))
                 .and_then(|()| w.write_str(" \n"));
         }
         // The bound above covers every row: an error is a bug, not a state.
@@ -160,16 +205,46 @@ impl Snapshot {
     }
 }
 
-/// kernfs `open`: builds this file's snapshot.
+/// kernfs `open` of `allocinfo`: builds this file's snapshot.
 ///
 /// # Safety
 ///
 /// Called by kernfs with a live open file.
 unsafe extern "C" fn allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
-    match alloc_tag::with_registry(|reg| {
+    let built = alloc_tag::with_registry(|reg| {
         reg.state_mut().collect_orphans();
-        Snapshot::build(reg)
-    }) {
+        Snapshot::build(reg, None)
+    });
+    // SAFETY: per the function's contract.
+    unsafe { keep(of, built) }
+}
+
+/// kernfs `open` of a per-module view: builds this file's snapshot of its
+/// module's rows; `ENODEV` if the module has unregistered meanwhile.
+///
+/// # Safety
+///
+/// Called by kernfs with a live open file of a view.
+unsafe extern "C" fn module_allocinfo_open(of: *mut bindings::kernfs_open_file) -> c_int {
+    // SAFETY: per the function's contract.
+    let name = unsafe { module_views::module_name(of) };
+    let built = alloc_tag::with_registry(|reg| {
+        if !reg.modules().iter().any(|e| e.section.name() == name) {
+            return Err(ENODEV);
+        }
+        Snapshot::build(reg, Some(name))
+    });
+    // SAFETY: per the function's contract.
+    unsafe { keep(of, built) }
+}
+
+/// Keeps a built snapshot in the open file, or returns the error.
+///
+/// # Safety
+///
+/// `of` is a live open file being opened.
+unsafe fn keep(of: *mut bindings::kernfs_open_file, built: Result<TaggedBox<Snapshot>>) -> c_int {
+    match built {
         Ok(s) => {
             // SAFETY: kernfs hands us the open file; `priv` is ours.
             unsafe { (*of).priv_ = Snapshot::into_private(s).cast() };
@@ -244,6 +319,20 @@ static OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
     ..unsafe { core::mem::zeroed() }
 });
 
+/// The operations of the per-module views: the same, with their own open.
+static MODULE_OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
+    open: Some(module_allocinfo_open),
+    read: Some(allocinfo_read),
+    release: Some(allocinfo_release),
+    // SAFETY: all-zero is a valid `kernfs_ops`: no other operation.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The kernfs operations of the per-module views' files.
+pub(crate) fn module_ops() -> &'static bindings::kernfs_ops {
+    &MODULE_OPS.0
+}
+
 /// The attribute; its mode is set by `allocprof_create_file()`.
 struct Attr(core::cell::UnsafeCell<bindings::bin_attribute>);
 // SAFETY: written only by `allocprof_create_file()` under allocprof's
@@ -274,6 +363,11 @@ unsafe impl Send for AllocinfoFile {}
 unsafe impl Sync for AllocinfoFile {}
 
 impl AllocinfoFile {
+    /// `/sys/kernel/allocprof`, for the other files in it.
+    pub(crate) fn kobj(&self) -> *mut bindings::kobject {
+        self.kobj
+    }
+
     /// Creates the directory and the file.
     pub(crate) fn create() -> Result<Self> {
         // SAFETY: `kernel_kobj` is the kernel's `/sys/kernel` kobject.
@@ -289,13 +383,6 @@ impl AllocinfoFile {
             allocprof_create_file(kobj, ATTR.0.get(), &OPS.0, 0o400)
         })?;
         Ok(dir)
-    }
-}
-
-impl AllocinfoFile {
-    /// `/sys/kernel/allocprof`, for the other files in it.
-    pub(crate) fn dir(&self) -> *mut bindings::kobject {
-        self.kobj
     }
 }
 

@@ -17,11 +17,16 @@ mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
 mod codetag;
+mod controls;
+mod decimal;
 mod dropin;
 mod kmalloc_sizes;
 mod kvec_ext;
+mod module_views;
+mod oom;
 mod pcpu_counters;
 mod ptr_table;
+mod registry_mutex;
 mod sysctl;
 mod tag_text;
 
@@ -50,10 +55,13 @@ extern "C" {
 /// The loaded module; fields drop in declaration order, the reverse of
 /// their creation in `init`.
 struct AllocprofModule {
+    _oom: oom::OomReport,
     _sysctl: sysctl::MemProfilingSysctl,
     _untracked: dropin::UntrackedFile,
-    _file: allocinfo::AllocinfoFile,
     _own_tags: allocprof::Registration,
+    _controls: controls::Controls,
+    _views: module_views::ModulesDir,
+    _file: allocinfo::AllocinfoFile,
     _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
     _dropin: dropin::Exit,
 }
@@ -64,17 +72,24 @@ impl kernel::Module for AllocprofModule {
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
         let registry = alloc_tag::new_registry()?;
-        let own_tags = allocprof::Registration::new(module)?;
         let file = allocinfo::AllocinfoFile::create()?;
-        let untracked = dropin::UntrackedFile::create(file.dir())?;
+        let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;
+        let controls = controls::Controls::create(file.kobj())?;
+        let untracked = dropin::UntrackedFile::create(file.kobj())?;
+        // After the views' directory: allocprof has a view too.
+        let own_tags = allocprof::Registration::new(module)?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
+        let oom = oom::OomReport::register()?;
         static_branch::DEBUG.set(debug);
         dropin::set_profiling(enabled);
         Ok(AllocprofModule {
+            _oom: oom,
             _sysctl: sysctl,
             _untracked: untracked,
-            _file: file,
             _own_tags: own_tags,
+            _controls: controls,
+            _views: views,
+            _file: file,
             _registry: registry,
             _dropin: dropin::Exit,
         })

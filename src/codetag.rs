@@ -11,13 +11,13 @@
 //! notifier and unregisters any registered module at
 //! `MODULE_STATE_GOING`, as upstream's codetag does at module unload.
 
+use crate::registry_mutex::Mutex;
 use core::ffi::{c_int, c_void, CStr};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::error::{code::EEXIST, code::EINVAL, code::ENOENT, Result};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
 /// What a tag type tells the registry (upstream's `codetag_type_desc`).
 pub(crate) trait TagType: 'static {
@@ -37,12 +37,16 @@ pub(crate) trait TagType: 'static {
         m: &ModuleSection<Self::Tag>,
         args: Self::LoadArgs,
     ) -> Result<Self::ModuleState>;
+    /// What an unregistration leaves to drop once the registry is
+    /// unlocked (removals of sysfs files, which wait for their readers, who
+    /// may be waiting for the registry lock).
+    type Unloaded: Send;
     /// A module unregisters its tags (called with the registry locked).
     fn module_unload(
         state: &mut Self::State,
         m: &ModuleSection<Self::Tag>,
         data: Self::ModuleState,
-    );
+    ) -> Self::Unloaded;
 }
 
 /// A registered module: its section and what its tag type keeps for it.
@@ -130,11 +134,11 @@ impl<T: TagType> Registry<T> {
         self.modules.iter().position(|e| e.section.module == module)
     }
 
-    fn unregister(&mut self, module: *mut bindings::module) -> Result {
+    /// Unregisters `module`; the caller drops the result after unlocking.
+    fn unregister(&mut self, module: *mut bindings::module) -> Result<T::Unloaded> {
         let i = self.position(module).ok_or(ENOENT)?;
         let e = crate::kvec_ext::remove(&mut self.modules, i).ok_or(ENOENT)?;
-        T::module_unload(&mut self.state, &e.section, e.data);
-        Ok(())
+        Ok(T::module_unload(&mut self.state, &e.section, e.data))
     }
 
     /// Every registered module, in registration order.
@@ -182,7 +186,7 @@ impl<T: TagType> RegistryHandle<T> {
         slot: &'static AtomicPtr<Mutex<Registry<T>>>,
     ) -> Result<Self> {
         let registry = KBox::pin_init(
-            kernel::new_mutex!(Registry {
+            Mutex::new(Registry {
                 modules: KVec::new(),
                 state,
             }),
@@ -227,10 +231,17 @@ impl<T: TagType> Drop for RegistryHandle<T> {
             bindings::unregister_module_notifier(&mut self.notifier.as_mut().get_unchecked_mut().nb)
         };
         self.slot.store(core::ptr::null_mut(), Ordering::Release);
-        let mut reg = self.registry.lock();
-        let reg = &mut *reg;
-        while let Some(e) = crate::kvec_ext::pop(&mut reg.modules) {
-            T::module_unload(&mut reg.state, &e.section, e.data);
+        loop {
+            let unloaded = {
+                let mut reg = self.registry.lock();
+                let reg = &mut *reg;
+                match crate::kvec_ext::pop(&mut reg.modules) {
+                    Some(e) => T::module_unload(&mut reg.state, &e.section, e.data),
+                    None => break,
+                }
+            };
+            // Unlocked.
+            drop(unloaded);
         }
     }
 }
@@ -252,7 +263,8 @@ unsafe extern "C" fn module_going<T: TagType>(
     // SAFETY: `nb` is the first field of a live `Notifier<T>` (repr(C)).
     let slot = unsafe { (*nb.cast::<Notifier<T>>()).slot };
     // Not registered (the usual case: it unregistered itself): nothing.
-    let _ = with_registry(slot, |r| r.unregister(data.cast()));
+    // What the unregistration leaves is dropped after the lock.
+    drop(with_registry(slot, |r| r.unregister(data.cast())));
     bindings::NOTIFY_DONE as c_int
 }
 
@@ -271,6 +283,21 @@ pub(crate) fn with_registry<T: TagType, R>(
     // notifier is unregistered before the registry goes.
     let mut guard = unsafe { &*r }.lock();
     f(&mut guard)
+}
+
+/// Runs `f` on the registry in `slot` if its lock is free, without
+/// sleeping; `None` if it is held (or allocprof is not loaded).
+pub(crate) fn try_with_registry<T: TagType, R>(
+    slot: &AtomicPtr<Mutex<Registry<T>>>,
+    f: impl FnOnce(&Registry<T>) -> R,
+) -> Option<R> {
+    let r = slot.load(Ordering::Acquire);
+    if r.is_null() {
+        return None;
+    }
+    // SAFETY: as in `with_registry`.
+    let guard = unsafe { &*r }.try_lock()?;
+    Some(f(&guard))
 }
 
 /// Registers the tags `[start, stop)` of `module` in the registry in `slot`.
@@ -293,5 +320,8 @@ pub(crate) fn unregister<T: TagType>(
     slot: &AtomicPtr<Mutex<Registry<T>>>,
     module: *mut bindings::module,
 ) -> Result {
-    with_registry(slot, |r| r.unregister(module))
+    let unloaded = with_registry(slot, |r| r.unregister(module))?;
+    // Dropped with the registry unlocked.
+    drop(unloaded);
+    Ok(())
 }

@@ -16,11 +16,13 @@
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
@@ -59,6 +61,14 @@ DEFINE_STATIC_KEY_FALSE(allocprof_debug_key);
 EXPORT_SYMBOL_GPL(allocprof_debug_key);
 
 /*
+ * On: charges also add to the cumulative counters (total_bytes,
+ * total_calls).  Tested only inside allocprof_key's branch.  Flipped by
+ * /sys/kernel/allocprof/cumulative.
+ */
+DEFINE_STATIC_KEY_FALSE(allocprof_cumulative_key);
+EXPORT_SYMBOL_GPL(allocprof_cumulative_key);
+
+/*
  * The counters of every tag whose module has not registered (yet): a
  * charge needs no NULL test, and this row is never shown.
  */
@@ -81,6 +91,13 @@ MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this man
 unsigned int allocprof_param_dropin_slots = 65536;
 module_param_named(dropin_slots, allocprof_param_dropin_slots, uint, 0444);
 MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
+/*
+ * Test hook: milliseconds to sleep before creating a per-module view (with
+ * the registry locked) and before removing one (unlocked).
+ */
+unsigned int allocprof_param_test_view_delay_ms;
+module_param_named(test_view_delay_ms, allocprof_param_test_view_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
 
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_dropin_register);
@@ -88,6 +105,21 @@ EXPORT_SYMBOL_GPL(allocprof_dropin_alloc);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
+
+/*
+ * [VMALLOC_START, VMALLOC_END]: set at load (with KASLR the start is
+ * vmalloc_base, chosen at boot; the end depends on the paging levels), so
+ * that the Rust wrappers tell a vmalloc address from a slab one inline, as
+ * is_vmalloc_addr() does, without calling it.
+ */
+unsigned long allocprof_vmalloc_area[2];
+EXPORT_SYMBOL_GPL(allocprof_vmalloc_area);
+
+void allocprof_vmalloc_area_init(void)
+{
+	allocprof_vmalloc_area[0] = VMALLOC_START;
+	allocprof_vmalloc_area[1] = VMALLOC_END;
+}
 
 /*
  * Sums per-CPU counters over every possible CPU (for_each_possible_cpu()
@@ -108,6 +140,45 @@ void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 	}
 	*bytes = (s64)b;
 	*calls = (s64)n;
+}
+
+/*
+ * Sums the cumulative counters of @c over every possible CPU, like
+ * allocprof_counters_sum().
+ */
+void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
+				   u64 *bytes, u64 *calls)
+{
+	u64 b = 0, n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct allocprof_counters *p = per_cpu_ptr(c, cpu);
+
+		b += READ_ONCE(p->total_bytes);
+		n += READ_ONCE(p->total_calls);
+	}
+	*bytes = b;
+	*calls = n;
+}
+
+/*
+ * Zeroes the cumulative counters of @c on every possible CPU.  A charge
+ * running on another CPU at that instant updates its CPU's totals with a
+ * non-atomic read-modify-write (this_cpu_add()): it may survive the reset
+ * or be lost with it, and it may undo the reset of that one CPU's word
+ * (then what was counted there before the reset survives too).
+ */
+void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct allocprof_counters *p = per_cpu_ptr(c, cpu);
+
+		WRITE_ONCE(p->total_bytes, 0);
+		WRITE_ONCE(p->total_calls, 0);
+	}
 }
 
 /*
@@ -218,6 +289,24 @@ void allocprof_dropin_keys_unlock(void)
 	mutex_unlock(&allocprof_dropin_keys);
 }
 
+/* mutex_init() is a macro (it defines the lock class). */
+void allocprof_mutex_init(struct mutex *m)
+{
+	mutex_init(m);
+}
+
+/*
+ * Whether the OOM report may print now: once every 5 s (one OOM kill calls
+ * out_of_memory(), and the notifier, several times).  __ratelimit() is a
+ * macro; it only try-locks, never sleeps.
+ */
+bool allocprof_oom_ratelimit(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 1);
+
+	return __ratelimit(&rs);
+}
+
 /* cond_resched() is a macro. */
 void allocprof_cond_resched(void)
 {
@@ -264,8 +353,9 @@ EXPORT_SYMBOL_GPL(allocprof_vmalloc_bytes);
  * @mode.  An open needs the permission check, which reads the mode under
  * the lock that sysfs_chmod_file() takes after the operations are set.
  */
-int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
-			  const struct kernfs_ops *ops, umode_t mode)
+static int create_file(struct kobject *kobj, struct bin_attribute *attr,
+		       const struct kernfs_ops *ops, umode_t mode,
+		       unsigned int delay_ms)
 {
 	struct kernfs_node *kn;
 	int ret;
@@ -274,8 +364,8 @@ int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 	ret = sysfs_create_bin_file(kobj, attr);
 	if (ret)
 		return ret;
-	if (allocprof_param_test_delay_ms)
-		msleep(allocprof_param_test_delay_ms);
+	if (delay_ms)
+		msleep(delay_ms);
 	kn = kernfs_find_and_get(kobj->sd, attr->attr.name);
 	if (!kn) {
 		ret = -ENOENT;
@@ -290,6 +380,22 @@ int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 remove:
 	sysfs_remove_bin_file(kobj, attr);
 	return ret;
+}
+
+int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
+			  const struct kernfs_ops *ops, umode_t mode)
+{
+	return create_file(kobj, attr, ops, mode, allocprof_param_test_delay_ms);
+}
+
+/*
+ * allocprof_create_file() for the per-module views, without the test
+ * delay (test_delay_ms races the main file's setup only).
+ */
+int allocprof_create_view_file(struct kobject *kobj, struct bin_attribute *attr,
+			       const struct kernfs_ops *ops, umode_t mode)
+{
+	return create_file(kobj, attr, ops, mode, 0);
 }
 
 #ifndef CONFIG_X86_64
@@ -316,7 +422,9 @@ EXPORT_SYMBOL_GPL(allocprof_preempt_enable);
 #endif
 
 /* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */
-static_assert(sizeof(struct allocprof_counters) == 16);
+static_assert(sizeof(struct allocprof_counters) == 32);
+static_assert(offsetof(struct allocprof_counters, total_bytes) == 16);
+static_assert(offsetof(struct allocprof_counters, total_calls) == 24);
 static_assert(sizeof(struct allocprof_tag) == 40);
 static_assert(offsetof(struct allocprof_tag, lineno) == 4);
 static_assert(offsetof(struct allocprof_tag, modname) == 8);

@@ -12,13 +12,22 @@
 #include <linux/types.h>
 
 struct allocprof_counters;
+struct mutex;
 
 void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 			    s64 *bytes, s64 *calls);
+void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
+				   u64 *bytes, u64 *calls);
+void allocprof_counters_reset_totals(struct allocprof_counters __percpu *c);
 void allocprof_cond_resched(void);
+void allocprof_mutex_init(struct mutex *m);
+bool allocprof_oom_ratelimit(void);
+void allocprof_vmalloc_area_init(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, struct bin_attribute *attr,
 			  const struct kernfs_ops *ops, umode_t mode);
+int allocprof_create_view_file(struct kobject *kobj, struct bin_attribute *attr,
+			       const struct kernfs_ops *ops, umode_t mode);
 
 struct page;
 struct kmem_cache;

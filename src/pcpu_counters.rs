@@ -11,6 +11,20 @@ use kernel::error::{code::ENOMEM, Result};
 extern "C" {
     /// Sums `c` over every possible CPU (src/glue.c).
     fn allocprof_counters_sum(c: *const Counters, bytes: *mut i64, calls: *mut i64);
+    /// Sums the cumulative counters of `c` over every possible CPU.
+    fn allocprof_counters_sum_totals(c: *const Counters, bytes: *mut u64, calls: *mut u64);
+    /// Zeroes the cumulative counters of `c` on every possible CPU.
+    fn allocprof_counters_reset_totals(c: *mut Counters);
+}
+
+/// A tag's cumulative counters, summed over every CPU: what was charged
+/// since they were last reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Cumulative {
+    /// Bytes charged.
+    pub(crate) bytes: u64,
+    /// Allocations charged.
+    pub(crate) calls: u64,
 }
 
 /// A tag's live bytes and live allocations, summed over every CPU.
@@ -61,6 +75,24 @@ impl PcpuCounters {
     /// The counters summed over every possible CPU.
     pub(crate) fn sum(&self) -> Totals {
         sum(self.as_ptr())
+    }
+
+    /// The cumulative counters summed over every possible CPU.
+    pub(crate) fn sum_cumulative(&self) -> Cumulative {
+        let mut t = Cumulative::default();
+        // SAFETY: `self` owns the counters; racy reads of whole 64-bit
+        // words, as in `sum`.
+        unsafe { allocprof_counters_sum_totals(self.as_ptr(), &mut t.bytes, &mut t.calls) };
+        t
+    }
+
+    /// Zeroes the cumulative counters on every possible CPU (the live ones
+    /// are never reset).  A charge running meanwhile on another CPU may
+    /// survive the reset or be lost (see `allocprof_counters_reset_totals()`
+    /// in src/glue.c).
+    pub(crate) fn reset_cumulative(&self) {
+        // SAFETY: `self` owns the counters; plain word stores.
+        unsafe { allocprof_counters_reset_totals(self.as_ptr()) };
     }
 }
 

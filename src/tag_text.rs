@@ -5,6 +5,7 @@
 //! the allocinfo rows and for the unload report.
 
 use crate::allocprof::tag::{site_name, Tag};
+use crate::decimal::Decimal;
 use core::fmt::Write;
 use core::mem::MaybeUninit;
 use kernel::prelude::*;
@@ -60,29 +61,37 @@ pub(crate) fn text_len_max(module: &[u8], t: &Tag) -> usize {
         + t.raw_function().len().min(FUNCTION_MAX)
 }
 
-/// Writes `t`'s function name into `buf`, returning its length: a Rust
-/// tag's marker type name trimmed to the path a user writes, cut at
-/// `FUNCTION_MAX` bytes.
-fn function_name(t: &Tag, buf: &mut [u8; FUNCTION_MAX]) -> usize {
+/// The suffix of a Rust tag's marker type name (see [`site_name`]).
+const MARKER: &str = "::__allocprof_site";
+
+/// Writes `t`'s function name, cut at `FUNCTION_MAX` bytes: a C tag's
+/// `__func__`, or a Rust tag's marker type name trimmed to the path a user
+/// writes.  The usual Rust name (no closure segment) is the marker's type
+/// name without its last segment, copied at once; one with `{...}`
+/// segments is rebuilt segment by segment ([`site_name`]).
+fn write_function(w: &mut SliceWriter<'_>, t: &Tag) -> core::fmt::Result {
     let s = t.raw_function();
     if t.is_rust() {
-        site_name(core::str::from_utf8(s).unwrap_or("?"), buf)
-    } else {
-        let n = s.len().min(buf.len());
-        buf[..n].copy_from_slice(&s[..n]);
-        n
+        let trimmed = s.strip_suffix(MARKER.as_bytes()).unwrap_or(s);
+        if trimmed.contains(&b'{') {
+            let mut buf = [0u8; FUNCTION_MAX];
+            let n = site_name(core::str::from_utf8(s).unwrap_or("?"), &mut buf);
+            return w.write_bytes(&buf[..n]);
+        }
+        return w.write_bytes(&trimmed[..trimmed.len().min(FUNCTION_MAX)]);
     }
+    w.write_bytes(&s[..s.len().min(FUNCTION_MAX)])
 }
 
 /// Writes `file:line [module] func:function` of `t`.
 pub(crate) fn write_text(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> core::fmt::Result {
-    let mut f = [0u8; FUNCTION_MAX];
-    let n = function_name(t, &mut f);
     w.write_bytes(t.filename())?;
-    write!(w, ":{} [", t.lineno())?;
+    w.write_bytes(b":")?;
+    w.write_bytes(Decimal::unsigned(t.lineno().into()).as_bytes())?;
+    w.write_bytes(b" [")?;
     w.write_bytes(module)?;
-    w.write_str("] func:")?;
-    w.write_bytes(&f[..n])
+    w.write_bytes(b"] func:")?;
+    write_function(w, t)
 }
 
 /// `t`'s text in a new vector.

@@ -14,7 +14,7 @@
 //!   zeroed or filled: reading uninitialised memory as `[u8]` needs an
 //!   `unsafe` promise.
 
-use crate::allocprof::sizes::{kmalloc_bytes, vmalloc_bytes};
+use crate::allocprof::sizes::{is_vmalloc_addr, kmalloc_bytes, vmalloc_bytes};
 use crate::allocprof::{gfp_t, Ref, Tag};
 use core::ffi::c_void;
 use core::marker::PhantomData;
@@ -101,8 +101,7 @@ impl Backend for Kvmalloc {
     }
     #[inline(always)]
     fn bytes(ptr: *const u8, len: usize) -> usize {
-        // SAFETY: `is_vmalloc_addr()` only compares the address.
-        if unsafe { bindings::is_vmalloc_addr(ptr.cast()) } {
+        if is_vmalloc_addr(ptr) {
             vmalloc_bytes(ptr, len)
         } else {
             kmalloc_bytes(len)

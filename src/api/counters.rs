@@ -18,6 +18,11 @@ pub struct Counters {
     pub bytes: u64,
     /// Live allocations.
     pub calls: u64,
+    /// Bytes charged since the last reset (cumulative counters; only
+    /// charges add to it, only a reset lowers it).
+    pub total_bytes: u64,
+    /// Allocations charged since the last reset.
+    pub total_calls: u64,
 }
 
 /// Adds `bytes` and one call to the counters at per-CPU address `c` on
@@ -106,12 +111,47 @@ pub unsafe fn update<const ADD: bool>(c: *mut Counters, bytes: u64) {
     // SAFETY: per the function's contract.
     unsafe {
         if ADD {
-            this_cpu_update::<1>(c, bytes)
+            this_cpu_update::<1>(c, bytes);
+            // As a charge does: the totals too, when they are kept.
+            if static_branch::cumulative_enabled() {
+                this_cpu_add_totals(c, bytes);
+            }
         } else {
             this_cpu_update::<-1>(c, bytes)
         }
     }
 }
+
+/// Adds `bytes` and one call to the cumulative totals of the counters at
+/// per-CPU address `c` on the current CPU.
+///
+/// # Safety
+///
+/// As for `this_cpu_update`.
+#[inline(always)]
+unsafe fn this_cpu_add_totals(c: *mut Counters, bytes: u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `this_cpu_update`; the totals are at offsets 16 and 24
+    // (asserted below and in src/glue.c).
+    unsafe {
+        core::arch::asm!(
+            "addq {b}, %gs:16({c})",
+            "incq %gs:24({c})",
+            c = in(reg) c,
+            b = in(reg) bytes,
+            options(att_syntax, nostack),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: as in `this_cpu_update`.
+    unsafe {
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_bytes), bytes);
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_calls), 1);
+    }
+}
+
+const _: () = assert!(core::mem::offset_of!(Counters, total_bytes) == 16);
+const _: () = assert!(core::mem::offset_of!(Counters, total_calls) == 24);
 
 extern "C" {
     /// Counters of the tags of modules that have not registered
@@ -287,6 +327,12 @@ impl Ref {
             // their swap for the sink, which waits for this non-preemptible
             // region; the sink lives as long as allocprof.
             unsafe { this_cpu_update::<1>(c, bytes) };
+            // The cumulative counters: a second static branch, a NOP
+            // while they are off.
+            if static_branch::cumulative_enabled() {
+                // SAFETY: as above, same region, same counters.
+                unsafe { this_cpu_add_totals(c, bytes) };
+            }
             return Ref(c);
         }
         Ref::EMPTY
@@ -310,7 +356,9 @@ impl Ref {
     }
 
     /// Moves this allocation's charge from `old` bytes to `new` bytes, on
-    /// the same counters (a reallocation keeps its tag).
+    /// the same counters (a reallocation keeps its tag).  The cumulative
+    /// counters are left alone: they count the allocation once, at the
+    /// size it was first charged.
     #[inline]
     pub fn recharge(&mut self, old: usize, new: usize) {
         let c = self.0;

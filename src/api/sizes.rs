@@ -2,9 +2,11 @@
 
 //! What the allocators really hand out for a request: the kmalloc object
 //! size (from a table filled by allocprof at load, so that the hot path
-//! makes no call), and the bytes a vmalloc area maps.
+//! makes no call), whether an address is in the vmalloc area (from its
+//! bounds, set by allocprof at load: no call either), and the bytes a
+//! vmalloc area maps.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Sizes up to this, the largest kmalloc cache, are looked up in
 /// `allocprof_kmalloc_sizes`; larger ones are whole pages.
@@ -21,6 +23,12 @@ extern "C" {
     /// the size rounded up to 8: no shift, and a size that steps by 8 in
     /// a loop is the offset itself.
     static allocprof_kmalloc_sizes: [AtomicU64; KMALLOC_TABLE_MAX / 8 + 1];
+
+    /// `[VMALLOC_START, VMALLOC_END]` of the running kernel, set by
+    /// allocprof at load (src/glue.c): with KASLR the start is chosen at
+    /// boot (`vmalloc_base`), and `VMALLOC_END` also depends on the
+    /// paging levels.
+    static allocprof_vmalloc_area: [AtomicUsize; 2];
 
     /// The bytes the vmalloc area at `addr` maps for `size` (src/glue.c).
     fn allocprof_vmalloc_bytes(addr: *const core::ffi::c_void, size: usize) -> usize;
@@ -49,6 +57,17 @@ pub fn kmalloc_bytes(size: usize) -> usize {
         // kmalloc fails here; `kmalloc_size_roundup()` returns the size.
         size
     }
+}
+
+/// Whether `addr` is in the vmalloc area: the kernel's
+/// `is_vmalloc_addr()` (`VMALLOC_START <= addr < VMALLOC_END`), inline,
+/// from bounds allocprof reads at load.
+#[inline(always)]
+pub fn is_vmalloc_addr(addr: *const u8) -> bool {
+    let a = addr as usize;
+    // SAFETY: allocprof's statics, set before any client can load.
+    let [start, end] = unsafe { &allocprof_vmalloc_area };
+    a >= start.load(Ordering::Relaxed) && a < end.load(Ordering::Relaxed)
 }
 
 /// `size` rounded up to whole pages.

@@ -18,6 +18,9 @@ extern "C" {
     static allocprof_debug_key: Opaque<static_key>;
     /// On: drop-in frees look their objects up (src/dropin.rs).
     static allocprof_dropin_key: Opaque<static_key>;
+    /// On: charges also add to the cumulative counters
+    /// (`/sys/kernel/allocprof/cumulative`).
+    static allocprof_cumulative_key: Opaque<static_key>;
 }
 
 /// `static_branch_unlikely()` on `$key`, the form the kernel uses for a key
@@ -73,6 +76,13 @@ pub fn debug_enabled() -> bool {
     static_branch_unlikely!(allocprof_debug_key)
 }
 
+/// Whether the cumulative counters are on (tested only inside the
+/// profiling branch: with profiling off they cost nothing).
+#[inline(always)]
+pub fn cumulative_enabled() -> bool {
+    static_branch_unlikely!(allocprof_cumulative_key)
+}
+
 /// One of allocprof's static keys, to switch.
 #[derive(Clone, Copy)]
 pub struct Key(fn() -> *mut static_key);
@@ -94,6 +104,12 @@ pub const DEBUG: Key = Key(|| {
 pub const DROPIN_FREES: Key = Key(|| {
     // SAFETY: only the address of the extern static is taken.
     unsafe { allocprof_dropin_key.get() }
+});
+
+/// The cumulative-counters key (`/sys/kernel/allocprof/cumulative`).
+pub const CUMULATIVE: Key = Key(|| {
+    // SAFETY: only the address of the extern static is taken.
+    unsafe { allocprof_cumulative_key.get() }
 });
 
 impl Key {

@@ -55,7 +55,7 @@ pub struct Tag {
 unsafe impl Sync for Tag {}
 
 const _: () = assert!(core::mem::size_of::<Tag>() == 40);
-const _: () = assert!(core::mem::size_of::<Counters>() == 16);
+const _: () = assert!(core::mem::size_of::<Counters>() == 32);
 
 /// `bytes` as a C string, or a compile-time error (in a static's
 /// initializer) if it does not end with its only NUL.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * allocinfo_read: reads /sys/kernel/allocprof/allocinfo whole, N times,
- * and prints "bytes=B rows=R ns_per_read=T" (CLOCK_MONOTONIC; under
- * QEMU -icount shift=0 a guest nanosecond is one instruction).
- * Usage: allocinfo_read N
+ * allocinfo_read: reads FILE (default /sys/kernel/allocprof/allocinfo;
+ * /proc/allocinfo for upstream's profiler) whole, N times, and prints
+ * "bytes=B rows=R ns_per_read=T" (CLOCK_MONOTONIC; under QEMU -icount
+ * shift=0 a guest nanosecond is one instruction).
+ * Usage: allocinfo_read N [FILE]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
 {
 	static char buf[1 << 16];
 	long n = argc > 1 ? atol(argv[1]) : 1, i, bytes = 0, rows = 0;
+	const char *path = argc > 2 ? argv[2] : "/sys/kernel/allocprof/allocinfo";
 	long long start;
 	ssize_t r;
 
@@ -30,7 +32,7 @@ int main(int argc, char **argv)
 		return 2;
 	start = now();
 	for (i = 0; i < n; i++) {
-		int fd = open("/sys/kernel/allocprof/allocinfo", O_RDONLY);
+		int fd = open(path, O_RDONLY);
 
 		if (fd < 0) {
 			perror("open");

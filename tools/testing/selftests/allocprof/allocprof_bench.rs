@@ -19,10 +19,13 @@
 //! | `pages0_raw/off/on` | `alloc_pages`/`free_pages` of order 0 (1 op)              |
 //! | `pages3_raw/off/on` | the same, order 3                                         |
 //! | `kvmalloc_raw/off/on` | `kvmalloc`/`kvfree` of 64 and 8192 bytes (2 ops)        |
+//! | `*_cum`             | as `*_on`, with the cumulative counters on too            |
 //!
 //! `_off`/`_on` set `vm.mem_profiling`'s key and restore it after (runs
-//! that flip it are serialized); `kmalloc_cur` and friends leave it as
-//! it is, for runs on several CPUs at once.
+//! that flip it are serialized; `_off`/`_on` turn the cumulative key off,
+//! `_cum` on); `kmalloc_cur` and friends leave the keys as they are, for
+//! runs on several CPUs at once and for `make bench`, which sets them
+//! through sysfs first.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
@@ -247,18 +250,27 @@ fn report_handle_sizes() {
     }
 }
 
-/// Runs `f` with the profiling key in `state` (`None`: untouched).
-fn with_key(state: Option<bool>, f: impl FnOnce() -> (usize, i64)) -> (usize, i64) {
+/// Runs `f` with the profiling key in `state` and the cumulative key in
+/// `cumulative` (`None`: both untouched).
+fn with_key(
+    state: Option<bool>,
+    cumulative: bool,
+    f: impl FnOnce() -> (usize, i64),
+) -> (usize, i64) {
     let Some(on) = state else { return f() };
     let key = allocprof::static_branch::PROFILING;
+    let cum = allocprof::static_branch::CUMULATIVE;
     while FLIPPING.swap(true, Ordering::Acquire) {
         core::hint::spin_loop();
     }
     let was = allocprof::static_branch::profiling_enabled();
+    let cum_was = allocprof::static_branch::cumulative_enabled();
     // Toggling may sleep, as a sysfs write may.
     key.set(on);
+    cum.set(cumulative);
     let res = f();
     key.set(was);
+    cum.set(cum_was);
     FLIPPING.store(false, Ordering::Release);
     res
 }
@@ -268,10 +280,12 @@ fn run(name: &[u8], iters: usize) -> Result<(usize, i64)> {
         n if n.ends_with(b"_raw") => (&n[..n.len() - 4], None),
         n if n.ends_with(b"_off") => (&n[..n.len() - 4], Some(false)),
         n if n.ends_with(b"_on") => (&n[..n.len() - 3], Some(true)),
+        n if n.ends_with(b"_cum") => (&n[..n.len() - 4], Some(true)),
         n if n.ends_with(b"_cur") => (&n[..n.len() - 4], None),
         _ => return Err(EINVAL),
     };
     let raw = name.ends_with(b"_raw");
+    let cum = name.ends_with(b"_cum");
     // Timed inside `with_key`: flipping the key is not part of the loop.
     let timed = |f: &dyn Fn() -> usize| {
         let start = now();
@@ -280,15 +294,15 @@ fn run(name: &[u8], iters: usize) -> Result<(usize, i64)> {
     };
     let (ops, ns) = match base {
         b"kmalloc" if raw => timed(&|| kmalloc_raw(iters)),
-        b"kmalloc" => with_key(state, || timed(&|| kmalloc_wrapped(iters))),
+        b"kmalloc" => with_key(state, cum, || timed(&|| kmalloc_wrapped(iters))),
         b"kmalloc_var" if raw => timed(&|| kmalloc_var_raw(iters)),
-        b"kmalloc_var" => with_key(state, || timed(&|| kmalloc_var_wrapped(iters))),
+        b"kmalloc_var" => with_key(state, cum, || timed(&|| kmalloc_var_wrapped(iters))),
         b"pages0" if raw => timed(&|| pages_raw(iters, 0)),
-        b"pages0" => with_key(state, || timed(&|| pages_wrapped(iters, 0))),
+        b"pages0" => with_key(state, cum, || timed(&|| pages_wrapped(iters, 0))),
         b"pages3" if raw => timed(&|| pages_raw(iters, 3)),
-        b"pages3" => with_key(state, || timed(&|| pages_wrapped(iters, 3))),
+        b"pages3" => with_key(state, cum, || timed(&|| pages_wrapped(iters, 3))),
         b"kvmalloc" if raw => timed(&|| kvmalloc_raw(iters)),
-        b"kvmalloc" => with_key(state, || timed(&|| kvmalloc_wrapped(iters))),
+        b"kvmalloc" => with_key(state, cum, || timed(&|| kvmalloc_wrapped(iters))),
         _ => return Err(EINVAL),
     };
     Ok((ops, ns))

@@ -301,7 +301,10 @@ fn run_unlocked(op: &[u8], rest: &mut dyn Iterator<Item = &[u8]>) -> Option<Resu
             Ok(())
         })(),
         b"unregister" => {
-            drop(reg.lock().take());
+            // Unlocked before the registration drops: a `register` may
+            // run meanwhile (allocprof_features.sh races the two).
+            let r = reg.lock().take();
+            drop(r);
             Ok(())
         }
         b"register" => (|| {

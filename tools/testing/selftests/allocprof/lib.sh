@@ -9,6 +9,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 MODDIR=${ALLOCPROF_MODULES:-/allocprof/modules}
 ALLOCINFO=/sys/kernel/allocprof/allocinfo
 SYSCTL=/proc/sys/vm/mem_profiling
+SYSFS=/sys/kernel/allocprof
 CONTROL=/sys/kernel/allocprof_test/control
 HEADER1='allocinfo - version: 2.0'
 HEADER2='#     <size>  <calls> <tag info>'
@@ -26,10 +27,10 @@ unload_all() {
 	return 0
 }
 
-# row FUNCTION: "bytes calls" of the allocinfo row of FUNCTION (nothing if
-# there is none); the row may end with key:value pairs (format 2.0).
+# row FUNCTION [FILE]: "bytes calls" of the allocinfo row of FUNCTION
+# (nothing if there is none); key:value pairs may follow the function.
 row() {
-	awk -v f="func:$1" '{ for (i = 3; i <= NF; i++) if ($i == f) { print $1, $2; next } }' "$ALLOCINFO"
+	awk -v f="func:$1" '{ for (i = 3; i <= NF; i++) if ($i == f) { print $1, $2; next } }' "${2:-$ALLOCINFO}"
 }
 
 # expect_row FUNCTION BYTES CALLS DESCRIPTION
