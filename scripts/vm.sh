@@ -27,7 +27,8 @@
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
 # kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
 # VM_MODULES (the .ko files to ship; default: every .ko under the repo).
-# ALLOCPROF_TESTS and BENCH_* variables are passed into the guest's
+# ALLOCPROF_TESTS, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES and
+# BENCH_* variables are passed into the guest's
 # environment.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -82,7 +83,7 @@ find "$root/allocprof/selftests" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*
 cp "$ktap" "$root/allocprof/selftests/kselftest/"
 cp "$file" "$root/allocprof/run"
 # Variables passed into the guest's environment.
-for v in ALLOCPROF_TESTS $(compgen -v BENCH_); do
+for v in ALLOCPROF_TESTS LIFECYCLE_CYCLES STRESS_SECONDS TABLE_BS1_BYTES $(compgen -v BENCH_); do
 	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$root/allocprof/env"
 done
 touch "$root/allocprof/env"

@@ -113,8 +113,7 @@ impl TagType for AllocTags {
         // Every charge that loaded one of the module's counters pointers
         // ran in a non-preemptible region (or an interrupt): once this
         // returns, all of them have landed.
-        // SAFETY: may sleep; the registry mutex is a sleeping lock.
-        unsafe { bindings::synchronize_rcu() };
+        crate::glue::synchronize_rcu();
         let name = m.name();
         let debug = static_branch::debug_enabled();
         for (t, c) in m.tags().iter().zip(counters) {

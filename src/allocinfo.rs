@@ -46,7 +46,6 @@ const NUMBERS_MAX: usize = 21 + 1 + 20 + 1;
 const RESCHED_EVERY: usize = 256;
 
 extern "C" {
-    fn allocprof_cond_resched();
     fn allocprof_create_file(
         kobj: *mut bindings::kobject,
         attr: *mut bindings::bin_attribute,
@@ -82,8 +81,7 @@ fn cumulative(on: bool, c: &PcpuCounters) -> Option<Cumulative> {
 /// Lets other tasks run during a long walk (the registry mutex sleeps).
 fn resched_point(i: usize) {
     if i % RESCHED_EVERY == RESCHED_EVERY - 1 {
-        // SAFETY: called from process context, holding only sleeping locks.
-        unsafe { allocprof_cond_resched() };
+        crate::glue::cond_resched();
     }
 }
 

@@ -20,6 +20,7 @@ mod codetag;
 mod controls;
 mod decimal;
 mod dropin;
+mod glue;
 mod kmalloc_sizes;
 mod kvec_ext;
 mod module_views;
@@ -57,7 +58,6 @@ extern "C" {
 struct AllocprofModule {
     _oom: oom::OomReport,
     _sysctl: sysctl::MemProfilingSysctl,
-    _untracked: dropin::UntrackedFile,
     _own_tags: allocprof::Registration,
     _controls: controls::Controls,
     _views: module_views::ModulesDir,
@@ -75,7 +75,6 @@ impl kernel::Module for AllocprofModule {
         let file = allocinfo::AllocinfoFile::create()?;
         let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;
         let controls = controls::Controls::create(file.kobj())?;
-        let untracked = dropin::UntrackedFile::create(file.kobj())?;
         // After the views' directory: allocprof has a view too.
         let own_tags = allocprof::Registration::new(module)?;
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
@@ -85,7 +84,6 @@ impl kernel::Module for AllocprofModule {
         Ok(AllocprofModule {
             _oom: oom,
             _sysctl: sysctl,
-            _untracked: untracked,
             _own_tags: own_tags,
             _controls: controls,
             _views: views,

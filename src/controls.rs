@@ -8,7 +8,9 @@
 //! - `reset` (0200): writing `1` zeroes every cumulative counter (the live
 //!   ones are never reset);
 //! - `generation` (0444): a number that changes whenever the set of rows
-//!   changes.
+//!   changes;
+//! - `dropin_untracked` (0444): allocations of drop-in modules that the
+//!   pointer table could not record.
 //!
 //! A write of anything else is refused with `EINVAL` and changes nothing.
 
@@ -132,6 +134,21 @@ unsafe extern "C" fn generation_show(
     unsafe { show_line(buf, d.as_bytes()) }
 }
 
+/// `show` of `dropin_untracked`.
+///
+/// # Safety
+///
+/// Called by sysfs with its page-sized buffer.
+unsafe extern "C" fn dropin_untracked_show(
+    _k: *mut bindings::kobject,
+    _a: *mut bindings::kobj_attribute,
+    buf: *mut c_char,
+) -> isize {
+    let d = Decimal::unsigned(crate::dropin::untracked());
+    // SAFETY: per the function's contract.
+    unsafe { show_line(buf, d.as_bytes()) }
+}
+
 /// A C structure in a static, never written after its initialization.
 struct Shared<T>(T);
 // SAFETY: never written after initialization; sysfs only reads it.
@@ -181,8 +198,16 @@ static RESET: Shared<bindings::kobj_attribute> = attr(c"reset", 0o200, None, Som
 static GENERATION: Shared<bindings::kobj_attribute> =
     attr(c"generation", 0o444, Some(generation_show), None);
 
+static DROPIN_UNTRACKED: Shared<bindings::kobj_attribute> = attr(
+    c"dropin_untracked",
+    0o444,
+    Some(dropin_untracked_show),
+    None,
+);
+
 /// The files, in creation order.
-static FILES: [&Shared<bindings::kobj_attribute>; 3] = [&CUMULATIVE, &RESET, &GENERATION];
+static FILES: [&Shared<bindings::kobj_attribute>; 4] =
+    [&CUMULATIVE, &RESET, &GENERATION, &DROPIN_UNTRACKED];
 
 /// The files in `/sys/kernel/allocprof/`; removed on drop (which waits
 /// for running `show`/`store` calls), with the cumulative key turned off.

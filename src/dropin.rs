@@ -15,6 +15,7 @@ use crate::allocprof::counters::{self, sink, NoPreempt};
 use crate::allocprof::sizes::{kmalloc_bytes, page_align, vmalloc_bytes};
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
+use crate::glue;
 use crate::pcpu_counters::PcpuCounters;
 use crate::ptr_table::{Entry, Inserted, PtrTable};
 use core::ffi::{c_uint, c_void};
@@ -39,14 +40,7 @@ const ZERO_SIZE_PTR: usize = 16;
 extern "C" {
     static allocprof_param_dropin_slots: c_uint;
     fn allocprof_page_address(page: *const c_void) -> *const c_void;
-    fn allocprof_possible_cpus() -> c_uint;
-    fn allocprof_jiffies() -> usize;
-    fn allocprof_jiffies_to_msecs(j: usize) -> c_uint;
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
-    fn allocprof_dropin_schedule_check();
-    fn allocprof_dropin_flush_check();
-    fn allocprof_dropin_keys_lock();
-    fn allocprof_dropin_keys_unlock();
 }
 
 /// The drop-in mode's state, while allocprof is loaded and a drop-in
@@ -74,77 +68,9 @@ fn state() -> Option<&'static State> {
     (!s.is_null()).then(|| unsafe { &*s })
 }
 
-/// `show` of `/sys/kernel/allocprof/dropin_untracked`: the allocations
-/// not recorded so far.
-///
-/// # Safety
-///
-/// Called by sysfs with a page-sized `buf`.
-unsafe extern "C" fn untracked_show(
-    _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::kobj_attribute,
-    buf: *mut kernel::ffi::c_char,
-) -> isize {
-    let mut text = [0u8; 24];
-    let mut w = crate::tag_text::SliceWriter::new(
-        // SAFETY: `MaybeUninit<u8>` has the layout of `u8`.
-        unsafe { &mut *(core::ptr::addr_of_mut!(text) as *mut [core::mem::MaybeUninit<u8>; 24]) },
-    );
-    let _ = core::fmt::Write::write_fmt(
-        &mut w,
-        format_args!("{}\n", UNTRACKED.load(Ordering::Relaxed)),
-    );
-    let n = w.len();
-    // SAFETY: `buf` holds a page; `n` is at most 24.
-    unsafe { core::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast(), n) };
-    n as isize
-}
-
-/// The attribute of `dropin_untracked`.
-struct UntrackedAttr(bindings::kobj_attribute);
-// SAFETY: never written after initialization.
-unsafe impl Sync for UntrackedAttr {}
-
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-static UNTRACKED_ATTR: UntrackedAttr = UntrackedAttr(bindings::kobj_attribute {
-    attr: bindings::attribute {
-        name: c"dropin_untracked".as_ptr().cast(),
-        mode: 0o444,
-        // SAFETY: all-zero is valid for the rest (lockdep keys included).
-        ..unsafe { core::mem::zeroed() }
-    },
-    show: Some(untracked_show),
-    store: None,
-});
-
-/// `/sys/kernel/allocprof/dropin_untracked`; removed on drop.
-pub(crate) struct UntrackedFile(*mut bindings::kobject);
-
-// SAFETY: the kobject pointer is only passed to sysfs calls that lock.
-unsafe impl Send for UntrackedFile {}
-// SAFETY: no method reads through `&self`.
-unsafe impl Sync for UntrackedFile {}
-
-impl UntrackedFile {
-    /// Creates the file in `dir` (allocprof's sysfs directory, which
-    /// outlives it).
-    pub(crate) fn create(dir: *mut bindings::kobject) -> Result<Self> {
-        // SAFETY: `dir` is live; the attribute is static.
-        kernel::error::to_result(unsafe {
-            bindings::sysfs_create_file_ns(dir, &UNTRACKED_ATTR.0.attr, core::ptr::null())
-        })?;
-        Ok(UntrackedFile(dir))
-    }
-}
-
-impl Drop for UntrackedFile {
-    fn drop(&mut self) {
-        // SAFETY: created in `create`; removal waits for running `show`s.
-        unsafe {
-            bindings::sysfs_remove_file_ns(self.0, &UNTRACKED_ATTR.0.attr, core::ptr::null())
-        };
-    }
+/// Allocations not recorded so far (`/sys/kernel/allocprof/dropin_untracked`).
+pub(crate) fn untracked() -> u64 {
+    UNTRACKED.load(Ordering::Relaxed)
 }
 
 /// A drop-in module registers: builds the table on first use.  A table
@@ -192,22 +118,13 @@ pub(crate) fn module_removed() {
 /// the frees key: on before anything can be recorded, off only once
 /// nothing is.  May sleep.
 pub(crate) fn set_profiling(on: bool) {
-    with_keys(|| {
+    glue::with_dropin_keys(|| {
         if on && MODULES.load(Ordering::Acquire) > 0 {
             DROPIN_FREES.set(true);
         }
         PROFILING.set(on);
         update_frees_key();
     });
-}
-
-/// Runs `f` holding the lock of the keys' switches.
-fn with_keys(f: impl FnOnce()) {
-    // SAFETY: a mutex of the glue; callers may sleep.
-    unsafe { allocprof_dropin_keys_lock() };
-    f();
-    // SAFETY: taken above.
-    unsafe { allocprof_dropin_keys_unlock() };
 }
 
 /// Sets the frees key from the state (keys' lock held): on while a
@@ -222,7 +139,7 @@ fn update_frees_key() {
 }
 
 fn check_keys() {
-    with_keys(update_frees_key);
+    glue::with_dropin_keys(update_frees_key);
 }
 
 /// The work item of `allocprof_dropin_schedule_check()`.
@@ -242,8 +159,7 @@ impl Drop for Exit {
 }
 
 fn exit() {
-    // SAFETY: no drop-in module is left to schedule it.
-    unsafe { allocprof_dropin_flush_check() };
+    glue::dropin_flush_check();
     let s = STATE.swap(core::ptr::null_mut(), Ordering::AcqRel);
     if !s.is_null() {
         // SAFETY: from `KBox::into_raw` in `module_added`; no user is left.
@@ -273,11 +189,7 @@ fn bytes_of(object: *const c_void, kind: c_uint, arg: usize) -> (usize, bool) {
         VMALLOC => (vmalloc_bytes(object.cast(), arg), true),
         PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
         EXACT => (page_align(arg), true),
-        // SAFETY: a pure function.
-        PERCPU => (
-            arg.saturating_mul(unsafe { allocprof_possible_cpus() } as usize),
-            true,
-        ),
+        PERCPU => (arg.saturating_mul(glue::possible_cpus()), true),
         _ => (0, false),
     }
 }
@@ -325,8 +237,7 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
     let e = Entry {
         tag,
         bytes: bytes.min(u32::MAX as usize) as u32,
-        // SAFETY: reads `jiffies`.
-        stamp: unsafe { allocprof_jiffies() } as u32,
+        stamp: glue::jiffies() as u32,
     };
     // From the read of the tag's counters to the last update, as in
     // `Ref::charge`: an unregistration waits for this region.
@@ -395,8 +306,7 @@ pub unsafe extern "C" fn allocprof_dropin_free(object: *const c_void, kind: c_ui
         !static_branch::profiling_enabled()
     };
     if emptied && st.live.sum().calls <= 0 {
-        // SAFETY: callable from any context.
-        unsafe { allocprof_dropin_schedule_check() };
+        glue::dropin_schedule_check();
     }
 }
 
@@ -405,13 +315,11 @@ pub unsafe extern "C" fn allocprof_dropin_free(object: *const c_void, kind: c_ui
 pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32)) {
     let Some(st) = state() else { return };
     let mut n = 0;
-    // SAFETY: reads `jiffies`.
-    let now = unsafe { allocprof_jiffies() } as u32;
+    let now = glue::jiffies() as u32;
     st.table.for_each(|e| {
         if n < max && e.tag == tag {
             n += 1;
-            // SAFETY: a pure function.
-            let ms = unsafe { allocprof_jiffies_to_msecs(now.wrapping_sub(e.stamp) as usize) };
+            let ms = glue::jiffies_to_msecs(now.wrapping_sub(e.stamp) as usize);
             f(e.bytes, ms);
         }
     });

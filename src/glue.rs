@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Rust face of src/glue.c's one-purpose helpers: safe functions for
+//! those that have no precondition, so that the logic files call kernel
+//! macros and inline functions without `unsafe`.
+
+use core::ffi::c_uint;
+
+extern "C" {
+    fn allocprof_cond_resched();
+    fn allocprof_possible_cpus() -> c_uint;
+    fn allocprof_jiffies() -> usize;
+    fn allocprof_jiffies_to_msecs(j: usize) -> c_uint;
+    fn allocprof_dropin_schedule_check();
+    fn allocprof_dropin_flush_check();
+    fn allocprof_dropin_keys_lock();
+    fn allocprof_dropin_keys_unlock();
+}
+
+/// `cond_resched()`: lets other tasks run.  Process context only, holding
+/// no spinlock (a sleeping mutex is fine).
+pub(crate) fn cond_resched() {
+    // SAFETY: `cond_resched()` has no precondition a caller of this
+    // module can break: its callers hold sleeping locks at most.
+    unsafe { allocprof_cond_resched() }
+}
+
+/// `synchronize_rcu()`: waits for every RCU read-side critical section
+/// running now, non-preemptible regions and interrupt handlers included.
+/// May sleep.
+pub(crate) fn synchronize_rcu() {
+    // SAFETY: no precondition but a sleepable context, which every caller
+    // in allocprof has (registration, unregistration).
+    unsafe { kernel::bindings::synchronize_rcu() }
+}
+
+/// `num_possible_cpus()`.
+pub(crate) fn possible_cpus() -> usize {
+    // SAFETY: reads the possible mask's weight.
+    unsafe { allocprof_possible_cpus() as usize }
+}
+
+/// `jiffies`.
+pub(crate) fn jiffies() -> usize {
+    // SAFETY: reads a variable.
+    unsafe { allocprof_jiffies() }
+}
+
+/// `jiffies_to_msecs(j)`.
+pub(crate) fn jiffies_to_msecs(j: usize) -> u32 {
+    // SAFETY: a pure function.
+    unsafe { allocprof_jiffies_to_msecs(j) }
+}
+
+/// Schedules the drop-in key check (`schedule_work()`); any context.
+pub(crate) fn dropin_schedule_check() {
+    // SAFETY: `schedule_work()` is callable from any context.
+    unsafe { allocprof_dropin_schedule_check() }
+}
+
+/// Waits for a scheduled drop-in key check (`flush_work()`); may sleep.
+pub(crate) fn dropin_flush_check() {
+    // SAFETY: called from allocprof's exit, which may sleep.
+    unsafe { allocprof_dropin_flush_check() }
+}
+
+/// Runs `f` holding the mutex of the drop-in keys' switches; may sleep.
+pub(crate) fn with_dropin_keys<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: a mutex of the glue, taken and released here, never nested.
+    unsafe { allocprof_dropin_keys_lock() };
+    let r = f();
+    // SAFETY: taken above.
+    unsafe { allocprof_dropin_keys_unlock() };
+    r
+}
