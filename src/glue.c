@@ -243,6 +243,7 @@ unsigned int allocprof_jiffies_to_msecs(unsigned long j)
 struct allocprof_kmem_cache_head {
 #ifndef CONFIG_SLUB_TINY
 	void __percpu *cpu_slab;
+	struct lock_class_key lock_key;
 #endif
 	slab_flags_t flags;
 	unsigned long min_partial;
