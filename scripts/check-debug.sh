@@ -26,5 +26,5 @@ run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
 mapfile -t kos < <(find "$tree" -name '*.ko')
 
 KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} VM_NUMA=${VM_NUMA:-2} TIMEOUT=${TIMEOUT:-2400} \
-	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug \
+	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug CHECK_EXTRA=0 \
 	"$ALLOCPROF_ROOT/scripts/check.sh"

@@ -52,6 +52,22 @@ fi
 read -r passed failed skipped <<<"$summary"
 passed=$((passed + host_passed)) failed=$((failed + host_failed))
 
+# A full `make check` of the test kernel (not with ALLOCPROF_TESTS, nor
+# `make check-debug`, which sets CHECK_EXTRA=0) also compares the drop-in
+# mode with upstream's own profiler (scripts/differential.sh: its own two
+# VMs), counted in the totals.
+extra=${CHECK_EXTRA:-1}
+[ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
+if [ "$extra" = 1 ]; then
+	step "differential test against upstream's profiler"
+	CHECK_NAME=$name "$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-differential.log"
+	read -r d_passed d_failed < <(sed -n 's/^differential: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$ALLOCPROF_LOGS/$name-differential.log" | tail -n 1)
+	[ -n "${d_passed:-}" ] || { echo "not ok - differential test did not report"; d_passed=0 d_failed=1; }
+	passed=$((passed + d_passed)) failed=$((failed + d_failed))
+
+fi
+
 if grep -aEq "$BAD" "$VM_CONSOLE_LOG"; then
 	{
 		echo "not ok - guest console: kernel error reports:"
