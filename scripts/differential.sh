@@ -21,7 +21,9 @@ set -uo pipefail
 
 sel=$ALLOCPROF_SELFTESTS
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")}
-work="$ALLOCPROF_CACHE/differential"
+# A directory of this run's own: checks of other clones may run at once.
+work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-differential.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$ALLOCPROF_LOGS"
 log="$ALLOCPROF_LOGS/${CHECK_NAME:-check}-differential"
 start=$SECONDS
@@ -40,7 +42,6 @@ src="$KDIR/source"
 dropin_ko="$sel/dropin/allocprof_dropin_test.ko"
 [ -f "$dropin_ko" ] && [ -f "$ALLOCPROF_ROOT/allocprof.ko" ] || report_fail "run 'make modules' first"
 
-rm -rf "$work"
 mkdir -p "$work/dropin" "$work/plain"
 for d in dropin plain; do
 	cp "$src/samples/kmemleak/kmemleak-test.c" "$src/samples/kobject/kset-example.c" "$work/$d/"
