@@ -23,12 +23,30 @@ run_long "bench module" "$ALLOCPROF_LOGS/bench-upstream-module.log" \
 	make -C "$kup" M="$bdir" LLVM=1 modules
 gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
 
+# The drop-in path: the same unmodified allocprof_bench_c.c, built with the
+# drop-in header against the test kernel, as module allocprof_bench_di.
+step "drop-in bench module (allocprof_bench_c.c with the drop-in header)"
+kdir=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")
+ddir="$ALLOCPROF_CACHE/bench-dropin-module"
+rm -rf "$ddir"
+mkdir -p "$ddir"
+cp "$sel/allocprof_bench_c.c" "$ddir/"
+{
+	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+	echo 'obj-m := allocprof_bench_di.o'
+	echo 'allocprof_bench_di-y := allocprof_bench_c.o'
+} >"$ddir/Kbuild"
+run_long "drop-in bench module" "$ALLOCPROF_LOGS/bench-dropin-module.log" \
+	make -C "$kdir" M="$ddir" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules
+objdump -d "$ddir/allocprof_bench_c.o" >"$ALLOCPROF_LOGS/bench-dropin-module.dis"
+mapfile -t kos < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
+
 results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 guest="$ALLOCPROF_ROOT/scripts/guest-bench.sh"
 export TIMEOUT=${TIMEOUT:-1200}
 step "allocprof, raw and C loops (icount: guest instructions)"
-BENCH_MODE=allocprof ICOUNT=1 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/allocprof.log"
+BENCH_MODE=allocprof ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko" "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/allocprof.log"
 step "upstream profiler, vm.mem_profiling 1 and 0 (icount)"
 BENCH_MODE=upstream ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/upstream.log"
@@ -38,6 +56,7 @@ step "scale: 1 and 2 CPUs at once (MTTCG, wall time)"
 BENCH_MODE=scale TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
 
 readelf -SW "$sel/allocprof_many.ko" >"$results/allocprof_many.sections"
+cp "$ALLOCPROF_LOGS/bench-dropin-module.dis" "$results/allocprof_bench_di.dis"
 step "the allocprof tool (host)"
 "$ALLOCPROF_ROOT/scripts/tool-bench.sh" | tee "$results/tool.log"
 

@@ -86,6 +86,21 @@ def main():
             if craw and x:
                 rat[f"upstream_{k}_{v}"] = x / craw - 1
 
+    # The drop-in path: the C loop built with the drop-in header, against
+    # the same loop built plainly, measured in the same rotated rounds.
+    di_kinds = ["kmalloc", "pages0", "pages3", "kvmalloc"]
+    for k in di_kinds:
+        for v in ("raw", "off", "offlive", "on"):
+            key = f"dropin.{k}_{v}"
+            if key in r:
+                ipo[f"dropin_{k}_{v}"] = per_op(r[key])
+                every[f"dropin_{k}_{v}"] = [round(x, 2) for x in rounds(r[key])]
+        raw = ipo.get(f"dropin_{k}_raw")
+        for v in ("off", "offlive", "on"):
+            x = ipo.get(f"dropin_{k}_{v}")
+            if raw and x:
+                rat[f"dropin_{k}_{v}"] = x / raw - 1
+
     wall = {}
     for v in ("raw", "off", "on"):
         if f"wall.kmalloc_{v}" in r:
@@ -122,6 +137,19 @@ def main():
             handles[key[len("mem.handle."):]] = handle - raw
     if handles:
         mem["handle_bytes_added"] = handles
+    if "mem.dropin_table" in r:
+        slots, tbytes = (int(x) for x in r["mem.dropin_table"][-1].split()[:2])
+        mem["dropin_table_slots"] = slots
+        mem["dropin_table_bytes"] = tbytes
+        mem["dropin_table_bytes_per_slot"] = tbytes / slots
+        for occ in ("loop", "held"):
+            key = f"mem.dropin_live_{occ}"
+            if key in r and int(r[key][-1].split()[0]) > 0:
+                live = int(r[key][-1].split()[0])
+                mem[f"dropin_live_objects_{occ}"] = live
+                mem[f"dropin_table_bytes_per_live_object_{occ}"] = tbytes / live
+    if "mem.dropin_untracked" in r:
+        mem["dropin_untracked"] = int(r["mem.dropin_untracked"][-1].split()[0])
     fig["memory"] = mem
 
     reads = {}
@@ -172,6 +200,16 @@ def main():
     added = mem.get("slab_bytes_added_per_live_allocation")
     target("memory per live allocation: slab growth per kmalloc(64) with profiling on "
            "< 4 bytes (no per-object storage, same bucket)", added, 3.99)
+    # The drop-in path (no "<= upstream" condition: upstream's figures are
+    # shown beside them).  "off": nothing recorded (the frees key off);
+    # "offlive": profiling off with a recorded object live.
+    for k, lim_on in (("kmalloc", 0.40), ("pages0", 0.15), ("pages3", 0.15)):
+        for v, lim, what in (("off", 0.01, "profiling off, no tracked object live"),
+                             ("offlive", 0.03, "profiling off, a tracked object live"),
+                             ("on", lim_on, "profiling on")):
+            target(f"drop-in {k} {what}: overhead <= {lim:.0%}", rat.get(f"dropin_{k}_{v}"), lim)
+    target("drop-in memory: pointer table bytes per slot (per live tracked object at full "
+           "occupancy) <= 24", mem.get("dropin_table_bytes_per_slot"), 24)
     fig["targets"] = targets
 
     (res / "results.json").write_text(json.dumps(fig, indent=2) + "\n")
@@ -205,6 +243,23 @@ def main():
     if cum_lines:
         md += ["Cumulative counters on (profiling on too), instructions per operation: "
                + "; ".join(cum_lines), ""]
+    if any(f"dropin_{k}_raw" in ipo for k in di_kinds):
+        md += ["Drop-in: allocprof_bench_c.c unmodified, built with the drop-in header "
+               "(allocprof_bench_di), against the same source built plainly, rounds rotated; "
+               "off: profiling off, nothing recorded; offlive: profiling off, one object of "
+               "another drop-in module recorded (frees look themselves up); upstream: the plain "
+               "build on the CONFIG_MEM_ALLOC_PROFILING kernel, as above.", "",
+               "| loop | C raw | drop-in off | drop-in offlive | drop-in on | off vs raw | "
+               "offlive vs raw | on vs raw | upstream off | upstream on |",
+               "|---|---|---|---|---|---|---|---|---|---|"]
+        for k in di_kinds:
+            f = lambda n: "n/a" if ipo.get(n) is None else f"{ipo[n]:.1f}"
+            md.append(f"| {k} | {f(f'dropin_{k}_raw')} | {f(f'dropin_{k}_off')} | "
+                      f"{f(f'dropin_{k}_offlive')} | {f(f'dropin_{k}_on')} | "
+                      f"{pct(rat.get(f'dropin_{k}_off'))} | {pct(rat.get(f'dropin_{k}_offlive'))} | "
+                      f"{pct(rat.get(f'dropin_{k}_on'))} | {pct(rat.get(f'upstream_{k}_off'))} | "
+                      f"{pct(rat.get(f'upstream_{k}_on'))} |")
+        md += [""]
     md += ["Wall time under TCG without icount (second opinion), kmalloc ns/op: " +
            ", ".join(f"{k} {v:.1f}" for k, v in wall.items()), ""]
     md += ["Scale (MTTCG wall time), kmalloc ns/op: " +
@@ -223,6 +278,8 @@ def main():
         v = t["value"]
         vs = "n/a" if v is None else (f"{v:.2f} B" if "memory" in t["target"] else
                                       f"{v:.0f}" if "read" in t["target"] else pct(v))
+        if v is not None and "drop-in memory" in t["target"]:
+            vs = f"{v:.0f} B/slot"
         md.append(f"| {t['target']} | {vs} | {t['limit']} | {pct(t['upstream'])} | "
                   f"{'met' if t['met'] else 'MISSED'} |")
     tool = res / "tool.log"

@@ -52,6 +52,41 @@ fi
 read -r passed failed skipped <<<"$summary"
 passed=$((passed + host_passed)) failed=$((failed + host_failed))
 
+# Two more short runs in a full `make check` of the test kernel (not with
+# ALLOCPROF_TESTS, nor in `make check-debug`, which sets CHECK_EXTRA=0):
+# the drop-in mode against upstream's own profiler (scripts/differential.sh:
+# its own two VMs), and the drop-in pointer table under multi-threaded TCG
+# (allocprof_dropin_mttcg.sh, a VM of its own), each counted in the totals.
+extra=${CHECK_EXTRA:-1}
+[ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
+if [ "$extra" = 1 ]; then
+	step "differential test against upstream's profiler"
+	CHECK_NAME=$name "$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-differential.log"
+	read -r d_passed d_failed < <(sed -n 's/^differential: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$ALLOCPROF_LOGS/$name-differential.log" | tail -n 1)
+	[ -n "${d_passed:-}" ] || { echo "not ok - differential test did not report"; d_passed=0 d_failed=1; }
+	passed=$((passed + d_passed)) failed=$((failed + d_failed))
+
+	step "drop-in pointer table under MTTCG (TCG_THREAD=multi)"
+	m_out="$ALLOCPROF_LOGS/$name-mttcg.log" m_console="$ALLOCPROF_LOGS/$name-mttcg-console.log"
+	TCG_THREAD=multi ALLOCPROF_TESTS=allocprof_dropin_mttcg.sh VM_CONSOLE_LOG="$m_console" \
+		"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$m_out"
+	m_rc=${PIPESTATUS[0]}
+	m=$(sed -n 's/^allocprof-check: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$m_out" | tail -n 1)
+	[ -n "$m" ] || { echo "not ok - MTTCG run: no results (VM exit status $m_rc)"; m="0 1 0"; }
+	read -r m_passed m_failed m_skipped <<<"$m"
+	[ "$m_rc" -ne 0 ] && [ "$m_failed" -eq 0 ] && { echo "not ok - MTTCG VM exit status $m_rc"; m_failed=1; }
+	if grep -aEq "$BAD" "$m_console"; then
+		echo "not ok - MTTCG guest console: kernel error reports:"
+		grep -aEn "$BAD" "$m_console" | head -n 20
+		m_failed=$((m_failed + 1))
+	else
+		echo "ok - MTTCG guest console: no kernel error report"
+		m_passed=$((m_passed + 1))
+	fi
+	passed=$((passed + m_passed)) failed=$((failed + m_failed)) skipped=$((skipped + m_skipped))
+fi
+
 # The OOM test (allocprof_features.sh) makes the OOM killer run, whose
 # report prints a Call Trace: between its markers, that one word is not a
 # failure (every other word still is).

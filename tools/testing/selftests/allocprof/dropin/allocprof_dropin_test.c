@@ -17,6 +17,10 @@
  *   reuse                kmalloc(100), freed behind the table's back, then
  *                        kmalloc(100) again at the same address
  *   irq N                N kmalloc(32) and kfree in hard interrupt context
+ *   churn N              N rounds of 8 kmalloc(64), 2 alloc_pages(0) and 2
+ *                        objects of the cache, all freed again; without the
+ *                        module's lock, so that writers on several CPUs
+ *                        allocate and free at the same sites at once
  *
  * With hide_frees=1 the module's exit frees its kmalloc objects with the
  * real kfree, unseen: allocprof's unload report lists them as live.
@@ -137,6 +141,35 @@ static void irq_fn(struct irq_work *w)
 	atomic_set(&irq_done, 1);
 }
 
+/* "churn": the sites of kmalloc, pages and cache, nothing held after. */
+static int churn(unsigned long n)
+{
+	void *k[8], *c[2];
+	struct page *pg[2];
+	unsigned long i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ARRAY_SIZE(k); j++)
+			k[j] = site_kmalloc(64);
+		for (j = 0; j < ARRAY_SIZE(pg); j++)
+			pg[j] = site_pages(0);
+		for (j = 0; j < ARRAY_SIZE(c); j++)
+			c[j] = site_cache();
+		/* Freed in another order than allocated. */
+		for (j = 0; j < ARRAY_SIZE(c); j++)
+			if (c[j])
+				kmem_cache_free(cache, c[j]);
+		for (j = ARRAY_SIZE(k) - 1; j >= 0; j--)
+			kfree(k[j]);
+		for (j = 0; j < ARRAY_SIZE(pg); j++)
+			if (pg[j])
+				__free_pages(pg[j], 0);
+		cond_resched();
+	}
+	return 0;
+}
+
 static int run(const char *op, unsigned long n, unsigned long a, unsigned long b)
 {
 	unsigned long i;
@@ -246,7 +279,11 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned long n = 0, a = 0, b = 0;
 	int ret;
 
-	if (sscanf(buf, "%15s %lu %lu %lu", op, &n, &a, &b) < 1 || n > MAX_HELD)
+	if (sscanf(buf, "%15s %lu %lu %lu", op, &n, &a, &b) < 1)
+		return -EINVAL;
+	if (!strcmp(op, "churn"))
+		return churn(n) ?: count;
+	if (n > MAX_HELD)
 		return -EINVAL;
 	mutex_lock(&lock);
 	ret = run(op, n, a, b);

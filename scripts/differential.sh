@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The differential test of the drop-in mode (part of `make check`): the
+# same module sources, built (a) with include/allocprof_dropin.h against
+# the test kernel and (b) plainly against the kernel with
+# CONFIG_MEM_ALLOC_PROFILING (upstream's own profiler; cached as for
+# `make bench`), run the same workload (scripts/guest-differential.sh) in
+# one VM each, and their rows are compared (scripts/differential.py):
+# the same rows, equal bytes and calls, or the documented relation
+# (Documentation/allocprof/dropin.rst, "Compared with upstream").
+#
+# Modules: allocprof_dropin_test (built by the tree's Kbuild), and two
+# unmodified modules of the kernel tree, copied from its source at build
+# time: samples/kmemleak/kmemleak-test.c (kmalloc, kzalloc, vmalloc,
+# __alloc_percpu, all left live) and samples/kobject/kset-example.c
+# (kzalloc'd kobjects, freed by their release).
+#
+# Prints "ok"/"not ok" lines and, last, "differential: P passed, F failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+sel=$ALLOCPROF_SELFTESTS
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")}
+# A directory of this run's own: checks of other clones may run at once.
+work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-differential.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$ALLOCPROF_LOGS"
+log="$ALLOCPROF_LOGS/${CHECK_NAME:-check}-differential"
+start=$SECONDS
+
+report_fail() {
+	echo "not ok - differential: $*"
+	echo "differential: 0 passed, 1 failed"
+	exit 1
+}
+
+step "differential test: drop-in against upstream's profiler"
+kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling") ||
+	report_fail "no upstream-profiling kernel"
+src="$KDIR/source"
+[ -f "$src/samples/kmemleak/kmemleak-test.c" ] || report_fail "no kernel source at $src"
+dropin_ko="$sel/dropin/allocprof_dropin_test.ko"
+[ -f "$dropin_ko" ] && [ -f "$ALLOCPROF_ROOT/allocprof.ko" ] || report_fail "run 'make modules' first"
+
+mkdir -p "$work/dropin" "$work/plain"
+for d in dropin plain; do
+	cp "$src/samples/kmemleak/kmemleak-test.c" "$src/samples/kobject/kset-example.c" "$work/$d/"
+done
+cp "$sel/dropin/allocprof_dropin_test.c" "$work/plain/"
+# (a) the one line a user adds; (b) nothing.
+{
+	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+	echo "obj-m := kmemleak-test.o kset-example.o"
+} >"$work/dropin/Kbuild"
+echo "obj-m := allocprof_dropin_test.o kmemleak-test.o kset-example.o" >"$work/plain/Kbuild"
+make -C "$KDIR" M="$work/dropin" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+	modules >"$log-build.log" 2>&1 || { tail -n 20 "$log-build.log"; report_fail "drop-in build (log: $log-build.log)"; }
+make -C "$kup" M="$work/plain" LLVM=1 modules >>"$log-build.log" 2>&1 ||
+	{ tail -n 20 "$log-build.log"; report_fail "plain build (log: $log-build.log)"; }
+info "built in $((SECONDS - start))s"
+
+for mode in allocprof upstream; do
+	{ echo "MODE=$mode"; cat "$ALLOCPROF_ROOT/scripts/guest-differential.sh"; } >"$work/run-$mode.sh"
+done
+TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-allocprof-console.log" \
+	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $dropin_ko $work/dropin/kmemleak-test.ko $work/dropin/kset-example.ko" \
+	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-allocprof.sh" >"$log-allocprof.log" 2>&1
+rc_a=$?
+TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-upstream-console.log" KDIR="$kup" \
+	VM_MODULES="$work/plain/allocprof_dropin_test.ko $work/plain/kmemleak-test.ko $work/plain/kset-example.ko" \
+	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-upstream.sh" >"$log-upstream.log" 2>&1
+rc_u=$?
+info "both VMs done in $((SECONDS - start))s (logs: $log-*.log)"
+
+python3 "$ALLOCPROF_ROOT/scripts/differential.py" "$log-allocprof.log" "$log-upstream.log" "$rc_a" "$rc_u" \
+	"$work/plain" "$log-allocprof-console.log" "$log-upstream-console.log" |
+	tee "$log-result.log"
+info "differential test took $((SECONDS - start))s"

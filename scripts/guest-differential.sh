@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The differential test, inside a VM (scripts/differential.sh writes
+# "MODE=allocprof" or "MODE=upstream" before this file).  The same
+# workload on the same module sources: on the test kernel built with the
+# drop-in header, rows of /sys/kernel/allocprof/allocinfo; on the kernel
+# with CONFIG_MEM_ALLOC_PROFILING built plainly, rows of /proc/allocinfo.
+# Prints each snapshot of the modules' rows as
+#   diff-row: SNAPSHOT BYTES CALLS FILE:LINE [MODULE] func:FUNCTION...
+# for scripts/differential.py to compare.
+M=/allocprof/modules
+MODS='allocprof_dropin_test|kmemleak_test|kset_example'
+DC=/sys/kernel/allocprof_dropin_test/control
+fail() { echo "diff-error: $*"; }
+
+if [ "$MODE" = allocprof ]; then
+	insmod $M/allocprof.ko || fail "insmod allocprof"
+	INFO=/sys/kernel/allocprof/allocinfo
+else
+	INFO=/proc/allocinfo
+fi
+echo "diff-profiling: $(cat /proc/sys/vm/mem_profiling)"
+echo "diff-possible: $(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)"
+for m in allocprof_dropin_test kmemleak-test kset-example; do
+	insmod $M/$m.ko || fail "insmod $m"
+done
+
+snap() {
+	grep -E "\[($MODS)\]" $INFO | sed "s/^ */diff-row: $1 /"
+	echo "diff-snapshot: $1"
+}
+dc() { echo "$*" >$DC || fail "'$*'"; }
+
+snap loaded
+# Every covered API of allocprof_dropin_test, all held at once.
+for c in "kmalloc 10 100" "kzalloc 3 200" "kcalloc 4 10 30" "kmalloc_node 2 64" \
+	"kmemdup 2 100" "kvmalloc 2 100" "kvzalloc 1 10000" "vmalloc 2 10000" \
+	"vzalloc 3 64" "pages 3 2" "getpages 2 1" "zeroed 2" "exact 2 5000" \
+	"exact 1 12288" "cache 5" "bulk 4" "percpu 3 64" "krealloc 5 100 300" \
+	"krealloc 2 100 120"; do
+	dc $c
+done
+snap held
+dc kfree_rcu 5
+snap rcu_at_call
+# kfree_rcu's objects are freed (upstream uncharges them) after a grace
+# period and the batching delay: wait for it, bounded.
+i=0
+while [ $i -lt 50 ] && [ "$MODE" = upstream ] &&
+	grep -q "^ *[1-9][0-9]* *[0-9]* .*func:site_rcu" $INFO; do
+	sleep 0.2
+	i=$((i + 1))
+done
+snap rcu_later
+dc free
+snap freed
+rmmod kset-example || fail "rmmod kset-example"
+snap kset_gone
+echo "diff-done"

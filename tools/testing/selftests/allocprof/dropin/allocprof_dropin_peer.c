@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocprof_dropin_peer: a second plain C module built with the drop-in
+ * header, loaded and unloaded in a loop by allocprof_dropin_mttcg.sh while
+ * allocprof_dropin_test allocates and frees on other CPUs: its
+ * registration and unregistration (tags to the sink, a grace period, its
+ * entries drained from the pointer table) meet the table's concurrent
+ * inserts and removes.  Its init allocates 4 kmalloc(100), one page and
+ * one vmalloc(5000); its exit frees them.
+ */
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+static void *obj[4];
+static unsigned long page;
+static void *area;
+
+static int __init peer_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(obj); i++)
+		obj[i] = kmalloc(100, GFP_KERNEL);
+	page = __get_free_page(GFP_KERNEL);
+	area = vmalloc(5000);
+	return 0;
+}
+
+static void __exit peer_exit(void)
+{
+	int i;
+
+	vfree(area);
+	free_page(page);
+	for (i = 0; i < ARRAY_SIZE(obj); i++)
+		kfree(obj[i]);
+}
+
+module_init(peer_init);
+module_exit(peer_exit);
+MODULE_DESCRIPTION("allocprof drop-in test: a second plain C module, loaded in a loop");
+MODULE_LICENSE("GPL");
