@@ -269,9 +269,17 @@ control free
 unload_all
 # With the registry locked (a module registering: test_view_delay_ms
 # sleeps inside its registration), the report does not wait: one line.
-load allocprof test_view_delay_ms=6000
+# (20 s: an OOM kill takes seconds on a KASAN kernel.)
+load allocprof test_view_delay_ms=20000
 insmod "$MODDIR/$T.ko" &
 pid=$!
+# The module exists before its init runs; then give its registration a
+# second to take the lock.
+i=0
+while [ ! -d /sys/module/$T ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 sleep 1
 dmesg -c >/dev/null
 echo "allocprof-selftest: oom-begin" >/dev/kmsg
