@@ -59,6 +59,8 @@ def parse(path):
             seen.add(line.split()[1])
         elif line.startswith("diff-error: "):
             errors.append(line)
+        elif line.startswith("diff-tool: "):
+            snaps.setdefault("tool", []).append(line[len("diff-tool: "):])
         elif line.startswith("diff-possible: "):
             snaps["possible"] = int(line.split()[1])
     for s in seen:
@@ -104,7 +106,7 @@ def main():
     alog, ulog, rc_a, rc_u, srcdir = sys.argv[1:6]
     consoles = sys.argv[6:]
     A, aseen, aerr, ainfo = parse(alog)
-    U, useen, uerr, _ = parse(ulog)
+    U, useen, uerr, uinfo = parse(ulog)
     results = []
 
     def test(ok, desc, details=()):
@@ -160,6 +162,13 @@ def main():
     # Every relation must have been exercised, or the test proves nothing of it.
     test(all(k in kinds for k in ("equal", "vmalloc", "exact", "percpu", "kfree_rcu")),
          "every relation (equal, vmalloc, exact, percpu, kfree_rcu) exercised", [sorted(kinds)])
+    # The allocprof tool, run in both VMs on their own tables.
+    for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
+        lines = info.get("tool", [])
+        test(len(lines) >= 4, f"{name} kernel: the allocprof tool ran ({len(lines)} checks)", [])
+        for line in lines:
+            ok = line.startswith("ok ")
+            test(ok, f"{name} kernel: tool {line.split(' ', 1 if ok else 2)[-1]}", [])
     print(f"differential: {results.count(True)} passed, {results.count(False)} failed")
     return 0 if all(results) else 1
 

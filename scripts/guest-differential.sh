@@ -41,6 +41,33 @@ for c in "kmalloc 10 100" "kzalloc 3 200" "kcalloc 4 10 30" "kmalloc_node 2 64" 
 	dc $c
 done
 snap held
+# The allocprof tool on this kernel's table (allocprof's, or upstream's
+# /proc/allocinfo, its default where allocprof's is absent): a diff around
+# a known allocation, and exports that parse.
+tool() { # DESCRIPTION COMMAND...: one result line
+	d=$1
+	shift
+	if "$@"; then echo "diff-tool: ok $d"; else echo "diff-tool: not ok $d"; fi
+}
+if [ -x /bin/allocprof ]; then
+	allocprof snapshot -o /tmp/t1
+	dc kmalloc 4 100
+	allocprof snapshot -o /tmp/t2
+	allocprof diff /tmp/t1 /tmp/t2 --bytes --func '^site_kmalloc$' >/tmp/tdiff 2>&1
+	tool "diff: site_kmalloc grew by exactly +512 bytes in +4 calls" \
+		test "$(awk '$NF == "func:site_kmalloc" { print $1, $2, $3 }' /tmp/tdiff)" = "grew +512 +4"
+	allocprof top -n 50 --bytes --module allocprof_dropin_test >/tmp/ttop 2>&1
+	tool "top: the module's site_kmalloc row with 512 bytes" \
+		sh -c "grep -q 'site_kmalloc' /tmp/ttop && grep 'site_kmalloc' /tmp/ttop | grep -qw 512"
+	allocprof export --format json >/tmp/tjson 2>/dev/null
+	tool "export json: an array with the module's row" \
+		sh -c "test \"\$(head -c 1 /tmp/tjson)\" = '[' && grep -q '\"function\": *\"site_kmalloc\"' /tmp/tjson"
+	allocprof export --format pprof -o /tmp/tp.pb.gz 2>/dev/null
+	tool "export pprof: decodes" allocprof pprof-summary /tmp/tp.pb.gz
+	dc free
+else
+	echo "diff-tool: not ok /bin/allocprof is missing"
+fi
 dc kfree_rcu 5
 snap rcu_at_call
 # kfree_rcu's objects are freed (upstream uncharges them) after a grace

@@ -19,6 +19,7 @@ use crate::codetag::Registry;
 use crate::decimal::{self, Decimal, U64_DIGITS};
 use crate::module_views;
 use crate::pcpu_counters::{Cumulative, PcpuCounters, Totals};
+use crate::static_c::{self, Shared, Writable};
 use crate::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
@@ -290,25 +291,6 @@ unsafe extern "C" fn allocinfo_release(of: *mut bindings::kernfs_open_file) {
     drop(unsafe { Snapshot::from_private((*of).priv_.cast()) });
 }
 
-/// sysfs's read of the attribute: never called, as allocprof's
-/// operations replace sysfs's before the file can be opened; sysfs wants
-/// a read callback to make the file readable.
-extern "C" fn allocinfo_bin_read(
-    _f: *mut bindings::file,
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::bin_attribute,
-    _b: *mut c_char,
-    _o: bindings::loff_t,
-    _c: usize,
-) -> isize {
-    kernel::error::code::EIO.to_errno() as isize
-}
-
-/// Statics holding C structures with pointers.
-struct Shared<T>(T);
-// SAFETY: the wrapped structures are never written after initialization.
-unsafe impl<T> Sync for Shared<T> {}
-
 static OPS: Shared<bindings::kernfs_ops> = Shared(bindings::kernfs_ops {
     open: Some(allocinfo_open),
     read: Some(allocinfo_read),
@@ -332,23 +314,8 @@ pub(crate) fn module_ops() -> &'static bindings::kernfs_ops {
 }
 
 /// The attribute; its mode is set by `allocprof_create_file()`.
-struct Attr(core::cell::UnsafeCell<bindings::bin_attribute>);
-// SAFETY: written only by `allocprof_create_file()` under allocprof's
-// init, before the file exists; read by sysfs afterwards.
-unsafe impl Sync for Attr {}
-
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-static ATTR: Attr = Attr(core::cell::UnsafeCell::new(bindings::bin_attribute {
-    attr: bindings::attribute {
-        name: c"allocinfo".as_ptr().cast(),
-        // SAFETY: all-zero is valid for the rest (lockdep keys included).
-        ..unsafe { core::mem::zeroed() }
-    },
-    read: Some(allocinfo_bin_read),
-    // SAFETY: all-zero is a valid `bin_attribute`.
-    ..unsafe { core::mem::zeroed() }
-}));
+static ATTR: Writable<bindings::bin_attribute> =
+    Writable::new(static_c::bin_attribute(c"allocinfo"));
 
 /// `/sys/kernel/allocprof/` and its `allocinfo`; removed on drop.
 pub(crate) struct AllocinfoFile {
@@ -378,7 +345,7 @@ impl AllocinfoFile {
         let dir = AllocinfoFile { kobj };
         // SAFETY: `kobj` is live; `ATTR` and `OPS` are static.
         kernel::error::to_result(unsafe {
-            allocprof_create_file(kobj, ATTR.0.get(), &OPS.0, 0o400)
+            allocprof_create_file(kobj, ATTR.get(), &OPS.0, 0o400)
         })?;
         Ok(dir)
     }
@@ -389,7 +356,7 @@ impl Drop for AllocinfoFile {
         // SAFETY: removing the file drains its open files (calling
         // `release` for each) before the kobject goes.
         unsafe {
-            bindings::sysfs_remove_bin_file(self.kobj, ATTR.0.get());
+            bindings::sysfs_remove_bin_file(self.kobj, ATTR.get());
             bindings::kobject_put(self.kobj);
         }
     }

@@ -28,6 +28,7 @@ mod oom;
 mod pcpu_counters;
 mod ptr_table;
 mod registry_mutex;
+mod static_c;
 mod sysctl;
 mod tag_text;
 

@@ -17,6 +17,7 @@
 use crate::alloc_tag;
 use crate::allocprof::static_branch;
 use crate::decimal::Decimal;
+use crate::static_c::Shared;
 use kernel::bindings;
 use kernel::error::{code::EINVAL, to_result, Result};
 use kernel::ffi::c_char;
@@ -148,11 +149,6 @@ unsafe extern "C" fn dropin_untracked_show(
     // SAFETY: per the function's contract.
     unsafe { show_line(buf, d.as_bytes()) }
 }
-
-/// A C structure in a static, never written after its initialization.
-struct Shared<T>(T);
-// SAFETY: never written after initialization; sysfs only reads it.
-unsafe impl<T> Sync for Shared<T> {}
 
 /// `show` of a `kobj_attribute`.
 type ShowFn = unsafe extern "C" fn(

@@ -122,44 +122,40 @@ void allocprof_vmalloc_area_init(void)
 }
 
 /*
- * Sums per-CPU counters over every possible CPU (for_each_possible_cpu()
- * and per_cpu_ptr() are macros).  Racy reads of whole words, like
- * upstream's alloc_tag_read().
+ * Sums the two u64 fields at @offset of per-CPU counters over every
+ * possible CPU (for_each_possible_cpu() and per_cpu_ptr() are macros).
+ * Racy reads of whole words, like upstream's alloc_tag_read().
  */
+static void allocprof_sum_pair(const struct allocprof_counters __percpu *c,
+			       size_t offset, u64 *first, u64 *second)
+{
+	u64 a = 0, b = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const u64 *p = (const void *)per_cpu_ptr(c, cpu) + offset;
+
+		a += READ_ONCE(p[0]);
+		b += READ_ONCE(p[1]);
+	}
+	*first = a;
+	*second = b;
+}
+
+/* The live bytes and allocations of @c, summed. */
 void allocprof_counters_sum(const struct allocprof_counters __percpu *c,
 			    s64 *bytes, s64 *calls)
 {
-	u64 b = 0, n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct allocprof_counters *p = per_cpu_ptr(c, cpu);
-
-		b += READ_ONCE(p->bytes);
-		n += READ_ONCE(p->calls);
-	}
-	*bytes = (s64)b;
-	*calls = (s64)n;
+	allocprof_sum_pair(c, offsetof(struct allocprof_counters, bytes),
+			   (u64 *)bytes, (u64 *)calls);
 }
 
-/*
- * Sums the cumulative counters of @c over every possible CPU, like
- * allocprof_counters_sum().
- */
+/* The cumulative counters of @c, summed. */
 void allocprof_counters_sum_totals(const struct allocprof_counters __percpu *c,
 				   u64 *bytes, u64 *calls)
 {
-	u64 b = 0, n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct allocprof_counters *p = per_cpu_ptr(c, cpu);
-
-		b += READ_ONCE(p->total_bytes);
-		n += READ_ONCE(p->total_calls);
-	}
-	*bytes = b;
-	*calls = n;
+	allocprof_sum_pair(c, offsetof(struct allocprof_counters, total_bytes),
+			   bytes, calls);
 }
 
 /*
@@ -424,6 +420,7 @@ EXPORT_SYMBOL_GPL(allocprof_preempt_enable);
 
 /* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */
 static_assert(sizeof(struct allocprof_counters) == 32);
+static_assert(offsetof(struct allocprof_counters, calls) == 8);
 static_assert(offsetof(struct allocprof_counters, total_bytes) == 16);
 static_assert(offsetof(struct allocprof_counters, total_calls) == 24);
 static_assert(sizeof(struct allocprof_tag) == 40);

@@ -11,6 +11,7 @@
 //! every open file), set up the same way (`allocprof_create_view_file()`).
 //! Orphan rows belong to no view.
 
+use crate::static_c::{self, Writable};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::error::{code::ENOMEM, Result};
@@ -44,35 +45,8 @@ const fn array_len<const N: usize>(_field: fn(&bindings::module) -> &[c_char; N]
 
 /// The attribute of every view's file; its mode is set by
 /// `allocprof_create_view_file()`, only with the registry locked.
-struct Attr(core::cell::UnsafeCell<bindings::bin_attribute>);
-// SAFETY: written only by `allocprof_create_view_file()`, serialized by
-// the registry lock; read by sysfs.
-unsafe impl Sync for Attr {}
-
-/// sysfs's read of the attribute: never called (see `allocinfo`).
-extern "C" fn view_bin_read(
-    _f: *mut bindings::file,
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::bin_attribute,
-    _b: *mut c_char,
-    _o: bindings::loff_t,
-    _c: usize,
-) -> isize {
-    kernel::error::code::EIO.to_errno() as isize
-}
-
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-static ATTR: Attr = Attr(core::cell::UnsafeCell::new(bindings::bin_attribute {
-    attr: bindings::attribute {
-        name: c"allocinfo".as_ptr().cast(),
-        // SAFETY: all-zero is valid for the rest (lockdep keys included).
-        ..unsafe { core::mem::zeroed() }
-    },
-    read: Some(view_bin_read),
-    // SAFETY: all-zero is a valid `bin_attribute`.
-    ..unsafe { core::mem::zeroed() }
-}));
+static ATTR: Writable<bindings::bin_attribute> =
+    Writable::new(static_c::bin_attribute(c"allocinfo"));
 
 /// `/sys/kernel/allocprof/modules`; removed on drop.
 pub(crate) struct ModulesDir {
@@ -175,7 +149,7 @@ impl ModuleView {
         let ops = OPS.load(Ordering::Acquire);
         // SAFETY: `kobj` is live, `ATTR` static (its mode written with the
         // registry locked), `ops` static.
-        let ret = unsafe { allocprof_create_view_file(kobj, ATTR.0.get(), ops, 0o400) };
+        let ret = unsafe { allocprof_create_view_file(kobj, ATTR.get(), ops, 0o400) };
         if ret != 0 {
             pr_warn!(
                 "{}: cannot create modules/{}/allocinfo ({}): no per-module view\n",
@@ -200,7 +174,7 @@ impl Drop for ModuleView {
         // SAFETY: removing the file drains its open files (calling
         // `release` for each), then the directory goes.
         unsafe {
-            bindings::sysfs_remove_bin_file(self.kobj, ATTR.0.get());
+            bindings::sysfs_remove_bin_file(self.kobj, ATTR.get());
             bindings::kobject_put(self.kobj);
         }
     }
