@@ -27,13 +27,7 @@ totals() {
 }
 # expect_totals FUNCTION "CALLS BYTES"|none DESCRIPTION
 expect_totals() {
-	got=$(totals "$1")
-	if [ "$got" = "$2" ]; then
-		ktap_test_pass "$3"
-	else
-		ktap_print_msg "totals of $1: expected '$2', got '$got'"
-		ktap_test_fail "$3"
-	fi
+	expect_eq "totals of $1" "$(totals "$1")" "$2" "$3"
 }
 # bad FILE VALUE WANT DESCRIPTION: writing VALUE fails with EINVAL and FILE
 # still reads WANT (or, for reset, the totals of site_kmalloc are WANT).

@@ -33,15 +33,19 @@ row() {
 	awk -v f="func:$1" '{ for (i = 3; i <= NF; i++) if ($i == f) { print $1, $2; next } }' "${2:-$ALLOCINFO}"
 }
 
-# expect_row FUNCTION BYTES CALLS DESCRIPTION
-expect_row() {
-	got=$(row "$1")
-	if [ "$got" = "$2 $3" ]; then
+# expect_eq WHAT GOT WANT DESCRIPTION: one test, passing if GOT is WANT.
+expect_eq() {
+	if [ "$2" = "$3" ]; then
 		ktap_test_pass "$4"
 	else
-		ktap_print_msg "row $1: expected '$2 $3', got '$got'"
+		ktap_print_msg "$1: expected '$3', got '$2'"
 		ktap_test_fail "$4"
 	fi
+}
+
+# expect_row FUNCTION BYTES CALLS DESCRIPTION
+expect_row() {
+	expect_eq "row $1" "$(row "$1")" "$2 $3" "$4"
 }
 
 # control COMMAND...: write a command to the test client.
