@@ -52,8 +52,14 @@ impl<T> Mutex<T> {
 
     /// Locks if the mutex is free, without sleeping; `None` if it is not.
     pub(crate) fn try_lock(&self) -> Option<Guard<'_, T>> {
+        // Not `then_some(Guard(self))`: that builds the guard, which
+        // unlocks on drop, even when the mutex was not taken.
         // SAFETY: initialised in `new`; `mutex_trylock()` never sleeps.
-        (unsafe { bindings::mutex_trylock(self.raw.get()) } != 0).then_some(Guard(self))
+        if unsafe { bindings::mutex_trylock(self.raw.get()) } != 0 {
+            Some(Guard(self))
+        } else {
+            None
+        }
     }
 }
 

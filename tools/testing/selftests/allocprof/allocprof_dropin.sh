@@ -86,14 +86,17 @@ expect_row site_kmalloc 0 0 "... and its free subtracts nothing"
 
 # An address freed behind the table's back and allocated again.
 dc reuse
+marked=0
 if dmesg | grep -q "$D: reuse: same address"; then
 	check "address reuse: the row holds the new object, marked accurate:no" \
 		grep -q "^ *128 *1 .* func:site_reuse accurate:no $" "$ALLOCINFO"
+	marked=1
 else
+	# (A freelist randomised kernel may hand out another address.)
 	ktap_test_skip "address reuse: the allocator gave another address"
 fi
 dc free
-check "no other row is marked" test "$(grep -c 'accurate:no' "$ALLOCINFO")" = 1
+check "no other row is marked ($marked marked)" test "$(grep -c 'accurate:no' "$ALLOCINFO")" = $marked
 
 # Unload with objects still live (freed unseen by the module's exit).
 rmmod $D

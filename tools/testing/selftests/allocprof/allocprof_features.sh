@@ -7,7 +7,7 @@
 # - per-module views (modules/<module>/allocinfo);
 # - the top users on OOM ("Memory allocations:" in the kernel log).
 . "$(dirname "$0")/lib.sh"
-start 88 allocprof allocprof_test
+start 89 allocprof allocprof_test
 T=allocprof_test
 
 # totals FUNCTION [FILE]: "calls bytes" of the cumulative pairs of the row
@@ -265,6 +265,7 @@ unload_all
 # sleeps inside its registration), the report does not wait: one line.
 # (20 s: an OOM kill takes seconds on a KASAN kernel.)
 load allocprof test_view_delay_ms=20000
+t_start=$(date +%s)
 insmod "$MODDIR/$T.ko" &
 pid=$!
 # The module exists before its init runs; then give its registration a
@@ -286,4 +287,12 @@ wait $pid
 ktap_print_msg "the hog ran $((t1 - t0)) s"
 check "registry locked: the report says so in one line, without waiting" \
 	sh -c "grep -q 'allocprof: Memory allocations: not shown, the registry is busy$' /tmp/oom.log && ! grep -q 'allocprof: Memory allocations:$' /tmp/oom.log"
+# The report left the registry locked by its owner: a read still waits for
+# the registration (an unlock of the lock it did not take would let it in).
+if [ $(($(date +%s) - t_start)) -lt 14 ]; then
+	check "... and left the lock to the registration: a read still waits" \
+		sh -c "! timeout 3 cat $ALLOCINFO >/dev/null 2>&1"
+else
+	ktap_test_skip "... and left the lock to the registration (the OOM kill took too long to tell)"
+fi
 unload_all
