@@ -252,7 +252,7 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
             // long as the state.
             unsafe {
                 counters::update::<true>(c, u64::from(e.bytes));
-                counters::update::<true>(st.live.as_ptr(), 0);
+                counters::count::<true>(st.live.as_ptr());
             }
         }
         Inserted::Replaced(old) => {
@@ -301,7 +301,7 @@ pub unsafe extern "C" fn allocprof_dropin_free(object: *const c_void, kind: c_ui
         // this region.
         unsafe {
             counters::update::<false>((*e.tag).counters(), u64::from(e.bytes));
-            counters::update::<false>(st.live.as_ptr(), 0);
+            counters::count::<false>(st.live.as_ptr());
         }
         !static_branch::profiling_enabled()
     };
@@ -333,6 +333,6 @@ pub(crate) fn drain(start: *const Tag, end: *const Tag) {
     for _ in 0..n {
         let _np = NoPreempt::enter();
         // SAFETY: `live` lives as long as the state.
-        unsafe { counters::update::<false>(st.live.as_ptr(), 0) };
+        unsafe { counters::count::<false>(st.live.as_ptr()) };
     }
 }
