@@ -524,6 +524,16 @@ allocprof_di_init_module(void)
 				  __stop_alloc_tags);
 	return allocprof_dropin_module_init ? allocprof_dropin_module_init() : 0;
 }
+/*
+ * The loader calls init_module through a pointer (mod->init), so it must
+ * keep its ENDBR: objtool lists for sealing the ENDBR of every module
+ * function whose address the object never takes, and module_init()'s own
+ * reference now names the module's init function.  This one names the
+ * wrapper (as module_init() does with ___ADDRESSABLE()).
+ */
+static void *allocprof_di_init_module_ref
+	__attribute__((__used__, __section__(".init.data"))) =
+	(void *)allocprof_di_init_module;
 #define init_module		allocprof_dropin_module_init
 
 #endif /* !__ASSEMBLY__ */

@@ -4,8 +4,9 @@
 # tools/testing/selftests/allocprof/compile_fail/ is built alone as a
 # module against KDIR; a file whose second line says `// expect: ok` must
 # build, any other must fail with the text after `expect:` in the
-# compiler's output.  Prints one KTAP-style line per file and, last,
-# "compile-fail: N passed, N failed".
+# compiler's output.  Then a plain C module built with the drop-in header
+# must build without a warning.  Prints one KTAP-style line per test and,
+# last, "compile-fail: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,5 +57,27 @@ for n in "${names[@]}"; do
 		fail=$((fail + 1))
 	fi
 done
+# And one build of the drop-in header: a plain C module of the selftests
+# with the one Kbuild line must build without a warning (objtool's
+# included: a sealed init_module would fault at load on IBT hardware).
+i=$((i + 1))
+d="$work/dropin-build"
+mkdir -p "$d"
+cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$d/"
+{
+	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+	echo "obj-m := allocprof_dropin_peer.o"
+} >"$d/Kbuild"
+make -C "$KDIR" M="$d" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+	modules >"$d.log" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -qi 'warning' "$d.log"; then
+	echo "ok $i drop-in build: a plain module builds with the header, no warning"
+	pass=$((pass + 1))
+else
+	echo "not ok $i drop-in build: a plain module builds with the header, no warning (exit $rc)"
+	grep -i -m 10 'warning\|error' "$d.log" | sed 's/^/# /'
+	fail=$((fail + 1))
+fi
 echo "compile-fail: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
