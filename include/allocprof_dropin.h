@@ -61,14 +61,33 @@ struct page;
 struct kmem_cache;
 struct callback_head;
 
-/* allocprof's exports (src/dropin.rs). */
-void allocprof_dropin_alloc(struct allocprof_tag *tag, const void *object,
-			    unsigned int kind, unsigned long arg);
-void allocprof_dropin_free(const void *object, unsigned int kind);
+/*
+ * allocprof's exports (src/dropin.rs).  The records and the frees return
+ * @object, so that the call site's value stays in the return register on
+ * both sides of its static branch (no register saved for it).  A null
+ * @object records nothing.  kmalloc and pages by address, the common
+ * kinds, have records of their own (no dispatch on the kind).
+ */
+unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
+				     unsigned long object, unsigned int kind,
+				     unsigned long arg);
+unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
+				       unsigned long object, unsigned long size);
+unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
+					unsigned long object,
+					unsigned long order);
+unsigned long allocprof_dropin_free(unsigned long object);
+unsigned long allocprof_dropin_free_page(unsigned long page);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 extern struct allocprof_counters allocprof_sink
 	__attribute__((__section__(".data..percpu")));
+/*
+ * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
+ * address, the number of recorded objects with that hash.  A free calls
+ * into allocprof only when its address's counter is not 0.
+ */
+extern unsigned short allocprof_dropin_filter[1 << 16];
 
 /*
  * A static branch on one of allocprof's keys (x86's arch_static_branch()
@@ -101,6 +120,68 @@ yes:
 	return 1;
 }
 
+/*
+ * Whether a free of the address @object must look it up: the frees key is
+ * on and the filter counter of @object is not 0.  One asm block: a JMP
+ * past the test while the key is off (the "likely" form of a static
+ * branch, x86's arch_static_branch_jump() with the branch bit set in the
+ * key's entry), patched into a NOP when the key is on; the test is the
+ * multiply, shift and compare of src/ptr_table.rs's filter_of().  The
+ * JMP's target is a label of the asm, not of C: the compiler gives it no
+ * ENDBR, which every pass through would execute.  %r11 is the scratch
+ * (call-clobbered: a free function's call follows anyway).
+ */
+static __attribute__((__always_inline__)) inline _Bool
+allocprof_di_must_look(unsigned long object)
+{
+	asm goto("1: jmp 2f\n\t"
+		 "imul $0x9e3779b1, %k0, %%r11d\n\t"
+		 "shr $16, %%r11d\n\t"
+		 "cmpw $0, allocprof_dropin_filter(,%%r11,2)\n\t"
+		 "jne %l[look]\n"
+		 "2:\n\t"
+		 ".pushsection __jump_table, \"aw\"\n\t"
+		 ".balign 8\n\t"
+		 ".long 1b - .\n\t"
+		 ".long 2b - .\n\t"
+		 ".quad allocprof_dropin_key + 1 - .\n\t"
+		 ".popsection\n\t"
+		 : : "r" (object) : "cc", "r11" : look);
+	return 0;
+look:
+	return 1;
+}
+
+/*
+ * What a free does first: uncharge @object if the table may hold it.
+ * Returns @object, which the caller passes on to the real free function.
+ * A page's key (its address) is computed by allocprof: a free of a
+ * struct page calls whenever the frees key is on.
+ */
+static __attribute__((__always_inline__)) inline unsigned long
+allocprof_di_forget(unsigned long object, unsigned int kind)
+{
+	if (kind == ALLOCPROF_DI_FREE_ADDR) {
+		if (__builtin_expect(allocprof_di_must_look(object), 0))
+			object = allocprof_dropin_free(object);
+	} else if (__builtin_expect(allocprof_di_frees_on(), 0)) {
+		object = allocprof_dropin_free_page(object);
+	}
+	return object;
+}
+
+/* Records @object, of @kind, charged to @tag; returns @object. */
+static __attribute__((__always_inline__)) inline unsigned long
+allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
+		    unsigned int kind, unsigned long arg)
+{
+	if (kind == ALLOCPROF_DI_KMALLOC)
+		return allocprof_dropin_kmalloc(tag, object, arg);
+	if (kind == ALLOCPROF_DI_PAGEADDR)
+		return allocprof_dropin_pageaddr(tag, object, arg);
+	return allocprof_dropin_alloc(tag, object, kind, arg);
+}
+
 /* The tag of this call site. */
 #define ALLOCPROF_DI_TAG()						\
 ({									\
@@ -119,10 +200,10 @@ yes:
 #define ALLOCPROF_DI_ALLOC(_call, _kind, _arg)				\
 ({									\
 	__auto_type __ap_p = (_call);					\
-	if (__builtin_expect(allocprof_di_on(), 0) && __ap_p)		\
-		allocprof_dropin_alloc(ALLOCPROF_DI_TAG(),		\
-				       (const void *)(unsigned long)__ap_p, \
-				       (_kind), (unsigned long)(_arg));	\
+	if (__builtin_expect(allocprof_di_on(), 0))			\
+		__ap_p = (__typeof__(__ap_p))allocprof_di_record(	\
+			ALLOCPROF_DI_TAG(), (unsigned long)__ap_p,	\
+			(_kind), (unsigned long)(_arg));		\
 	__ap_p;								\
 })
 
@@ -132,12 +213,13 @@ yes:
 	const void *__ap_old = (_old);					\
 	__auto_type __ap_q = (_call);					\
 	if ((const void *)__ap_q != __ap_old) {				\
-		if (__ap_q && allocprof_di_frees_on())			\
-			allocprof_dropin_free(__ap_old, ALLOCPROF_DI_FREE_ADDR); \
+		if (__ap_q)						\
+			allocprof_di_forget((unsigned long)__ap_old,	\
+					    ALLOCPROF_DI_FREE_ADDR);	\
 		if (__ap_q && allocprof_di_on())			\
-			allocprof_dropin_alloc(ALLOCPROF_DI_TAG(),	\
-					       (const void *)__ap_q,	\
-					       (_kind), (unsigned long)(_arg)); \
+			__ap_q = (__typeof__(__ap_q))allocprof_di_record( \
+				ALLOCPROF_DI_TAG(), (unsigned long)__ap_q, \
+				(_kind), (unsigned long)(_arg));		\
 	}								\
 	__ap_q;								\
 })
@@ -251,7 +333,8 @@ yes:
 	if (__builtin_expect(allocprof_di_on(), 0)) {			\
 		struct allocprof_tag *__ap_t = ALLOCPROF_DI_TAG();	\
 		for (int __ap_i = 0; __ap_i < __ap_got; __ap_i++)	\
-			allocprof_dropin_alloc(__ap_t, __ap_v[__ap_i],	\
+			allocprof_dropin_alloc(__ap_t,			\
+					       (unsigned long)__ap_v[__ap_i], \
 					       ALLOCPROF_DI_CACHE,	\
 					       (unsigned long)__ap_c);	\
 	}								\
@@ -432,15 +515,17 @@ yes:
  * declared here first: the kernel header's declaration of it then declares
  * this function (same type; the static linkage carries over), and every
  * call of the module lands here.  The real function is reached through an
- * asm label naming its symbol.
+ * asm label naming its symbol.  The object is passed on as the look-up
+ * returns it (the same value), so that it need not survive the call in a
+ * saved register.
  */
 #define ALLOCPROF_DI_FREE_FN(name, real, params, args, object, kind)	\
 	extern void real params __asm__(#name);				\
 	static __attribute__((__always_inline__)) inline void		\
 	allocprof_dropin_##name params					\
 	{								\
-		if (__builtin_expect(allocprof_di_frees_on(), 0))	\
-			allocprof_dropin_free((const void *)(unsigned long)(object), kind); \
+		object = (__typeof__(object))allocprof_di_forget(	\
+			(unsigned long)(object), kind);			\
 		real args;						\
 	}
 
@@ -489,7 +574,8 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 
 	if (allocprof_di_frees_on())
 		for (__SIZE_TYPE__ i = 0; i < n; i++)
-			allocprof_dropin_free(p[i], ALLOCPROF_DI_FREE_ADDR);
+			allocprof_di_forget((unsigned long)p[i],
+					    ALLOCPROF_DI_FREE_ADDR);
 	allocprof_di_real_kmem_cache_free_bulk(s, n, p);
 }
 

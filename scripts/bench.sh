@@ -11,17 +11,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
-kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling")
+if [ "${BENCH_ONLY:-}" != dropin ]; then
+	kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling")
 
-step "bench modules for the upstream-profiling kernel"
-bdir="$ALLOCPROF_CACHE/bench-upstream-module"
-rm -rf "$bdir"
-mkdir -p "$bdir"
-cp "$sel/allocprof_bench_c.c" "$bdir/"
-echo 'obj-m := allocprof_bench_c.o' >"$bdir/Kbuild"
-run_long "bench module" "$ALLOCPROF_LOGS/bench-upstream-module.log" \
-	make -C "$kup" M="$bdir" LLVM=1 modules
-gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
+	step "bench modules for the upstream-profiling kernel"
+	bdir="$ALLOCPROF_CACHE/bench-upstream-module"
+	rm -rf "$bdir"
+	mkdir -p "$bdir"
+	cp "$sel/allocprof_bench_c.c" "$bdir/"
+	echo 'obj-m := allocprof_bench_c.o' >"$bdir/Kbuild"
+	run_long "bench module" "$ALLOCPROF_LOGS/bench-upstream-module.log" \
+		make -C "$kup" M="$bdir" LLVM=1 modules
+	gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
+fi
 
 # The drop-in path: the same unmodified allocprof_bench_c.c, built with the
 # drop-in header against the test kernel, as module allocprof_bench_di.
@@ -45,6 +47,17 @@ results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 guest="$ALLOCPROF_ROOT/scripts/guest-bench.sh"
 export TIMEOUT=${TIMEOUT:-1200}
+if [ "${BENCH_ONLY:-}" = dropin ]; then
+	# The drop-in rows alone (a developer's loop on the header and the
+	# table): its report leaves every other figure unmeasured.
+	step "drop-in path only (icount: guest instructions)"
+	BENCH_MODE=dropin ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko" "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/dropin.log"
+	cp "$ALLOCPROF_LOGS/bench-dropin-module.dis" "$results/allocprof_bench_di.dis"
+	step "report"
+	python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
+		"$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+	exit 0
+fi
 step "allocprof, raw and C loops (icount: guest instructions)"
 BENCH_MODE=allocprof ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko" "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/allocprof.log"
 step "upstream profiler, vm.mem_profiling 1 and 0 (icount)"

@@ -43,7 +43,7 @@ def main():
     res = Path(sys.argv[1])
     kver = sys.argv[2] if len(sys.argv) > 2 else "?"
     r = {}
-    for log in ("allocprof", "upstream", "wall", "scale"):
+    for log in ("allocprof", "dropin", "upstream", "wall", "scale"):
         p = res / f"{log}.log"
         if p.exists():
             r.update(parse(p))

@@ -6,6 +6,7 @@
 #              with the cumulative counters) and the C raw loop, rounds
 #              interleaved; memory; allocinfo read cost; then the C loop
 #              built with the drop-in header (raw, off, offlive, on)
+#   dropin     the drop-in part of allocprof only (BENCH_ONLY=dropin)
 #   upstream   the C loop on the kernel with CONFIG_MEM_ALLOC_PROFILING,
 #              vm.mem_profiling 1 and 0; /proc/allocinfo read cost
 #   wall       allocprof's kmalloc loops without icount (wall time)
@@ -29,6 +30,72 @@ run() {
 	dmesg | sed -rn "s/^(.*[] ])?$2 ops=([0-9]+) ns=([0-9]+)$/\2 \3/p" | tail -n 1
 }
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# The drop-in path, with allocprof and allocprof_bench_c loaded:
+dropin_bench() {
+	# allocprof_bench_c.c unmodified, built with the
+	# drop-in header (allocprof_bench_di, scripts/bench.sh), against the
+	# same source built plainly (allocprof_bench_c), rounds rotated.  Both
+	# use the sysfs directory allocprof_bench_c: one is loaded at a time.
+	# Variants: raw (the plain module); off (profiling off, nothing
+	# recorded: the frees key is off too); offlive (profiling off, one
+	# object of allocprof_dropin_test recorded: every free looks itself up
+	# in the table); on.
+	# Loaded with profiling off: its init's object is not recorded.
+	echo 0 >/proc/sys/vm/mem_profiling
+	insmod $M/allocprof_dropin_test.ko
+	DT=/sys/kernel/allocprof_dropin_test/control
+	dmesg | sed -rn 's/^.*drop-in pointer table: ([0-9]+) slots, ([0-9]+) bytes$/result: mem.dropin_table \1 \2/p' | tail -n 1
+	rmmod allocprof_bench_c
+	cur=
+	variant() { # VARIANT: the module and the state it runs in
+		want=allocprof_bench_di
+		[ "$1" = raw ] && want=allocprof_bench_c
+		if [ "$cur" != "$want" ]; then
+			[ -n "$cur" ] && rmmod "$cur"
+			insmod "$M/$want.ko"
+			cur=$want
+		fi
+		case $1 in
+		off)
+			echo 1 >/proc/sys/vm/mem_profiling
+			echo free >$DT
+			echo 0 >/proc/sys/vm/mem_profiling
+			;;
+		offlive)
+			echo 1 >/proc/sys/vm/mem_profiling
+			echo free >$DT
+			echo "kmalloc 1 64" >$DT
+			echo 0 >/proc/sys/vm/mem_profiling
+			;;
+		on) echo 1 >/proc/sys/vm/mem_profiling ;;
+		esac
+	}
+	for k in kmalloc pages0 pages3 kvmalloc; do
+		variant raw
+		run /sys/kernel/allocprof_bench_c/run "$k" >/dev/null # warm-up
+		r=0
+		order="raw off offlive on"
+		while [ $r -lt "$ROUNDS" ]; do
+			for v in $order; do
+				variant $v
+				echo "result: dropin.${k}_$v $(run /sys/kernel/allocprof_bench_c/run "$k")"
+			done
+			order="${order#* } ${order%% *}"
+			r=$((r + 1))
+		done
+	done
+	# Objects recorded during the loops: the one a loop holds at a time,
+	# and offlive's: 2 at most.  Then the table with 4096 objects held.
+	echo 1 >/proc/sys/vm/mem_profiling
+	echo "result: mem.dropin_live_loop 2"
+	echo free >$DT
+	echo "kmalloc 4096 64" >$DT
+	live=$(awk '/\[allocprof_dropin_test\]/ { n += $2 } END { print n + 0 }' /sys/kernel/allocprof/allocinfo)
+	echo "result: mem.dropin_live_held $live"
+	echo "result: mem.dropin_untracked $(cat /sys/kernel/allocprof/dropin_untracked)"
+	echo free >$DT
+}
 
 case "$BENCH_MODE" in
 allocprof)
@@ -95,68 +162,12 @@ allocprof)
 	done
 	echo free >$C
 	rmmod allocprof_test
-	# The drop-in path: allocprof_bench_c.c unmodified, built with the
-	# drop-in header (allocprof_bench_di, scripts/bench.sh), against the
-	# same source built plainly (allocprof_bench_c), rounds rotated.  Both
-	# use the sysfs directory allocprof_bench_c: one is loaded at a time.
-	# Variants: raw (the plain module); off (profiling off, nothing
-	# recorded: the frees key is off too); offlive (profiling off, one
-	# object of allocprof_dropin_test recorded: every free looks itself up
-	# in the table); on.
-	# Loaded with profiling off: its init's object is not recorded.
-	echo 0 >/proc/sys/vm/mem_profiling
-	insmod $M/allocprof_dropin_test.ko
-	DT=/sys/kernel/allocprof_dropin_test/control
-	dmesg | sed -rn 's/^.*drop-in pointer table: ([0-9]+) slots, ([0-9]+) bytes$/result: mem.dropin_table \1 \2/p' | tail -n 1
-	rmmod allocprof_bench_c
-	cur=
-	variant() { # VARIANT: the module and the state it runs in
-		want=allocprof_bench_di
-		[ "$1" = raw ] && want=allocprof_bench_c
-		if [ "$cur" != "$want" ]; then
-			[ -n "$cur" ] && rmmod "$cur"
-			insmod "$M/$want.ko"
-			cur=$want
-		fi
-		case $1 in
-		off)
-			echo 1 >/proc/sys/vm/mem_profiling
-			echo free >$DT
-			echo 0 >/proc/sys/vm/mem_profiling
-			;;
-		offlive)
-			echo 1 >/proc/sys/vm/mem_profiling
-			echo free >$DT
-			echo "kmalloc 1 64" >$DT
-			echo 0 >/proc/sys/vm/mem_profiling
-			;;
-		on) echo 1 >/proc/sys/vm/mem_profiling ;;
-		esac
-	}
-	for k in kmalloc pages0 pages3 kvmalloc; do
-		variant raw
-		run /sys/kernel/allocprof_bench_c/run "$k" >/dev/null # warm-up
-		r=0
-		order="raw off offlive on"
-		while [ $r -lt "$ROUNDS" ]; do
-			for v in $order; do
-				variant $v
-				echo "result: dropin.${k}_$v $(run /sys/kernel/allocprof_bench_c/run "$k")"
-			done
-			order="${order#* } ${order%% *}"
-			r=$((r + 1))
-		done
-	done
-	# Objects recorded during the loops: the one a loop holds at a time,
-	# and offlive's: 2 at most.  Then the table with 4096 objects held.
-	echo 1 >/proc/sys/vm/mem_profiling
-	echo "result: mem.dropin_live_loop 2"
-	echo free >$DT
-	echo "kmalloc 4096 64" >$DT
-	live=$(awk '/\[allocprof_dropin_test\]/ { n += $2 } END { print n + 0 }' /sys/kernel/allocprof/allocinfo)
-	echo "result: mem.dropin_live_held $live"
-	echo "result: mem.dropin_untracked $(cat /sys/kernel/allocprof/dropin_untracked)"
-	echo free >$DT
+	dropin_bench
+	;;
+dropin)
+	insmod $M/allocprof.ko
+	insmod $M/allocprof_bench_c.ko
+	dropin_bench
 	;;
 upstream)
 	# /proc/allocinfo read cost, per row (the whole kernel's call sites).

@@ -278,6 +278,11 @@ pub unsafe extern "C" fn allocprof_dropin_register(
     start: *mut Tag,
     stop: *mut Tag,
 ) -> c_int {
+    if !dropin::keeps_tags(start, stop) {
+        // Never on x86_64, where modules live in the top 2 GiB.
+        pr_warn!("drop-in module not registered: its tags are outside the module area\n");
+        return EINVAL.to_errno();
+    }
     // SAFETY: per the function's contract.
     match unsafe { codetag::register(&REGISTRY, module, start, stop, true) } {
         Ok(()) => 0,

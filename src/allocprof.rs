@@ -36,7 +36,10 @@ pub use alloc_tag::{
     allocprof_dropin_register, allocprof_register_module, allocprof_unregister_module,
 };
 use allocprof::static_branch;
-pub use dropin::{allocprof_dropin_alloc, allocprof_dropin_free};
+pub use dropin::{
+    allocprof_dropin_alloc, allocprof_dropin_free, allocprof_dropin_free_page,
+    allocprof_dropin_kmalloc, allocprof_dropin_pageaddr,
+};
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 
 module! {

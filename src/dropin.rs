@@ -12,12 +12,13 @@
 //! work item that a free emptying the table schedules.
 
 use crate::allocprof::counters::{self, sink, NoPreempt};
-use crate::allocprof::sizes::{kmalloc_bytes, page_align, vmalloc_bytes};
+use crate::allocprof::sizes::{
+    is_vmalloc_addr, kmalloc_bytes, page_align, vmalloc_bytes, KMALLOC_TABLE_MAX,
+};
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
 use crate::glue;
-use crate::pcpu_counters::PcpuCounters;
-use crate::ptr_table::{Entry, Inserted, PtrTable};
+use crate::ptr_table::{self, Charge, Inserted, PtrTable};
 use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
@@ -32,7 +33,6 @@ const PAGE: c_uint = 5;
 const PAGEADDR: c_uint = 6;
 const EXACT: c_uint = 7;
 const PERCPU: c_uint = 8;
-const FREE_PAGE: c_uint = 1;
 
 /// `ZERO_SIZE_PTR`: what kmalloc(0) returns; not an object.
 const ZERO_SIZE_PTR: usize = 16;
@@ -47,8 +47,6 @@ extern "C" {
 /// module has registered once.
 struct State {
     table: PtrTable,
-    /// Objects in the table, per CPU (`calls`).
-    live: PcpuCounters,
 }
 
 /// The state, published once built (never freed before allocprof's exit).
@@ -68,6 +66,12 @@ fn state() -> Option<&'static State> {
     (!s.is_null()).then(|| unsafe { &*s })
 }
 
+/// Whether a drop-in module's tags `[start, stop)` can be kept in the
+/// pointer table (always on x86_64: see [`ptr_table::keeps_tag`]).
+pub(crate) fn keeps_tags(start: *const Tag, stop: *const Tag) -> bool {
+    start == stop || (ptr_table::keeps_tag(start) && ptr_table::keeps_tag(stop))
+}
+
 /// Allocations not recorded so far (`/sys/kernel/allocprof/dropin_untracked`).
 pub(crate) fn untracked() -> u64 {
     UNTRACKED.load(Ordering::Relaxed)
@@ -80,15 +84,7 @@ pub(crate) fn module_added() {
     if state().is_none() {
         // SAFETY: a module parameter, read-only after load.
         let slots = unsafe { allocprof_param_dropin_slots } as usize;
-        match PtrTable::new(slots).and_then(|table| {
-            Ok(KBox::new(
-                State {
-                    table,
-                    live: PcpuCounters::new()?,
-                },
-                GFP_KERNEL,
-            )?)
-        }) {
+        match PtrTable::new(slots).and_then(|table| Ok(KBox::new(State { table }, GFP_KERNEL)?)) {
             Ok(s) => {
                 pr_info!(
                     "drop-in pointer table: {} slots, {} bytes\n",
@@ -131,8 +127,7 @@ pub(crate) fn set_profiling(on: bool) {
 /// drop-in module is registered and profiling is on or an object is
 /// recorded.
 fn update_frees_key() {
-    let live = state().map_or(0, |s| s.live.sum().calls);
-    let on = MODULES.load(Ordering::Acquire) > 0 && (PROFILING.is_on() || live > 0);
+    let on = MODULES.load(Ordering::Acquire) > 0 && (PROFILING.is_on() || !PtrTable::is_empty());
     if on != DROPIN_FREES.is_on() {
         DROPIN_FREES.set(on);
     }
@@ -169,7 +164,8 @@ fn exit() {
 
 /// The bytes an allocation of `kind` is charged, and whether the figure is
 /// exact.
-fn bytes_of(object: *const c_void, kind: c_uint, arg: usize) -> (usize, bool) {
+#[inline(always)]
+fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
     match kind {
         KMALLOC => (kmalloc_bytes(arg), true),
         CACHE => {
@@ -179,14 +175,13 @@ fn bytes_of(object: *const c_void, kind: c_uint, arg: usize) -> (usize, bool) {
             (b as usize, exact)
         }
         KVMALLOC => {
-            // SAFETY: `is_vmalloc_addr()` only compares the address.
-            if unsafe { bindings::is_vmalloc_addr(object) } {
-                (vmalloc_bytes(object.cast(), arg), true)
+            if is_vmalloc_addr(object as *const u8) {
+                (vmalloc_bytes(object as *const u8, arg), true)
             } else {
                 (kmalloc_bytes(arg), true)
             }
         }
-        VMALLOC => (vmalloc_bytes(object.cast(), arg), true),
+        VMALLOC => (vmalloc_bytes(object as *const u8, arg), true),
         PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
         EXACT => (page_align(arg), true),
         PERCPU => (arg.saturating_mul(glue::possible_cpus()), true),
@@ -195,76 +190,156 @@ fn bytes_of(object: *const c_void, kind: c_uint, arg: usize) -> (usize, bool) {
 }
 
 /// The table key of an object: its address (a page's, for a `struct page`).
-fn key_of(object: *const c_void, page: bool) -> usize {
+#[inline(always)]
+fn key_of(object: usize, page: bool) -> usize {
     if page {
         // SAFETY: `object` is a `struct page` the module allocated or frees.
-        unsafe { allocprof_page_address(object) as usize }
+        unsafe { allocprof_page_address(object as *const c_void) as usize }
     } else {
-        object as usize
+        object
     }
 }
 
 /// Records an allocation of a drop-in module: charges `tag` and stores the
-/// object in the pointer table.  Called when profiling is on.
+/// object in the pointer table.  Called when profiling is on.  Returns
+/// `object`, so that the caller's value stays in the return register
+/// whichever way the call site's static branch went.  kmalloc and whole
+/// pages by address have functions of their own (below), with no call in
+/// their path, so that they need no saved register.
 ///
 /// # Safety
 ///
 /// `tag` is a tag of a module's `alloc_tags` section (registered, or not
-/// yet, or no longer) and `object` what the allocation of `kind` returned,
-/// not null.
+/// yet, or no longer) and `object` what the allocation of `kind` returned
+/// (null, or `ZERO_SIZE_PTR`, records nothing).
 #[no_mangle]
 pub unsafe extern "C" fn allocprof_dropin_alloc(
     tag: *const Tag,
-    object: *const c_void,
+    object: usize,
     kind: c_uint,
     arg: usize,
-) {
-    if kind == KMALLOC && object as usize == ZERO_SIZE_PTR {
-        return;
+) -> usize {
+    if object > ZERO_SIZE_PTR {
+        let (bytes, exact) = bytes_of(object, kind, arg);
+        let fits = bytes <= u32::MAX as usize;
+        record_slow(
+            // SAFETY: per the function's contract.
+            unsafe { &*tag },
+            key_of(object, kind == PAGE),
+            bytes.min(u32::MAX as usize) as u32,
+            exact && fits,
+        );
     }
-    let (bytes, exact) = bytes_of(object, kind, arg);
-    let key = key_of(object, kind == PAGE);
-    // SAFETY: per the function's contract.
-    let tag = unsafe { &*tag };
+    object
+}
+
+/// [`allocprof_dropin_alloc`] of a kmalloc of `size` bytes.
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_kmalloc(
+    tag: *const Tag,
+    object: usize,
+    size: usize,
+) -> usize {
+    if object > ZERO_SIZE_PTR {
+        if size <= KMALLOC_TABLE_MAX {
+            // SAFETY: per the function's contract.
+            record(unsafe { &*tag }, object, kmalloc_bytes(size) as u32);
+        } else {
+            // Whole pages: the general path.
+            // SAFETY: per the function's contract.
+            unsafe { allocprof_dropin_alloc(tag, object, KMALLOC, size) };
+        }
+    }
+    object
+}
+
+/// [`allocprof_dropin_alloc`] of pages of `order` by address
+/// (`__get_free_pages()`).
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_pageaddr(
+    tag: *const Tag,
+    object: usize,
+    order: usize,
+) -> usize {
+    if object > ZERO_SIZE_PTR {
+        if order < 20 {
+            let bytes = (bindings::PAGE_SIZE << order) as u32;
+            // SAFETY: per the function's contract.
+            record(unsafe { &*tag }, object, bytes);
+        } else {
+            // SAFETY: per the function's contract.
+            unsafe { allocprof_dropin_alloc(tag, object, PAGEADDR, order) };
+        }
+    }
+    object
+}
+
+/// Records the object of address `key`, of `bytes`, charged to `tag`:
+/// the common case, straight-line (the first slot of its window), else
+/// [`record_slow`].  No call on the common path, so that the exported
+/// functions need no saved register but the one for their return value.
+#[inline(always)]
+fn record(tag: &Tag, key: usize, bytes: u32) {
+    if let Some(st) = state() {
+        // As in `record_slow`.
+        let _np = NoPreempt::enter();
+        if tag.counters() == sink() {
+            return;
+        }
+        if st.table.insert_first(key, tag, bytes) {
+            // SAFETY: as in `record_slow`.
+            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
+            return;
+        }
+    }
+    record_slow(tag, key, bytes, true);
+}
+
+/// Records the object of address `key`, of `bytes` (exact or not),
+/// charged to `tag`, in every case.
+#[inline(never)]
+fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     let Some(st) = state() else {
         UNTRACKED.fetch_add(1, Ordering::Relaxed);
         tag.mark_inaccurate();
         return;
     };
-    if !exact || bytes > u32::MAX as usize {
+    if !exact {
         tag.mark_inaccurate();
     }
-    let e = Entry {
-        tag,
-        bytes: bytes.min(u32::MAX as usize) as u32,
-        stamp: glue::jiffies() as u32,
-    };
     // From the read of the tag's counters to the last update, as in
     // `Ref::charge`: an unregistration waits for this region.
     let _np = NoPreempt::enter();
-    let c = tag.counters();
-    if c == sink() {
+    if tag.counters() == sink() {
         return; // not registered: the row is not shown
     }
-    match st.table.insert(key, &e) {
+    // The counters are loaded again after the insertion (no register
+    // held across it): the same, or the sink if the module is going,
+    // which is as good (its entries are drained, its counters summed).
+    match st.table.insert(key, tag, bytes) {
         Inserted::New => {
-            // SAFETY: `c` stays allocated during this region; `live` as
-            // long as the state.
-            unsafe {
-                counters::update::<true>(c, u64::from(e.bytes));
-                counters::count::<true>(st.live.as_ptr());
-            }
+            // SAFETY: the counters stay allocated during this region.
+            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
         }
         Inserted::Replaced(old) => {
             // The object the stale entry named was freed unseen: its
             // charge is dropped and its row marked.
-            // SAFETY: the old tag's module is registered (its entries
-            // are drained before its memory goes); as above.
+            // SAFETY: the old tag's module is registered, or going: its
+            // memory is freed after a grace period (`free_module()`'s
+            // `synchronize_rcu()`), which waits for this region; as above.
             unsafe {
                 let t = &*old.tag;
                 t.mark_inaccurate();
                 counters::update::<false>(t.counters(), u64::from(old.bytes));
-                counters::update::<true>(c, u64::from(e.bytes));
+                counters::update::<true>(tag.counters(), u64::from(bytes));
             }
             tag.mark_inaccurate();
         }
@@ -275,39 +350,92 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
     }
 }
 
-/// A drop-in module frees `object` (an address, or a `struct page` for
-/// `FREE_PAGE`): its entry, if it has one, is removed and uncharged.  A
-/// pointer the table does not know (allocated by someone else, or while
-/// profiling was off) changes nothing.
+/// A drop-in module frees the object at address `object`: its entry, if
+/// it has one, is removed and uncharged.  A pointer the table does not
+/// know (allocated by someone else, or while profiling was off) changes
+/// nothing.  Returns `object` (see [`allocprof_dropin_alloc`]).
 ///
 /// # Safety
 ///
 /// `object` is what the module passes to the free function.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_free(object: *const c_void, kind: c_uint) {
-    if object.is_null() || object as usize == ZERO_SIZE_PTR {
-        return;
+pub unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
+    if object > ZERO_SIZE_PTR {
+        forget(object);
     }
-    let Some(st) = state() else { return };
-    let key = key_of(object, kind == FREE_PAGE);
-    let emptied = {
-        let _np = NoPreempt::enter();
-        let Some(e) = st.table.remove(key) else {
-            return;
-        };
-        // SAFETY: an entry's tag belongs to a registered module (entries
-        // are drained at unregistration, after a grace period that covers
-        // this region); its counters, or the sink, stay allocated during
-        // this region.
-        unsafe {
-            counters::update::<false>((*e.tag).counters(), u64::from(e.bytes));
-            counters::count::<false>(st.live.as_ptr());
+    object
+}
+
+/// [`allocprof_dropin_free`] of a `struct page`: its key is the page's
+/// address.  Returns `page`.
+///
+/// # Safety
+///
+/// `page` is a `struct page` the module frees.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_free_page(page: usize) -> usize {
+    if page != 0 {
+        let key = key_of(page, true);
+        // The header tests the filter of addresses; a page's is tested here.
+        if ptr_table::may_hold(key) {
+            forget(key);
         }
-        !static_branch::profiling_enabled()
-    };
-    if emptied && st.live.sum().calls <= 0 {
-        glue::dropin_schedule_check();
     }
+    page
+}
+
+/// Removes and uncharges the entry of `key`, if the table holds one: the
+/// common case (the first slot of its window) straight-line, else
+/// [`forget_slow`].
+#[inline(always)]
+fn forget(key: usize) {
+    if let Some(st) = state() {
+        let np = NoPreempt::enter();
+        if let Some(c) = st.table.remove_first(key) {
+            uncharge(c);
+            drop(np);
+            if !static_branch::profiling_enabled() {
+                after_forget_unprofiled();
+            }
+            return;
+        }
+    }
+    forget_slow(key);
+}
+
+/// Removes and uncharges the entry of `key`, if the table holds one, in
+/// every case.
+#[inline(never)]
+fn forget_slow(key: usize) {
+    let Some(st) = state() else { return };
+    let np = NoPreempt::enter();
+    let Some(c) = st.table.remove(key) else {
+        return;
+    };
+    uncharge(c);
+    drop(np);
+    if !static_branch::profiling_enabled() {
+        after_forget_unprofiled();
+    }
+}
+
+/// Uncharges what a removed entry was charged, inside the region that
+/// removed it.
+#[inline(always)]
+fn uncharge(c: Charge) {
+    // SAFETY: an entry's tag belongs to a registered module, or to a going
+    // one (whose drain skipped this slot, owned by the caller) whose memory
+    // is freed after a grace period that waits for the caller's region;
+    // its counters, or the sink, stay allocated during it.
+    unsafe { counters::update::<false>((*c.tag).counters(), u64::from(c.bytes)) };
+}
+
+/// An entry was removed with profiling off: the table may be empty, and
+/// the frees key then go off.  A work item looks (a scan of the filter)
+/// and switches it; scheduled while pending, it costs a bit test.
+#[inline(never)]
+fn after_forget_unprofiled() {
+    glue::dropin_schedule_check();
 }
 
 /// Calls `f` with the bytes and age in milliseconds of up to `max` live
@@ -329,10 +457,5 @@ pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32
 /// its tags already pointing at the sink and a grace period passed).
 pub(crate) fn drain(start: *const Tag, end: *const Tag) {
     let Some(st) = state() else { return };
-    let n = st.table.drain(|t| t >= start && t < end);
-    for _ in 0..n {
-        let _np = NoPreempt::enter();
-        // SAFETY: `live` lives as long as the state.
-        unsafe { counters::count::<false>(st.live.as_ptr()) };
-    }
+    st.table.drain(|t| t >= start && t < end);
 }

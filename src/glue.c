@@ -88,6 +88,14 @@ unsigned int allocprof_param_test_delay_ms;
 module_param_named(test_delay_ms, allocprof_param_test_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
 
+/*
+ * The drop-in pointer table's filter (src/ptr_table.rs): per 16-bit hash
+ * of an address, how many recorded objects have it.  Tested inline by
+ * include/allocprof_dropin.h before a free calls into allocprof.
+ */
+u16 allocprof_dropin_filter[1 << 16];
+EXPORT_SYMBOL_GPL(allocprof_dropin_filter);
+
 unsigned int allocprof_param_dropin_slots = 65536;
 module_param_named(dropin_slots, allocprof_param_dropin_slots, uint, 0444);
 MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
@@ -102,7 +110,10 @@ MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the remo
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_dropin_register);
 EXPORT_SYMBOL_GPL(allocprof_dropin_alloc);
+EXPORT_SYMBOL_GPL(allocprof_dropin_kmalloc);
+EXPORT_SYMBOL_GPL(allocprof_dropin_pageaddr);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free);
+EXPORT_SYMBOL_GPL(allocprof_dropin_free_page);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 
@@ -217,12 +228,7 @@ unsigned int allocprof_possible_cpus(void)
 	return num_possible_cpus();
 }
 
-/* jiffies, and jiffies_to_msecs() of a difference. */
-unsigned long allocprof_jiffies(void)
-{
-	return jiffies;
-}
-
+/* jiffies_to_msecs() of a difference of jiffies. */
 unsigned int allocprof_jiffies_to_msecs(unsigned long j)
 {
 	return jiffies_to_msecs(j);

@@ -33,7 +33,6 @@ struct page;
 struct kmem_cache;
 const void *allocprof_page_address(const struct page *page);
 unsigned int allocprof_possible_cpus(void);
-unsigned long allocprof_jiffies(void);
 unsigned int allocprof_jiffies_to_msecs(unsigned long j);
 unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact);
 void allocprof_dropin_schedule_check(void);
@@ -44,9 +43,16 @@ void allocprof_dropin_keys_unlock(void);
 struct allocprof_tag;
 struct module;
 void allocprof_dropin_check_keys(void);
-void allocprof_dropin_alloc(struct allocprof_tag *tag, const void *object,
-			    unsigned int kind, unsigned long arg);
-void allocprof_dropin_free(const void *object, unsigned int kind);
+unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
+				    unsigned long object, unsigned int kind,
+				    unsigned long arg);
+unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
+				       unsigned long object, unsigned long size);
+unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
+					unsigned long object,
+					unsigned long order);
+unsigned long allocprof_dropin_free(unsigned long object);
+unsigned long allocprof_dropin_free_page(unsigned long page);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 

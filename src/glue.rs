@@ -5,11 +5,11 @@
 //! macros and inline functions without `unsafe`.
 
 use core::ffi::c_uint;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 extern "C" {
     fn allocprof_cond_resched();
     fn allocprof_possible_cpus() -> c_uint;
-    fn allocprof_jiffies() -> usize;
     fn allocprof_jiffies_to_msecs(j: usize) -> c_uint;
     fn allocprof_dropin_schedule_check();
     fn allocprof_dropin_flush_check();
@@ -40,10 +40,17 @@ pub(crate) fn possible_cpus() -> usize {
     unsafe { allocprof_possible_cpus() as usize }
 }
 
-/// `jiffies`.
+extern "C" {
+    /// The kernel's `jiffies` (exported), written by the timer interrupt.
+    #[link_name = "jiffies"]
+    static kernel_jiffies: AtomicUsize;
+}
+
+/// `jiffies`: one load (what `READ_ONCE(jiffies)` compiles to).
+#[inline(always)]
 pub(crate) fn jiffies() -> usize {
-    // SAFETY: reads a variable.
-    unsafe { allocprof_jiffies() }
+    // SAFETY: a kernel variable that lives forever, only read here.
+    unsafe { kernel_jiffies.load(Ordering::Relaxed) }
 }
 
 /// `jiffies_to_msecs(j)`.

@@ -6,33 +6,74 @@
 //! happens, can uncharge the same figures.  Nothing is stored in the
 //! object itself.
 //!
-//! Layout: a power-of-two array of 192-byte buckets of 8 slots, keys,
-//! tags and metadata each in their own 64-byte line (a miss reads one
-//! line per bucket).  A key hashes to two buckets; an object lives in
-//! either.  24 bytes per slot; the table is allocated once, with a fixed
-//! number of slots (module parameter `dropin_slots`), so its memory is
-//! bounded.
+//! Layout: two parallel arrays of `n` slots (`dropin_slots`, a power of
+//! two): the key (8 bytes) beside the entry (the tag's address in 32 bits,
+//! which sign-extend to it, as every x86_64 module address does, and the
+//! bytes charged: 8 bytes), and the `jiffies` of each allocation (4
+//! bytes): 20 bytes per slot.  A key hashes to a window of [`WINDOW`] consecutive
+//! slots and lives in any of them: at the occupancies a profiled module
+//! reaches, the first slot of the window.  The table is allocated once,
+//! so its memory is bounded; a key whose window is full is not stored.
+//!
+//! The filter: a counter per 16-bit hash of the key of how many keys with
+//! that hash the table holds (`allocprof_dropin_filter`, 128 KiB, in
+//! `src/glue.c`), which the drop-in header tests inline before calling
+//! into allocprof: a free of an object the table does not hold (every
+//! free of a module while profiling is off, but for the objects recorded
+//! before) costs a multiply, a shift and a compare.  Insertion skips the
+//! search for a stale entry of the same address when the counter is 0.
 //!
 //! Concurrency: no lock.  A slot's key is its state: `EMPTY`, `BUSY`
 //! (being written or being removed) or the object's address.  Inserting
-//! claims an `EMPTY` slot with a compare-and-swap, writes the tag and the
-//! metadata, then publishes the key with a release store.  Removing
-//! claims the slot by swapping the key for `BUSY`, reads, then releases it
-//! as `EMPTY`.  An object's allocation and its free are ordered by the
-//! hand-over of its pointer, so an insert is complete before its key can
-//! be looked up for the free.  Every operation is bounded (16 slots) and
-//! safe from any context the allocator allows, interrupts included.
+//! claims an `EMPTY` slot with a compare-and-swap, writes the entry, then
+//! publishes the key with a release store and counts it in the filter.
+//! Removing claims the slot by swapping the key for `BUSY`, reads, then
+//! releases it as `EMPTY` and uncounts it.  An object's allocation and
+//! its free are ordered by the hand-over of its pointer, so an insertion
+//! (filter included) is complete before its key can be looked up for the
+//! free.  Every operation is bounded ([`WINDOW`] slots) and safe from any
+//! context the allocator allows, interrupts included.
 
 use crate::allocprof::Tag;
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::glue;
+use core::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use kernel::prelude::*;
 
-/// Slots per bucket.
-const SLOTS: usize = 8;
+/// Slots a key may live in.
+pub(crate) const WINDOW: usize = 16;
 /// A free slot.
 const EMPTY: usize = 0;
 /// A slot being written or removed.
 const BUSY: usize = 1;
+/// Filter counters (one per 16-bit hash).
+pub(crate) const FILTER_LEN: usize = 1 << 16;
+// A filter counter never wraps: the keys of one counter (one 16-bit hash
+// `f`) start their windows in `[f * starts >> 16, (f + 1) * starts >> 16]`
+// (see `PtrTable::window`), so they fit in `starts / 65536 + WINDOW`
+// slots, at most 1,040 for the largest table; a key is counted only while
+// it holds a slot.
+const _: () = assert!((1usize << 26) / FILTER_LEN + WINDOW < u16::MAX as usize);
+
+extern "C" {
+    /// The filter (src/glue.c, exported for include/allocprof_dropin.h).
+    static allocprof_dropin_filter: [AtomicU16; FILTER_LEN];
+}
+
+/// The filter counter of `key`: `(u32)key * 0x9e3779b1 >> 16`, exactly as
+/// include/allocprof_dropin.h computes it (the high half of a 32-bit
+/// Fibonacci hash of the address's low 32 bits).
+#[inline(always)]
+fn filter_of(key: usize) -> &'static AtomicU16 {
+    let i = ((key as u32).wrapping_mul(0x9e37_79b1) >> 16) as usize;
+    // SAFETY: allocprof's static; `i < 1 << 16 == FILTER_LEN`.
+    unsafe { allocprof_dropin_filter.get_unchecked(i) }
+}
+
+/// Whether the table may hold `key` (its filter counter is not 0).
+#[inline(always)]
+pub(crate) fn may_hold(key: usize) -> bool {
+    filter_of(key).load(Ordering::Relaxed) != 0
+}
 
 /// What a slot holds besides its key.
 #[derive(Clone, Copy)]
@@ -45,45 +86,13 @@ pub(crate) struct Entry {
     pub(crate) stamp: u32,
 }
 
-impl Entry {
-    fn pack(&self) -> u64 {
-        u64::from(self.bytes) | (u64::from(self.stamp) << 32)
-    }
-}
-
-#[repr(C, align(64))]
-struct Bucket {
-    keys: [AtomicUsize; SLOTS],
-    tags: [AtomicPtr<Tag>; SLOTS],
-    meta: [AtomicU64; SLOTS],
-}
-
-impl Bucket {
-    /// An empty bucket.
-    fn new() -> Bucket {
-        Bucket {
-            keys: [const { AtomicUsize::new(EMPTY) }; SLOTS],
-            tags: [const { AtomicPtr::new(core::ptr::null_mut()) }; SLOTS],
-            meta: [const { AtomicU64::new(0) }; SLOTS],
-        }
-    }
-
-    /// Reads slot `i`'s entry (the caller owns the slot, or reads racily).
-    fn entry(&self, i: usize) -> Entry {
-        let m = self.meta[i].load(Ordering::Relaxed);
-        Entry {
-            tag: self.tags[i].load(Ordering::Relaxed),
-            bytes: m as u32,
-            stamp: (m >> 32) as u32,
-        }
-    }
-
-    /// Writes `e` into slot `i`, owned (`BUSY`), and publishes `key`.
-    fn publish(&self, i: usize, key: usize, e: &Entry) {
-        self.tags[i].store(e.tag.cast_mut(), Ordering::Relaxed);
-        self.meta[i].store(e.pack(), Ordering::Relaxed);
-        self.keys[i].store(key, Ordering::Release);
-    }
+/// What a slot's object was charged.
+#[derive(Clone, Copy)]
+pub(crate) struct Charge {
+    /// The tag charged.
+    pub(crate) tag: *const Tag,
+    /// The bytes charged.
+    pub(crate) bytes: u32,
 }
 
 /// What an insertion did.
@@ -92,110 +101,181 @@ pub(crate) enum Inserted {
     New,
     /// The address was in the table already: the object it named was
     /// freed without the table seeing it.  Its entry was replaced.
-    Replaced(Entry),
-    /// No free slot in either bucket: not stored.
+    Replaced(Charge),
+    /// No free slot in the key's window: not stored.
     Full,
+}
+
+/// A slot's key and entry.  The entry's two halves are written and read
+/// only by the owner of the slot (its key `BUSY`).
+#[repr(C, align(16))]
+struct Slot {
+    /// `EMPTY`, `BUSY` or the object's address.
+    key: AtomicUsize,
+    /// The tag's address, sign-extended from these 32 bits.
+    tag: AtomicU32,
+    /// The bytes charged.
+    bytes: AtomicU32,
+}
+
+/// Whether `tag` (a tag of a module's `alloc_tags` section) can be kept
+/// in a slot: its address is the sign extension of its low 32 bits, as
+/// every address of the x86_64 module area (the top 2 GiB) is.
+pub(crate) fn keeps_tag(tag: *const Tag) -> bool {
+    tag as usize == tag as usize as u32 as i32 as isize as usize
 }
 
 /// The table.
 pub(crate) struct PtrTable {
-    buckets: KVVec<Bucket>,
-    mask: usize,
+    slots: KVVec<Slot>,
+    /// `jiffies` at each slot's allocation.
+    stamps: KVVec<AtomicU32>,
+    /// Window starts: `n - WINDOW + 1`.
+    starts: u64,
 }
 
 impl PtrTable {
-    /// A table of at least `slots` slots (a power of two, 16 or more).
+    /// A table of `slots` slots, rounded up to a power of two, at least
+    /// [`WINDOW`].
     pub(crate) fn new(slots: usize) -> Result<Self> {
-        let n = slots.clamp(2 * SLOTS, 1 << 26).next_power_of_two() / SLOTS;
-        let mut buckets = KVVec::with_capacity(n, GFP_KERNEL)?;
+        let n = slots.clamp(WINDOW, 1 << 26).next_power_of_two();
+        let mut table = KVVec::with_capacity(n, GFP_KERNEL)?;
+        let mut stamps = KVVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
-            buckets.push(Bucket::new(), GFP_KERNEL)?;
+            table.push(
+                Slot {
+                    key: AtomicUsize::new(EMPTY),
+                    tag: AtomicU32::new(0),
+                    bytes: AtomicU32::new(0),
+                },
+                GFP_KERNEL,
+            )?;
+            stamps.push(AtomicU32::new(0), GFP_KERNEL)?;
         }
         Ok(PtrTable {
-            buckets,
-            mask: n - 1,
+            slots: table,
+            stamps,
+            starts: (n - WINDOW + 1) as u64,
         })
     }
 
     /// The number of slots.
     pub(crate) fn slots(&self) -> usize {
-        self.buckets.len() * SLOTS
+        self.slots.len()
     }
 
-    /// The bytes the table takes.
+    /// The bytes the table takes, its filter (a static) included.
     pub(crate) fn bytes(&self) -> usize {
-        self.buckets.len() * core::mem::size_of::<Bucket>()
+        self.slots() * (core::mem::size_of::<Slot>() + core::mem::size_of::<AtomicU32>())
+            + core::mem::size_of::<[AtomicU16; FILTER_LEN]>()
     }
 
-    /// The two buckets of `key`.
-    fn buckets(&self, key: usize) -> [&Bucket; 2] {
-        let h = (key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let a = (h >> 32) as usize & self.mask;
-        let h2 = (h ^ (h >> 29)).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
-        let mut b = (h2 >> 32) as usize & self.mask;
-        if b == a {
-            b = (a + 1) & self.mask;
+    /// The window of `key`.  Its first slot is the filter's hash of the
+    /// key (see [`filter_of`]) scaled to the window starts (multiply-shift,
+    /// no division).
+    #[inline(always)]
+    fn window(&self, key: usize) -> Window<'_> {
+        let h = u64::from((key as u32).wrapping_mul(0x9e37_79b1));
+        let i = (h.wrapping_mul(self.starts) >> 32) as usize;
+        Window {
+            // SAFETY: `i < starts`, so `i + WINDOW <= n`: in bounds.
+            slots: unsafe { &*self.slots.as_ptr().add(i).cast() },
+            table: self,
+            i,
         }
-        [&self.buckets[a], &self.buckets[b]]
     }
 
-    /// Stores `e` for `key` (an address, never `EMPTY` or `BUSY`).
-    pub(crate) fn insert(&self, key: usize, e: &Entry) -> Inserted {
-        let bs = self.buckets(key);
-        for b in bs {
-            for i in 0..SLOTS {
-                if b.keys[i].load(Ordering::Acquire) == key
-                    && b.keys[i]
-                        .compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    let old = b.entry(i);
-                    b.publish(i, key, e);
-                    return Inserted::Replaced(old);
-                }
-            }
+    /// Slot `s` alone (the scans of the whole table).
+    fn slot(&self, s: usize) -> SlotRef<'_> {
+        SlotRef {
+            slot: &self.slots[s],
+            stamp: &self.stamps[s],
         }
-        for b in bs {
-            for i in 0..SLOTS {
-                if b.keys[i].load(Ordering::Relaxed) == EMPTY
-                    && b.keys[i]
-                        .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    b.publish(i, key, e);
-                    return Inserted::New;
-                }
-            }
-        }
-        Inserted::Full
     }
 
-    /// Removes `key`'s entry, if it has one.
-    pub(crate) fn remove(&self, key: usize) -> Option<Entry> {
-        for b in self.buckets(key) {
-            for i in 0..SLOTS {
-                if b.keys[i].load(Ordering::Acquire) == key
-                    && b.keys[i]
-                        .compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    let e = b.entry(i);
-                    b.keys[i].store(EMPTY, Ordering::Release);
-                    return Some(e);
-                }
+    /// Stores the entry of `key` (an address, never `EMPTY` or `BUSY`):
+    /// `tag` (which passed [`keeps_tag`]), `bytes`, and the current
+    /// `jiffies`.
+    #[inline(always)]
+    pub(crate) fn insert(&self, key: usize, tag: *const Tag, bytes: u32) -> Inserted {
+        let f = filter_of(key);
+        let w = self.window(key);
+        if f.load(Ordering::Relaxed) != 0 {
+            if let Some(j) = (0..WINDOW).find(|&j| w.claim(j, key)) {
+                let old = w.charge(j);
+                w.publish(j, key, tag, bytes);
+                return Inserted::Replaced(old);
             }
         }
-        None
+        let Some(j) = (0..WINDOW).find(|&j| w.claim(j, EMPTY)) else {
+            return Inserted::Full;
+        };
+        w.publish(j, key, tag, bytes);
+        f.fetch_add(1, Ordering::Relaxed);
+        Inserted::New
+    }
+
+    /// [`insert`](Self::insert)'s common case alone, straight-line code
+    /// for the callers' hot paths: stores the entry in the first slot of
+    /// its window if the table holds no key of the same filter counter
+    /// (so no stale entry of this address) and that slot is free, with no
+    /// look before the compare-and-swap.  Whether it did; if not, nothing
+    /// changed and [`insert`](Self::insert) does the rest.
+    #[inline(always)]
+    pub(crate) fn insert_first(&self, key: usize, tag: *const Tag, bytes: u32) -> bool {
+        let f = filter_of(key);
+        if f.load(Ordering::Relaxed) != 0 {
+            return false;
+        }
+        let w = self.window(key);
+        if !w.claim_now(0, EMPTY) {
+            return false;
+        }
+        w.publish(0, key, tag, bytes);
+        f.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Whether the table holds nothing (every filter counter is 0): a scan
+    /// of the filter, 128 KiB.
+    pub(crate) fn is_empty() -> bool {
+        // SAFETY: allocprof's static.
+        unsafe { &allocprof_dropin_filter }
+            .iter()
+            .all(|f| f.load(Ordering::Relaxed) == 0)
+    }
+
+    /// Removes `key`'s entry, if it has one: what it was charged.
+    #[inline(always)]
+    pub(crate) fn remove(&self, key: usize) -> Option<Charge> {
+        let w = self.window(key);
+        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
+        let c = w.charge(j);
+        w.release(j, key);
+        Some(c)
+    }
+
+    /// [`remove`](Self::remove)'s common case alone (see
+    /// [`insert_first`](Self::insert_first)): removes `key`'s entry if it
+    /// is in the first slot of its window.  If not, nothing changed.
+    #[inline(always)]
+    pub(crate) fn remove_first(&self, key: usize) -> Option<Charge> {
+        let w = self.window(key);
+        if !w.claim_now(0, key) {
+            return None;
+        }
+        let c = w.charge(0);
+        w.release(0, key);
+        Some(c)
     }
 
     /// Calls `f` with every live entry (a racy read: entries may come and
     /// go meanwhile).
     pub(crate) fn for_each(&self, mut f: impl FnMut(Entry)) {
-        for b in self.buckets.iter() {
-            for i in 0..SLOTS {
-                if b.keys[i].load(Ordering::Acquire) > BUSY {
-                    f(b.entry(i));
-                }
+        for s in 0..self.slots() {
+            let w = self.slot(s);
+            if w.key() > BUSY {
+                f(w.entry());
             }
         }
     }
@@ -203,20 +283,135 @@ impl PtrTable {
     /// Removes every entry whose tag `pred` accepts; returns how many.
     pub(crate) fn drain(&self, mut pred: impl FnMut(*const Tag) -> bool) -> usize {
         let mut n = 0;
-        for b in self.buckets.iter() {
-            for i in 0..SLOTS {
-                let key = b.keys[i].load(Ordering::Acquire);
-                if key > BUSY
-                    && pred(b.tags[i].load(Ordering::Relaxed))
-                    && b.keys[i]
-                        .compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    b.keys[i].store(EMPTY, Ordering::Release);
+        for s in 0..self.slots() {
+            let w = self.slot(s);
+            let key = w.key();
+            if key > BUSY && pred(w.entry().tag) && w.claim(key) {
+                // Read again, owned: the slot may have been emptied and
+                // refilled with the same address between the reads.
+                if pred(w.entry().tag) {
+                    w.release(key);
                     n += 1;
+                } else {
+                    w.unclaim(key);
                 }
             }
         }
         n
+    }
+}
+
+/// A key's window: [`WINDOW`] consecutive slots, from slot `i`.
+struct Window<'a> {
+    slots: &'a [Slot; WINDOW],
+    table: &'a PtrTable,
+    i: usize,
+}
+
+impl Window<'_> {
+    /// Slot `j`'s stamp (its address computed only when it is used).
+    #[inline(always)]
+    fn stamp(&self, j: usize) -> &AtomicU32 {
+        debug_assert!(j < WINDOW && self.i + WINDOW <= self.table.stamps.len());
+        // SAFETY: `i + WINDOW <= n` (see `PtrTable::window`) and
+        // `j < WINDOW`: in bounds.
+        unsafe { self.table.stamps.get_unchecked(self.i.wrapping_add(j)) }
+    }
+
+    /// Claims slot `j` (makes it `BUSY`) if its key is `key`, with no
+    /// read before the compare-and-swap.
+    #[inline(always)]
+    fn claim_now(&self, j: usize, key: usize) -> bool {
+        self.slots[j]
+            .key
+            .compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Claims slot `j` (makes it `BUSY`) if its key is `key`.
+    #[inline(always)]
+    fn claim(&self, j: usize, key: usize) -> bool {
+        let k = &self.slots[j].key;
+        k.load(Ordering::Relaxed) == key
+            && k.compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Reads what slot `j`'s object was charged (the slot owned).
+    #[inline(always)]
+    fn charge(&self, j: usize) -> Charge {
+        self.slots[j].charge()
+    }
+
+    /// Writes the entry (`tag`, `bytes`, now) into slot `j`, owned, and
+    /// publishes `key`.
+    #[inline(always)]
+    fn publish(&self, j: usize, key: usize, tag: *const Tag, bytes: u32) {
+        let s = &self.slots[j];
+        s.tag.store(tag as usize as u32, Ordering::Relaxed);
+        s.bytes.store(bytes, Ordering::Relaxed);
+        self.stamp(j)
+            .store(glue::jiffies() as u32, Ordering::Relaxed);
+        self.slots[j].key.store(key, Ordering::Release);
+    }
+
+    /// Releases slot `j`, owned, of `key`: empty, and uncounted.
+    #[inline(always)]
+    fn release(&self, j: usize, key: usize) {
+        self.slots[j].key.store(EMPTY, Ordering::Release);
+        filter_of(key).fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Slot {
+    /// What its object was charged (read by its owner, or racily).
+    #[inline(always)]
+    fn charge(&self) -> Charge {
+        Charge {
+            tag: self.tag.load(Ordering::Relaxed) as i32 as isize as *const Tag,
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One slot and its stamp, for the scans of the whole table.
+struct SlotRef<'a> {
+    slot: &'a Slot,
+    stamp: &'a AtomicU32,
+}
+
+impl SlotRef<'_> {
+    /// Its key.
+    fn key(&self) -> usize {
+        self.slot.key.load(Ordering::Acquire)
+    }
+
+    /// Claims the slot if its key is still `key`.
+    fn claim(&self, key: usize) -> bool {
+        self.slot
+            .key
+            .compare_exchange(key, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Reads its entry.
+    fn entry(&self) -> Entry {
+        let c = self.slot.charge();
+        Entry {
+            tag: c.tag,
+            bytes: c.bytes,
+            stamp: self.stamp.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Puts `key` back, unchanged.
+    fn unclaim(&self, key: usize) {
+        self.slot.key.store(key, Ordering::Release);
+    }
+
+    /// Releases it, owned, of `key`.
+    fn release(&self, key: usize) {
+        self.slot.key.store(EMPTY, Ordering::Release);
+        filter_of(key).fetch_sub(1, Ordering::Relaxed);
     }
 }

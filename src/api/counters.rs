@@ -99,25 +99,6 @@ unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
     }
 }
 
-/// Adds one to the calls of the counters at per-CPU address `c` on the
-/// current CPU (`ADD`), or subtracts one: a plain per-CPU count, never
-/// cumulative (the drop-in table's count of recorded objects).
-///
-/// # Safety
-///
-/// As for [`update`].
-#[inline(always)]
-pub unsafe fn count<const ADD: bool>(c: *mut Counters) {
-    // SAFETY: per the function's contract.
-    unsafe {
-        if ADD {
-            this_cpu_update::<1>(c, 0)
-        } else {
-            this_cpu_update::<-1>(c, 0)
-        }
-    }
-}
-
 /// Adds `bytes` and one call to the counters at per-CPU address `c` on the
 /// current CPU (`ADD`), or subtracts them.
 ///
