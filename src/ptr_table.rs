@@ -10,9 +10,10 @@
 //! two): the key (8 bytes) beside the entry (the tag's address in 32 bits,
 //! which sign-extend to it, as every x86_64 module address does, and the
 //! bytes charged: 8 bytes), and the `jiffies` of each allocation (4
-//! bytes): 20 bytes per slot.  A key hashes to a window of [`WINDOW`] consecutive
-//! slots and lives in any of them: at the occupancies a profiled module
-//! reaches, the first slot of the window.  The table is allocated once,
+//! bytes): 20 bytes per slot.  A key hashes to a window of [`WINDOW`]
+//! consecutive slots and lives in any of them: at the occupancies a
+//! profiled module reaches, the first slot of the window, which the hot
+//! paths try alone, in straight-line code.  The table is allocated once,
 //! so its memory is bounded; a key whose window is full is not stored.
 //!
 //! The filter: a counter per 16-bit hash of the key of how many keys with
