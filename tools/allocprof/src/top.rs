@@ -11,6 +11,7 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::input::{load_all, Input};
+use crate::table::Table;
 use crate::view::{
     compare, group, render_entries, totals_line, By, Columns, Entry, Filter, SortKey,
 };
@@ -39,11 +40,16 @@ pub struct Snapshot {
 
 pub fn read(o: &TopOpts) -> Result<Snapshot> {
     let tables = load_all(&o.inputs, o.strict)?;
+    Ok(summarize(&tables, o))
+}
+
+/// Filters and groups the rows of `tables`, and sums the filtered rows.
+pub fn summarize(tables: &[Table], o: &TopOpts) -> Snapshot {
     let per_source = tables.len() > 1;
     let mut bytes = 0;
     let mut calls = 0;
     let mut rows = 0;
-    for t in &tables {
+    for t in tables {
         for r in o.filter.apply(&t.rows) {
             bytes += r.bytes;
             calls += r.calls;
@@ -55,12 +61,12 @@ pub fn read(o: &TopOpts) -> Result<Snapshot> {
         o.by,
         per_source,
     );
-    Ok(Snapshot {
+    Snapshot {
         entries,
         bytes,
         calls,
         rows,
-    })
+    }
 }
 
 /// Rows of one screen when stdout is a terminal, else 20.
@@ -110,12 +116,23 @@ fn columns(o: &TopOpts, watch: bool) -> Columns {
     }
 }
 
-/// The one-shot table and totals line.
+/// The table and totals line: the first `n` entries, sorted.
 pub fn text(s: &Snapshot, o: &TopOpts, n: usize, watch: bool) -> String {
     let v = visible(s, o, o.sort, None, false, n);
+    render(s, &v, o, watch)
+}
+
+/// The table of `shown` (entries of `s`) and the totals line of `s`.
+pub fn render(s: &Snapshot, shown: &[Entry], o: &TopOpts, watch: bool) -> String {
     let mut out = String::new();
-    render_entries(&v, columns(o, watch), &mut out);
-    out.push_str(&totals_line(s.bytes, s.calls, s.rows, v.len(), o.raw_bytes));
+    render_entries(shown, columns(o, watch), &mut out);
+    out.push_str(&totals_line(
+        s.bytes,
+        s.calls,
+        s.rows,
+        shown.len(),
+        o.raw_bytes,
+    ));
     out.push('\n');
     out
 }
