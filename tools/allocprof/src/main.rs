@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use allocprof::input::{self, Input, PermissionDenied};
+use allocprof::report::Report;
 use allocprof::size::{fmt_bytes, parse_size};
 use allocprof::top::TopOpts;
 use allocprof::view::{By, Filter, SortKey};
@@ -424,6 +425,20 @@ fn run(cli: Cli) -> Result<u8> {
     Ok(0)
 }
 
+/// A writer that only counts the lines written.
+#[derive(Default)]
+struct LineCount(usize);
+
+impl Write for LineCount {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.iter().filter(|&&c| c == b'\n').count();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A file removed when dropped.
 struct TempFile(PathBuf);
 
@@ -459,34 +474,29 @@ fn bench_parse(rows: usize, runs: usize) -> Result<()> {
     let mut cpu = Vec::new();
     let mut phases = [0f64; 5];
     for _ in 0..runs {
-        // As top::run: top::read (load_all, then summarize), top::text
-        // (shown, then render), the write, and the frees.
+        // As top::run (top::one_shot): read, parse, filter and group
+        // (Report::add), select and sort (Report::select), print
+        // (Report::render), the write, and the frees.
         let p0 = now();
-        let tables = input::load_all(&o.inputs, o.strict)?;
+        let text = o.inputs[0].read()?;
         let p1 = now();
-        let parsed = tables.iter().map(|t| t.rows.len()).sum::<usize>();
-        let s = top::summarize(&tables, &o);
-        drop(tables);
+        let mut r = Report::new(o.by, false);
+        r.add(o.inputs[0].label(), text, &o.filter, o.strict)?;
         let p2 = now();
-        let mut s = s;
-        let v = top::shown(std::mem::take(&mut s.entries), &o, usize::MAX);
+        r.select(o.sort, usize::MAX, o.min_bytes);
         let p3 = now();
-        let out = top::render(&s, &v, &o, false);
-        sink.write_all(out.as_bytes())?;
+        let mut out = LineCount::default();
+        r.write_to(o.raw_bytes, &mut out)?;
         let p4 = now();
         // Checked untimed, then freed timed.
-        if parsed != rows {
-            bail!("parsed {parsed} rows of {rows}");
+        if r.parsed != rows {
+            bail!("parsed {} rows of {rows}", r.parsed);
         }
-        if v.is_empty() || out.lines().count() != v.len() + 2 {
-            bail!(
-                "printed {} lines for {} entries",
-                out.lines().count(),
-                v.len()
-            );
+        if r.is_empty() || out.0 != r.len() + 2 {
+            bail!("printed {} lines for {} entries", out.0, r.len());
         }
         let p5 = now();
-        drop((s, v, out));
+        drop(r);
         let p6 = now();
         let wall = |a: (Instant, _), b: (Instant, _)| (b.0 - a.0).as_secs_f64() * 1000.0;
         times.push(wall(p0, p4) + wall(p5, p6));
@@ -502,7 +512,7 @@ fn bench_parse(rows: usize, runs: usize) -> Result<()> {
         }
     }
     eprintln!(
-        "bench-parse: mean wall ms: read+parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}, free {:.1}",
+        "bench-parse: mean wall ms: read {:.1}, parse+filter+group {:.1}, sort {:.1}, print {:.1}, free {:.1}",
         phases[0], phases[1], phases[2], phases[3], phases[4]
     );
     // `top -n 50` with the same file: select, sort and print only the 50
@@ -511,10 +521,7 @@ fn bench_parse(rows: usize, runs: usize) -> Result<()> {
     let mut top_times = Vec::new();
     for _ in 0..runs {
         let t0 = Instant::now();
-        let s = top::read(&o)?;
-        let out = top::text(s, &o, 50, false);
-        sink.write_all(out.as_bytes())?;
-        drop(out);
+        top::one_shot(&o, 50, &mut sink)?;
         top_times.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     let median = |v: &mut Vec<f64>| {

@@ -11,6 +11,7 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::input::{load_all, Input};
+use crate::report::Report;
 use crate::table::{Row, Table};
 use crate::view::{
     compare, group, render_entries, top_n, totals_line, By, Columns, Entry, Filter, SortKey,
@@ -144,10 +145,19 @@ pub fn render(s: &Snapshot, shown: &[Entry], o: &TopOpts, watch: bool) -> String
 }
 
 pub fn run(o: &TopOpts) -> Result<()> {
-    let s = read(o)?;
     let n = o.n.unwrap_or_else(|| screen_rows(2));
-    let mut out = std::io::stdout().lock();
-    out.write_all(text(s, o, n, false).as_bytes())?;
+    one_shot(o, n, &mut std::io::stdout().lock())
+}
+
+/// Writes the one-shot table of `n` entries to `w`: `read` then `text`,
+/// over rows borrowed from the inputs' texts (see `report`).
+pub fn one_shot(o: &TopOpts, n: usize, w: &mut impl Write) -> Result<()> {
+    let mut r = Report::new(o.by, o.inputs.len() > 1);
+    for i in &o.inputs {
+        r.add(i.label(), i.read()?, &o.filter, o.strict)?;
+    }
+    r.select(o.sort, n, o.min_bytes);
+    r.write_to(o.raw_bytes, w)?;
     Ok(())
 }
 
