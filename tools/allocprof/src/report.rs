@@ -18,6 +18,7 @@
 //! for the others the name itself (`[module] function`, file, directory,
 //! module); groups of several sources are apart when `per_source`.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
@@ -27,8 +28,8 @@ use anyhow::Result;
 use crate::input::check_malformed;
 use crate::table::{parse_with, write_site, RowRef, Table};
 use crate::view::{
-    order_by, render_lines_with, totals_line, By, Columns, Filter, Flush, FxBuild, IdBuild,
-    SortKey, TableLine, TableLines,
+    render_lines_with, totals_line, By, Columns, Filter, Flush, FxBuild, IdBuild, SortKey,
+    TableLine, TableLines,
 };
 
 /// Where a string is: `len` bytes from `start` of text `buf`, or of the
@@ -53,16 +54,23 @@ const NO_DIR: Span = Span {
     len: 2,
 };
 
+/// A group: 40 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Group {
-    key: Span,
     name: Span,
+    /// Its key is the start of its name (a site without its key:value
+    /// pairs, or the whole name).
+    key_len: u32,
     /// The index of the first input of the group's source label.
     src: u32,
+    sites: u32,
     bytes: i64,
     calls: u64,
-    sites: usize,
 }
+
+/// The most a report takes: inputs, the text of names, groups and a
+/// group's rows are counted by u32 (an error past it).
+const LIMIT: usize = u32::MAX as usize - 1;
 
 /// Inputs read, filtered and grouped; then the groups shown, sorted.
 pub struct Report {
@@ -84,7 +92,7 @@ pub struct Report {
     pub rows: usize,
 }
 
-/// A string, and where it is if it stays there (else it is copied to the
+/// A name, and where it is if it stays there (else it is copied to the
 /// arena when kept).
 type Str<'s> = (&'s str, Option<Span>);
 
@@ -118,6 +126,10 @@ impl Report {
         filter: &Filter,
         strict: bool,
     ) -> Result<()> {
+        anyhow::ensure!(
+            text.len() <= LIMIT && self.texts.len() < LIMIT,
+            "{label}: too large for top's table (over 4 GiB)"
+        );
         let buf = self.texts.len() as u32;
         let src = self
             .labels
@@ -153,13 +165,17 @@ impl Report {
             start: (s.as_ptr() as usize - base) as u32,
             len: s.len() as u32,
         };
+        let mut full = false;
         let mut st = Groups {
             texts: texts.as_slice(),
-            arena,
-            groups,
             map,
             spill,
-            src: if *per_source { src } else { 0 },
+            new: NewGroups {
+                arena,
+                groups,
+                src: if *per_source { src } else { 0 },
+                full: &mut full,
+            },
         };
         let mut glob: HashMap<&str, bool, FxBuild> = HashMap::default();
         let mut scratch = String::new();
@@ -180,12 +196,7 @@ impl Report {
                 let (b, c) = (r.bytes, r.calls);
                 match by {
                     By::Site => match r.site {
-                        Some((site, k)) => st.add(
-                            (&site[..k], Some(at(&site[..k]))),
-                            (site, Some(at(site))),
-                            b,
-                            c,
-                        ),
+                        Some((site, k)) => st.add((site, Some(at(site))), k, b, c),
                         None => {
                             scratch.clear();
                             write_site(
@@ -203,7 +214,7 @@ impl Report {
                                 scratch.push(':');
                                 scratch.push_str(v);
                             }
-                            st.add((&scratch[..k], None), (&scratch, None), b, c);
+                            st.add((&scratch, None), k, b, c);
                         }
                     },
                     By::Function => {
@@ -219,34 +230,33 @@ impl Report {
                                 (scratch.as_str(), None)
                             }
                         };
-                        st.add(f, f, b, c);
+                        st.add(f, f.0.len(), b, c);
                     }
-                    By::File => {
-                        st.add((r.file, Some(at(r.file))), (r.file, Some(at(r.file))), b, c)
-                    }
+                    By::File => st.add((r.file, Some(at(r.file))), r.file.len(), b, c),
                     By::Module => {
                         let m = r
                             .module
                             .map_or(("kernel", Some(KERNEL)), |m| (m, Some(at(m))));
-                        st.add(m, m, b, c);
+                        st.add(m, m.0.len(), b, c);
                     }
                     By::Dir => {
                         let mut any = false;
                         for (i, ch) in r.file.char_indices() {
                             if ch == '/' && i > 0 {
                                 let d = &r.file[..=i];
-                                st.add((d, Some(at(d))), (d, Some(at(d))), b, c);
+                                st.add((d, Some(at(d))), d.len(), b, c);
                                 any = true;
                             }
                         }
                         if !any {
-                            st.add(("./", Some(NO_DIR)), ("./", Some(NO_DIR)), b, c);
+                            st.add(("./", Some(NO_DIR)), 2, b, c);
                         }
                     }
                 }
             },
             |m| malformed.push(m),
         );
+        anyhow::ensure!(!full, "{}: too large for top's table", labels[buf as usize]);
         check_malformed(
             &Table {
                 source: labels[buf as usize].clone(),
@@ -288,9 +298,27 @@ impl Report {
             });
             self.groups.truncate(n);
         }
-        let g = &self.groups;
-        let order = order_by(g.iter().map(primary), |i| name(&g[i]), |i| source(&g[i]));
-        self.groups = order.iter().map(|&i| g[i as usize]).collect();
+        // The groups themselves sorted by their primary key (no index to
+        // follow afterwards), then each run of equal keys by name and
+        // source, from a copy with the names read in one pass.
+        self.groups.sort_unstable_by_key(primary);
+        let mut run: Vec<(&str, Option<&str>, Group)> = Vec::new();
+        let mut start = 0;
+        let g = &mut self.groups;
+        while start < g.len() {
+            let k = primary(&g[start]);
+            let len = g[start..].partition_point(|x| primary(x) == k);
+            if len > 1 {
+                let at = &mut g[start..start + len];
+                run.clear();
+                run.extend(at.iter().map(|x| (name(x), source(x), *x)));
+                run.sort_unstable_by(|x, y| x.0.cmp(y.0).then_with(|| x.1.cmp(&y.1)));
+                for (o, r) in at.iter_mut().zip(&run) {
+                    *o = r.2;
+                }
+            }
+            start += len;
+        }
     }
 
     /// Appends the table of the groups kept and the totals line, as
@@ -357,7 +385,7 @@ impl TableLines for Report {
             delta: 0,
             delta_start: 0,
             rate: 0.0,
-            sites: g.sites,
+            sites: g.sites as usize,
             source: self
                 .per_source
                 .then(|| self.labels[g.src as usize].as_str()),
@@ -383,82 +411,94 @@ fn resolve<'s>(texts: &'s [String], arena: &'s str, s: Span) -> &'s str {
 /// The groups, while a text is added.
 struct Groups<'r> {
     texts: &'r [String],
-    arena: &'r mut String,
-    groups: &'r mut Vec<Group>,
     map: &'r mut HashMap<u64, u32, IdBuild>,
     spill: &'r mut HashMap<(u32, String), u32>,
-    /// The rows' source (0 without `per_source`).
-    src: u32,
+    new: NewGroups<'r>,
 }
 
 impl Groups<'_> {
-    /// Adds a row's bytes and calls to the group of `key` (a new one named
-    /// `name` if there is none).
-    fn add(&mut self, key: Str, name: Str, bytes: i64, calls: u64) {
+    /// Adds a row's bytes and calls to the group of the key
+    /// `name.0[..key_len]` (a new one named `name` if there is none).
+    fn add(&mut self, name: Str, key_len: usize, bytes: i64, calls: u64) {
+        let key = &name.0[..key_len];
+        let new = &mut self.new;
         let mut h = FxBuild::default().build_hasher();
-        h.write_u32(self.src);
-        h.write(key.0.as_bytes());
-        let i = match self.map.get(&h.finish()) {
-            None => {
-                let i = self.new_group(key, name);
-                self.map.insert(h.finish(), i);
-                i
-            }
-            Some(&i) => {
-                let g = self.groups[i as usize];
-                if g.src == self.src && resolve(self.texts, self.arena, g.key) == key.0 {
+        h.write_u32(new.src);
+        h.write(key.as_bytes());
+        let i = match self.map.entry(h.finish()) {
+            Slot::Vacant(v) => match new.new_group(name, key_len) {
+                Some(i) => *v.insert(i),
+                None => return,
+            },
+            Slot::Occupied(o) => {
+                let i = *o.get();
+                let g = &new.groups[i as usize];
+                if g.src == new.src
+                    && &resolve(self.texts, new.arena, g.name)[..g.key_len as usize] == key
+                {
                     i
                 } else {
-                    match self.spill.get(&(self.src, key.0.to_string())) {
+                    match self.spill.get(&(new.src, key.to_string())) {
                         Some(&i) => i,
-                        None => {
-                            let i = self.new_group(key, name);
-                            self.spill.insert((self.src, key.0.to_string()), i);
-                            i
-                        }
+                        None => match new.new_group(name, key_len) {
+                            Some(i) => {
+                                self.spill.insert((new.src, key.to_string()), i);
+                                i
+                            }
+                            None => return,
+                        },
                     }
                 }
             }
         };
-        let g = &mut self.groups[i as usize];
+        let g = &mut new.groups[i as usize];
         g.bytes += bytes;
         g.calls += calls;
-        g.sites += 1;
+        match g.sites.checked_add(1) {
+            Some(n) => g.sites = n,
+            None => *new.full = true,
+        }
     }
+}
 
-    fn new_group(&mut self, key: Str, name: Str) -> u32 {
+/// The parts of `Groups` that a new group changes.
+struct NewGroups<'r> {
+    arena: &'r mut String,
+    groups: &'r mut Vec<Group>,
+    /// The rows' source (0 without `per_source`).
+    src: u32,
+    /// Set when a group is past the limits.
+    full: &'r mut bool,
+}
+
+impl NewGroups<'_> {
+    /// A new group, or `None` past the limits (`full` then set).
+    fn new_group(&mut self, name: Str, key_len: usize) -> Option<u32> {
+        if self.groups.len() >= LIMIT || self.arena.len() + name.0.len() > LIMIT {
+            *self.full = true;
+            return None;
+        }
         let name_at = match name.1 {
             Some(s) => s,
-            None => self.copy(name.0),
-        };
-        let key_at = match key.1 {
-            Some(s) => s,
-            // A key that is the start of its name (a site's, or the name).
-            None if name.0.starts_with(key.0) => Span {
-                len: key.0.len() as u32,
-                ..name_at
-            },
-            None => self.copy(key.0),
+            None => {
+                let start = self.arena.len() as u32;
+                self.arena.push_str(name.0);
+                Span {
+                    buf: ARENA,
+                    start,
+                    len: name.0.len() as u32,
+                }
+            }
         };
         self.groups.push(Group {
-            key: key_at,
             name: name_at,
+            key_len: key_len as u32,
             src: self.src,
+            sites: 0,
             bytes: 0,
             calls: 0,
-            sites: 0,
         });
-        (self.groups.len() - 1) as u32
-    }
-
-    fn copy(&mut self, s: &str) -> Span {
-        let start = self.arena.len() as u32;
-        self.arena.push_str(s);
-        Span {
-            buf: ARENA,
-            start,
-            len: s.len() as u32,
-        }
+        Some((self.groups.len() - 1) as u32)
     }
 }
 

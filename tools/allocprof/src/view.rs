@@ -455,7 +455,7 @@ fn order(entries: &[Entry], key: SortKey) -> Vec<u32> {
 
 /// The indices of `n` items in ascending order of `key`, ties by `name`
 /// then `source` (`compare`'s order when `key` is its primary key).
-pub(crate) fn order_by<'a>(
+fn order_by<'a>(
     keys: impl ExactSizeIterator<Item = u64>,
     name: impl Fn(usize) -> &'a str,
     source: impl Fn(usize) -> Option<&'a str>,
