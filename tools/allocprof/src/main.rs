@@ -431,7 +431,7 @@ struct LineCount(usize);
 
 impl Write for LineCount {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0 += b.iter().filter(|&&c| c == b'\n').count();
+        self.0 += memchr::memchr_iter(b'\n', b).count();
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -382,6 +382,11 @@ impl std::hash::Hasher for IdHasher {
     fn write_u64(&mut self, i: u64) {
         self.0 = i;
     }
+    /// A 32-bit hash in both halves: the table's slot comes from the low
+    /// bits, its tag from the top ones.
+    fn write_u32(&mut self, i: u32) {
+        self.0 = u64::from(i) << 32 | u64::from(i);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
