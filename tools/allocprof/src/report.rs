@@ -68,6 +68,8 @@ struct Group {
     calls: u64,
 }
 
+const _: () = assert!(std::mem::size_of::<Group>() == 40);
+
 /// The most a report takes: inputs, the text of names, groups and a
 /// group's rows are counted by u32 (an error past it).
 const LIMIT: usize = u32::MAX as usize - 1;
