@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The allocprof tool's cost, on the host: parse, filter (a glob and a
-# regex), group, sort and print 100,000 generated allocinfo rows, the
+# The allocprof tool's cost, on the host: what `allocprof top --file F -n N`
+# does with a file of 100,000 generated allocinfo rows (read, parse,
+# filter by a glob and a regex, group, sort and print every row), the
 # median of 5 runs (`allocprof bench-parse`, a hidden subcommand), against
 # a target of 100 ms.  Prints one line:
 #

@@ -65,7 +65,9 @@ impl Input {
             }
             return Err(e).with_context(|| format!("cannot read {}", self.label()));
         }
-        Ok(String::from_utf8_lossy(&buf).into_owned())
+        // Valid UTF-8 (the usual case) is kept as read, not copied.
+        Ok(String::from_utf8(buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 }
 
@@ -125,4 +127,24 @@ pub fn check_malformed(t: &Table, strict: bool) -> Result<()> {
 /// Loads every input.
 pub fn load_all(inputs: &[Input], strict: bool) -> Result<Vec<Table>> {
     inputs.iter().map(|i| load(i, strict)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_keeps_utf8_and_replaces_invalid_bytes() {
+        let dir = std::env::temp_dir();
+        for (name, data) in [
+            ("ok", &b"1 1 a.c:1 func:\xc3\xa9\n"[..]),
+            ("bad", &b"1 1 a.c:1 func:\xff\xc3\n"[..]),
+        ] {
+            let p = dir.join(format!("allocprof-read-{}-{name}", std::process::id()));
+            std::fs::write(&p, data).unwrap();
+            let got = Input::Path(p.clone()).read().unwrap();
+            std::fs::remove_file(&p).unwrap();
+            assert_eq!(got, String::from_utf8_lossy(data));
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod export;
 pub mod input;
 pub mod pprof;
+pub mod report;
 pub mod size;
 pub mod table;
 pub mod top;

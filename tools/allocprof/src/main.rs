@@ -4,6 +4,7 @@
 //! exceeded, 2 error.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use allocprof::input::{self, Input, PermissionDenied};
+use allocprof::report::Report;
 use allocprof::size::{fmt_bytes, parse_size};
 use allocprof::top::TopOpts;
 use allocprof::view::{By, Filter, SortKey};
@@ -418,92 +420,138 @@ fn run(cli: Cli) -> Result<u8> {
             }
             write_out(None, out.as_bytes())?;
         }
-        Cmd::BenchParse { rows, runs } => {
-            let text = allocprof::generate(rows);
-            let f = Filter::new(None, Some("drivers/**"), Some("f"), true)?;
-            let mut times = Vec::new();
-            let mut cpu = Vec::new();
-            let mut phases = [0f64; 4];
-            let mut sink = std::io::sink();
-            for _ in 0..runs.max(1) {
-                let c0 = thread_cpu_ns();
-                let t0 = Instant::now();
-                let t = table::parse(&text, "bench");
-                let t1 = Instant::now();
-                let mut e = view::group(f.apply(&t.rows), By::Site, false);
-                let t2 = Instant::now();
-                view::sort(&mut e, SortKey::Bytes);
-                let t3 = Instant::now();
-                let mut out = String::new();
-                view::render_entries(&e, view::Columns::default(), &mut out);
-                sink.write_all(out.as_bytes())?;
-                let t4 = Instant::now();
-                let c1 = thread_cpu_ns();
-                times.push((t4 - t0).as_secs_f64() * 1000.0);
-                if let (Some(a), Some(b)) = (c0, c1) {
-                    cpu.push((b - a) as f64 / 1e6);
-                }
-                for (p, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3]) {
-                    *p += d.as_secs_f64() * 1000.0 / runs.max(1) as f64;
-                }
-                if t.rows.len() != rows {
-                    bail!("parsed {} rows of {}", t.rows.len(), rows);
-                }
-                if e.is_empty() || out.lines().count() != e.len() + 1 {
-                    bail!(
-                        "printed {} lines for {} entries",
-                        out.lines().count(),
-                        e.len()
-                    );
-                }
-            }
-            eprintln!(
-                "bench-parse: mean wall ms: parse {:.1}, filter+group {:.1}, sort {:.1}, print {:.1}",
-                phases[0], phases[1], phases[2], phases[3]
-            );
-            // What `top -n 50` does with the same rows: select, sort and
-            // print only the 50 shown.
-            let mut top_times = Vec::new();
-            for _ in 0..runs.max(1) {
-                let t0 = Instant::now();
-                let t = table::parse(&text, "bench");
-                let mut e = view::group(f.apply(&t.rows), By::Site, false);
-                view::top_n(&mut e, SortKey::Bytes, 50);
-                let mut out = String::new();
-                view::render_entries(&e, view::Columns::default(), &mut out);
-                sink.write_all(out.as_bytes())?;
-                top_times.push(t0.elapsed().as_secs_f64() * 1000.0);
-            }
-            let median = |v: &mut Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
-            let (lo, hi) = (
-                times.iter().copied().fold(f64::MAX, f64::min),
-                times.iter().copied().fold(0.0, f64::max),
-            );
-            let wall = median(&mut times);
-            let mut cpu_text = if cpu.len() == times.len() {
-                format!(", on-CPU median {:.1} ms", median(&mut cpu))
-            } else {
-                String::new()
-            };
-            cpu_text.push_str(&format!(
-                ", top -n 50 median {:.1} ms",
-                median(&mut top_times)
-            ));
-            println!(
-                "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1}){}",
-                rows,
-                times.len(),
-                wall,
-                lo,
-                hi,
-                cpu_text
-            );
-        }
+        Cmd::BenchParse { rows, runs } => bench_parse(rows, runs)?,
     }
     Ok(0)
+}
+
+/// A writer that only counts the lines written.
+#[derive(Default)]
+struct LineCount(usize);
+
+impl Write for LineCount {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += memchr::memchr_iter(b'\n', b).count();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A file removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `bench-parse`: what `top --file F -n N` does with a file of `rows`
+/// generated rows, N every entry (read, parse, filter, group, sort, print
+/// and free), timed `runs` times through top's own functions; then the same
+/// with N = 50.  Generating and writing the file is not timed.
+fn bench_parse(rows: usize, runs: usize) -> Result<()> {
+    let runs = runs.max(1);
+    let tmp =
+        TempFile(std::env::temp_dir().join(format!("allocprof-bench-{}.txt", std::process::id())));
+    std::fs::write(&tmp.0, allocprof::generate(rows))
+        .with_context(|| format!("cannot write {}", tmp.0.display()))?;
+    let mut o = TopOpts {
+        inputs: vec![Input::Path(tmp.0.clone())],
+        strict: false,
+        filter: Filter::new(None, Some("drivers/**"), Some("f"), true)?,
+        by: By::Site,
+        sort: SortKey::Bytes,
+        n: Some(usize::MAX),
+        min_bytes: 0,
+        raw_bytes: false,
+    };
+    let now = || (Instant::now(), thread_cpu_ns());
+    let mut sink = std::io::sink();
+    let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let mut phases = [0f64; 5];
+    for _ in 0..runs {
+        // As top::run (top::one_shot): read, parse, filter and group
+        // (Report::add), select and sort (Report::select), print
+        // (Report::render), the write, and the frees.
+        let p0 = now();
+        let text = o.inputs[0].read()?;
+        let p1 = now();
+        let mut r = Report::new(o.by, false);
+        r.add(o.inputs[0].label(), text, &o.filter, o.strict)?;
+        let p2 = now();
+        r.select(o.sort, usize::MAX, o.min_bytes);
+        let p3 = now();
+        let mut out = LineCount::default();
+        r.write_to(o.raw_bytes, &mut out)?;
+        let p4 = now();
+        // Checked untimed, then freed timed.
+        if r.parsed != rows {
+            bail!("parsed {} rows of {rows}", r.parsed);
+        }
+        if r.is_empty() || out.0 != r.len() + 2 {
+            bail!("printed {} lines for {} entries", out.0, r.len());
+        }
+        let p5 = now();
+        drop(r);
+        let p6 = now();
+        let wall = |a: (Instant, _), b: (Instant, _)| (b.0 - a.0).as_secs_f64() * 1000.0;
+        times.push(wall(p0, p4) + wall(p5, p6));
+        let on_cpu = |a: Option<u64>, b: Option<u64>| Some(b?.checked_sub(a?)? as f64 / 1e6);
+        if let (Some(a), Some(b)) = (on_cpu(p0.1, p4.1), on_cpu(p5.1, p6.1)) {
+            cpu.push(a + b);
+        }
+        for (p, d) in phases
+            .iter_mut()
+            .zip([(p0, p1), (p1, p2), (p2, p3), (p3, p4), (p5, p6)])
+        {
+            *p += wall(d.0, d.1) / runs as f64;
+        }
+    }
+    eprintln!(
+        "bench-parse: mean wall ms: read {:.1}, parse+filter+group {:.1}, sort {:.1}, print {:.1}, free {:.1}",
+        phases[0], phases[1], phases[2], phases[3], phases[4]
+    );
+    // `top -n 50` with the same file: select, sort and print only the 50
+    // shown.
+    o.n = Some(50);
+    let mut top_times = Vec::new();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        top::one_shot(&o, 50, &mut sink)?;
+        top_times.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (lo, hi) = (
+        times.iter().copied().fold(f64::MAX, f64::min),
+        times.iter().copied().fold(0.0, f64::max),
+    );
+    let wall = median(&mut times);
+    let mut cpu_text = if cpu.len() == times.len() {
+        format!(", on-CPU median {:.1} ms", median(&mut cpu))
+    } else {
+        String::new()
+    };
+    cpu_text.push_str(&format!(
+        ", top -n 50 median {:.1} ms",
+        median(&mut top_times)
+    ));
+    println!(
+        "bench-parse: {} rows, {} runs, median {:.1} ms (min {:.1}, max {:.1}){}",
+        rows,
+        times.len(),
+        wall,
+        lo,
+        hi,
+        cpu_text
+    );
+    Ok(())
 }
 
 /// This thread's time on a CPU, in ns (/proc/thread-self/schedstat), so a

@@ -60,39 +60,27 @@ pub fn write_bytes<W: std::fmt::Write>(w: &mut W, v: i64, raw: bool, signed: boo
         div *= 1024.0;
         i += 1;
     }
-    // One decimal, rounded half away from zero, without float formatting.
+    // One decimal, rounded half away from zero, without float formatting
+    // (nor the formatting machinery).
     let tenths = (v as f64 / div * 10.0).round() as i64;
-    let sign = if tenths < 0 { "-" } else { "" };
+    if tenths < 0 {
+        let _ = w.write_char('-');
+    }
     let t = tenths.unsigned_abs();
-    let _ = write!(w, "{sign}{}.{}{}", t / 10, t % 10, units[i]);
+    write_uint(w, t / 10);
+    let _ = w.write_char('.');
+    let _ = w.write_char(char::from(b'0' + (t % 10) as u8));
+    let _ = w.write_str(units[i]);
 }
 
 /// Writes a decimal integer without the formatting machinery.
 pub fn write_int<W: std::fmt::Write>(w: &mut W, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut a = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (a % 10) as u8;
-        a /= 10;
-        if a == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        let _ = w.write_char('-');
-    }
-    let _ = w.write_str(std::str::from_utf8(&buf[i..]).unwrap_or(""));
+    let _ = w.write_str(itoa::Buffer::new().format(v));
 }
 
 /// Writes an unsigned decimal integer.
 pub fn write_uint<W: std::fmt::Write>(w: &mut W, v: u64) {
-    if let Ok(i) = i64::try_from(v) {
-        write_int(w, i);
-    } else {
-        let _ = write!(w, "{v}");
-    }
+    let _ = w.write_str(itoa::Buffer::new().format(v));
 }
 
 /// `human` or raw, with a `+` on positive values when `signed`.
@@ -121,10 +109,38 @@ mod tests {
         assert_eq!(human(-512), "-512B");
         assert_eq!(human(1536), "1.5K");
         assert_eq!(human(3 << 20), "3.0M");
-        assert_eq!(fmt_bytes(512, true, true), "+512");
-        assert_eq!(fmt_bytes(-2048, false, true), "-2.0K");
-        for v in [0, 1, -1, 9, 10, 1023, -1024, i64::MAX, i64::MIN] {
-            assert_eq!(fmt_bytes(v, true, false), v.to_string());
+        assert_eq!(human(1023), "1023B");
+        assert_eq!(human(1024), "1.0K");
+        assert_eq!(human(1048575), "1024.0K");
+        assert_eq!(human(-1048575), "-1024.0K");
+        assert_eq!(human(1 << 20), "1.0M");
+        assert_eq!(human(-1536), "-1.5K");
+        assert_eq!(human(i64::MAX), "8.0E");
+        assert_eq!(human(i64::MIN), "-8.0E");
+        assert_eq!(fmt_bytes(1 << 40, false, true), "+1.0T");
+        // The same text as the formatting machinery's, which it replaced.
+        let reference = |v: i64| {
+            let units = ["K", "M", "G", "T", "P", "E"];
+            let a = v.unsigned_abs();
+            let mut div = 1024f64;
+            let mut i = 0;
+            while i + 1 < units.len() && a as f64 >= div * 1024.0 {
+                div *= 1024.0;
+                i += 1;
+            }
+            let tenths = (v as f64 / div * 10.0).round() as i64;
+            let sign = if tenths < 0 { "-" } else { "" };
+            let t = tenths.unsigned_abs();
+            format!("{sign}{}.{}{}", t / 10, t % 10, units[i])
+        };
+        for i in 0..5000i64 {
+            for v in [
+                i * i * i * 1237 + 1024,
+                -(i * i * i * 977) - 1024,
+                (i << 50) + 1024,
+            ] {
+                assert_eq!(human(v), reference(v), "{v}");
+            }
         }
         let mut s = String::new();
         write_uint(&mut s, u64::MAX);

@@ -11,8 +11,10 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::input::{load_all, Input};
+use crate::report::Report;
+use crate::table::{Row, Table};
 use crate::view::{
-    compare, group, render_entries, totals_line, By, Columns, Entry, Filter, SortKey,
+    compare, group, render_entries, top_n, totals_line, By, Columns, Entry, Filter, SortKey,
 };
 
 /// What `top` shows.
@@ -39,28 +41,28 @@ pub struct Snapshot {
 
 pub fn read(o: &TopOpts) -> Result<Snapshot> {
     let tables = load_all(&o.inputs, o.strict)?;
-    let per_source = tables.len() > 1;
+    Ok(summarize(&tables, o))
+}
+
+/// Filters and groups the rows of `tables`, and sums the filtered rows.
+pub fn summarize(tables: &[Table], o: &TopOpts) -> Snapshot {
+    // One pass of the filter; its rows are summed, then grouped (with
+    // their exact count as the grouping map's size).
+    let mut kept: Vec<&Row> = Vec::with_capacity(tables.iter().map(|t| t.rows.len()).sum());
+    kept.extend(tables.iter().flat_map(|t| o.filter.apply(&t.rows)));
     let mut bytes = 0;
     let mut calls = 0;
-    let mut rows = 0;
-    for t in &tables {
-        for r in o.filter.apply(&t.rows) {
-            bytes += r.bytes;
-            calls += r.calls;
-            rows += 1;
-        }
+    for r in &kept {
+        bytes += r.bytes;
+        calls += r.calls;
     }
-    let entries = group(
-        tables.iter().flat_map(|t| o.filter.apply(&t.rows)),
-        o.by,
-        per_source,
-    );
-    Ok(Snapshot {
+    let entries = group(kept.iter().copied(), o.by, tables.len() > 1);
+    Snapshot {
         entries,
         bytes,
         calls,
-        rows,
-    })
+        rows: kept.len(),
+    }
 }
 
 /// Rows of one screen when stdout is a terminal, else 20.
@@ -110,21 +112,52 @@ fn columns(o: &TopOpts, watch: bool) -> Columns {
     }
 }
 
-/// The one-shot table and totals line.
-pub fn text(s: &Snapshot, o: &TopOpts, n: usize, watch: bool) -> String {
-    let v = visible(s, o, o.sort, None, false, n);
+/// The entries to show of a snapshot that is not kept: those of at least
+/// --min-bytes, the first `n` in `o.sort`'s order, sorted (what `visible`
+/// chooses without a name filter, without copying them).
+pub fn shown(mut entries: Vec<Entry>, o: &TopOpts, n: usize) -> Vec<Entry> {
+    if o.min_bytes > 0 {
+        entries.retain(|e| e.bytes >= 0 && e.bytes as u64 >= o.min_bytes);
+    }
+    top_n(&mut entries, o.sort, n);
+    entries
+}
+
+/// The table and totals line: the first `n` entries, sorted.
+pub fn text(mut s: Snapshot, o: &TopOpts, n: usize, watch: bool) -> String {
+    let v = shown(std::mem::take(&mut s.entries), o, n);
+    render(&s, &v, o, watch)
+}
+
+/// The table of `shown` and the totals line of `s` (its entries unused).
+pub fn render(s: &Snapshot, shown: &[Entry], o: &TopOpts, watch: bool) -> String {
     let mut out = String::new();
-    render_entries(&v, columns(o, watch), &mut out);
-    out.push_str(&totals_line(s.bytes, s.calls, s.rows, v.len(), o.raw_bytes));
+    render_entries(shown, columns(o, watch), &mut out);
+    out.push_str(&totals_line(
+        s.bytes,
+        s.calls,
+        s.rows,
+        shown.len(),
+        o.raw_bytes,
+    ));
     out.push('\n');
     out
 }
 
 pub fn run(o: &TopOpts) -> Result<()> {
-    let s = read(o)?;
     let n = o.n.unwrap_or_else(|| screen_rows(2));
-    let mut out = std::io::stdout().lock();
-    out.write_all(text(&s, o, n, false).as_bytes())?;
+    one_shot(o, n, &mut std::io::stdout().lock())
+}
+
+/// Writes the one-shot table of `n` entries to `w`: `read` then `text`,
+/// over rows borrowed from the inputs' texts (see `report`).
+pub fn one_shot(o: &TopOpts, n: usize, w: &mut impl Write) -> Result<()> {
+    let mut r = Report::new(o.by, o.inputs.len() > 1);
+    for i in &o.inputs {
+        r.add(i.label(), i.read()?, &o.filter, o.strict)?;
+    }
+    r.select(o.sort, n, o.min_bytes);
+    r.write_to(o.raw_bytes, w)?;
     Ok(())
 }
 
@@ -197,7 +230,7 @@ pub fn watch(o: &TopOpts, secs: f64, iterations: Option<u64>) -> Result<()> {
             "--- allocprof top: refresh {i}, every {secs}s, sort {} ---",
             o.sort.name()
         )?;
-        out.write_all(text(&s, o, o.n.unwrap_or(20), true).as_bytes())?;
+        out.write_all(text(s, o, o.n.unwrap_or(20), true).as_bytes())?;
         out.flush()?;
         if iterations.is_some_and(|n| i >= n) {
             return Ok(());

@@ -26,6 +26,9 @@ pub struct Filter {
     /// its own; emptied when large (--watch reads new tables).
     path_cache: RefCell<HashMap<usize, (Arc<str>, bool), FxBuild>>,
     pub func: Option<Regex>,
+    /// `func`'s pattern when it is plain text (no metacharacter): then a
+    /// match is that text's occurrence, found without the regex engine.
+    func_text: Option<memchr::memmem::Finder<'static>>,
     pub nonzero: bool,
 }
 
@@ -45,24 +48,19 @@ impl Filter {
             func: func
                 .map(|r| Regex::new(r).with_context(|| format!("invalid regex '{r}'")))
                 .transpose()?,
+            func_text: func
+                .filter(|r| regex::escape(r) == *r)
+                .map(|r| memchr::memmem::Finder::new(r).into_owned()),
             nonzero,
             path_cache: RefCell::default(),
         })
     }
 
     pub fn keep(&self, r: &Row) -> bool {
-        if self.nonzero && r.bytes == 0 && r.calls == 0 {
-            return false;
-        }
-        if let Some(m) = &self.module {
-            if r.module_or_kernel() != m {
-                return false;
-            }
-        }
-        if let Some(g) = &self.path {
+        self.keep_parts(r.bytes, r.calls, r.module.as_deref(), &r.function, |g| {
             let key = Arc::as_ptr(&r.file) as *const u8 as usize;
             let mut cache = self.path_cache.borrow_mut();
-            let hit = match cache.get(&key) {
+            match cache.get(&key) {
                 Some((_, m)) => *m,
                 None => {
                     if cache.len() >= 1 << 16 {
@@ -72,13 +70,41 @@ impl Filter {
                     cache.insert(key, (r.file.clone(), m));
                     m
                 }
-            };
-            if !hit {
+            }
+        })
+    }
+
+    /// `keep` of a row's parts; `path` tells whether the row's file matches
+    /// the glob (the caller may cache it per file).
+    pub fn keep_parts(
+        &self,
+        bytes: i64,
+        calls: u64,
+        module: Option<&str>,
+        function: &str,
+        path: impl FnOnce(&GlobMatcher) -> bool,
+    ) -> bool {
+        if self.nonzero && bytes == 0 && calls == 0 {
+            return false;
+        }
+        if let Some(m) = &self.module {
+            if module.unwrap_or("kernel") != m {
+                return false;
+            }
+        }
+        if let Some(g) = &self.path {
+            if !path(g) {
                 return false;
             }
         }
         if let Some(re) = &self.func {
-            if !re.is_match(&r.function) {
+            let hit = match &self.func_text {
+                Some(t) if t.needle() == re.as_str().as_bytes() => {
+                    t.find(function.as_bytes()).is_some()
+                }
+                _ => re.is_match(function),
+            };
+            if !hit {
                 return false;
             }
         }
@@ -145,7 +171,7 @@ impl SortKey {
 }
 
 /// A row or a group of rows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Entry {
     /// The source label, when entries of several sources are shown apart.
     pub source: Option<String>,
@@ -173,16 +199,35 @@ impl Entry {
 pub struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        let n = bytes.len();
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap());
+        if n >= 8 {
+            let mut chunks = bytes.chunks_exact(8);
+            for c in &mut chunks {
+                self.add(word(c));
+            }
+            // The rest as the last 8 bytes (overlapping), not byte by byte.
+            if !chunks.remainder().is_empty() {
+                self.add(word(&bytes[n - 8..]));
+            }
+        } else {
+            let mut tail = 0u64;
+            let mut i = 0;
+            if n >= 4 {
+                tail = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as u64;
+                i = 4;
+            }
+            if n - i >= 2 {
+                tail |= (u16::from_le_bytes(bytes[i..i + 2].try_into().unwrap()) as u64) << (8 * i);
+                i += 2;
+            }
+            if i < n {
+                tail |= (bytes[i] as u64) << (8 * i);
+            }
+            self.add(tail);
         }
-        let mut tail = 0u64;
-        for (i, b) in chunks.remainder().iter().enumerate() {
-            tail |= (*b as u64) << (8 * i);
-        }
-        self.add(tail);
     }
     fn write_u8(&mut self, i: u8) {
         self.add(i as u64);
@@ -214,24 +259,38 @@ pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 /// A group's identity, borrowed from its rows: (source, a, b, line, c).
 type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>, u32, &'a str);
 
-/// The key(s) `r` is summed under (several for `dir`).
-fn keys<'a>(r: &'a Row, by: By, src: Option<&'a str>, out: &mut Vec<Key<'a>>) {
+/// Calls `f` with each key `r` is summed under (several for `dir`) and
+/// the key's `dir` prefix length (0 for the others), from which
+/// [`key_at`] gives it back.
+#[inline]
+fn keys<'a>(r: &'a Row, by: By, src: Option<&'a str>, mut f: impl FnMut(Key<'a>, u32)) {
     match by {
-        By::Site => out.push((src, &r.file, r.module.as_deref(), r.line, &r.function)),
-        By::Function => out.push((src, &r.function, r.module.as_deref(), 0, "")),
-        By::File => out.push((src, &r.file, None, 0, "")),
-        By::Module => out.push((src, r.module_or_kernel(), None, 0, "")),
         By::Dir => {
-            let n = out.len();
+            let mut any = false;
             for (i, c) in r.file.char_indices() {
                 if c == '/' && i > 0 {
-                    out.push((src, &r.file[..=i], None, 0, ""));
+                    f((src, &r.file[..=i], None, 0, ""), i as u32 + 1);
+                    any = true;
                 }
             }
-            if out.len() == n {
-                out.push((src, "./", None, 0, ""));
+            if !any {
+                f((src, "./", None, 0, ""), 0);
             }
         }
+        _ => f(key_at(r, by, src, 0), 0),
+    }
+}
+
+/// The key of `r` that [`keys`] gave with `dir`.
+#[inline]
+fn key_at<'a>(r: &'a Row, by: By, src: Option<&'a str>, dir: u32) -> Key<'a> {
+    match by {
+        By::Site => (src, &r.file, r.module.as_deref(), r.line, &r.function),
+        By::Function => (src, &r.function, r.module.as_deref(), 0, ""),
+        By::File => (src, &r.file, None, 0, ""),
+        By::Module => (src, r.module_or_kernel(), None, 0, ""),
+        By::Dir if dir == 0 => (src, "./", None, 0, ""),
+        By::Dir => (src, &r.file[..dir as usize], None, 0, ""),
     }
 }
 
@@ -249,6 +308,7 @@ fn name(r: &Row, by: By, k: &Key) -> String {
 
 /// Groups `rows`; with `per_source`, entries of different sources stay apart.
 pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) -> Vec<Entry> {
+    use std::collections::hash_map::Entry as Slot;
     use std::hash::BuildHasher;
     let hint = rows.size_hint();
     let cap = if by == By::Site {
@@ -257,55 +317,54 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
         0
     };
     // A compact map from the key's 64-bit hash to its entry; the key is
-    // checked on every hit, and true collisions go to `spill`.
+    // checked on every hit (rebuilt from the entry's first row), and true
+    // collisions go to `spill`.
     let mut map: HashMap<u64, u32, IdBuild> =
         HashMap::with_capacity_and_hasher(cap, IdBuild::default());
     let mut spill: HashMap<Key<'a>, usize, FxBuild> = HashMap::default();
-    let mut key_of: Vec<Key<'a>> = Vec::with_capacity(cap);
+    let mut first: Vec<(&'a Row, u32)> = Vec::with_capacity(cap);
     let mut out: Vec<Entry> = Vec::with_capacity(cap);
-    let mut ks = Vec::new();
     let fx = FxBuild::default();
     for r in rows {
-        ks.clear();
         let src = per_source.then_some(&*r.source);
-        keys(r, by, src, &mut ks);
-        for k in ks.drain(..) {
-            let h = fx.hash_one(k);
-            let new_entry = |out: &mut Vec<Entry>, key_of: &mut Vec<Key<'a>>| {
+        keys(r, by, src, |k, dir| {
+            let new_entry = |out: &mut Vec<Entry>, first: &mut Vec<(&'a Row, u32)>| {
                 out.push(Entry {
                     source: src.map(str::to_string),
                     name: name(r, by, &k),
-                    bytes: 0,
-                    calls: 0,
-                    sites: 0,
-                    delta: 0,
-                    delta_start: 0,
-                    rate: 0.0,
+                    ..Entry::default()
                 });
-                key_of.push(k);
+                first.push((r, dir));
                 out.len() - 1
             };
-            let idx = match map.get(&h) {
-                None => {
-                    let i = new_entry(&mut out, &mut key_of);
-                    map.insert(h, i as u32);
+            let idx = match map.entry(fx.hash_one(k)) {
+                Slot::Vacant(v) => {
+                    let i = new_entry(&mut out, &mut first);
+                    v.insert(i as u32);
                     i
                 }
-                Some(&i) if key_of[i as usize] == k => i as usize,
-                Some(_) => match spill.get(&k) {
-                    Some(&i) => i,
-                    None => {
-                        let i = new_entry(&mut out, &mut key_of);
-                        spill.insert(k, i);
+                Slot::Occupied(o) => {
+                    let i = *o.get() as usize;
+                    let (r0, d0) = first[i];
+                    if key_at(r0, by, per_source.then_some(&*r0.source), d0) == k {
                         i
+                    } else {
+                        match spill.get(&k) {
+                            Some(&i) => i,
+                            None => {
+                                let i = new_entry(&mut out, &mut first);
+                                spill.insert(k, i);
+                                i
+                            }
+                        }
                     }
-                },
+                }
             };
             let e = &mut out[idx];
             e.bytes += r.bytes;
             e.calls += r.calls;
             e.sites += 1;
-        }
+        });
     }
     out
 }
@@ -323,12 +382,17 @@ impl std::hash::Hasher for IdHasher {
     fn write_u64(&mut self, i: u64) {
         self.0 = i;
     }
+    /// A 32-bit hash in both halves: the table's slot comes from the low
+    /// bits, its tag from the top ones.
+    fn write_u32(&mut self, i: u32) {
+        self.0 = u64::from(i) << 32 | u64::from(i);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// The order of `sort`: the key's largest first (`name`: alphabetical),
 /// ties by name, then source.
@@ -353,52 +417,111 @@ pub fn compare(a: &Entry, b: &Entry, key: SortKey) -> std::cmp::Ordering {
 
 /// Sorts entries: the key's largest first (`name`: alphabetical), ties by name.
 pub fn sort(entries: &mut [Entry], key: SortKey) {
-    let primary = |e: &Entry| match key {
-        SortKey::Bytes => Some(e.bytes as i128),
-        SortKey::Calls => Some(e.calls as i128),
-        _ => None,
-    };
-    if entries.len() < 1024 || primary(&entries[0]).is_none() {
+    if entries.len() < 1024 {
         entries.sort_unstable_by(|a, b| compare(a, b, key));
         return;
     }
-    // Large tables: sort small (key, index) pairs, then move each entry
-    // once, instead of moving whole entries at every step.
-    let mut pairs: Vec<(i128, u32)> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (primary(e).unwrap_or(0), i as u32))
-        .collect();
-    pairs.sort_unstable_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| compare(&entries[a.1 as usize], &entries[b.1 as usize], key))
-    });
-    let mut perm: Vec<u32> = pairs.into_iter().map(|p| p.1).collect();
-    // perm[k]: the index of the entry that goes to position k.
-    for i in 0..perm.len() {
+    // Large tables: the order of indices, then each entry moved once,
+    // instead of moving whole entries at every step.
+    let mut order = order(entries, key);
+    for i in 0..order.len() {
         let mut cur = i;
-        while perm[cur] as usize != i {
-            let next = perm[cur] as usize;
+        while order[cur] as usize != i {
+            let next = order[cur] as usize;
             entries.swap(cur, next);
-            perm[cur] = cur as u32;
+            order[cur] = cur as u32;
             cur = next;
         }
-        perm[cur] = cur as u32;
+        order[cur] = cur as u32;
     }
+}
+
+/// The indices of `entries` in `sort`'s order, the entries left in place.
+fn order(entries: &[Entry], key: SortKey) -> Vec<u32> {
+    // The primary key as a u64 whose ascending order is `compare`'s.
+    let primary = |e: &Entry| match key {
+        SortKey::Bytes => Some(!(e.bytes as u64 ^ 1 << 63)),
+        SortKey::Calls => Some(!e.calls),
+        _ => None,
+    };
+    let n = entries.len();
+    if n < 1024 || n > u32::MAX as usize || primary(&entries[0]).is_none() {
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_unstable_by(|&a, &b| compare(&entries[a as usize], &entries[b as usize], key));
+        return order;
+    }
+    // Large tables: the primary keys as plain integers.
+    order_by(
+        entries.iter().map(|e| primary(e).unwrap_or(0)),
+        |i| &entries[i].name,
+        |i| entries[i].source.as_deref(),
+    )
+}
+
+/// The indices of `n` items in ascending order of `key`, ties by `name`
+/// then `source` (`compare`'s order when `key` is its primary key).
+fn order_by<'a>(
+    keys: impl ExactSizeIterator<Item = u64>,
+    name: impl Fn(usize) -> &'a str,
+    source: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<u32> {
+    // (key << 32 | index) sorted as plain integers, then each run of equal
+    // keys by name and source.
+    let n = keys.len();
+    assert!(n <= u32::MAX as usize, "too many entries to sort");
+    let mut keyed: Vec<u128> = keys
+        .enumerate()
+        .map(|(i, k)| u128::from(k) << 32 | i as u128)
+        .collect();
+    keyed.sort_unstable();
+    let mut order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
+    let mut run: Vec<(&str, Option<&str>, u32)> = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let k = keyed[start] >> 32;
+        let len = keyed[start..].partition_point(|&p| p >> 32 == k);
+        if len > 1 {
+            // Names lie in no order in memory, and a sort's first reads of
+            // them wait for each other: read them first in one pass (whose
+            // reads overlap), then sort.
+            let at = &mut order[start..start + len];
+            run.clear();
+            run.extend(
+                at.iter()
+                    .map(|&i| (name(i as usize), source(i as usize), i)),
+            );
+            let mut touch = 0u8;
+            for (s, _, _) in &run {
+                if let (Some(f), Some(l)) = (s.as_bytes().first(), s.as_bytes().last()) {
+                    touch ^= f ^ l;
+                }
+            }
+            std::hint::black_box(touch);
+            run.sort_unstable_by(|x, y| x.0.cmp(y.0).then_with(|| x.1.cmp(&y.1)));
+            for (o, r) in at.iter_mut().zip(&run) {
+                *o = r.2;
+            }
+        }
+        start += len;
+    }
+    order
 }
 
 /// The first `n` entries in `sort` order, the rest dropped: a selection,
 /// then a sort of only those `n`.
 pub fn top_n(entries: &mut Vec<Entry>, key: SortKey, n: usize) {
+    select(entries, key, n);
+    sort(entries, key);
+}
+
+/// Keeps the first `n` entries in `sort` order, in no order.
+fn select(entries: &mut Vec<Entry>, key: SortKey, n: usize) {
     if n == 0 {
         entries.clear();
-        return;
-    }
-    if n < entries.len() {
+    } else if n < entries.len() {
         entries.select_nth_unstable_by(n - 1, |a, b| compare(a, b, key));
         entries.truncate(n);
     }
-    sort(entries, key);
 }
 
 /// What the text table shows.
@@ -486,18 +609,101 @@ pub fn render<S: AsRef<str>>(head: &[&str], rows: &[Vec<S>], out: &mut String) {
     }
 }
 
+/// Appends `k` spaces.
+fn pad(out: &mut String, mut k: usize) {
+    const SPACES: &str = "                                                                ";
+    while k > SPACES.len() {
+        out.push_str(SPACES);
+        k -= SPACES.len();
+    }
+    out.push_str(&SPACES[..k]);
+}
+
 /// The same table as `cells` + `render`, formatted straight into `out`
 /// (no per-cell allocation: the path of large one-shot tables).
 pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
+    render_lines(entries, c, out);
+}
+
+/// What a line of the text table shows but its name (an `Entry`'s fields).
+#[derive(Debug, Clone, Copy)]
+pub struct TableLine<'a> {
+    pub bytes: i64,
+    pub calls: u64,
+    pub delta: i64,
+    pub delta_start: i64,
+    pub rate: f64,
+    pub sites: usize,
+    pub source: Option<&'a str>,
+}
+
+/// The lines of a text table, by index.
+pub trait TableLines {
+    fn count(&self) -> usize;
+    /// Line `i` but its name.
+    fn line(&self, i: usize) -> TableLine<'_>;
+    /// Line `i`'s name, read once: when it is written.
+    fn name(&self, i: usize) -> &str;
+    /// Its length, if it can be had without reading it.
+    fn name_len(&self, i: usize) -> usize {
+        self.name(i).len()
+    }
+}
+
+impl TableLines for [Entry] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn line(&self, i: usize) -> TableLine<'_> {
+        let e = &self[i];
+        TableLine {
+            bytes: e.bytes,
+            calls: e.calls,
+            delta: e.delta,
+            delta_start: e.delta_start,
+            rate: e.rate,
+            sites: e.sites,
+            source: e.source.as_deref(),
+        }
+    }
+    fn name(&self, i: usize) -> &str {
+        &self[i].name
+    }
+}
+
+/// `render_entries` of any lines.
+pub fn render_lines<L: TableLines + ?Sized>(lines: &L, c: Columns, out: &mut String) {
+    // A flush that never fails.
+    let _ = render_lines_with(lines, c, out, None);
+}
+
+/// The size of the pieces of a table written as they are made.
+pub const CHUNK: usize = 1 << 16;
+
+/// Writes (and empties) a piece of a table.
+pub type Flush<'f> = &'f mut dyn FnMut(&mut String) -> std::io::Result<()>;
+
+/// `render_lines`, handing `out` to `flush`, if any, whenever it holds
+/// [`CHUNK`] bytes or more (`flush` writes and empties it): a large table
+/// is written as it is made, without a buffer of its size.
+pub fn render_lines_with<L: TableLines + ?Sized>(
+    lines: &L,
+    c: Columns,
+    out: &mut String,
+    mut flush: Option<Flush>,
+) -> std::io::Result<()> {
     let (head, _) = cells(&[], c);
     let n = head.len();
     // Columns before SOURCE and NAME are numbers, formatted once into an
     // arena: `ends` holds each cell's end offset.
     let numeric = n - 1 - usize::from(c.source);
-    let mut arena = String::with_capacity(entries.len() * numeric * 6);
-    let mut ends: Vec<u32> = Vec::with_capacity(entries.len() * numeric);
+    let len = lines.count();
+    let mut arena = String::with_capacity(len * numeric * 6);
+    let mut ends: Vec<u32> = Vec::with_capacity(len * numeric);
     let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
-    for e in entries {
+    let mut names = 0;
+    for i in 0..len {
+        let e = lines.line(i);
         let mut col = 0;
         let mut end = |arena: &mut String, col: &mut usize| {
             let start = ends.last().copied().unwrap_or(0) as usize;
@@ -522,12 +728,19 @@ pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
             end(&mut arena, &mut col);
         }
         if c.source {
-            let l = e.source.as_deref().map_or(0, str::len);
+            let l = e.source.map_or(0, str::len);
             w[numeric] = w[numeric].max(l);
         }
+        names += lines.name_len(i);
     }
-    out.reserve(arena.len() + entries.len() * (w.iter().sum::<usize>() + 2 * n + 40));
-    let pad = |out: &mut String, k: usize| out.extend(std::iter::repeat_n(' ', k));
+    // Every line but the header: the padded cells, two spaces after each,
+    // the name and a newline; a little more for a caller's totals line.
+    let line: usize = w[..n - 1].iter().sum::<usize>() + 2 * (n - 1) + 1;
+    if flush.is_some() {
+        out.reserve(CHUNK + line + 4096);
+    } else {
+        out.reserve(w.iter().sum::<usize>() + 2 * n + len * line + names + 256);
+    }
     for (i, h) in head.iter().enumerate() {
         if i > 0 {
             out.push_str("  ");
@@ -545,7 +758,7 @@ pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
     out.push('\n');
     let mut k = 0;
     let mut start = 0usize;
-    for e in entries {
+    for j in 0..len {
         for (i, &wi) in w.iter().enumerate().take(numeric) {
             if i > 0 {
                 out.push_str("  ");
@@ -559,14 +772,20 @@ pub fn render_entries(entries: &[Entry], c: Columns, out: &mut String) {
         }
         out.push_str("  ");
         if c.source {
-            let s = e.source.as_deref().unwrap_or("");
+            let s = lines.line(j).source.unwrap_or("");
             out.push_str(s);
             pad(out, w[numeric] - s.len());
             out.push_str("  ");
         }
-        out.push_str(&e.name);
+        out.push_str(lines.name(j));
         out.push('\n');
+        if out.len() >= CHUNK {
+            if let Some(f) = flush.as_mut() {
+                f(out)?;
+            }
+        }
     }
+    Ok(())
 }
 
 /// `total: 1.2M in 345 calls, 67 rows (10 shown)`.
@@ -591,6 +810,25 @@ mod tests {
         for key in [SortKey::Bytes, SortKey::Calls, SortKey::Name] {
             let mut a = group(rows.iter(), By::Site, false);
             let mut b = a.clone();
+            sort(&mut a, key);
+            b.sort_by(|x, y| compare(x, y, key));
+            assert_eq!(a, b, "{key:?}");
+        }
+        // Long runs of equal keys, extreme values; names that repeat, each
+        // with two sources (entries stay distinct by name and source).
+        let mut e = group(rows.iter(), By::Site, false);
+        for (i, x) in e.iter_mut().enumerate() {
+            x.bytes = [i64::MIN, -1, 0, 1, i64::MAX][i % 5];
+            x.calls = [0, 1, u64::MAX][i % 3];
+            x.source = (i % 7 == 0).then(|| "b".to_string());
+            if i % 11 == 0 {
+                x.name = format!("a{}", i / 22);
+                x.source = Some(["b", "c"][i / 11 % 2].to_string());
+            }
+        }
+        for key in [SortKey::Bytes, SortKey::Calls] {
+            let mut a = e.clone();
+            let mut b = e.clone();
             sort(&mut a, key);
             b.sort_by(|x, y| compare(x, y, key));
             assert_eq!(a, b, "{key:?}");
