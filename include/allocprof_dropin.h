@@ -129,7 +129,8 @@ yes:
  * multiply, shift and compare of src/ptr_table.rs's filter_of().  The
  * JMP's target is a label of the asm, not of C: the compiler gives it no
  * ENDBR, which every pass through would execute.  %r11 is the scratch
- * (call-clobbered: a free function's call follows anyway).
+ * (call-clobbered: a free function's call follows anyway); the "m"
+ * operand tells the compiler that the filter is read.
  */
 static __attribute__((__always_inline__)) inline _Bool
 allocprof_di_must_look(unsigned long object)
@@ -146,7 +147,9 @@ allocprof_di_must_look(unsigned long object)
 		 ".long 2b - .\n\t"
 		 ".quad allocprof_dropin_key + 1 - .\n\t"
 		 ".popsection\n\t"
-		 : : "r" (object) : "cc", "r11" : look);
+		 : : "r" (object),
+		     "m" (*(const unsigned short (*)[1 << 16])allocprof_dropin_filter)
+		 : "cc", "r11" : look);
 	return 0;
 look:
 	return 1;
