@@ -44,6 +44,33 @@ int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
 /* Undo allocprof_register_module(); reports tags with live bytes. */
 void allocprof_unregister_module(struct module *mod);
 
+/*
+ * The drop-in mode's exports (src/dropin.rs), called by allocprof_dropin.h.
+ * The records and the frees return @object, so that the call site's value
+ * stays in the return register on both sides of its static branch (no
+ * register saved for it).  A null @object records nothing.  kmalloc and
+ * pages by address, the common kinds, have records of their own (no
+ * dispatch on the kind).
+ */
+unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
+				     unsigned long object, unsigned int kind,
+				     unsigned long arg);
+unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
+				       unsigned long object, unsigned long size);
+unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
+					unsigned long object,
+					unsigned long order);
+unsigned long allocprof_dropin_free(unsigned long object);
+unsigned long allocprof_dropin_free_page(unsigned long page);
+int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
+			      struct allocprof_tag *stop);
+/*
+ * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
+ * address, the number of recorded objects with that hash.  A free calls
+ * into allocprof only when its address's counter is not 0.
+ */
+extern unsigned short allocprof_dropin_filter[1 << 16];
+
 extern struct allocprof_tag __start_alloc_tags[] __attribute__((__weak__));
 extern struct allocprof_tag __stop_alloc_tags[] __attribute__((__weak__));
 

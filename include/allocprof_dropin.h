@@ -53,7 +53,7 @@
 #define ALLOCPROF_DI_EXACT	7	/* arg: requested size (whole pages) */
 #define ALLOCPROF_DI_PERCPU	8	/* arg: size per CPU */
 
-/* Frees, for allocprof_dropin_free(): the object is an address, or a page. */
+/* Frees, for allocprof_di_forget(): the object is an address, or a page. */
 #define ALLOCPROF_DI_FREE_ADDR	0
 #define ALLOCPROF_DI_FREE_PAGE	1
 
@@ -61,33 +61,9 @@ struct page;
 struct kmem_cache;
 struct callback_head;
 
-/*
- * allocprof's exports (src/dropin.rs).  The records and the frees return
- * @object, so that the call site's value stays in the return register on
- * both sides of its static branch (no register saved for it).  A null
- * @object records nothing.  kmalloc and pages by address, the common
- * kinds, have records of their own (no dispatch on the kind).
- */
-unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
-				     unsigned long object, unsigned int kind,
-				     unsigned long arg);
-unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
-				       unsigned long object, unsigned long size);
-unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
-					unsigned long object,
-					unsigned long order);
-unsigned long allocprof_dropin_free(unsigned long object);
-unsigned long allocprof_dropin_free_page(unsigned long page);
-int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
-			      struct allocprof_tag *stop);
+/* Where an unregistered tag's counters point (src/glue.c). */
 extern struct allocprof_counters allocprof_sink
 	__attribute__((__section__(".data..percpu")));
-/*
- * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
- * address, the number of recorded objects with that hash.  A free calls
- * into allocprof only when its address's counter is not 0.
- */
-extern unsigned short allocprof_dropin_filter[1 << 16];
 
 /*
  * A static branch on one of allocprof's keys (x86's arch_static_branch()

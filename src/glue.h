@@ -39,21 +39,7 @@ void allocprof_dropin_schedule_check(void);
 void allocprof_dropin_flush_check(void);
 void allocprof_dropin_keys_lock(void);
 void allocprof_dropin_keys_unlock(void);
-/* Rust (src/dropin.rs, src/alloc_tag.rs): exported to drop-in modules. */
-struct allocprof_tag;
-struct module;
+/* Rust (src/dropin.rs); its exports are declared in allocprof_abi.h. */
 void allocprof_dropin_check_keys(void);
-unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
-				    unsigned long object, unsigned int kind,
-				    unsigned long arg);
-unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
-				       unsigned long object, unsigned long size);
-unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
-					unsigned long object,
-					unsigned long order);
-unsigned long allocprof_dropin_free(unsigned long object);
-unsigned long allocprof_dropin_free_page(unsigned long page);
-int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
-			      struct allocprof_tag *stop);
 
 #endif /* _ALLOCPROF_GLUE_H */
