@@ -39,6 +39,7 @@ const ZERO_SIZE_PTR: usize = 16;
 
 extern "C" {
     static allocprof_param_dropin_slots: c_uint;
+    static allocprof_param_test_record_delay_ms: c_uint;
     fn allocprof_page_address(page: *const c_void) -> *const c_void;
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
 }
@@ -115,10 +116,18 @@ pub(crate) fn module_removed() {
 /// nothing is.  May sleep.
 pub(crate) fn set_profiling(on: bool) {
     glue::with_dropin_keys(|| {
-        if on && MODULES.load(Ordering::Acquire) > 0 {
+        let modules = MODULES.load(Ordering::Acquire) > 0;
+        if on && modules {
             DROPIN_FREES.set(true);
         }
         PROFILING.set(on);
+        if !on && modules {
+            // A record that passed its call site's branch before the
+            // switch stores its object inside a non-preemptible region:
+            // wait for those, or the table could be found empty, the
+            // frees key switched off, and their frees never seen.
+            glue::synchronize_rcu();
+        }
         update_frees_key();
     });
 }
@@ -320,6 +329,11 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     let _np = NoPreempt::enter();
     if tag.counters() == sink() {
         return; // not registered: the row is not shown
+    }
+    // SAFETY: a module parameter, read-only after load.
+    let delay = unsafe { allocprof_param_test_record_delay_ms };
+    if delay != 0 {
+        glue::mdelay(delay);
     }
     // The counters are loaded again after the insertion (no register
     // held across it): the same, or the sink if the module is going,

@@ -96,6 +96,15 @@ MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this man
 u16 allocprof_dropin_filter[1 << 16];
 EXPORT_SYMBOL_GPL(allocprof_dropin_filter);
 
+/*
+ * Test hook: milliseconds a drop-in record on its general path (every kind
+ * but kmalloc and pages by address, e.g. vmalloc) busy-waits inside its
+ * non-preemptible region before storing its object.
+ */
+unsigned int allocprof_param_test_record_delay_ms;
+module_param_named(test_record_delay_ms, allocprof_param_test_record_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_record_delay_ms, "Test only: delay a drop-in record (general path) by this many ms before it stores its object (default: 0)");
+
 unsigned int allocprof_param_dropin_slots = 65536;
 module_param_named(dropin_slots, allocprof_param_dropin_slots, uint, 0444);
 MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
@@ -226,6 +235,12 @@ const void *allocprof_page_address(const struct page *page)
 unsigned int allocprof_possible_cpus(void)
 {
 	return num_possible_cpus();
+}
+
+/* mdelay(): a busy wait, for a test hook in atomic context. */
+void allocprof_mdelay(unsigned int ms)
+{
+	mdelay(ms);
 }
 
 /* jiffies_to_msecs() of a difference of jiffies. */

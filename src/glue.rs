@@ -11,6 +11,7 @@ extern "C" {
     fn allocprof_cond_resched();
     fn allocprof_possible_cpus() -> c_uint;
     fn allocprof_jiffies_to_msecs(j: usize) -> c_uint;
+    fn allocprof_mdelay(ms: c_uint);
     fn allocprof_dropin_schedule_check();
     fn allocprof_dropin_flush_check();
     fn allocprof_dropin_keys_lock();
@@ -51,6 +52,12 @@ extern "C" {
 pub(crate) fn jiffies() -> usize {
     // SAFETY: a kernel variable that lives forever, only read here.
     unsafe { kernel_jiffies.load(Ordering::Relaxed) }
+}
+
+/// `mdelay(ms)`: a busy wait (test hooks, any context).
+pub(crate) fn mdelay(ms: u32) {
+    // SAFETY: no precondition.
+    unsafe { allocprof_mdelay(ms) }
 }
 
 /// `jiffies_to_msecs(j)`.

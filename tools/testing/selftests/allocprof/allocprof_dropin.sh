@@ -5,9 +5,10 @@
 # row of exact bytes and calls, its frees (each API's own) bring the rows
 # back to 0; kfree_rcu, krealloc, bulk, IRQ context, foreign pointers,
 # address reuse, profiling switched between allocation and free, a full
-# pointer table, and the unload report with live objects.
+# pointer table, the unload report with live objects, and a record in
+# flight when profiling goes off.
 . "$(dirname "$0")/lib.sh"
-start 56 allocprof
+start 58 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -123,5 +124,24 @@ check "... and the row is marked accurate:no" \
 dc free
 expect_row site_kmalloc 0 0 "freeing all 40: the recorded 15 uncharged, 0 0"
 check "dropin_untracked is mode 0444" test "$(stat -c %a $UNTRACKED)" = 444
+unload_all
+
+# A record in flight when profiling goes off: test_record_delay_ms holds a
+# vmalloc's record 2 s inside allocprof, before it stores its object, while
+# another CPU switches profiling off with nothing else recorded.  The
+# switch waits for the record, so the frees key stays on and the free is
+# seen (before the fix the table was found empty, the key went off, and
+# the row kept the object after its free).
+load allocprof test_record_delay_ms=2000
+echo 0 >/proc/sys/vm/mem_profiling
+load $D
+echo 1 >/proc/sys/vm/mem_profiling
+dc vmalloc 1 10000 &
+sleep 0.5
+echo 0 >/proc/sys/vm/mem_profiling
+wait
+expect_row site_vmalloc 12288 1 "a record in flight when profiling went off: stored"
+dc free
+expect_row site_vmalloc 0 0 "... and its free, with profiling off, seen: 0 0"
 unload_all
 ktap_finished
