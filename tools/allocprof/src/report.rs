@@ -206,21 +206,14 @@ impl Report {
                         Some((site, k)) => st.add((site, Some(at(site))), k, b, c),
                         None => {
                             scratch.clear();
-                            write_site(
+                            let k = write_site(
                                 &mut scratch,
                                 r.file,
                                 r.line,
                                 r.module,
                                 &r.function,
-                                std::iter::empty(),
+                                r.extra(),
                             );
-                            let k = scratch.len();
-                            for (key, v) in r.extra() {
-                                scratch.push(' ');
-                                scratch.push_str(key);
-                                scratch.push(':');
-                                scratch.push_str(v);
-                            }
                             st.add((&scratch, None), k, b, c);
                         }
                     },

@@ -73,7 +73,8 @@ impl Row {
     }
 }
 
-/// Appends the tag text `file:line [module] func:f k:v` of a row's parts.
+/// Appends the tag text `file:line [module] func:f k:v` of a row's parts;
+/// returns the length of `out` before the ` k:v` pairs (the site's key).
 pub fn write_site<'k>(
     out: &mut String,
     file: &str,
@@ -81,7 +82,7 @@ pub fn write_site<'k>(
     module: Option<&str>,
     function: &str,
     extra: impl Iterator<Item = (&'k str, &'k str)> + Clone,
-) {
+) -> usize {
     let mut n = itoa::Buffer::new();
     let n = n.format(line);
     out.reserve(
@@ -106,12 +107,14 @@ pub fn write_site<'k>(
     }
     out.push_str(" func:");
     out.push_str(function);
+    let key = out.len();
     for (k, v) in extra {
         out.push(' ');
         out.push_str(k);
         out.push(':');
         out.push_str(v);
     }
+    key
 }
 
 /// A line that is not a row, header, comment or empty.
