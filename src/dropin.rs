@@ -406,11 +406,7 @@ fn forget(key: usize) {
     if let Some(st) = state() {
         let np = NoPreempt::enter();
         if let Some(c) = st.table.remove_first(key) {
-            uncharge(c);
-            drop(np);
-            if !static_branch::profiling_enabled() {
-                after_forget_unprofiled();
-            }
+            uncharge(c, np);
             return;
         }
     }
@@ -423,25 +419,25 @@ fn forget(key: usize) {
 fn forget_slow(key: usize) {
     let Some(st) = state() else { return };
     let np = NoPreempt::enter();
-    let Some(c) = st.table.remove(key) else {
-        return;
-    };
-    uncharge(c);
-    drop(np);
-    if !static_branch::profiling_enabled() {
-        after_forget_unprofiled();
+    if let Some(c) = st.table.remove(key) {
+        uncharge(c, np);
     }
 }
 
-/// Uncharges what a removed entry was charged, inside the region that
-/// removed it.
+/// Uncharges what a removed entry was charged, inside `region`, the one
+/// that removed it, then leaves the region; with profiling off, the table
+/// may now be empty.
 #[inline(always)]
-fn uncharge(c: Charge) {
+fn uncharge(c: Charge, region: NoPreempt) {
     // SAFETY: an entry's tag belongs to a registered module, or to a going
     // one (whose drain skipped this slot, owned by the caller) whose memory
     // is freed after a grace period that waits for the caller's region;
     // its counters, or the sink, stay allocated during it.
     unsafe { counters::update::<false>((*c.tag).counters(), u64::from(c.bytes)) };
+    drop(region);
+    if !static_branch::profiling_enabled() {
+        after_forget_unprofiled();
+    }
 }
 
 /// An entry was removed with profiling off: the table may be empty, and

@@ -281,9 +281,8 @@ impl PtrTable {
         }
     }
 
-    /// Removes every entry whose tag `pred` accepts; returns how many.
-    pub(crate) fn drain(&self, mut pred: impl FnMut(*const Tag) -> bool) -> usize {
-        let mut n = 0;
+    /// Removes every entry whose tag `pred` accepts.
+    pub(crate) fn drain(&self, mut pred: impl FnMut(*const Tag) -> bool) {
         for s in 0..self.slots() {
             let w = self.slot(s);
             let key = w.key();
@@ -292,13 +291,11 @@ impl PtrTable {
                 // refilled with the same address between the reads.
                 if pred(w.entry().tag) {
                     w.release(key);
-                    n += 1;
                 } else {
                     w.unclaim(key);
                 }
             }
         }
-        n
     }
 }
 
