@@ -49,17 +49,19 @@ void allocprof_unregister_module(struct module *mod);
  * The records and the frees return @object, so that the call site's value
  * stays in the return register on both sides of its static branch (no
  * register saved for it).  A null @object records nothing.  kmalloc and
- * pages by address, the common kinds, have records of their own (no
- * dispatch on the kind).
+ * objects of bytes known at the call (pages by address), the common
+ * kinds, have records of their own (no dispatch on the kind), which
+ * allocprof_dropin.h calls from inline asm (the callee-saved registers and
+ * %rax are preserved, nothing else).
  */
 unsigned long allocprof_dropin_alloc(struct allocprof_tag *tag,
 				     unsigned long object, unsigned int kind,
 				     unsigned long arg);
 unsigned long allocprof_dropin_kmalloc(struct allocprof_tag *tag,
 				       unsigned long object, unsigned long size);
-unsigned long allocprof_dropin_pageaddr(struct allocprof_tag *tag,
-					unsigned long object,
-					unsigned long order);
+/* @bytes: what @object is charged, at most 0xffffffff. */
+unsigned long allocprof_dropin_bytes(struct allocprof_tag *tag,
+				     unsigned long object, unsigned long bytes);
 unsigned long allocprof_dropin_free(unsigned long object);
 unsigned long allocprof_dropin_free_page(unsigned long page);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,

@@ -149,16 +149,81 @@ allocprof_di_forget(unsigned long object, unsigned int kind)
 	return object;
 }
 
-/* Records @object, of @kind, charged to @tag; returns @object. */
+/*
+ * The stack pointer, for the frame constraint of the asm blocks that call
+ * (the kernel's ASM_CALL_CONSTRAINT).
+ */
+register unsigned long allocprof_di_sp __asm__("rsp");
+
+/*
+ * An asm block that makes @call (setting up arguments and calling a
+ * record function of allocprof, whose value returns in %rax) when
+ * profiling is on: one instruction when it is off.  Like the free's
+ * filter test, a JMP past the call in the "likely" form of a static
+ * branch (allocprof_key + 1), patched into a NOP when the key is on, and
+ * a target inside the asm: no ENDBR, no jump back.  The record functions
+ * preserve what the C ABI lets a callee clobber, so the clobbers are the
+ * caller-saved registers; the object (the allocation's return value) is
+ * in %rax already.
+ */
+#define ALLOCPROF_DI_RECORD_ASM(call, ...)				\
+	asm volatile("1: jmp 2f\n\t"					\
+		     call						\
+		     "2:\n\t"						\
+		     ".pushsection __jump_table, \"aw\"\n\t"		\
+		     ".balign 8\n\t"					\
+		     ".long 1b - .\n\t"					\
+		     ".long 2b - .\n\t"					\
+		     ".quad allocprof_key + 1 - .\n\t"			\
+		     ".popsection"					\
+		     __VA_ARGS__					\
+		     : "rdi", "rsi", "rdx", "rcx", "r8", "r9", "r10",	\
+		       "r11", "memory", "cc")
+
+/*
+ * Records @object, of @kind, charged to @tag (when profiling is on);
+ * returns @object.  kmalloc, and whole pages by address (their bytes,
+ * 4096 << order, below 4 GiB: the call sites assert that the page
+ * allocator's largest order is below 20), have records of their own.
+ */
 static __attribute__((__always_inline__)) inline unsigned long
 allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 		    unsigned int kind, unsigned long arg)
 {
 	if (kind == ALLOCPROF_DI_KMALLOC)
-		return allocprof_dropin_kmalloc(tag, object, arg);
-	if (kind == ALLOCPROF_DI_PAGEADDR)
-		return allocprof_dropin_pageaddr(tag, object, arg);
-	return allocprof_dropin_alloc(tag, object, kind, arg);
+		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
+					"mov %%rax, %%rsi\n\t"
+					"mov %[a], %%rdx\n\t"
+					"call allocprof_dropin_kmalloc\n",
+					: "+a" (object), "+r" (allocprof_di_sp)
+					: [t] "i" (tag), [a] "ri" (arg));
+	else if (kind == ALLOCPROF_DI_PAGEADDR && __builtin_constant_p(arg))
+		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
+					"mov %%rax, %%rsi\n\t"
+					"mov %[a], %%edx\n\t"
+					"call allocprof_dropin_bytes\n",
+					: "+a" (object), "+r" (allocprof_di_sp)
+					: [t] "i" (tag), [a] "i" (4096UL << arg));
+	else if (kind == ALLOCPROF_DI_PAGEADDR)
+		/* 4096 << order, computed only when profiling is on. */
+		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
+					"mov %%rax, %%rsi\n\t"
+					"mov %k[a], %%ecx\n\t"
+					"mov $4096, %%edx\n\t"
+					"shl %%cl, %%rdx\n\t"
+					"call allocprof_dropin_bytes\n",
+					: "+a" (object), "+r" (allocprof_di_sp)
+					: [t] "i" (tag), [a] "r" ((unsigned int)arg));
+	else
+		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
+					"mov %%rax, %%rsi\n\t"
+					"mov %[k], %%edx\n\t"
+					"mov %[a], %%rcx\n\t"
+					"call allocprof_dropin_alloc\n",
+					: "+a" (object), "+r" (allocprof_di_sp)
+					: [t] "i" (tag), [k] "i" (kind),
+					  [a] "ri" (arg));
+	return object;
 }
 
 /* The tag of this call site. */
@@ -179,11 +244,8 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define ALLOCPROF_DI_ALLOC(_call, _kind, _arg)				\
 ({									\
 	__auto_type __ap_p = (_call);					\
-	if (__builtin_expect(allocprof_di_on(), 0))			\
-		__ap_p = (__typeof__(__ap_p))allocprof_di_record(	\
-			ALLOCPROF_DI_TAG(), (unsigned long)__ap_p,	\
-			(_kind), (unsigned long)(_arg));		\
-	__ap_p;								\
+	(__typeof__(__ap_p))allocprof_di_record(ALLOCPROF_DI_TAG(),	\
+		(unsigned long)__ap_p, (_kind), (unsigned long)(_arg));	\
 })
 
 /* A reallocation: @_old is freed if the object moved, the new one recorded. */
@@ -195,7 +257,7 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 		if (__ap_q)						\
 			allocprof_di_forget((unsigned long)__ap_old,	\
 					    ALLOCPROF_DI_FREE_ADDR);	\
-		if (__ap_q && allocprof_di_on())			\
+		if (__ap_q)						\
 			__ap_q = (__typeof__(__ap_q))allocprof_di_record( \
 				ALLOCPROF_DI_TAG(), (unsigned long)__ap_q, \
 				(_kind), (unsigned long)(_arg));		\
@@ -378,7 +440,11 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 
 /* pages */
 #define ALLOCPROF_DI_PAGES(call, kind, _o)				\
-	ALLOCPROF_DI_ALLOC(call, kind, _o)
+({									\
+	_Static_assert(MAX_PAGE_ORDER < 20,				\
+		       "allocprof: pages of an order are charged in 32 bits"); \
+	ALLOCPROF_DI_ALLOC(call, kind, _o);				\
+})
 #define allocprof_dropin_hook_alloc_pages_noprof(g, _o)			\
 ({									\
 	unsigned int __ap_o = (_o);					\

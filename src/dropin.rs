@@ -33,6 +33,7 @@ const PAGE: c_uint = 5;
 const PAGEADDR: c_uint = 6;
 const EXACT: c_uint = 7;
 const PERCPU: c_uint = 8;
+const BYTES: c_uint = 9;
 
 /// `ZERO_SIZE_PTR`: what kmalloc(0) returns; not an object.
 const ZERO_SIZE_PTR: usize = 16;
@@ -44,14 +45,11 @@ extern "C" {
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
 }
 
-/// The drop-in mode's state, while allocprof is loaded and a drop-in
-/// module has registered once.
-struct State {
-    table: PtrTable,
-}
-
-/// The state, published once built (never freed before allocprof's exit).
-static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
+/// The pointer table: [`ptr_table::NONE`] until a drop-in module first
+/// registers, then the one allocated for it (if that succeeded), freed
+/// only at allocprof's exit.
+static TABLE: AtomicPtr<PtrTable> =
+    AtomicPtr::new(&ptr_table::NONE as *const PtrTable as *mut PtrTable);
 
 /// Allocations a drop-in module made while profiling was on that the
 /// table could not record (full, or its allocation failed).
@@ -60,11 +58,12 @@ static UNTRACKED: AtomicU64 = AtomicU64::new(0);
 /// Drop-in modules registered.
 static MODULES: AtomicUsize = AtomicUsize::new(0);
 
-fn state() -> Option<&'static State> {
-    let s = STATE.load(Ordering::Acquire);
-    // SAFETY: published once fully built, freed only by `exit()` after
-    // every drop-in module is gone.
-    (!s.is_null()).then(|| unsafe { &*s })
+/// The table (perhaps [`ptr_table::NONE`]).
+#[inline(always)]
+fn table() -> &'static PtrTable {
+    // SAFETY: a static, or a table published once fully built and freed
+    // only by `exit()` after every drop-in module is gone.
+    unsafe { &*TABLE.load(Ordering::Acquire) }
 }
 
 /// Whether a drop-in module's tags `[start, stop)` can be kept in the
@@ -82,18 +81,18 @@ pub(crate) fn untracked() -> u64 {
 /// that cannot be allocated leaves the mode running unrecorded (every
 /// allocation counted as untracked, its row `accurate:no`).
 pub(crate) fn module_added() {
-    if state().is_none() {
+    if table().is_none() {
         // SAFETY: a module parameter, read-only after load.
         let slots = unsafe { allocprof_param_dropin_slots } as usize;
-        match PtrTable::new(slots).and_then(|table| Ok(KBox::new(State { table }, GFP_KERNEL)?)) {
-            Ok(s) => {
+        match PtrTable::new(slots).and_then(|table| Ok(KBox::new(table, GFP_KERNEL)?)) {
+            Ok(t) => {
                 pr_info!(
                     "drop-in pointer table: {} slots, {} bytes\n",
-                    s.table.slots(),
-                    s.table.bytes()
+                    t.slots(),
+                    t.bytes()
                 );
                 // Registrations are serialized by the registry's lock.
-                STATE.store(KBox::into_raw(s), Ordering::Release);
+                TABLE.store(KBox::into_raw(t), Ordering::Release);
             }
             Err(e) => pr_warn!(
                 "drop-in pointer table: cannot allocate ({}): allocations are counted untracked\n",
@@ -164,10 +163,11 @@ impl Drop for Exit {
 
 fn exit() {
     glue::dropin_flush_check();
-    let s = STATE.swap(core::ptr::null_mut(), Ordering::AcqRel);
-    if !s.is_null() {
+    let none = &ptr_table::NONE as *const PtrTable as *mut PtrTable;
+    let t = TABLE.swap(none, Ordering::AcqRel);
+    if t != none {
         // SAFETY: from `KBox::into_raw` in `module_added`; no user is left.
-        drop(unsafe { KBox::from_raw(s) });
+        drop(unsafe { KBox::from_raw(t) });
     }
 }
 
@@ -194,8 +194,22 @@ fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
         PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
         EXACT => (page_align(arg), true),
         PERCPU => (arg.saturating_mul(glue::possible_cpus()), true),
+        BYTES => (arg, true),
         _ => (0, false),
     }
+}
+
+/// `x`, which the compiler cannot see to be `x`: a function ending in
+/// `opaque(arg)` is not known to return its argument, so that its callers
+/// can call it last (a tail call) instead of keeping `arg` in a saved
+/// register to return it themselves.
+#[inline(always)]
+fn opaque(mut x: usize) -> usize {
+    // SAFETY: an empty asm block.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags));
+    }
+    x
 }
 
 /// The table key of an object: its address (a page's, for a `struct page`).
@@ -212,9 +226,10 @@ fn key_of(object: usize, page: bool) -> usize {
 /// Records an allocation of a drop-in module: charges `tag` and stores the
 /// object in the pointer table.  Called when profiling is on.  Returns
 /// `object`, so that the caller's value stays in the return register
-/// whichever way the call site's static branch went.  kmalloc and whole
-/// pages by address have functions of their own (below), with no call in
-/// their path, so that they need no saved register.
+/// whichever way the call site's static branch went.  kmalloc and objects
+/// of bytes known at the call have functions of their own (below), with
+/// no call in their common path, so that they need no saved register, and
+/// this one as their tail call.
 ///
 /// # Safety
 ///
@@ -222,6 +237,7 @@ fn key_of(object: usize, page: bool) -> usize {
 /// yet, or no longer) and `object` what the allocation of `kind` returned
 /// (null, or `ZERO_SIZE_PTR`, records nothing).
 #[no_mangle]
+#[inline(never)]
 pub unsafe extern "C" fn allocprof_dropin_alloc(
     tag: *const Tag,
     object: usize,
@@ -239,10 +255,12 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
             exact && fits,
         );
     }
-    object
+    opaque(object)
 }
 
-/// [`allocprof_dropin_alloc`] of a kmalloc of `size` bytes.
+/// [`allocprof_dropin_alloc`] of a kmalloc of `size` bytes: the common
+/// case straight-line, with no call, so that it needs no saved register;
+/// any other case is a tail call of [`allocprof_dropin_alloc`].
 ///
 /// # Safety
 ///
@@ -253,74 +271,70 @@ pub unsafe extern "C" fn allocprof_dropin_kmalloc(
     object: usize,
     size: usize,
 ) -> usize {
-    if object > ZERO_SIZE_PTR {
-        if size <= KMALLOC_TABLE_MAX {
-            // SAFETY: per the function's contract.
-            record(unsafe { &*tag }, object, kmalloc_bytes(size) as u32);
-        } else {
-            // Whole pages: the general path.
-            // SAFETY: per the function's contract.
-            unsafe { allocprof_dropin_alloc(tag, object, KMALLOC, size) };
-        }
+    if object <= ZERO_SIZE_PTR {
+        return object;
     }
-    object
+    if size <= KMALLOC_TABLE_MAX
+        // SAFETY: per the function's contract.
+        && record_first(unsafe { &*tag }, object, kmalloc_bytes(size))
+    {
+        return object;
+    }
+    // SAFETY: per the function's contract.
+    unsafe { allocprof_dropin_alloc(tag, object, KMALLOC, size) }
 }
 
-/// [`allocprof_dropin_alloc`] of pages of `order` by address
-/// (`__get_free_pages()`).
+/// [`allocprof_dropin_alloc`] of an object charged `bytes`, at most
+/// `u32::MAX` (the header computes them where they are a constant, as for
+/// whole pages by address, `__get_free_pages()`): as
+/// [`allocprof_dropin_kmalloc`].
 ///
 /// # Safety
 ///
 /// As for [`allocprof_dropin_alloc`].
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_pageaddr(
+pub unsafe extern "C" fn allocprof_dropin_bytes(
     tag: *const Tag,
     object: usize,
-    order: usize,
+    bytes: usize,
 ) -> usize {
-    if object > ZERO_SIZE_PTR {
-        if order < 20 {
-            let bytes = (bindings::PAGE_SIZE << order) as u32;
-            // SAFETY: per the function's contract.
-            record(unsafe { &*tag }, object, bytes);
-        } else {
-            // SAFETY: per the function's contract.
-            unsafe { allocprof_dropin_alloc(tag, object, PAGEADDR, order) };
-        }
+    if object <= ZERO_SIZE_PTR {
+        return object;
     }
-    object
+    // SAFETY: per the function's contract.
+    if record_first(unsafe { &*tag }, object, bytes) {
+        return object;
+    }
+    // SAFETY: per the function's contract.
+    unsafe { allocprof_dropin_alloc(tag, object, BYTES, bytes) }
 }
 
-/// Records the object of address `key`, of `bytes`, charged to `tag`:
-/// the common case, straight-line (the first slot of its window), else
-/// [`record_slow`].  No call on the common path, so that the exported
-/// functions need no saved register but the one for their return value.
+/// Records the object of address `key`, of `bytes` (at most `u32::MAX`),
+/// charged to `tag`, if that is the common case: the table holds no key of its filter counter
+/// and the first slot of its window is free.  Whether it is done (or there
+/// is nothing to do: `tag` is not registered); if not, nothing changed.
+/// Straight-line code, no call.
 #[inline(always)]
-fn record(tag: &Tag, key: usize, bytes: u32) {
-    if let Some(st) = state() {
-        // As in `record_slow`.
-        let _np = NoPreempt::enter();
-        if tag.counters() == sink() {
-            return;
-        }
-        if st.table.insert_first(key, tag, bytes) {
-            // SAFETY: as in `record_slow`.
-            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
-            return;
-        }
+fn record_first(tag: &Tag, key: usize, bytes: usize) -> bool {
+    let t = table();
+    // As in `record_slow`.
+    let _np = NoPreempt::enter();
+    if tag.counters() == sink() {
+        return true;
     }
-    record_slow(tag, key, bytes, true);
+    if !t.insert_first(key, tag, bytes as u32) {
+        return false;
+    }
+    // SAFETY: as in `record_slow` (loaded again: no register held).
+    unsafe { counters::update::<true>(tag.counters(), bytes as u64) };
+    true
 }
 
 /// Records the object of address `key`, of `bytes` (exact or not),
 /// charged to `tag`, in every case.
 #[inline(never)]
 fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
-    let Some(st) = state() else {
-        UNTRACKED.fetch_add(1, Ordering::Relaxed);
-        tag.mark_inaccurate();
-        return;
-    };
+    let t = table();
     if !exact {
         tag.mark_inaccurate();
     }
@@ -338,7 +352,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     // The counters are loaded again after the insertion (no register
     // held across it): the same, or the sink if the module is going,
     // which is as good (its entries are drained, its counters summed).
-    match st.table.insert(key, tag, bytes) {
+    match t.insert(key, tag, bytes) {
         Inserted::New => {
             // SAFETY: the counters stay allocated during this region.
             unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
@@ -357,6 +371,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
             }
             tag.mark_inaccurate();
         }
+        // No table ([`ptr_table::NONE`] is full), or no free slot.
         Inserted::Full => {
             UNTRACKED.fetch_add(1, Ordering::Relaxed);
             tag.mark_inaccurate();
@@ -367,15 +382,26 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
 /// A drop-in module frees the object at address `object`: its entry, if
 /// it has one, is removed and uncharged.  A pointer the table does not
 /// know (allocated by someone else, or while profiling was off) changes
-/// nothing.  Returns `object` (see [`allocprof_dropin_alloc`]).
+/// nothing.  Returns `object` (see [`allocprof_dropin_alloc`]).  The
+/// common case (the entry in the first slot of its window, profiling on)
+/// is straight-line, with no call; any other case is a tail call.
 ///
 /// # Safety
 ///
-/// `object` is what the module passes to the free function.
+/// `object` is what the module passes to the free function (an object, or
+/// `NULL`, or `ZERO_SIZE_PTR`).
 #[no_mangle]
 pub unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
-    if object > ZERO_SIZE_PTR {
-        forget(object);
+    let np = NoPreempt::enter();
+    // No test of `object`: `NULL` and `ZERO_SIZE_PTR` are in no slot.
+    let Some(c) = table().remove_first(object) else {
+        drop(np);
+        return free_slow(object);
+    };
+    uncharge(c);
+    drop(np);
+    if !static_branch::profiling_enabled() {
+        return after_forget_unprofiled(object);
     }
     object
 }
@@ -392,69 +418,57 @@ pub unsafe extern "C" fn allocprof_dropin_free_page(page: usize) -> usize {
         let key = key_of(page, true);
         // The header tests the filter of addresses; a page's is tested here.
         if ptr_table::may_hold(key) {
-            forget(key);
+            free_slow(key);
         }
     }
     page
 }
 
-/// Removes and uncharges the entry of `key`, if the table holds one: the
-/// common case (the first slot of its window) straight-line, else
-/// [`forget_slow`].
-#[inline(always)]
-fn forget(key: usize) {
-    if let Some(st) = state() {
+/// Removes and uncharges the entry of `object`, if the table holds one,
+/// in every case.  Returns `object`.
+#[inline(never)]
+extern "C" fn free_slow(object: usize) -> usize {
+    if object > ZERO_SIZE_PTR && ptr_table::is_key(object) {
         let np = NoPreempt::enter();
-        if let Some(c) = st.table.remove_first(key) {
-            uncharge(c, np);
-            return;
+        let removed = table().remove(object);
+        if let Some(c) = removed {
+            uncharge(c);
+        }
+        drop(np);
+        if removed.is_some() && !static_branch::profiling_enabled() {
+            after_forget_unprofiled(object);
         }
     }
-    forget_slow(key);
+    opaque(object)
 }
 
-/// Removes and uncharges the entry of `key`, if the table holds one, in
-/// every case.
-#[inline(never)]
-fn forget_slow(key: usize) {
-    let Some(st) = state() else { return };
-    let np = NoPreempt::enter();
-    if let Some(c) = st.table.remove(key) {
-        uncharge(c, np);
-    }
-}
-
-/// Uncharges what a removed entry was charged, inside `region`, the one
-/// that removed it, then leaves the region; with profiling off, the table
-/// may now be empty.
+/// Uncharges what a removed entry was charged, inside the region that
+/// removed it.
 #[inline(always)]
-fn uncharge(c: Charge, region: NoPreempt) {
+fn uncharge(c: Charge) {
     // SAFETY: an entry's tag belongs to a registered module, or to a going
     // one (whose drain skipped this slot, owned by the caller) whose memory
     // is freed after a grace period that waits for the caller's region;
     // its counters, or the sink, stay allocated during it.
     unsafe { counters::update::<false>((*c.tag).counters(), u64::from(c.bytes)) };
-    drop(region);
-    if !static_branch::profiling_enabled() {
-        after_forget_unprofiled();
-    }
 }
 
 /// An entry was removed with profiling off: the table may be empty, and
 /// the frees key then go off.  A work item looks (a scan of the filter)
 /// and switches it; scheduled while pending, it costs a bit test.
+/// Returns `object`.
 #[inline(never)]
-fn after_forget_unprofiled() {
+extern "C" fn after_forget_unprofiled(object: usize) -> usize {
     glue::dropin_schedule_check();
+    opaque(object)
 }
 
 /// Calls `f` with the bytes and age in milliseconds of up to `max` live
 /// objects charged to `tag`.
 pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32)) {
-    let Some(st) = state() else { return };
     let mut n = 0;
     let now = glue::jiffies() as u32;
-    st.table.for_each(|e| {
+    table().for_each(|e| {
         if n < max && e.tag == tag {
             n += 1;
             let ms = glue::jiffies_to_msecs(now.wrapping_sub(e.stamp) as usize);
@@ -466,6 +480,5 @@ pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32
 /// Removes the entries of the tags `[start, end)` (a module going away,
 /// its tags already pointing at the sink and a grace period passed).
 pub(crate) fn drain(start: *const Tag, end: *const Tag) {
-    let Some(st) = state() else { return };
-    st.table.drain(|t| t >= start && t < end);
+    table().drain(|t| t >= start && t < end);
 }

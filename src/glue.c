@@ -120,7 +120,7 @@ EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_dropin_register);
 EXPORT_SYMBOL_GPL(allocprof_dropin_alloc);
 EXPORT_SYMBOL_GPL(allocprof_dropin_kmalloc);
-EXPORT_SYMBOL_GPL(allocprof_dropin_pageaddr);
+EXPORT_SYMBOL_GPL(allocprof_dropin_bytes);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free_page);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);

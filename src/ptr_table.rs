@@ -25,7 +25,11 @@
 //! search for a stale entry of the same address when the counter is 0.
 //!
 //! Concurrency: no lock.  A slot's key is its state: `EMPTY`, `BUSY`
-//! (being written or being removed) or the object's address.  Inserting
+//! (being written or being removed) or the object's address.  `EMPTY` and
+//! `BUSY` are addresses no free function accepts (the first two of the
+//! kernel image's mapping, which maps physical address 0), so that a
+//! free's look-up needs no test of its argument: `NULL` or
+//! `ZERO_SIZE_PTR` finds no slot.  Inserting
 //! claims an `EMPTY` slot with a compare-and-swap, writes the entry, then
 //! publishes the key with a release store and counts it in the filter.
 //! Removing claims the slot by swapping the key for `BUSY`, reads, then
@@ -42,10 +46,17 @@ use kernel::prelude::*;
 
 /// Slots a key may live in.
 pub(crate) const WINDOW: usize = 16;
-/// A free slot.
-const EMPTY: usize = 0;
-/// A slot being written or removed.
-const BUSY: usize = 1;
+/// A free slot: `__START_KERNEL_map`, an immediate of 32 bits that sign
+/// extend, which no allocation returns and no free function accepts.
+const EMPTY: usize = 0xffff_ffff_8000_0000;
+/// A slot being written or removed (the same, plus one).
+const BUSY: usize = EMPTY + 1;
+
+/// Whether `key` can name an object (is neither `EMPTY` nor `BUSY`).
+#[inline(always)]
+pub(crate) fn is_key(key: usize) -> bool {
+    key.wrapping_sub(EMPTY) > 1
+}
 /// Filter counters (one per 16-bit hash).
 pub(crate) const FILTER_LEN: usize = 1 << 16;
 // A filter counter never wraps: the keys of one counter (one 16-bit hash
@@ -128,14 +139,57 @@ pub(crate) fn keeps_tag(tag: *const Tag) -> bool {
 
 /// The table.
 pub(crate) struct PtrTable {
-    slots: KVVec<Slot>,
-    /// `jiffies` at each slot's allocation.
-    stamps: KVVec<AtomicU32>,
+    /// The first of the `n` slots.
+    slots: *const Slot,
+    /// `jiffies` at each slot's allocation (`n`).
+    stamps: *const AtomicU32,
     /// Window starts: `n - WINDOW + 1`.
     starts: u64,
+    /// `n`.
+    n: usize,
+    /// What owns the slots and stamps: nothing for [`NONE`].
+    _owner: Option<(KVVec<Slot>, KVVec<AtomicU32>)>,
 }
 
+// SAFETY: the slots and stamps are atomics, shared by design; the owner
+// is only dropped with the table.
+unsafe impl Sync for PtrTable {}
+// SAFETY: as above.
+unsafe impl Send for PtrTable {}
+
+/// The slots of [`NONE`]: one window, every slot `BUSY`.
+static NONE_SLOTS: [Slot; WINDOW] = [const {
+    Slot {
+        key: AtomicUsize::new(BUSY),
+        tag: AtomicU32::new(0),
+        bytes: AtomicU32::new(0),
+    }
+}; WINDOW];
+/// Their stamps (never written: no slot is ever claimed).
+static NONE_STAMPS: [AtomicU32; WINDOW] = [const { AtomicU32::new(0) }; WINDOW];
+
+/// The table that stands in while there is none (not yet allocated, or
+/// its allocation failed): one window of `BUSY` slots, so that every
+/// insertion fails (and goes to the slow path, which counts it untracked)
+/// and every look-up finds nothing, with no test of the table's presence
+/// on the hot paths.
+pub(crate) static NONE: PtrTable = PtrTable {
+    slots: &NONE_SLOTS as *const [Slot; WINDOW] as *const Slot,
+    stamps: &NONE_STAMPS as *const [AtomicU32; WINDOW] as *const AtomicU32,
+    starts: 1,
+    n: WINDOW,
+    _owner: None,
+};
+
 impl PtrTable {
+    /// Whether this is [`NONE`].
+    pub(crate) fn is_none(&self) -> bool {
+        core::ptr::eq(
+            self.slots,
+            &NONE_SLOTS as *const [Slot; WINDOW] as *const Slot,
+        )
+    }
+
     /// A table of `slots` slots, rounded up to a power of two, at least
     /// [`WINDOW`].
     pub(crate) fn new(slots: usize) -> Result<Self> {
@@ -154,15 +208,17 @@ impl PtrTable {
             stamps.push(AtomicU32::new(0), GFP_KERNEL)?;
         }
         Ok(PtrTable {
-            slots: table,
-            stamps,
+            slots: table.as_ptr(),
+            stamps: stamps.as_ptr(),
             starts: (n - WINDOW + 1) as u64,
+            n,
+            _owner: Some((table, stamps)),
         })
     }
 
     /// The number of slots.
     pub(crate) fn slots(&self) -> usize {
-        self.slots.len()
+        self.n
     }
 
     /// The bytes the table takes, its filter (a static) included.
@@ -180,7 +236,7 @@ impl PtrTable {
         let i = (h.wrapping_mul(self.starts) >> 32) as usize;
         Window {
             // SAFETY: `i < starts`, so `i + WINDOW <= n`: in bounds.
-            slots: unsafe { &*self.slots.as_ptr().add(i).cast() },
+            slots: unsafe { &*self.slots.add(i).cast() },
             table: self,
             i,
         }
@@ -188,13 +244,17 @@ impl PtrTable {
 
     /// Slot `s` alone (the scans of the whole table).
     fn slot(&self, s: usize) -> SlotRef<'_> {
-        SlotRef {
-            slot: &self.slots[s],
-            stamp: &self.stamps[s],
+        assert!(s < self.n);
+        // SAFETY: `s < n`: in bounds.
+        unsafe {
+            SlotRef {
+                slot: &*self.slots.add(s),
+                stamp: &*self.stamps.add(s),
+            }
         }
     }
 
-    /// Stores the entry of `key` (an address, never `EMPTY` or `BUSY`):
+    /// Stores the entry of `key` (an address that passed [`is_key`]):
     /// `tag` (which passed [`keeps_tag`]), `bytes`, and the current
     /// `jiffies`.
     #[inline(always)]
@@ -246,9 +306,11 @@ impl PtrTable {
             .all(|f| f.load(Ordering::Relaxed) == 0)
     }
 
-    /// Removes `key`'s entry, if it has one: what it was charged.
+    /// Removes `key`'s entry, if it has one: what it was charged.  `key`
+    /// passed [`is_key`].
     #[inline(always)]
     pub(crate) fn remove(&self, key: usize) -> Option<Charge> {
+        debug_assert!(is_key(key));
         let w = self.window(key);
         let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
         let c = w.charge(j);
@@ -259,6 +321,8 @@ impl PtrTable {
     /// [`remove`](Self::remove)'s common case alone (see
     /// [`insert_first`](Self::insert_first)): removes `key`'s entry if it
     /// is in the first slot of its window.  If not, nothing changed.
+    /// `key` need not pass [`is_key`] if it is what a free function
+    /// accepts (`NULL`, `ZERO_SIZE_PTR`: no slot holds them).
     #[inline(always)]
     pub(crate) fn remove_first(&self, key: usize) -> Option<Charge> {
         let w = self.window(key);
@@ -275,7 +339,7 @@ impl PtrTable {
     pub(crate) fn for_each(&self, mut f: impl FnMut(Entry)) {
         for s in 0..self.slots() {
             let w = self.slot(s);
-            if w.key() > BUSY {
+            if is_key(w.key()) {
                 f(w.entry());
             }
         }
@@ -286,7 +350,7 @@ impl PtrTable {
         for s in 0..self.slots() {
             let w = self.slot(s);
             let key = w.key();
-            if key > BUSY && pred(w.entry().tag) && w.claim(key) {
+            if is_key(key) && pred(w.entry().tag) && w.claim(key) {
                 // Read again, owned: the slot may have been emptied and
                 // refilled with the same address between the reads.
                 if pred(w.entry().tag) {
@@ -310,10 +374,10 @@ impl Window<'_> {
     /// Slot `j`'s stamp (its address computed only when it is used).
     #[inline(always)]
     fn stamp(&self, j: usize) -> &AtomicU32 {
-        debug_assert!(j < WINDOW && self.i + WINDOW <= self.table.stamps.len());
+        debug_assert!(j < WINDOW && self.i + WINDOW <= self.table.n);
         // SAFETY: `i + WINDOW <= n` (see `PtrTable::window`) and
         // `j < WINDOW`: in bounds.
-        unsafe { self.table.stamps.get_unchecked(self.i.wrapping_add(j)) }
+        unsafe { &*self.table.stamps.add(self.i.wrapping_add(j)) }
     }
 
     /// Claims slot `j` (makes it `BUSY`) if its key is `key`, with no
