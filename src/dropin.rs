@@ -9,13 +9,14 @@
 //! profiling is on or an object is recorded: with profiling off and the
 //! table empty, a free of a drop-in module costs the key's NOP.  It is
 //! switched (it may sleep) by registration, by `vm.mem_profiling` and by a
-//! work item that a free emptying the table schedules.
+//! work item that looks once a second while profiling is off and the key
+//! is on (the frees themselves do not look: no test on their path).
 
 use crate::allocprof::counters::{self, sink, NoPreempt};
 use crate::allocprof::sizes::{
     is_vmalloc_addr, kmalloc_bytes, page_align, vmalloc_bytes, KMALLOC_TABLE_MAX,
 };
-use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
+use crate::allocprof::static_branch::{DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
 use crate::glue;
 use crate::ptr_table::{self, Charge, Inserted, PtrTable};
@@ -138,6 +139,10 @@ fn update_frees_key() {
     let on = MODULES.load(Ordering::Acquire) > 0 && (PROFILING.is_on() || !PtrTable::is_empty());
     if on != DROPIN_FREES.is_on() {
         DROPIN_FREES.set(on);
+    }
+    if on && !PROFILING.is_on() {
+        // Objects recorded, profiling off: look again in a second.
+        glue::dropin_schedule_check();
     }
 }
 
@@ -383,7 +388,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
 /// it has one, is removed and uncharged.  A pointer the table does not
 /// know (allocated by someone else, or while profiling was off) changes
 /// nothing.  Returns `object` (see [`allocprof_dropin_alloc`]).  The
-/// common case (the entry in the first slot of its window, profiling on)
+/// common case (the entry in the first slot of its window)
 /// is straight-line, with no call; any other case is a tail call.
 ///
 /// # Safety
@@ -400,9 +405,6 @@ pub unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
     };
     uncharge(c);
     drop(np);
-    if !static_branch::profiling_enabled() {
-        return after_forget_unprofiled(object);
-    }
     object
 }
 
@@ -430,14 +432,10 @@ pub unsafe extern "C" fn allocprof_dropin_free_page(page: usize) -> usize {
 extern "C" fn free_slow(object: usize) -> usize {
     if object > ZERO_SIZE_PTR && ptr_table::is_key(object) {
         let np = NoPreempt::enter();
-        let removed = table().remove(object);
-        if let Some(c) = removed {
+        if let Some(c) = table().remove(object) {
             uncharge(c);
         }
         drop(np);
-        if removed.is_some() && !static_branch::profiling_enabled() {
-            after_forget_unprofiled(object);
-        }
     }
     opaque(object)
 }
@@ -451,16 +449,6 @@ fn uncharge(c: Charge) {
     // is freed after a grace period that waits for the caller's region;
     // its counters, or the sink, stay allocated during it.
     unsafe { counters::update::<false>((*c.tag).counters(), u64::from(c.bytes)) };
-}
-
-/// An entry was removed with profiling off: the table may be empty, and
-/// the frees key then go off.  A work item looks (a scan of the filter)
-/// and switches it; scheduled while pending, it costs a bit test.
-/// Returns `object`.
-#[inline(never)]
-extern "C" fn after_forget_unprofiled(object: usize) -> usize {
-    glue::dropin_schedule_check();
-    opaque(object)
 }
 
 /// Calls `f` with the bytes and age in milliseconds of up to `max` live

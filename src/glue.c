@@ -277,21 +277,25 @@ unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact)
 	return *exact ? h->size : object;
 }
 
-/* The drop-in key check, deferred to process context (it may sleep). */
+/*
+ * The drop-in key check, a second from now, in process context (it may
+ * sleep): while profiling is off and objects are recorded, it looks once
+ * a second whether the table is empty (no free looks).
+ */
 static void allocprof_dropin_check_fn(struct work_struct *work)
 {
 	allocprof_dropin_check_keys();
 }
-static DECLARE_WORK(allocprof_dropin_check, allocprof_dropin_check_fn);
+static DECLARE_DELAYED_WORK(allocprof_dropin_check, allocprof_dropin_check_fn);
 
 void allocprof_dropin_schedule_check(void)
 {
-	schedule_work(&allocprof_dropin_check);
+	schedule_delayed_work(&allocprof_dropin_check, HZ);
 }
 
 void allocprof_dropin_flush_check(void)
 {
-	flush_work(&allocprof_dropin_check);
+	cancel_delayed_work_sync(&allocprof_dropin_check);
 }
 
 /* Serializes the switching of the drop-in frees key. */

@@ -66,13 +66,15 @@ pub(crate) fn jiffies_to_msecs(j: usize) -> u32 {
     unsafe { allocprof_jiffies_to_msecs(j) }
 }
 
-/// Schedules the drop-in key check (`schedule_work()`); any context.
+/// Schedules the drop-in key check in a second (`schedule_delayed_work()`);
+/// any context.
 pub(crate) fn dropin_schedule_check() {
     // SAFETY: `schedule_work()` is callable from any context.
     unsafe { allocprof_dropin_schedule_check() }
 }
 
-/// Waits for a scheduled drop-in key check (`flush_work()`); may sleep.
+/// Cancels a scheduled drop-in key check, waiting for one running
+/// (`cancel_delayed_work_sync()`); may sleep.
 pub(crate) fn dropin_flush_check() {
     // SAFETY: called from allocprof's exit, which may sleep.
     unsafe { allocprof_dropin_flush_check() }

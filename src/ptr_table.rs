@@ -87,6 +87,19 @@ pub(crate) fn may_hold(key: usize) -> bool {
     filter_of(key).load(Ordering::Relaxed) != 0
 }
 
+/// `r`, as the compiler must keep it: an address computed into one
+/// register, not kept as a base and an index to be added at each use.
+#[inline(always)]
+fn in_register<T>(r: &T) -> &T {
+    let mut p = r as *const T;
+    // SAFETY: an empty asm block.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(reg) p, options(pure, nomem, nostack, preserves_flags));
+    }
+    // SAFETY: `p` is `r`.
+    unsafe { &*p }
+}
+
 /// What a slot holds besides its key.
 #[derive(Clone, Copy)]
 pub(crate) struct Entry {
@@ -289,10 +302,22 @@ impl PtrTable {
             return false;
         }
         let w = self.window(key);
-        if !w.claim_now(0, EMPTY) {
+        // The addresses of the slot and of its stamp, each in one
+        // register (not a base and an index kept apart): fewer registers
+        // live across the claim, none to save.
+        let slot = in_register(&w.slots[0]);
+        let stamp = in_register(w.stamp(0));
+        if slot
+            .key
+            .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
             return false;
         }
-        w.publish(0, key, tag, bytes);
+        slot.tag.store(tag as usize as u32, Ordering::Relaxed);
+        slot.bytes.store(bytes, Ordering::Relaxed);
+        stamp.store(glue::jiffies() as u32, Ordering::Relaxed);
+        slot.key.store(key, Ordering::Release);
         f.fetch_add(1, Ordering::Relaxed);
         true
     }
