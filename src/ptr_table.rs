@@ -93,6 +93,9 @@ pub(crate) fn may_hold(key: usize) -> bool {
 fn in_register<T>(r: &T) -> &T {
     let mut p = r as *const T;
     // SAFETY: an empty asm block.
+    // The block neither reads nor writes through the pointer (`nomem` is
+    // true): it only hides its value from the compiler.
+    #[allow(clippy::pointers_in_nomem_asm_block)]
     unsafe {
         core::arch::asm!("/* {0} */", inout(reg) p, options(pure, nomem, nostack, preserves_flags));
     }

@@ -67,10 +67,12 @@ expect_row site_bulk 0 0 "bulk, freed (kmem_cache_free each): 0 0"
 
 dc kfree_rcu 5
 expect_row site_rcu 0 0 "kfree_rcu: uncharged at the call"
+dc kmalloc 3 100 # live objects: the table is not empty
 before=$(grep "\[$D\]" "$ALLOCINFO")
 dc foreign
-check "kfree of a pointer the table does not know changes nothing" \
+check "kfree of a pointer the table does not know, of NULL, of ZERO_SIZE_PTR changes nothing" \
 	test "$(grep "\[$D\]" "$ALLOCINFO")" = "$before"
+dc free
 check "10 kmalloc/kfree in hard interrupt context" dc irq 10
 expect_row site_irq 0 0 "... all uncharged: 0 0"
 

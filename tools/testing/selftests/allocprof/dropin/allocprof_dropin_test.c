@@ -13,7 +13,9 @@
  *   zeroed N | exact N SIZE | cache N | bulk N | percpu N SIZE
  *   free                 free everything held
  *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
- *   foreign              kfree() of a kstrdup() (not recorded): no change
+ *   foreign              kfree() of a kstrdup() (not recorded), of NULL and
+ *                        of ZERO_SIZE_PTR, and allocprof's look-up of NULL
+ *                        and ZERO_SIZE_PTR called directly: no change
  *   reuse                kmalloc(100), freed behind the table's back, then
  *                        kmalloc(100) again at the same address
  *   irq N                N kmalloc(32) and kfree in hard interrupt context
@@ -183,6 +185,16 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 		char *s = kstrdup("foreign", GFP_KERNEL);
 
 		kfree(s);
+		kfree(NULL);
+		kfree(ZERO_SIZE_PTR);
+		/*
+		 * What the header's filter test lets through only when an
+		 * object of the same hash is recorded: allocprof's look-up
+		 * itself must find no slot for them (an empty slot must not
+		 * match).
+		 */
+		allocprof_dropin_free(0);
+		allocprof_dropin_free((unsigned long)ZERO_SIZE_PTR);
 		return 0;
 	}
 	if (!strcmp(op, "reuse")) {
