@@ -16,7 +16,7 @@ use crate::allocprof::counters::{self, sink, NoPreempt};
 use crate::allocprof::sizes::{
     is_vmalloc_addr, kmalloc_bytes, page_align, vmalloc_bytes, KMALLOC_TABLE_MAX,
 };
-use crate::allocprof::static_branch::{DROPIN_FREES, PROFILING};
+use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
 use crate::glue;
 use crate::ptr_table::{self, Charge, Inserted, PtrTable};
@@ -42,6 +42,7 @@ const ZERO_SIZE_PTR: usize = 16;
 extern "C" {
     static allocprof_param_dropin_slots: c_uint;
     static allocprof_param_test_record_delay_ms: c_uint;
+    static allocprof_param_test_record_sleep_ms: c_uint;
     fn allocprof_page_address(page: *const c_void) -> *const c_void;
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
 }
@@ -324,7 +325,7 @@ fn record_first(tag: &Tag, key: usize, bytes: usize) -> bool {
     let t = table();
     // As in `record_slow`.
     let _np = NoPreempt::enter();
-    if tag.counters() == sink() {
+    if !static_branch::profiling_enabled() || tag.counters() == sink() {
         return true;
     }
     if !t.insert_first(key, tag, bytes as u32) {
@@ -343,9 +344,23 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     if !exact {
         tag.mark_inaccurate();
     }
+    // SAFETY: a module parameter, read-only after load.
+    let sleep = unsafe { allocprof_param_test_record_sleep_ms };
+    if sleep != 0 {
+        glue::test_msleep(sleep);
+    }
     // From the read of the tag's counters to the last update, as in
-    // `Ref::charge`: an unregistration waits for this region.
+    // `Ref::charge`: an unregistration waits for this region, and so does
+    // a switch of profiling to off.
     let _np = NoPreempt::enter();
+    // The call site's branch was taken with profiling on, but this task
+    // may have been preempted since (before this region): a switch to
+    // off waits only for the records inside their regions, so a record
+    // entering its region after the switch must not store (the switch
+    // may have found the table empty and turned the frees key off).
+    if !static_branch::profiling_enabled() {
+        return;
+    }
     if tag.counters() == sink() {
         return; // not registered: the row is not shown
     }

@@ -105,6 +105,15 @@ unsigned int allocprof_param_test_record_delay_ms;
 module_param_named(test_record_delay_ms, allocprof_param_test_record_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_record_delay_ms, "Test only: delay a drop-in record (general path) by this many ms before it stores its object (default: 0)");
 
+/*
+ * Test hook: milliseconds a drop-in record on its general path sleeps
+ * before its non-preemptible region (in process context only), as a task
+ * preempted between its call site's branch and allocprof would.
+ */
+unsigned int allocprof_param_test_record_sleep_ms;
+module_param_named(test_record_sleep_ms, allocprof_param_test_record_sleep_ms, uint, 0444);
+MODULE_PARM_DESC(test_record_sleep_ms, "Test only: a drop-in record (general path, process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
+
 unsigned int allocprof_param_dropin_slots = 65536;
 module_param_named(dropin_slots, allocprof_param_dropin_slots, uint, 0444);
 MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
@@ -241,6 +250,13 @@ unsigned int allocprof_possible_cpus(void)
 void allocprof_mdelay(unsigned int ms)
 {
 	mdelay(ms);
+}
+
+/* msleep(), where sleeping is allowed at all (a test hook). */
+void allocprof_test_msleep(unsigned int ms)
+{
+	if (!in_interrupt() && !irqs_disabled())
+		msleep(ms);
 }
 
 /* jiffies_to_msecs() of a difference of jiffies. */

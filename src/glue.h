@@ -35,6 +35,7 @@ const void *allocprof_page_address(const struct page *page);
 unsigned int allocprof_possible_cpus(void);
 unsigned int allocprof_jiffies_to_msecs(unsigned long j);
 void allocprof_mdelay(unsigned int ms);
+void allocprof_test_msleep(unsigned int ms);
 unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact);
 void allocprof_dropin_schedule_check(void);
 void allocprof_dropin_flush_check(void);

@@ -13,6 +13,7 @@ extern "C" {
     fn allocprof_jiffies_to_msecs(j: usize) -> c_uint;
     fn allocprof_mdelay(ms: c_uint);
     fn allocprof_dropin_schedule_check();
+    fn allocprof_test_msleep(ms: u32);
     fn allocprof_dropin_flush_check();
     fn allocprof_dropin_keys_lock();
     fn allocprof_dropin_keys_unlock();
@@ -58,6 +59,13 @@ pub(crate) fn jiffies() -> usize {
 pub(crate) fn mdelay(ms: u32) {
     // SAFETY: no precondition.
     unsafe { allocprof_mdelay(ms) }
+}
+
+/// `msleep(ms)` where sleeping is allowed at all (not in interrupt
+/// context, interrupts on); else nothing (a test hook).
+pub(crate) fn test_msleep(ms: u32) {
+    // SAFETY: the C function checks the context.
+    unsafe { allocprof_test_msleep(ms) }
 }
 
 /// `jiffies_to_msecs(j)`.

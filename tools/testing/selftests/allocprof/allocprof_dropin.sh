@@ -5,10 +5,10 @@
 # row of exact bytes and calls, its frees (each API's own) bring the rows
 # back to 0; kfree_rcu, krealloc, bulk, IRQ context, foreign pointers,
 # address reuse, profiling switched between allocation and free, a full
-# pointer table, the unload report with live objects, and a record in
-# flight when profiling goes off.
+# pointer table, the unload report with live objects, a record in flight
+# when profiling goes off, and one reaching allocprof only after.
 . "$(dirname "$0")/lib.sh"
-start 58 allocprof
+start 60 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -145,5 +145,25 @@ wait
 expect_row site_vmalloc 12288 1 "a record in flight when profiling went off: stored"
 dc free
 expect_row site_vmalloc 0 0 "... and its free, with profiling off, seen: 0 0"
+unload_all
+
+# A record that took its call site's branch with profiling on but reaches
+# allocprof's region only after the switch to off (a task preempted in
+# between, which the switch's grace period does not wait for):
+# test_record_sleep_ms puts a vmalloc's record to sleep 2 s there.  It
+# must not store: the switch found the table empty and turned the frees
+# key off, so its free would not be seen (before the fix the row kept the
+# object after its free).
+load allocprof test_record_sleep_ms=2000
+echo 0 >/proc/sys/vm/mem_profiling
+load $D
+echo 1 >/proc/sys/vm/mem_profiling
+dc vmalloc 1 10000 &
+sleep 0.5
+echo 0 >/proc/sys/vm/mem_profiling
+wait
+expect_row site_vmalloc 0 0 "a record reaching allocprof after profiling went off: not stored"
+dc free
+expect_row site_vmalloc 0 0 "... and its free: 0 0"
 unload_all
 ktap_finished
