@@ -325,7 +325,7 @@ fn record_first(tag: &Tag, key: usize, bytes: usize) -> bool {
     let t = table();
     // As in `record_slow`.
     let _np = NoPreempt::enter();
-    if !static_branch::profiling_enabled() || tag.counters() == sink() {
+    if static_branch::profiling_off() || tag.counters() == sink() {
         return true;
     }
     if !t.insert_first(key, tag, bytes as u32) {
@@ -358,7 +358,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     // off waits only for the records inside their regions, so a record
     // entering its region after the switch must not store (the switch
     // may have found the table empty and turned the frees key off).
-    if !static_branch::profiling_enabled() {
+    if static_branch::profiling_off() {
         return;
     }
     if tag.counters() == sink() {

@@ -55,6 +55,44 @@ macro_rules! static_branch_unlikely {
     }};
 }
 
+/// Whether `$key` is off, for code that runs mostly while it is on: the
+/// site is a JMP to the "off" code while the key is off (the "likely" form,
+/// x86's `arch_static_branch_jump()`: the entry's branch bit set), patched
+/// into a NOP when it is on, so that the on path falls through.
+#[cfg(target_arch = "x86_64")]
+macro_rules! static_branch_off_jump {
+    ($key:ident) => {{
+        // SAFETY: as for `static_branch_unlikely!`, with a JMP to the
+        // label as the site's initial instruction and the branch bit set
+        // in the entry's key.
+        unsafe {
+            core::arch::asm!(
+                "2: jmp {off}",
+                ".pushsection __jump_table, \"aw\"",
+                ".balign 8",
+                ".long 2b - .",
+                ".long {off} - .",
+                ".quad {key} + 1 - .",
+                ".popsection",
+                key = sym $key,
+                off = label {
+                    return true;
+                },
+                options(nomem, nostack, preserves_flags),
+            );
+        }
+        false
+    }};
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+macro_rules! static_branch_off_jump {
+    ($key:ident) => {{
+        // SAFETY: as in `static_branch_unlikely!`.
+        unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*$key.get()).enabled.counter)) <= 0 }
+    }};
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 macro_rules! static_branch_unlikely {
     ($key:ident) => {{
@@ -68,6 +106,14 @@ macro_rules! static_branch_unlikely {
 #[inline(always)]
 pub fn profiling_enabled() -> bool {
     static_branch_unlikely!(allocprof_key)
+}
+
+/// Whether allocation profiling is off, for code that runs while it is
+/// mostly on (the drop-in records, which check it again in their
+/// non-preemptible region): a NOP while it is on.
+#[inline(always)]
+pub fn profiling_off() -> bool {
+    static_branch_off_jump!(allocprof_key)
 }
 
 /// Whether allocprof's debug checks are on.
