@@ -491,8 +491,9 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 
 /*
  * Not recorded (passed through): folios (freed by folio_put(), an inline
- * function this header cannot rename), mempools (their elements come from
- * the pool's reserve or its alloc function), bucketed kmalloc
+ * function this header cannot rename), mempools (whether an element came
+ * from the pool's reserve or its alloc function, and goes back to it or is
+ * freed, is not seen from the module's calls), bucketed kmalloc
  * (kmem_buckets_alloc), contiguous and bulk page ranges, page tables,
  * rhashtables and the other subsystem allocators.
  */
