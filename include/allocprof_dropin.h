@@ -9,7 +9,8 @@
  *
  * At that point MODULE, THIS_MODULE and KBUILD_MODNAME are not yet what
  * the module will see, and a driver may still #define pr_fmt: so this
- * header includes no kernel header.  It defines macros, which expand at
+ * header includes no kernel header (but devres.h, at its end, which
+ * includes no printk.h).  It defines macros, which expand at
  * their use in the module's code, and inline functions of compiler
  * built-in types only.  See Documentation/allocprof/dropin.rst.
  *
@@ -28,6 +29,8 @@
  * - Registration: init_module() becomes a wrapper that registers the
  *   module's tags before the module's own init runs; allocprof
  *   unregisters them when the module goes (its module notifier).
+ * - devm_ helpers: function-like macros of their names, defined after
+ *   <linux/device/devres.h> has declared them, at the end.
  */
 #ifndef _ALLOCPROF_DROPIN_H
 #define _ALLOCPROF_DROPIN_H
