@@ -37,9 +37,11 @@ pub use alloc_tag::{
 };
 use allocprof::static_branch;
 pub use dropin::{
-    allocprof_dropin_alloc, allocprof_dropin_devm_alloc, allocprof_dropin_devm_free,
-    allocprof_dropin_devm_realloc, allocprof_dropin_free, allocprof_dropin_free_page,
+    allocprof_dropin_alloc, allocprof_dropin_free, allocprof_dropin_free_page,
     allocprof_dropin_kmalloc, allocprof_dropin_pageaddr,
+};
+pub use dropin::{
+    allocprof_dropin_devm_alloc, allocprof_dropin_devm_free, allocprof_dropin_devm_realloc,
 };
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 

@@ -480,6 +480,14 @@ pub(crate) fn drain(start: *const Tag, end: *const Tag) {
 /// A devm object of the size requested, or a string (`strlen + 1`).
 const DEVM_STRLEN: usize = 0;
 
+/// Forgets the devm `object` (uncharges it if the table holds it), as the
+/// module's free of it would.
+fn devm_forget(object: usize) {
+    // SAFETY: `object` is a devm object the module frees, or that devres
+    // frees for it: a free of it, as far as the table is concerned.
+    unsafe { allocprof_dropin_free(object) };
+}
+
 /// The bytes requested for a devm object: `size`, or for a string its
 /// length with the NUL.
 ///
@@ -557,7 +565,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
 ) -> usize {
     // SAFETY: per the function's contract.
     let devres = unsafe { glue::Devres::new(dev) };
-    if object <= ZERO_SIZE_PTR || !static_branch::profiling_enabled() {
+    if object <= ZERO_SIZE_PTR || !crate::allocprof::static_branch::profiling_enabled() {
         if old > ZERO_SIZE_PTR {
             devres.untrack(old);
         }
@@ -568,7 +576,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
     if old > ZERO_SIZE_PTR && devres.retrack(old, object) {
         // The tracker keeps its place, after the object that took the
         // old one's.
-        forget(old);
+        devm_forget(old);
         let bytes = glue::devres_bytes(size);
         let fits = bytes <= u32::MAX as usize;
         record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
@@ -598,7 +606,5 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
 /// forgets it, if the table holds it (not if its module is gone).
 #[no_mangle]
 pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
-    if object > ZERO_SIZE_PTR {
-        forget(object);
-    }
+    devm_forget(object);
 }
