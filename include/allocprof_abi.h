@@ -67,6 +67,30 @@ unsigned long allocprof_dropin_free_page(unsigned long page);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 /*
+ * devm_ allocations (the end of allocprof_dropin.h; src/dropin.rs).
+ * @gfp is the call's gfp_t, for the tracker devres allocprof adds to
+ * @dev.  allocprof_dropin_devm_alloc() records @object (profiling on) of
+ * @size bytes requested, or a string (ALLOCPROF_DI_DEVM_STRLEN: a devm
+ * request of 0 bytes returns ZERO_SIZE_PTR, which records nothing),
+ * charged what devres allocates for it; returns @object.
+ * allocprof_dropin_devm_realloc(): @old moved to @object (frees key on);
+ * returns @object.  allocprof_dropin_devm_free(): the module's
+ * devm_kfree(@dev, @object) is about to run (frees key on).
+ */
+#define ALLOCPROF_DI_DEVM_STRLEN	0
+struct device;
+unsigned long allocprof_dropin_devm_alloc(struct allocprof_tag *tag,
+					  struct device *dev,
+					  unsigned long object,
+					  unsigned long size, unsigned int gfp);
+unsigned long allocprof_dropin_devm_realloc(struct allocprof_tag *tag,
+					    struct device *dev,
+					    unsigned long old,
+					    unsigned long object,
+					    unsigned long size,
+					    unsigned int gfp);
+void allocprof_dropin_devm_free(struct device *dev, const void *object);
+/*
  * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
  * address, the number of recorded objects with that hash.  A free calls
  * into allocprof only when its address's counter is not 0.

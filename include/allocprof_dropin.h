@@ -7,10 +7,12 @@
  *
  * (build with KBUILD_EXTRA_SYMBOLS=/path/to/allocprof/Module.symvers).
  *
- * At that point MODULE, THIS_MODULE and KBUILD_MODNAME are not yet what
- * the module will see, and a driver may still #define pr_fmt: so this
- * header includes no kernel header.  It defines macros, which expand at
- * their use in the module's code, and inline functions of compiler
+ * At that point no kernel header but kbuild's own forced ones is in
+ * (MODULE and KBUILD_MODNAME are defined: the compiler reads -D options
+ * before -include ones; THIS_MODULE is not), and a driver may still
+ * #define pr_fmt: so this header includes no kernel header that reaches
+ * printk.h (only devres.h, at its end).  It defines macros, which expand
+ * at their use in the module's code, and inline functions of compiler
  * built-in types only.  See Documentation/allocprof/dropin.rst.
  *
  * - Allocations: every allocation API of 6.12 is a macro around
@@ -28,6 +30,8 @@
  * - Registration: init_module() becomes a wrapper that registers the
  *   module's tags before the module's own init runs; allocprof
  *   unregisters them when the module goes (its module notifier).
+ * - devm_ helpers: function-like macros of their names, defined after
+ *   <linux/device/devres.h> has declared them, at the end.
  */
 #ifndef _ALLOCPROF_DROPIN_H
 #define _ALLOCPROF_DROPIN_H
@@ -667,6 +671,178 @@ static void *allocprof_di_init_module_ref
 	__attribute__((__used__, __section__(".init.data"))) =
 	(void *)allocprof_di_init_module;
 #define init_module		allocprof_dropin_module_init
+
+/*
+ * devm_ allocations (<linux/device/devres.h>).  They are functions, not
+ * alloc_hooks() macros: here the header includes devres.h (which includes
+ * no printk.h, so a driver's pr_fmt, defined after this header, still
+ * applies), after the free renames, and then defines a function-like macro
+ * of each name: the prototypes are already seen, so the macros rewrite
+ * only the module's calls, and each calls the real function (a macro's
+ * own name is not expanded again in its expansion; devres.h's static
+ * inlines were parsed before the macros and call the real functions too).
+ *
+ * Profiling off: the plain call.  On: after the real call, allocprof adds
+ * a tracker devres to the device, released before the object at detach
+ * (devres releases LIFO), which uncharges it, and records the object at
+ * this call site, charged what upstream charges to devres.c's alloc_dr()
+ * for it: the devres header and the data, rounded up to a kmalloc bucket.
+ * devm_kfree() and devm_krealloc() of the module remove or move the
+ * tracker; core code's own devm_kfree()s keep working (the tracker stays
+ * until detach and finds nothing).
+ */
+#if defined(MODULE) && __has_include(<linux/device/devres.h>)
+#include <linux/device/devres.h>
+
+/* Records a devm object: @_size bytes (ALLOCPROF_DI_DEVM_STRLEN: a string). */
+#define ALLOCPROF_DI_DEVM(_dev, _call, _size, _gfp)			\
+({									\
+	__auto_type __ap_r = (_call);					\
+	if (__builtin_expect(allocprof_di_on(), 0))			\
+		__ap_r = (__typeof__(__ap_r))allocprof_dropin_devm_alloc( \
+			ALLOCPROF_DI_TAG(), (_dev), (unsigned long)__ap_r, \
+			(_size), (__force unsigned int)(_gfp));		\
+	__ap_r;								\
+})
+
+#define devm_kmalloc(dev, size, gfp)					\
+({									\
+	struct device *__ap_d = (dev);					\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d, devm_kmalloc(__ap_d, __ap_s, __ap_g),	\
+			  __ap_s, __ap_g);				\
+})
+#define devm_kzalloc(dev, size, gfp)					\
+({									\
+	struct device *__ap_d = (dev);					\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d, devm_kzalloc(__ap_d, __ap_s, __ap_g),	\
+			  __ap_s, __ap_g);				\
+})
+/* n * size, which the real call refuses (NULL) if it overflows. */
+#define ALLOCPROF_DI_DEVM_ARRAY(fn, dev, n, size, gfp)			\
+({									\
+	struct device *__ap_d = (dev);					\
+	size_t __ap_n = (n);						\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	size_t __ap_b;							\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~(size_t)0;					\
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_n, __ap_s, __ap_g),	\
+			  __ap_b, __ap_g);				\
+})
+#define devm_kmalloc_array(dev, n, size, gfp)				\
+	ALLOCPROF_DI_DEVM_ARRAY(devm_kmalloc_array, dev, n, size, gfp)
+#define devm_kcalloc(dev, n, size, gfp)					\
+	ALLOCPROF_DI_DEVM_ARRAY(devm_kcalloc, dev, n, size, gfp)
+#define devm_kmemdup(dev, src, len, gfp)				\
+({									\
+	struct device *__ap_d = (dev);					\
+	const void *__ap_src = (src);					\
+	size_t __ap_s = (len);						\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d,					\
+			  devm_kmemdup(__ap_d, __ap_src, __ap_s, __ap_g), \
+			  __ap_s, __ap_g);				\
+})
+#define devm_kmemdup_array(dev, src, n, size, gfp)			\
+({									\
+	struct device *__ap_d = (dev);					\
+	const void *__ap_src = (src);					\
+	size_t __ap_n = (n);						\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	size_t __ap_b;							\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~(size_t)0;					\
+	ALLOCPROF_DI_DEVM(__ap_d, devm_kmemdup_array(__ap_d, __ap_src,	\
+						     __ap_n, __ap_s, __ap_g), \
+			  __ap_b, __ap_g);				\
+})
+#define devm_kstrdup(dev, s, gfp)					\
+({									\
+	struct device *__ap_d = (dev);					\
+	const char *__ap_str = (s);					\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d, devm_kstrdup(__ap_d, __ap_str, __ap_g), \
+			  ALLOCPROF_DI_DEVM_STRLEN, __ap_g);		\
+})
+/* The source itself, if it is in .rodata: nothing allocated. */
+#define devm_kstrdup_const(dev, s, gfp)					\
+({									\
+	struct device *__ap_d = (dev);					\
+	const char *__ap_str = (s);					\
+	gfp_t __ap_g = (gfp);						\
+	const char *__ap_c = devm_kstrdup_const(__ap_d, __ap_str, __ap_g); \
+	if (__builtin_expect(allocprof_di_on(), 0) && __ap_c != __ap_str) \
+		__ap_c = (const char *)allocprof_dropin_devm_alloc(	\
+			ALLOCPROF_DI_TAG(), __ap_d, (unsigned long)__ap_c, \
+			ALLOCPROF_DI_DEVM_STRLEN,			\
+			(__force unsigned int)__ap_g);			\
+	__ap_c;								\
+})
+/* The format stays a literal argument of the call (format checking). */
+#define devm_kasprintf(dev, gfp, fmt, ...)				\
+({									\
+	struct device *__ap_d = (dev);					\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d,					\
+			  devm_kasprintf(__ap_d, __ap_g, fmt, ##__VA_ARGS__), \
+			  ALLOCPROF_DI_DEVM_STRLEN, __ap_g);		\
+})
+/*
+ * A reallocation that moved the object (or freed it: a new size of 0):
+ * the old one is forgotten and, when profiling is on, the new one
+ * recorded at this call site.  In place: nothing changes.
+ */
+#define ALLOCPROF_DI_DEVM_REALLOC(_dev, _old, _call, _size, _gfp)	\
+({									\
+	void *__ap_q = (_call);						\
+	if (__ap_q != (_old) && __ap_q &&				\
+	    __builtin_expect(allocprof_di_frees_on(), 0))		\
+		__ap_q = (void *)allocprof_dropin_devm_realloc(		\
+			ALLOCPROF_DI_TAG(), (_dev), (unsigned long)(_old), \
+			(unsigned long)__ap_q, (_size),			\
+			(__force unsigned int)(_gfp));			\
+	__ap_q;								\
+})
+#define devm_krealloc(dev, p, size, gfp)				\
+({									\
+	struct device *__ap_d = (dev);					\
+	void *__ap_p0 = (p);						\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM_REALLOC(__ap_d, __ap_p0,			\
+		devm_krealloc(__ap_d, __ap_p0, __ap_s, __ap_g),		\
+		__ap_s, __ap_g);					\
+})
+#define devm_krealloc_array(dev, p, n, size, gfp)			\
+({									\
+	struct device *__ap_d = (dev);					\
+	void *__ap_p0 = (p);						\
+	size_t __ap_n = (n);						\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	size_t __ap_b;							\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~(size_t)0;					\
+	ALLOCPROF_DI_DEVM_REALLOC(__ap_d, __ap_p0,			\
+		devm_krealloc_array(__ap_d, __ap_p0, __ap_n, __ap_s, __ap_g), \
+		__ap_b, __ap_g);					\
+})
+/* The tracker goes first (uncharging the object), then the object. */
+#define devm_kfree(dev, p)						\
+({									\
+	struct device *__ap_d = (dev);					\
+	const void *__ap_p = (p);					\
+	if (__builtin_expect(allocprof_di_frees_on(), 0))		\
+		allocprof_dropin_devm_free(__ap_d, __ap_p);		\
+	devm_kfree(__ap_d, __ap_p);					\
+})
+#endif /* MODULE && <linux/device/devres.h> */
 
 #endif /* !__ASSEMBLY__ */
 #endif /* _ALLOCPROF_DROPIN_H */

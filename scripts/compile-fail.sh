@@ -57,25 +57,29 @@ for n in "${names[@]}"; do
 		fail=$((fail + 1))
 	fi
 done
-# And one build of the drop-in header: a plain C module of the selftests
+# And one build of the drop-in header: plain C modules of the selftests
 # with the one Kbuild line must build without a warning (objtool's
-# included: a sealed init_module would fault at load on IBT hardware).
+# included: a sealed init_module would fault at load on IBT hardware):
+# allocprof_dropin_peer, allocprof_dropin_test (a pr_fmt before its
+# includes, every covered API, the devm_ helpers) and dropin_devm_forms
+# (devm_ calls in the forms a driver may write them).
 i=$((i + 1))
 d="$work/dropin-build"
 mkdir -p "$d"
-cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$d/"
+cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_test.c" \
+	"$dir/dropin_devm_forms.c" "$d/"
 {
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
-	echo "obj-m := allocprof_dropin_peer.o"
+	echo "obj-m := allocprof_dropin_peer.o allocprof_dropin_test.o dropin_devm_forms.o"
 } >"$d/Kbuild"
 make -C "$KDIR" M="$d" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
 	modules >"$d.log" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] && ! grep -qi 'warning' "$d.log"; then
-	echo "ok $i drop-in build: a plain module builds with the header, no warning"
+	echo "ok $i drop-in build: plain modules build with the header, no warning"
 	pass=$((pass + 1))
 else
-	echo "not ok $i drop-in build: a plain module builds with the header, no warning (exit $rc)"
+	echo "not ok $i drop-in build: plain modules build with the header, no warning (exit $rc)"
 	grep -i -m 10 'warning\|error' "$d.log" | sed 's/^/# /'
 	fail=$((fail + 1))
 fi

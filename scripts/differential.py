@@ -23,6 +23,11 @@ source line of the call site tells (SRCDIR holds the module sources):
   kfree_rcu (site_rcu, snapshot rcu_at_call): allocprof uncharged at the
            call (0 0); upstream at the real free after a grace period:
            0 <= calls <= 5 objects, bytes = calls * 64
+  devm     devm_ helpers are functions: upstream charges their objects to
+           drivers/base/devres.c's alloc_dr(), not to the module, so these
+           rows exist only under allocprof; in every snapshot their sum
+           (bytes and calls) is exactly the change of upstream's alloc_dr
+           row since before the modules were loaded ("diff-devres:" lines)
 """
 import os
 import re
@@ -30,7 +35,8 @@ import sys
 
 ROW = re.compile(r"^diff-row: (\S+) +(-?\d+) +(\d+) (\S+):(\d+) \[(\S+)\] func:(\S+)(.*)$")
 PAGE = 4096
-SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "kset_gone"]
+SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "devm_changed", "devm_unbound",
+             "devm_rebound", "kset_gone"]
 BAD = re.compile(r"Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|"
                  r"[Uu]nable to handle (kernel|page fault)|PANIC:|WARNING:|Call Trace|UBSAN|KASAN")
 
@@ -63,6 +69,9 @@ def parse(path):
             snaps.setdefault("tool", []).append(line[len("diff-tool: "):])
         elif line.startswith("diff-possible: "):
             snaps["possible"] = int(line.split()[1])
+        elif line.startswith("diff-devres: "):
+            _, snap, b, c = line.split()
+            snaps.setdefault("devres", {})[snap] = (int(b), int(c))
     for s in seen:
         rows.setdefault(s, {})
     return rows, seen, errors, snaps
@@ -75,6 +84,8 @@ def kind_of(key, srcdir):
             text = f.read().splitlines()[ln - 1]
     except (OSError, IndexError):
         return "equal"
+    if re.search(r"\bdevm_k\w*\(", text):
+        return "devm"
     if re.search(r"\bv[mz]alloc\w*\(", text):
         return "vmalloc"
     if "alloc_pages_exact" in text:
@@ -127,8 +138,25 @@ def main():
         test(not bad, f"console {os.path.basename(con)}: no kernel error report", bad)
 
     kinds, compared = {}, 0
+    devres = uinfo.get("devres", {})
+    test("pre" in devres and all(s in devres for s in SNAPSHOTS),
+         "upstream VM: devres.c alloc_dr row read before the modules and at every snapshot",
+         [f"read at: {sorted(devres)}"])
     for snap in SNAPSHOTS:
         a, u = A.get(snap, {}), U.get(snap, {})
+        # The devm rows: allocprof's only, their sum upstream's devres change.
+        devm = {k: v for k, v in a.items() if kind_of(k, srcdir) == "devm"}
+        if any(v[0] or v[1] for v in devm.values()):
+            kinds.setdefault("devm", set()).update(k for k, v in devm.items() if v[0] or v[1])
+        a = {k: v for k, v in a.items() if k not in devm}
+        if "pre" in devres and snap in devres:
+            got = (sum(v[0] for v in devm.values()), sum(v[1] for v in devm.values()))
+            want = (devres[snap][0] - devres["pre"][0], devres[snap][1] - devres["pre"][1])
+            marked = [f"{k[1]}:{k[2]} {k[3]}: {v[2]}" for k, v in devm.items() if v[2]]
+            test(got == want and not marked and not [k for k in devm if k in u],
+                 f"{snap}: {len(devm)} devm rows (allocprof only) sum to upstream's devres.c alloc_dr change",
+                 [f"allocprof devm rows: {got[0]} {got[1]}; upstream alloc_dr since pre: {want[0]} {want[1]}"]
+                 + [f"  {k[1]}:{k[2]} {k[3]}: {v[0]} {v[1]}" for k, v in sorted(devm.items())] + marked)
         only_a = sorted(set(a) - set(u))
         only_u = sorted(set(u) - set(a))
         test(not only_a and not only_u and (a or snap == "kset_gone"),
@@ -160,8 +188,8 @@ def main():
     print("# rows compared: %d; rows with allocations by relation: %s" % (
         compared, ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items()))))
     # Every relation must have been exercised, or the test proves nothing of it.
-    test(all(k in kinds for k in ("equal", "vmalloc", "exact", "percpu", "kfree_rcu")),
-         "every relation (equal, vmalloc, exact, percpu, kfree_rcu) exercised", [sorted(kinds)])
+    test(all(k in kinds for k in ("equal", "vmalloc", "exact", "percpu", "kfree_rcu", "devm")),
+         "every relation (equal, vmalloc, exact, percpu, kfree_rcu, devm) exercised", [sorted(kinds)])
     # The allocprof tool, run in both VMs on their own tables.
     for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
         lines = info.get("tool", [])

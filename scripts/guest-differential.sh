@@ -19,6 +19,15 @@ if [ "$MODE" = allocprof ]; then
 else
 	INFO=/proc/allocinfo
 fi
+# Upstream charges every devm_ object to devres.c's alloc_dr(), not to the
+# module: its row, summed (one tag), before the modules and at each
+# snapshot, for the relation of the module's devm_ rows under allocprof.
+devres() {
+	[ "$MODE" = upstream ] &&
+		awk -v s="$1" '$3 ~ /^drivers\/base\/devres\.c:/ && $4 == "func:alloc_dr" { b += $1; c += $2 }
+			END { print "diff-devres: " s, b + 0, c + 0 }' $INFO
+}
+devres pre
 echo "diff-profiling: $(cat /proc/sys/vm/mem_profiling)"
 echo "diff-possible: $(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)"
 for m in allocprof_dropin_test kmemleak-test kset-example; do
@@ -27,6 +36,7 @@ done
 
 snap() {
 	grep -E "\[($MODS)\]" $INFO | sed "s/^ */diff-row: $1 /"
+	devres "$1"
 	echo "diff-snapshot: $1"
 }
 dc() { echo "$*" >$DC || fail "'$*'"; }
@@ -82,6 +92,17 @@ done
 snap rcu_later
 dc free
 snap freed
+# The devm_ objects of the module's platform device (probed at its load):
+# three devm_kfree()d and two moved by devm_krealloc(); then all released
+# by an unbind, and allocated again by a bind.
+D=/sys/bus/platform/drivers/allocprof_dropin_devm
+dc devm_free
+dc devm_realloc
+snap devm_changed
+echo allocprof_dropin_devm >$D/unbind || fail "unbind"
+snap devm_unbound
+echo allocprof_dropin_devm >$D/bind || fail "bind"
+snap devm_rebound
 rmmod kset-example || fail "rmmod kset-example"
 snap kset_gone
 echo "diff-done"

@@ -40,6 +40,9 @@ pub use dropin::{
     allocprof_dropin_alloc, allocprof_dropin_bytes, allocprof_dropin_free,
     allocprof_dropin_free_page, allocprof_dropin_kmalloc,
 };
+pub use dropin::{
+    allocprof_dropin_devm_alloc, allocprof_dropin_devm_free, allocprof_dropin_devm_realloc,
+};
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 
 module! {

@@ -485,3 +485,142 @@ pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32
 pub(crate) fn drain(start: *const Tag, end: *const Tag) {
     table().drain(|t| t >= start && t < end);
 }
+
+// devm_ allocations (the end of include/allocprof_dropin.h).  Not hot: the
+// header calls these after the real devm_ function.  A recorded devm
+// object has a tracker devres on its device (`glue::Devres`), added after
+// it and so released before it at detach, whose release forgets it; an
+// object whose tracker cannot be allocated is not recorded (counted
+// untracked, its row `accurate:no`, as a full table does).
+
+/// A devm object of the size requested, or a string (`strlen + 1`).
+const DEVM_STRLEN: usize = 0;
+
+/// Forgets the devm `object` (uncharges it if the table holds it), as the
+/// module's free of it would.
+fn devm_forget(object: usize) {
+    // SAFETY: `object` is a devm object the module frees, or that devres
+    // frees for it: a free of it, as far as the table is concerned.
+    unsafe { allocprof_dropin_free(object) };
+}
+
+/// The bytes requested for a devm object: `size`, or for a string its
+/// length with the NUL.
+///
+/// # Safety
+///
+/// With `size == DEVM_STRLEN`, `object` is a NUL-terminated string.
+unsafe fn devm_size(object: usize, size: usize) -> usize {
+    if size == DEVM_STRLEN {
+        // SAFETY: per the function's contract.
+        unsafe { CStr::from_char_ptr(object as *const _) }.len_with_nul()
+    } else {
+        size
+    }
+}
+
+/// Adds a tracker of the devm `object` of `size` bytes requested, then
+/// records it charged to `tag`; if the tracker cannot be allocated,
+/// counts it untracked.
+fn devm_record(tag: &Tag, devres: &glue::Devres, object: usize, size: usize, gfp: c_uint) {
+    if !devres.track(object, gfp) {
+        UNTRACKED.fetch_add(1, Ordering::Relaxed);
+        tag.mark_inaccurate();
+        return;
+    }
+    let bytes = glue::devres_bytes(size);
+    let fits = bytes <= u32::MAX as usize;
+    record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
+}
+
+/// A drop-in module's devm_ allocation returned `object` (profiling on):
+/// records it, charged to `tag`, with a tracker on `dev`.  Returns
+/// `object`.
+///
+/// # Safety
+///
+/// `tag` is a tag of a module's `alloc_tags` section, `dev` the live
+/// device the module passed, `object` what the devm_ function returned
+/// for `size` bytes (`DEVM_STRLEN`: a string); null or `ZERO_SIZE_PTR`
+/// records nothing.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_devm_alloc(
+    tag: *const Tag,
+    dev: *mut c_void,
+    object: usize,
+    size: usize,
+    gfp: c_uint,
+) -> usize {
+    if object > ZERO_SIZE_PTR {
+        // SAFETY: per the function's contract.
+        let (tag, devres, size) =
+            unsafe { (&*tag, glue::Devres::new(dev), devm_size(object, size)) };
+        devm_record(tag, &devres, object, size, gfp);
+    }
+    object
+}
+
+/// A drop-in module's devm_krealloc() moved `old` to `object` (or freed
+/// it: `ZERO_SIZE_PTR`), with the frees key on: `old` is forgotten and its
+/// tracker released, or, when profiling is on, pointed at `object`, which
+/// is recorded at `tag` (with a tracker of its own if `old` had none).
+/// Returns `object`.
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_devm_alloc`]; `old` is what the module
+/// passed to devm_krealloc(), `object` what it returned (not null).
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
+    tag: *const Tag,
+    dev: *mut c_void,
+    old: usize,
+    object: usize,
+    size: usize,
+    gfp: c_uint,
+) -> usize {
+    // SAFETY: per the function's contract.
+    let devres = unsafe { glue::Devres::new(dev) };
+    if object <= ZERO_SIZE_PTR || !crate::allocprof::static_branch::profiling_enabled() {
+        if old > ZERO_SIZE_PTR {
+            devres.untrack(old);
+        }
+        return object;
+    }
+    // SAFETY: per the function's contract.
+    let tag = unsafe { &*tag };
+    if old > ZERO_SIZE_PTR && devres.retrack(old, object) {
+        // The tracker keeps its place, after the object that took the
+        // old one's.
+        devm_forget(old);
+        let bytes = glue::devres_bytes(size);
+        let fits = bytes <= u32::MAX as usize;
+        record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
+    } else {
+        devm_record(tag, &devres, object, size, gfp);
+    }
+    object
+}
+
+/// A drop-in module's devm_kfree() of `object` is about to run: its
+/// tracker, if `dev` has one, is released, which forgets it.
+///
+/// # Safety
+///
+/// `dev` is the live device the module passed.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *const c_void) {
+    let object = object as usize;
+    if object > ZERO_SIZE_PTR {
+        // SAFETY: per the function's contract.
+        unsafe { glue::Devres::new(dev) }.untrack(object);
+    }
+}
+
+/// A tracker's release (src/glue.c): its devm object is freed next (at
+/// detach, by the module's devm_kfree(), or moved by its devm_krealloc()):
+/// forgets it, if the table holds it (not if its module is gone).
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
+    devm_forget(object);
+}

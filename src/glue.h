@@ -41,7 +41,14 @@ void allocprof_dropin_schedule_check(void);
 void allocprof_dropin_flush_check(void);
 void allocprof_dropin_keys_lock(void);
 void allocprof_dropin_keys_unlock(void);
+struct device;
+bool allocprof_devm_track(struct device *dev, unsigned long object, gfp_t gfp);
+void allocprof_devm_untrack(struct device *dev, unsigned long object);
+bool allocprof_devm_retrack(struct device *dev, unsigned long old,
+			    unsigned long object);
+size_t allocprof_devres_bytes(size_t size);
 /* Rust (src/dropin.rs); its exports are declared in allocprof_abi.h. */
 void allocprof_dropin_check_keys(void);
+void allocprof_dropin_devm_released(unsigned long object);
 
 #endif /* _ALLOCPROF_GLUE_H */

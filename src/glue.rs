@@ -4,7 +4,7 @@
 //! those that have no precondition, so that the logic files call kernel
 //! macros and inline functions without `unsafe`.
 
-use core::ffi::c_uint;
+use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 extern "C" {
@@ -96,4 +96,55 @@ pub(crate) fn with_dropin_keys<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: taken above.
     unsafe { allocprof_dropin_keys_unlock() };
     r
+}
+
+extern "C" {
+    fn allocprof_devm_track(dev: *mut c_void, object: usize, gfp: c_uint) -> bool;
+    fn allocprof_devm_untrack(dev: *mut c_void, object: usize);
+    fn allocprof_devm_retrack(dev: *mut c_void, old: usize, object: usize) -> bool;
+    fn allocprof_devres_bytes(size: usize) -> usize;
+}
+
+/// A device whose devres list a drop-in module's devm_ call uses: the
+/// trackers of src/glue.c (a devres per recorded devm object, released
+/// before the object at detach, which uncharges it).
+pub(crate) struct Devres(*mut c_void);
+
+impl Devres {
+    /// # Safety
+    ///
+    /// `dev` is a `struct device` that stays alive while this value is
+    /// used: the device a module just passed to a devm_ function.
+    pub(crate) unsafe fn new(dev: *mut c_void) -> Self {
+        Devres(dev)
+    }
+
+    /// Adds a tracker of `object` (allocated with `gfp`, the devm call's
+    /// flags); whether it could be allocated.
+    pub(crate) fn track(&self, object: usize, gfp: c_uint) -> bool {
+        // SAFETY: a live device (`new`'s contract); the allocation flags
+        // are the module's own for this context.
+        unsafe { allocprof_devm_track(self.0, object, gfp) }
+    }
+
+    /// Releases the tracker of `object`, if there is one (its release
+    /// uncharges `object`).
+    pub(crate) fn untrack(&self, object: usize) {
+        // SAFETY: a live device (`new`'s contract).
+        unsafe { allocprof_devm_untrack(self.0, object) }
+    }
+
+    /// Points the tracker of `old`, if there is one, at `object`: whether
+    /// there was one.
+    pub(crate) fn retrack(&self, old: usize, object: usize) -> bool {
+        // SAFETY: a live device (`new`'s contract).
+        unsafe { allocprof_devm_retrack(self.0, old, object) }
+    }
+}
+
+/// The bytes devres allocates for a devm object of `size` bytes:
+/// `kmalloc_size_roundup(sizeof(struct devres) + size)` (saturating).
+pub(crate) fn devres_bytes(size: usize) -> usize {
+    // SAFETY: a pure function.
+    unsafe { allocprof_devres_bytes(size) }
 }

@@ -6,9 +6,12 @@
 # back to 0; kfree_rcu, krealloc, bulk, IRQ context, foreign pointers,
 # address reuse, profiling switched between allocation and free, a full
 # pointer table, the unload report with live objects, a record in flight
-# when profiling goes off, and one reaching allocprof only after.
+# when profiling goes off, one reaching allocprof only after, and the
+# devm_ helpers of a platform device the module registers (probe,
+# devm_kfree, devm_krealloc, unbind, rebind, a tracker that cannot be
+# allocated).
 . "$(dirname "$0")/lib.sh"
-start 60 allocprof
+start 105 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -28,6 +31,68 @@ check "its rows name file:line [module] func" \
 	grep -q "^ *0 *0 tools/testing/selftests/allocprof/dropin/allocprof_dropin_test.c:[0-9]* \[$D\] func:site_kmalloc $" "$ALLOCINFO"
 expect_row dropin_test_init 16 1 "kmalloc inside a pr_info() argument in init: 16 bytes"
 check "a driver's own pr_fmt still applies" sh -c "dmesg | grep -q '$D: init buffer allocated'"
+
+# devm_: the module's platform device was probed at its load.  Each object
+# is charged what devres allocates for it, kmalloc_size_roundup(40 + size)
+# (struct devres is 40 bytes), at its devm_ call; a tracker devres of
+# allocprof's, released before the object at detach, uncharges it.
+DRV=/sys/bus/platform/drivers/allocprof_dropin_devm
+DEV=allocprof_dropin_devm
+devm_sum() { # "bytes calls" summed over every devm row of the module
+	awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^func:site_devm_/) { b += $1; c += $2 } }
+		END { print b + 0, c + 0 }' "$ALLOCINFO"
+}
+# allocprof's reference count: one per live tracker.
+refs() { cat /sys/module/allocprof/refcnt; }
+expect_row site_devm_kmalloc 192 1 "devm_kmalloc(100): 40 + 100 -> 192"
+expect_row site_devm_kzalloc 256 1 "devm_kzalloc(200): 256"
+expect_row site_devm_kmalloc_array 512 1 "devm_kmalloc_array(10, 30): 40 + 300 -> 512"
+expect_row site_devm_kcalloc 64 1 "devm_kcalloc(4, 6): 40 + 24 -> 64"
+expect_row site_devm_kmemdup 96 1 "devm_kmemdup(50): 40 + 50 -> 96"
+expect_row site_devm_kmemdup_array 128 1 "devm_kmemdup_array(3, 20): 40 + 60 -> 128"
+expect_row site_devm_kstrdup 64 1 "devm_kstrdup of 21 characters: 40 + 22 -> 64"
+expect_row site_devm_kstrdup_const 64 1 "devm_kstrdup_const of a writable string: copied, 64"
+expect_row site_devm_kstrdup_const_ro 0 0 "devm_kstrdup_const of hex_asc (kernel .rodata): the string itself, nothing allocated, 0 0"
+expect_row site_devm_kasprintf 64 1 "devm_kasprintf of 17 characters: 40 + 18 -> 64"
+expect_row site_devm_large 16384 1 "devm_kmalloc(10000): 10040 bytes, a large kmalloc of 4 pages"
+expect_row site_devm_small 64 1 "devm_kmalloc(8): 64"
+expect_row site_devm_small_array 64 1 "devm_kmalloc_array(4, 4): 64"
+expect_eq "devm sum" "$(devm_sum)" "17952 12" "devm rows in all: 17952 bytes, 12 objects"
+r0=$(refs)
+dc devm_free
+expect_row site_devm_kmalloc 0 0 "devm_kfree: devm_kmalloc's row 0 0"
+expect_row site_devm_kzalloc 0 0 "... devm_kzalloc's 0 0"
+expect_row site_devm_kstrdup 0 0 "... devm_kstrdup's 0 0"
+expect_eq "devm sum" "$(devm_sum)" "17440 9" "... the other 9 untouched"
+expect_eq "refcnt" "$(refs)" $((r0 - 3)) "... and their 3 trackers gone (allocprof's refcnt -3)"
+dc devm_realloc
+expect_row site_devm_krealloc 256 1 "devm_krealloc(8 -> 200) moved: charged at its line, 40 + 200 -> 256"
+expect_row site_devm_small 0 0 "... the old object uncharged"
+expect_row site_devm_krealloc_array 512 1 "devm_krealloc_array(16, 16) moved: 40 + 256 -> 512"
+expect_row site_devm_small_array 0 0 "... the old object uncharged"
+expect_eq "refcnt" "$(refs)" $((r0 - 3)) "... the trackers moved with them (refcnt unchanged)"
+dc devm_extra
+expect_row site_devm_extra 128 1 "devm_kmalloc(64): 128"
+dc devm_extra_free
+expect_row site_devm_extra 0 0 "... devm_kfree: 0 0"
+echo 0 >"$SYSCTL"
+dc devm_extra
+echo 1 >"$SYSCTL"
+expect_row site_devm_extra 0 0 "devm_kmalloc with profiling off: not charged"
+before=$(grep "\[$D\]" "$ALLOCINFO")
+dmesg -c >/dev/null
+check "... devm_kfree of it with profiling on works" dc devm_extra_free
+check "... changes nothing" test "$(grep "\[$D\]" "$ALLOCINFO")" = "$before"
+check "... and warns nothing" sh -c "! dmesg | grep -q 'WARNING'"
+expect_eq "refcnt" "$(refs)" $((r0 - 3)) "... no tracker left behind"
+check "unbind the device" sh -c "echo $DEV >$DRV/unbind"
+expect_eq "devm sum" "$(devm_sum)" "0 0" "after unbind (devres released): every devm row 0 0"
+expect_eq "refcnt" "$(refs)" $((r0 - 12)) "... and every tracker gone (refcnt -12)"
+check "no devm row marked accurate:no" sh -c "! grep -q 'site_devm_.*accurate:no' $ALLOCINFO"
+check "rebind the device" sh -c "echo $DEV >$DRV/bind"
+expect_row site_devm_kmalloc 192 1 "rebound: devm_kmalloc 192 1 again"
+expect_eq "devm sum" "$(devm_sum)" "17952 12" "... every probe row again, 17952 12"
+expect_eq "refcnt" "$(refs)" "$r0" "... with their 12 trackers"
 
 dpattern "kmalloc 10 100" site_kmalloc 1280 10
 dpattern "kzalloc 3 200" site_kzalloc 768 3
@@ -118,6 +183,8 @@ check "no untracked allocation so far" test "$(cat $UNTRACKED)" = 0
 rmmod allocprof
 load allocprof dropin_slots=16
 load $D
+# The probe's 12 devm objects leave the table with the device.
+echo $DEV >$DRV/unbind
 check "with a full table, 40 kmalloc(64) all succeed" dc kmalloc 40 64
 expect_row site_kmalloc 960 15 "16 slots, 1 taken by init: 15 of 40 recorded"
 check "... the other 25 counted untracked" test "$(cat $UNTRACKED)" = 25
@@ -127,6 +194,18 @@ dc free
 expect_row site_kmalloc 0 0 "freeing all 40: the recorded 15 uncharged, 0 0"
 check "dropin_untracked is mode 0444" test "$(stat -c %a $UNTRACKED)" = 444
 unload_all
+
+# A tracker that cannot be allocated (test_devm_fail=1: the first one):
+# the devm object is not recorded, counted untracked, its row marked.
+load allocprof test_devm_fail=1
+load $D
+check "devm tracker not allocated: the object is not recorded, its row marked" \
+	grep -q "^ *0 *0 .* func:site_devm_kmalloc accurate:no $" "$ALLOCINFO"
+check "... counted untracked" test "$(cat $UNTRACKED)" = 1
+expect_row site_devm_kzalloc 256 1 "... the next devm object recorded"
+check "unbind" sh -c "echo $DEV >$DRV/unbind"
+expect_eq "devm sum" "$(devm_sum)" "0 0" "... every devm row 0 0"
+check "rmmod of the module, then of allocprof (no tracker left)" sh -c "rmmod $D && rmmod allocprof"
 
 # A record in flight when profiling goes off: test_record_delay_ms holds a
 # vmalloc's record 2 s inside allocprof, before it stores its object, while

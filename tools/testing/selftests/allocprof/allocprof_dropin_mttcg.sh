@@ -79,6 +79,8 @@ check "$P loaded once more: its rows exact (4 x kmalloc(100), a page, vmalloc(50
 	test \"\$(grep '\[$P\]' $ALLOCINFO | awk '\$1 != 0 { print \$1, \$2 }' | sort -n | tr '\n' ' ')\" = '512 4 4096 1 8192 1 '"
 rmmod $P
 echo free >$DC
+# The devm objects of the module's platform device go with its unbind.
+echo allocprof_dropin_devm >/sys/bus/platform/drivers/allocprof_dropin_devm/unbind
 zero_rows() {
 	awk -v m="[$D]" 'index($0, m) && $0 !~ /func:dropin_test_init / && ($1 != 0 || $2 != 0) { print "# " $0; bad = 1 } END { exit bad }' "$ALLOCINFO"
 }

@@ -24,6 +24,21 @@
  *                        module's lock, so that writers on several CPUs
  *                        allocate and free at the same sites at once
  *
+ * devm_: the module registers a platform driver and a platform device,
+ * both "allocprof_dropin_devm"; the probe allocates one object with each
+ * devm_ API (a site_devm_ function each), held until the device is
+ * unbound (/sys/bus/platform/drivers/allocprof_dropin_devm/unbind).  While
+ * it is bound:
+ *
+ *   devm_free            devm_kfree() of the devm_kmalloc, devm_kzalloc and
+ *                        devm_kstrdup objects
+ *   devm_realloc         devm_krealloc() of the 8-byte object to 200 bytes
+ *                        and devm_krealloc_array() of the 4 x 4 one to
+ *                        16 x 16 (both move)
+ *   devm_extra           one more devm_kmalloc(64), devm_extra_free frees it
+ *                        (devm_kfree()): allocated with profiling off, its
+ *                        free changes nothing
+ *
  * With hide_frees=1 the module's exit frees its kmalloc objects with the
  * real kfree, unseen: allocprof's unload report lists them as live.
  *
@@ -37,6 +52,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/platform_device.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -286,6 +302,120 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 	return ret;
 }
 
+/* devm_: one object per API, allocated by the probe, held until unbind. */
+#define DEVM_NAME "allocprof_dropin_devm"
+static struct platform_device *devm_pdev;
+static struct device *devm_dev;	/* bound: the probe ran, not the remove */
+static struct {
+	void *kmalloc, *kzalloc, *array, *calloc, *memdup, *memdup_array;
+	void *large, *small, *small_array, *extra;
+	char *strdup, *asprintf;
+	const char *strdup_const, *strdup_const_ro;
+} devm;
+/* Writable: devm_kstrdup_const() copies it (it is not in .rodata). */
+static char devm_str[] = "allocprof devm string";
+
+static noinline void *site_devm_kmalloc(struct device *d) { return devm_kmalloc(d, 100, GFP_KERNEL); }
+static noinline void *site_devm_kzalloc(struct device *d) { return devm_kzalloc(d, 200, GFP_KERNEL); }
+static noinline void *site_devm_kmalloc_array(struct device *d) { return devm_kmalloc_array(d, 10, 30, GFP_KERNEL); }
+static noinline void *site_devm_kcalloc(struct device *d) { return devm_kcalloc(d, 4, 6, GFP_KERNEL); }
+static noinline void *site_devm_kmemdup(struct device *d, const void *src) { return devm_kmemdup(d, src, 50, GFP_KERNEL); }
+static noinline void *site_devm_kmemdup_array(struct device *d, const void *src) { return devm_kmemdup_array(d, src, 3, 20, GFP_KERNEL); }
+static noinline char *site_devm_kstrdup(struct device *d, const char *s) { return devm_kstrdup(d, s, GFP_KERNEL); }
+static noinline const char *site_devm_kstrdup_const(struct device *d, const char *s) { return devm_kstrdup_const(d, s, GFP_KERNEL); }
+/* hex_asc: a string of the kernel image's .rodata (a module's is copied). */
+static noinline const char *site_devm_kstrdup_const_ro(struct device *d) { return devm_kstrdup_const(d, hex_asc, GFP_KERNEL); }
+static noinline char *site_devm_kasprintf(struct device *d) { return devm_kasprintf(d, GFP_KERNEL, "allocprof-%d-%s", 42, "devm"); }
+static noinline void *site_devm_large(struct device *d) { return devm_kmalloc(d, 10000, GFP_KERNEL); }
+static noinline void *site_devm_small(struct device *d) { return devm_kmalloc(d, 8, GFP_KERNEL); }
+static noinline void *site_devm_small_array(struct device *d) { return devm_kmalloc_array(d, 4, 4, GFP_KERNEL); }
+static noinline void *site_devm_extra(struct device *d) { return devm_kmalloc(d, 64, GFP_KERNEL); }
+static noinline void *site_devm_krealloc(struct device *d, void *p) { return devm_krealloc(d, p, 200, GFP_KERNEL); }
+static noinline void *site_devm_krealloc_array(struct device *d, void *p) { return devm_krealloc_array(d, p, 16, 16, GFP_KERNEL); }
+
+static int devm_probe(struct platform_device *pdev)
+{
+	static const u8 src[256];
+	struct device *dev = &pdev->dev;
+
+	devm.kmalloc = site_devm_kmalloc(dev);
+	devm.kzalloc = site_devm_kzalloc(dev);
+	devm.array = site_devm_kmalloc_array(dev);
+	devm.calloc = site_devm_kcalloc(dev);
+	devm.memdup = site_devm_kmemdup(dev, src);
+	devm.memdup_array = site_devm_kmemdup_array(dev, src);
+	devm.strdup = site_devm_kstrdup(dev, devm_str);
+	devm.strdup_const = site_devm_kstrdup_const(dev, devm_str);
+	devm.strdup_const_ro = site_devm_kstrdup_const_ro(dev);
+	devm.asprintf = site_devm_kasprintf(dev);
+	devm.large = site_devm_large(dev);
+	devm.small = site_devm_small(dev);
+	devm.small_array = site_devm_small_array(dev);
+	if (!devm.kmalloc || !devm.kzalloc || !devm.array || !devm.calloc ||
+	    !devm.memdup || !devm.memdup_array || !devm.strdup ||
+	    !devm.strdup_const || !devm.strdup_const_ro || !devm.asprintf ||
+	    !devm.large || !devm.small || !devm.small_array)
+		return -ENOMEM;
+	mutex_lock(&lock);
+	devm_dev = dev;
+	mutex_unlock(&lock);
+	return 0;
+}
+
+static void devm_remove(struct platform_device *pdev)
+{
+	mutex_lock(&lock);
+	devm_dev = NULL;
+	memset(&devm, 0, sizeof(devm));
+	mutex_unlock(&lock);
+}
+
+static struct platform_driver devm_driver = {
+	.probe = devm_probe,
+	.remove = devm_remove,
+	.driver = { .name = DEVM_NAME },
+};
+
+/* The devm_ commands (the lock held). */
+static int run_devm(const char *op)
+{
+	struct device *dev = devm_dev;
+	void *p;
+
+	if (!dev)
+		return -ENODEV;
+	if (!strcmp(op, "devm_free")) {
+		devm_kfree(dev, devm.kmalloc);
+		devm_kfree(dev, devm.kzalloc);
+		devm_kfree(dev, devm.strdup);
+		devm.kmalloc = devm.kzalloc = devm.strdup = NULL;
+		return 0;
+	}
+	if (!strcmp(op, "devm_realloc")) {
+		p = site_devm_krealloc(dev, devm.small);
+		if (!p)
+			return -ENOMEM;
+		devm.small = p;
+		p = site_devm_krealloc_array(dev, devm.small_array);
+		if (!p)
+			return -ENOMEM;
+		devm.small_array = p;
+		return 0;
+	}
+	if (!strcmp(op, "devm_extra")) {
+		if (devm.extra)
+			return -EBUSY;
+		devm.extra = site_devm_extra(dev);
+		return devm.extra ? 0 : -ENOMEM;
+	}
+	if (!strcmp(op, "devm_extra_free")) {
+		devm_kfree(dev, devm.extra);
+		devm.extra = NULL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
@@ -300,7 +430,10 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (n > MAX_HELD)
 		return -EINVAL;
 	mutex_lock(&lock);
-	ret = run(op, n, a, b);
+	if (!strncmp(op, "devm_", 5))
+		ret = run_devm(op);
+	else
+		ret = run(op, n, a, b);
 	mutex_unlock(&lock);
 	return ret ?: count;
 }
@@ -328,8 +461,19 @@ static int __init dropin_test_init(void)
 	ret = sysfs_create_file(dir, &control.attr);
 	if (ret)
 		goto out_dir;
+	/* The device's probe (devm_probe()) runs now. */
+	ret = platform_driver_register(&devm_driver);
+	if (ret)
+		goto out_dir;
+	devm_pdev = platform_device_register_simple(DEVM_NAME, PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(devm_pdev)) {
+		ret = PTR_ERR(devm_pdev);
+		goto out_driver;
+	}
 	return 0;
 
+out_driver:
+	platform_driver_unregister(&devm_driver);
 out_dir:
 	kobject_put(dir);
 out_cache:
@@ -340,6 +484,8 @@ out_cache:
 
 static void __exit dropin_test_exit(void)
 {
+	platform_device_unregister(devm_pdev);
+	platform_driver_unregister(&devm_driver);
 	kobject_put(dir);
 	if (hide_frees) {
 		/* Freed, but not through the hooks: still live for allocprof. */
