@@ -91,6 +91,34 @@ unsigned long allocprof_dropin_devm_realloc(struct allocprof_tag *tag,
 					    unsigned int gfp);
 void allocprof_dropin_devm_free(struct device *dev, const void *object);
 /*
+ * Mempools (include/allocprof_dropin.h; src/glue.c).  Creation passes the
+ * call site's tag and the pool's functions: a pool of the kernel's slab,
+ * kmalloc or page helpers is created with allocprof's own (profiling on
+ * or off), which record its elements; the creation site is charged the
+ * pool and the elements it preallocates (profiling on).
+ * allocprof_dropin_mempool_alloced(): mempool_alloc() at @tag returned
+ * @element (profiling on): charged there if the pool's alloc function
+ * made it; returns @element.  mempool_destroy(), mempool_exit() and
+ * mempool_resize() of a drop-in module are renamed to these.
+ */
+struct mempool_s;
+struct mempool_s *allocprof_dropin_mempool_create(struct allocprof_tag *tag,
+						  int min_nr,
+						  void *(*alloc_fn)(unsigned int, void *),
+						  void (*free_fn)(void *, void *),
+						  void *pool_data, unsigned int gfp,
+						  int nid);
+int allocprof_dropin_mempool_init(struct allocprof_tag *tag,
+				  struct mempool_s *pool, int min_nr,
+				  void *(*alloc_fn)(unsigned int, void *),
+				  void (*free_fn)(void *, void *),
+				  void *pool_data);
+void *allocprof_dropin_mempool_alloced(struct allocprof_tag *tag,
+				       struct mempool_s *pool, void *element);
+void allocprof_dropin_mempool_destroy(struct mempool_s *pool);
+void allocprof_dropin_mempool_exit(struct mempool_s *pool);
+int allocprof_dropin_mempool_resize(struct mempool_s *pool, int new_min_nr);
+/*
  * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
  * address, the number of recorded objects with that hash.  A free calls
  * into allocprof only when its address's counter is not 0.

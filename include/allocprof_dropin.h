@@ -494,10 +494,39 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	ALLOCPROF_DI_SIZED(pcpu_alloc_noprof, ALLOCPROF_DI_PERCPU, s, ##__VA_ARGS__)
 
 /*
+ * Mempools: creation (mempool_create*(), mempool_init()) always goes
+ * through allocprof (out of line), which stands in for a pool's alloc and
+ * free functions when they are the kernel's slab, kmalloc or page helpers
+ * (the pool's pool_data is then allocprof's wrapper of the originals):
+ * their elements are recorded, charged to the creation site (the ones it
+ * preallocates, with the pool itself) or to the mempool_alloc() whose
+ * call made one; an element taken from or put back into the reserve
+ * keeps its charge.  mempool_destroy(), mempool_exit() and
+ * mempool_resize() are renamed to allocprof's exports (declared in
+ * allocprof_abi.h, so mempool.h's prototypes declare them).
+ * mempool_init_node() (no alloc_hooks() upstream either) and
+ * mempool_alloc_noreserve() pass through.
+ */
+#define allocprof_dropin_hook_mempool_create_node_noprof(...)		\
+	allocprof_dropin_mempool_create(ALLOCPROF_DI_TAG(), __VA_ARGS__)
+#define allocprof_dropin_hook_mempool_init_noprof(...)			\
+	allocprof_dropin_mempool_init(ALLOCPROF_DI_TAG(), __VA_ARGS__)
+#define allocprof_dropin_hook_mempool_alloc_noprof(_pool, ...)		\
+({									\
+	struct mempool_s *__ap_pool = (_pool);				\
+	void *__ap_e = mempool_alloc_noprof(__ap_pool, ##__VA_ARGS__);	\
+	if (__builtin_expect(allocprof_di_on(), 0) && __ap_e)		\
+		__ap_e = allocprof_dropin_mempool_alloced(ALLOCPROF_DI_TAG(), \
+							  __ap_pool, __ap_e); \
+	__ap_e;								\
+})
+#define mempool_destroy		allocprof_dropin_mempool_destroy
+#define mempool_exit		allocprof_dropin_mempool_exit
+#define mempool_resize		allocprof_dropin_mempool_resize
+
+/*
  * Not recorded (passed through): folios (freed by folio_put(), an inline
- * function this header cannot rename), mempools (whether an element came
- * from the pool's reserve or its alloc function, and goes back to it or is
- * freed, is not seen from the module's calls), bucketed kmalloc
+ * function this header cannot rename), bucketed kmalloc
  * (kmem_buckets_alloc), contiguous and bulk page ranges, page tables,
  * rhashtables and the other subsystem allocators.
  */
@@ -533,9 +562,6 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_pmd_alloc_one_noprof(...)		pmd_alloc_one_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_pud_alloc_one_noprof(...)		pud_alloc_one_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook___pud_alloc_one_noprof(...)	__pud_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_mempool_init_noprof(...)		mempool_init_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_mempool_create_node_noprof(...)	mempool_create_node_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_mempool_alloc_noprof(...)		mempool_alloc_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_rhashtable_init_noprof(...)	rhashtable_init_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_rhltable_init_noprof(...)		rhltable_init_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_mm_alloc_cid_noprof(...)		mm_alloc_cid_noprof(__VA_ARGS__)

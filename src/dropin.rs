@@ -624,3 +624,97 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
 pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
     devm_forget(object);
 }
+
+// Mempools (src/glue.c's mempool section).  A pool whose alloc and free
+// functions are the kernel's slab, kmalloc or page helpers is created with
+// allocprof's own functions, which call them: an element its alloc
+// function makes is recorded charged to a *pending* tag of allocprof
+// (whose counters are the sink: no row changes), then re-charged to the
+// site that upstream charges (the pool's creation, or the mempool_alloc()
+// that made it); its free function forgets it.
+
+/// An element a wrapped pool's alloc function just made (profiling on):
+/// records it charged to `pending`, a tag of allocprof whose counters are
+/// the sink (so no row changes), as an allocation of `kind` and `arg`.
+///
+/// # Safety
+///
+/// `pending` is a static tag of allocprof (counters: the sink); `object`
+/// is what the pool's original alloc function returned (null records
+/// nothing): an object of `kind` and `arg` as in [`allocprof_dropin_alloc`].
+#[no_mangle]
+pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
+    pending: *const Tag,
+    object: usize,
+    kind: c_uint,
+    arg: usize,
+) {
+    if object <= ZERO_SIZE_PTR {
+        return;
+    }
+    let (bytes, _) = bytes_of(object, kind, arg);
+    let key = key_of(object, kind == PAGE);
+    let t = table();
+    // As in `record_slow`: no store once profiling is off.
+    let _np = NoPreempt::enter();
+    if static_branch::profiling_off() {
+        return;
+    }
+    match t.insert(key, pending, bytes.min(u32::MAX as usize) as u32) {
+        Inserted::New => {}
+        Inserted::Replaced(old) => {
+            // As in `record_slow`: a stale entry's charge is dropped.
+            // SAFETY: as in `record_slow`.
+            unsafe {
+                let t = &*old.tag;
+                t.mark_inaccurate();
+                counters::update::<false>(t.counters(), u64::from(old.bytes));
+            }
+        }
+        Inserted::Full => {
+            UNTRACKED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Re-charges a wrapped pool's element from the tag `from` to the tag
+/// `to`, if the table holds it charged to `from` (else nothing): charges
+/// `to`'s counters, uncharges nothing (`from`'s counters are the sink).
+/// `page`: `object` is a `struct page` (its key is its address).  Unless
+/// `to_sink` (`to` is another tag of allocprof), nothing is done for a
+/// `to` that is not registered.
+///
+/// # Safety
+///
+/// `from` and `to` are tags that pass [`ptr_table::keeps_tag`]: `from` a
+/// static tag of allocprof, `to` a tag of a drop-in module's `alloc_tags`
+/// section (or, with `to_sink`, a static tag of allocprof); `object` an
+/// element of a live pool.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_recharge(
+    from: *const Tag,
+    to: *const Tag,
+    object: usize,
+    page: bool,
+    to_sink: bool,
+) {
+    if object <= ZERO_SIZE_PTR {
+        return;
+    }
+    let key = key_of(object, page);
+    if !ptr_table::is_key(key) || !ptr_table::may_hold(key) {
+        return;
+    }
+    // SAFETY: per the function's contract.
+    let tag = unsafe { &*to };
+    let t = table();
+    // As in `record_slow`: an unregistration waits for this region.
+    let _np = NoPreempt::enter();
+    if !to_sink && tag.counters() == sink() {
+        return; // not registered: the row is not shown
+    }
+    if let Some(bytes) = t.recharge(key, from, to) {
+        // SAFETY: the counters stay allocated during this region.
+        unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
+    }
+}

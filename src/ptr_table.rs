@@ -362,6 +362,24 @@ impl PtrTable {
         Some(c)
     }
 
+    /// Re-charges `key`'s entry from the tag `from` to the tag `to`
+    /// (which passed [`keeps_tag`]): claims the slot holding `key`, and if
+    /// its tag is `from` writes `to`, then publishes the key back (the
+    /// bytes and the stamp unchanged).  The bytes of the entry if it did;
+    /// `None` if the table holds no `key` or its tag is not `from`.
+    pub(crate) fn recharge(&self, key: usize, from: *const Tag, to: *const Tag) -> Option<u32> {
+        debug_assert!(is_key(key));
+        let w = self.window(key);
+        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
+        let c = w.charge(j);
+        let moved = core::ptr::eq(c.tag, from);
+        if moved {
+            w.slots[j].tag.store(to as usize as u32, Ordering::Relaxed);
+        }
+        w.slots[j].key.store(key, Ordering::Release);
+        moved.then_some(c.bytes)
+    }
+
     /// Calls `f` with every live entry (a racy read: entries may come and
     /// go meanwhile).
     pub(crate) fn for_each(&self, mut f: impl FnMut(Entry)) {

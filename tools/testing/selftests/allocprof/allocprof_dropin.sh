@@ -9,9 +9,10 @@
 # when profiling goes off, one reaching allocprof only after, and the
 # devm_ helpers of a platform device the module registers (probe,
 # devm_kfree, devm_krealloc, unbind, rebind, a tracker that cannot be
-# allocated).
+# allocated), and mempools (creation, mempool_alloc, the reserve,
+# resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 105 allocprof
+start 132 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -129,6 +130,64 @@ dc bulk 4
 expect_row site_bulk $((4 * slab_size)) 4 "kmem_cache_alloc_bulk of 4: 4 x $slab_size bytes"
 dc free
 expect_row site_bulk 0 0 "bulk, freed (kmem_cache_free each): 0 0"
+
+# Mempools: a creation site is charged the pool (mempool_t, 72 bytes on
+# x86_64 without lock debugging: kmalloc-96; mempool_init: none) and the
+# min_nr (4) elements it preallocates through the pool's alloc function;
+# upstream charges the element array to mm/mempool.c's own line.  A
+# mempool_alloc site is charged an element the pool's alloc function made;
+# one taken from the reserve, or put back into it, keeps its charge.
+mp_sum() { # "bytes calls" summed over every mempool row of the module
+	awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^func:site_mp_/) { b += $1; c += $2 } }
+		END { print b + 0, c + 0 }' "$ALLOCINFO"
+}
+mp_rows() { grep "func:site_mp_" "$ALLOCINFO"; }
+pool=96
+u0=$(cat $UNTRACKED)
+dc mp_create
+expect_row site_mp_create_slab $((pool + 4 * slab_size)) 5 "mempool_create_slab_pool(4): the pool and 4 x $slab_size"
+expect_row site_mp_create_kmalloc $((pool + 4 * 128)) 5 "mempool_create_kmalloc_pool(4, 100): 96 + 4 x 128"
+expect_row site_mp_create_page $((pool + 4 * 4096)) 5 "mempool_create_page_pool(4, 0): 96 + 4 pages"
+expect_row site_mp_init 1024 4 "mempool_init_kmalloc_pool(4, 200): 4 x 256 (the pool is the module's)"
+created=$(mp_rows)
+dc mp_alloc 3
+expect_row site_mp_alloc_slab $((3 * slab_size)) 3 "mempool_alloc x 3, slab pool: 3 fresh elements"
+expect_row site_mp_alloc_kmalloc 384 3 "... kmalloc pool: 3 x 128"
+expect_row site_mp_alloc_page 12288 3 "... page pool: 3 pages"
+expect_row site_mp_alloc_init 768 3 "... embedded pool: 3 x 256"
+check "... the creation rows unchanged" test "$(mp_rows | grep _mp_create_)" = "$(echo "$created" | grep _mp_create_)"
+before=$(mp_rows)
+check "mempool_alloc_preallocated, mempool_free back into the reserve" dc mp_reserve
+check "... changes no row" test "$(mp_rows)" = "$before"
+dc mp_free
+expect_row site_mp_alloc_slab 0 0 "mempool_free (reserve full: freed): 0 0"
+expect_row site_mp_alloc_kmalloc 0 0 "... kmalloc pool: 0 0"
+expect_row site_mp_alloc_page 0 0 "... page pool: 0 0"
+expect_row site_mp_alloc_init 0 0 "... embedded pool: 0 0"
+check "... the creation rows unchanged" test "$(mp_rows | grep _mp_create_)" = "$(echo "$created" | grep _mp_create_)"
+dc mp_resize 8
+expect_row site_mp_create_kmalloc $((pool + 4 * 128)) 5 "mempool_resize to 8: its 4 new elements charged to no row of the module"
+dc mp_resize 2
+expect_row site_mp_create_kmalloc $((pool + 2 * 128)) 3 "mempool_resize to 2: 6 elements freed, 2 of them the creation's"
+dc mp_destroy
+expect_row site_mp_create_slab 0 0 "mempool_destroy: 0 0"
+expect_row site_mp_create_kmalloc 0 0 "... kmalloc pool: 0 0"
+expect_row site_mp_create_page 0 0 "... page pool: 0 0"
+expect_row site_mp_init 0 0 "mempool_exit: 0 0"
+# Profiling off at the creation, on for the allocations: the pools are
+# followed all the same.
+echo 0 >"$SYSCTL"
+dc mp_create
+echo 1 >"$SYSCTL"
+expect_eq "mempool sum" "$(mp_sum)" "0 0" "pools created with profiling off: not charged"
+dc mp_alloc 2
+expect_row site_mp_alloc_kmalloc 256 2 "... mempool_alloc with profiling on: charged, 2 x 128"
+expect_row site_mp_alloc_page 8192 2 "... page pool: 2 pages"
+dc mp_free
+expect_eq "mempool sum" "$(mp_sum)" "0 0" "... mempool_free: 0 0"
+dc mp_destroy
+check "no mempool row marked accurate:no, nothing untracked" \
+	sh -c "! grep -q 'site_mp_.*accurate:no' $ALLOCINFO && test \$(cat $UNTRACKED) = $u0"
 
 dc kfree_rcu 5
 expect_row site_rcu 0 0 "kfree_rcu: uncharged at the call"

@@ -39,6 +39,22 @@
  *                        (devm_kfree()): allocated with profiling off, its
  *                        free changes nothing
  *
+ * Mempools (each creation and each mempool_alloc at a site of its own):
+ *
+ *   mp_create            a slab pool (the module's cache), a kmalloc pool of
+ *                        100-byte elements, a page pool of order 0 (each
+ *                        mempool_create_*_pool) and an embedded pool
+ *                        (mempool_init_kmalloc_pool, 200 bytes), min_nr 4
+ *   mp_alloc N           N mempool_alloc from each pool (fresh elements:
+ *                        the pool's alloc function makes them), held
+ *   mp_reserve           mempool_alloc_preallocated from the kmalloc pool
+ *                        (from its reserve), then mempool_free back into it
+ *   mp_free              mempool_free of every held element (the reserves
+ *                        are full: each is freed)
+ *   mp_resize N          mempool_resize of the kmalloc pool to N
+ *   mp_destroy           mempool_destroy of the three, mempool_exit of the
+ *                        embedded one
+ *
  * With hide_frees=1 the module's exit frees its kmalloc objects with the
  * real kfree, unseen: allocprof's unload report lists them as live.
  *
@@ -49,6 +65,7 @@
 
 #include <linux/irq_work.h>
 #include <linux/kobject.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -103,6 +120,95 @@ static noinline void __percpu *site_percpu(size_t s) { return __alloc_percpu(s, 
 static noinline void *site_rcu(void) { return kmalloc(64, GFP_KERNEL); }
 static noinline void *site_reuse(void) { return kmalloc(100, GFP_KERNEL); }
 static noinline void *site_irq(void) { return kmalloc(32, GFP_ATOMIC); }
+
+/* Mempools: the pools, and the elements held by mp_alloc. */
+#define MP_MAX 64
+static mempool_t *mp_slab, *mp_kmalloc, *mp_page;
+static mempool_t mp_embedded;
+static void *mp_held[4][MP_MAX];
+static unsigned int mp_nheld;
+
+static noinline mempool_t *site_mp_create_slab(void) { return mempool_create_slab_pool(4, cache); }
+static noinline mempool_t *site_mp_create_kmalloc(void) { return mempool_create_kmalloc_pool(4, 100); }
+static noinline mempool_t *site_mp_create_page(void) { return mempool_create_page_pool(4, 0); }
+static noinline int site_mp_init(mempool_t *p) { return mempool_init_kmalloc_pool(p, 4, 200); }
+static noinline void *site_mp_alloc_slab(void) { return mempool_alloc(mp_slab, GFP_KERNEL); }
+static noinline void *site_mp_alloc_kmalloc(void) { return mempool_alloc(mp_kmalloc, GFP_KERNEL); }
+static noinline void *site_mp_alloc_page(void) { return mempool_alloc(mp_page, GFP_KERNEL); }
+static noinline void *site_mp_alloc_init(void) { return mempool_alloc(&mp_embedded, GFP_KERNEL); }
+
+static void mp_free_all(void)
+{
+	mempool_t *pools[4] = { mp_slab, mp_kmalloc, mp_page, &mp_embedded };
+
+	while (mp_nheld) {
+		mp_nheld--;
+		for (int i = 0; i < 4; i++)
+			mempool_free(mp_held[i][mp_nheld], pools[i]);
+	}
+}
+
+static void mp_destroy_all(void)
+{
+	mp_free_all();
+	mempool_destroy(mp_slab);
+	mempool_destroy(mp_kmalloc);
+	mempool_destroy(mp_page);
+	if (mempool_initialized(&mp_embedded))
+		mempool_exit(&mp_embedded);
+	mp_slab = mp_kmalloc = mp_page = NULL;
+}
+
+/* The mp_ commands (the lock held). */
+static int run_mempool(const char *op, unsigned long n)
+{
+	if (!strcmp(op, "mp_create")) {
+		if (mp_slab)
+			return -EBUSY;
+		mp_slab = site_mp_create_slab();
+		mp_kmalloc = site_mp_create_kmalloc();
+		mp_page = site_mp_create_page();
+		if (!mp_slab || !mp_kmalloc || !mp_page || site_mp_init(&mp_embedded)) {
+			mp_destroy_all();
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (!mp_slab)
+		return -ENODEV;
+	if (!strcmp(op, "mp_alloc")) {
+		if (n > MP_MAX - mp_nheld)
+			return -EINVAL;
+		while (n--) {
+			/* GFP_KERNEL: mempool_alloc does not fail. */
+			mp_held[0][mp_nheld] = site_mp_alloc_slab();
+			mp_held[1][mp_nheld] = site_mp_alloc_kmalloc();
+			mp_held[2][mp_nheld] = site_mp_alloc_page();
+			mp_held[3][mp_nheld] = site_mp_alloc_init();
+			mp_nheld++;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "mp_reserve")) {
+		void *e = mempool_alloc_preallocated(mp_kmalloc);
+
+		if (!e)
+			return -ENOMEM;
+		mempool_free(e, mp_kmalloc);
+		return 0;
+	}
+	if (!strcmp(op, "mp_free")) {
+		mp_free_all();
+		return 0;
+	}
+	if (!strcmp(op, "mp_resize"))
+		return n ? mempool_resize(mp_kmalloc, n) : -EINVAL;
+	if (!strcmp(op, "mp_destroy")) {
+		mp_destroy_all();
+		return 0;
+	}
+	return -EINVAL;
+}
 
 /* The real kfree, for "reuse": a free the module hides from the table. */
 extern void hidden_kfree(const void *p) __asm__("kfree");
@@ -197,6 +303,8 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 		free_all();
 		return 0;
 	}
+	if (!strncmp(op, "mp_", 3))
+		return run_mempool(op, n);
 	if (!strcmp(op, "foreign")) {
 		char *s = kstrdup("foreign", GFP_KERNEL);
 
@@ -499,6 +607,8 @@ static void __exit dropin_test_exit(void)
 		}
 	}
 	free_all();
+	if (mp_slab)
+		mp_destroy_all();
 	kmem_cache_destroy(cache);
 	kfree(initbuf);
 }
