@@ -35,8 +35,8 @@ import sys
 
 ROW = re.compile(r"^diff-row: (\S+) +(-?\d+) +(\d+) (\S+):(\d+) \[(\S+)\] func:(\S+)(.*)$")
 PAGE = 4096
-SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "devm_changed", "devm_unbound",
-             "devm_rebound", "kset_gone"]
+SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "mp_held", "mp_resized",
+             "mp_destroyed", "devm_changed", "devm_unbound", "devm_rebound", "kset_gone"]
 BAD = re.compile(r"Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|"
                  r"[Uu]nable to handle (kernel|page fault)|PANIC:|WARNING:|Call Trace|UBSAN|KASAN")
 

@@ -92,6 +92,21 @@ done
 snap rcu_later
 dc free
 snap freed
+# Mempools: a slab, a kmalloc and a page pool and an embedded one, created
+# (the pool and its preallocated elements at the creation site), 3 fresh
+# elements from each (at the mempool_alloc sites), one taken from the
+# reserve and put back; then the elements freed and the kmalloc pool
+# resized up and down; then all destroyed.
+dc mp_create
+dc mp_alloc 3
+dc mp_reserve
+snap mp_held
+dc mp_free
+dc mp_resize 8
+dc mp_resize 2
+snap mp_resized
+dc mp_destroy
+snap mp_destroyed
 # The devm_ objects of the module's platform device (probed at its load):
 # three devm_kfree()d and two moved by devm_krealloc(); then all released
 # by an unbind, and allocated again by a bind.
