@@ -19,7 +19,7 @@ use crate::allocprof::sizes::{
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
 use crate::glue;
-use crate::ptr_table::{self, Charge, Inserted, PtrTable};
+use crate::ptr_table::{self, Charge, Inserted, PtrTable, Recharged};
 use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
@@ -636,6 +636,8 @@ pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
 /// An element a wrapped pool's alloc function just made (profiling on):
 /// records it charged to `pending`, a tag of allocprof whose counters are
 /// the sink (so no row changes), as an allocation of `kind` and `arg`.
+/// Whether it was lost: the table could not hold it (counted untracked;
+/// the row it was to be charged to is marked when it finds it absent).
 ///
 /// # Safety
 ///
@@ -648,9 +650,9 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
     object: usize,
     kind: c_uint,
     arg: usize,
-) {
+) -> bool {
     if object <= ZERO_SIZE_PTR {
-        return;
+        return false;
     }
     let (bytes, _) = bytes_of(object, kind, arg);
     let key = key_of(object, kind == PAGE);
@@ -658,10 +660,10 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
     // As in `record_slow`: no store once profiling is off.
     let _np = NoPreempt::enter();
     if static_branch::profiling_off() {
-        return;
+        return false;
     }
     match t.insert(key, pending, bytes.min(u32::MAX as usize) as u32) {
-        Inserted::New => {}
+        Inserted::New => false,
         Inserted::Replaced(old) => {
             // As in `record_slow`: a stale entry's charge is dropped.
             // SAFETY: as in `record_slow`.
@@ -670,9 +672,11 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
                 t.mark_inaccurate();
                 counters::update::<false>(t.counters(), u64::from(old.bytes));
             }
+            false
         }
         Inserted::Full => {
             UNTRACKED.fetch_add(1, Ordering::Relaxed);
+            true
         }
     }
 }
@@ -682,7 +686,9 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
 /// `to`'s counters, uncharges nothing (`from`'s counters are the sink).
 /// `page`: `object` is a `struct page` (its key is its address).  Unless
 /// `to_sink` (`to` is another tag of allocprof), nothing is done for a
-/// `to` that is not registered.
+/// `to` that is not registered.  `lost`: the pool lost an element (see
+/// [`allocprof_dropin_mempool_made`]): if the table holds no entry of
+/// `object`, it may be that one, and `to`'s row is marked `accurate:no`.
 ///
 /// # Safety
 ///
@@ -697,24 +703,39 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_recharge(
     object: usize,
     page: bool,
     to_sink: bool,
+    lost: bool,
 ) {
     if object <= ZERO_SIZE_PTR {
         return;
     }
-    let key = key_of(object, page);
-    if !ptr_table::is_key(key) || !ptr_table::may_hold(key) {
-        return;
-    }
     // SAFETY: per the function's contract.
     let tag = unsafe { &*to };
+    let key = key_of(object, page);
+    if !ptr_table::is_key(key) {
+        return;
+    }
+    if !ptr_table::may_hold(key) {
+        if lost && !to_sink {
+            tag.mark_inaccurate();
+        }
+        return;
+    }
     let t = table();
     // As in `record_slow`: an unregistration waits for this region.
     let _np = NoPreempt::enter();
     if !to_sink && tag.counters() == sink() {
         return; // not registered: the row is not shown
     }
-    if let Some(bytes) = t.recharge(key, from, to) {
-        // SAFETY: the counters stay allocated during this region.
-        unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
+    match t.recharge(key, from, to) {
+        Recharged::Moved(bytes) => {
+            // SAFETY: the counters stay allocated during this region.
+            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
+        }
+        Recharged::Kept => {}
+        Recharged::Absent => {
+            if lost && !to_sink {
+                tag.mark_inaccurate();
+            }
+        }
     }
 }

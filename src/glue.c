@@ -613,6 +613,8 @@ struct allocprof_mempool {
 	mempool_free_t *free;
 	void *pool_data;
 	unsigned int kind;
+	/* An element the table could not hold: rows may miss it. */
+	bool lost;
 };
 
 /* The tags of elements not charged to a row (in allocprof's memory). */
@@ -632,10 +634,11 @@ static void *allocprof_mempool_alloc(gfp_t gfp, void *data)
 	struct allocprof_mempool *w = data;
 	void *e = w->alloc(gfp, w->pool_data);
 
-	if (static_branch_unlikely(&allocprof_key) && e)
-		allocprof_dropin_mempool_made(&allocprof_mempool_pending,
-					      (unsigned long)e, w->kind,
-					      (unsigned long)w->pool_data);
+	if (static_branch_unlikely(&allocprof_key) && e &&
+	    allocprof_dropin_mempool_made(&allocprof_mempool_pending,
+					  (unsigned long)e, w->kind,
+					  (unsigned long)w->pool_data))
+		WRITE_ONCE(w->lost, true);
 	return e;
 }
 
@@ -676,7 +679,7 @@ allocprof_mempool_wrap(mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
 		return NULL;
 	w = kmalloc(sizeof(*w), gfp);
 	if (w)
-		*w = (struct allocprof_mempool){ alloc_fn, free_fn, pool_data, kind };
+		*w = (struct allocprof_mempool){ alloc_fn, free_fn, pool_data, kind, false };
 	return w;
 }
 
@@ -693,7 +696,7 @@ static void allocprof_mempool_recharge_reserve(mempool_t *pool,
 		allocprof_dropin_mempool_recharge(&allocprof_mempool_pending, to,
 						  (unsigned long)pool->elements[i],
 						  w->kind == ALLOCPROF_MP_PAGE,
-						  to_sink);
+						  to_sink, READ_ONCE(w->lost));
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -768,7 +771,7 @@ void *allocprof_dropin_mempool_alloced(struct allocprof_tag *tag,
 		allocprof_dropin_mempool_recharge(&allocprof_mempool_pending, tag,
 						  (unsigned long)element,
 						  w->kind == ALLOCPROF_MP_PAGE,
-						  false);
+						  false, READ_ONCE(w->lost));
 	return element;
 }
 EXPORT_SYMBOL_GPL(allocprof_dropin_mempool_alloced);

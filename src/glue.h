@@ -51,12 +51,12 @@ size_t allocprof_devres_bytes(size_t size);
 void allocprof_dropin_check_keys(void);
 void allocprof_dropin_devm_released(unsigned long object);
 struct allocprof_tag;
-void allocprof_dropin_mempool_made(const struct allocprof_tag *pending,
+bool allocprof_dropin_mempool_made(const struct allocprof_tag *pending,
 				   unsigned long object, unsigned int kind,
 				   unsigned long arg);
 void allocprof_dropin_mempool_recharge(const struct allocprof_tag *from,
 				       const struct allocprof_tag *to,
 				       unsigned long object, bool page,
-				       bool to_sink);
+				       bool to_sink, bool lost);
 
 #endif /* _ALLOCPROF_GLUE_H */

@@ -123,6 +123,16 @@ pub(crate) struct Charge {
     pub(crate) bytes: u32,
 }
 
+/// What [`PtrTable::recharge`] did.
+pub(crate) enum Recharged {
+    /// The entry was charged to `from`: now to `to`, of these bytes.
+    Moved(u32),
+    /// The entry is charged to another tag: unchanged.
+    Kept,
+    /// The table holds no entry of the key.
+    Absent,
+}
+
 /// What an insertion did.
 pub(crate) enum Inserted {
     /// Stored in a free slot.
@@ -365,19 +375,24 @@ impl PtrTable {
     /// Re-charges `key`'s entry from the tag `from` to the tag `to`
     /// (which passed [`keeps_tag`]): claims the slot holding `key`, and if
     /// its tag is `from` writes `to`, then publishes the key back (the
-    /// bytes and the stamp unchanged).  The bytes of the entry if it did;
-    /// `None` if the table holds no `key` or its tag is not `from`.
-    pub(crate) fn recharge(&self, key: usize, from: *const Tag, to: *const Tag) -> Option<u32> {
+    /// bytes and the stamp unchanged).  What it found.
+    pub(crate) fn recharge(&self, key: usize, from: *const Tag, to: *const Tag) -> Recharged {
         debug_assert!(is_key(key));
         let w = self.window(key);
-        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
+        let Some(j) = (0..WINDOW).find(|&j| w.claim(j, key)) else {
+            return Recharged::Absent;
+        };
         let c = w.charge(j);
         let moved = core::ptr::eq(c.tag, from);
         if moved {
             w.slots[j].tag.store(to as usize as u32, Ordering::Relaxed);
         }
         w.slots[j].key.store(key, Ordering::Release);
-        moved.then_some(c.bytes)
+        if moved {
+            Recharged::Moved(c.bytes)
+        } else {
+            Recharged::Kept
+        }
     }
 
     /// Calls `f` with every live entry (a racy read: entries may come and

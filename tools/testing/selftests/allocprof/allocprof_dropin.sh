@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 132 allocprof
+start 134 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -249,6 +249,15 @@ expect_row site_kmalloc 960 15 "16 slots, 1 taken by init: 15 of 40 recorded"
 check "... the other 25 counted untracked" test "$(cat $UNTRACKED)" = 25
 check "... and the row is marked accurate:no" \
 	grep -q "func:site_kmalloc accurate:no $" "$ALLOCINFO"
+# Mempools with the table full: the elements their pools make are lost;
+# the rows they were to be charged to say so.
+dc mp_create
+dc mp_alloc 1
+check "mempools, table full: mempool_init's row (its elements lost) marked accurate:no" \
+	grep -q "func:site_mp_init accurate:no $" "$ALLOCINFO"
+check "... and mempool_alloc's" grep -q "func:site_mp_alloc_kmalloc accurate:no $" "$ALLOCINFO"
+dc mp_free
+dc mp_destroy
 dc free
 expect_row site_kmalloc 0 0 "freeing all 40: the recorded 15 uncharged, 0 0"
 check "dropin_untracked is mode 0444" test "$(stat -c %a $UNTRACKED)" = 444
