@@ -91,7 +91,7 @@ unsigned long allocprof_dropin_devm_realloc(struct allocprof_tag *tag,
 					    unsigned int gfp);
 void allocprof_dropin_devm_free(struct device *dev, const void *object);
 /*
- * Mempools (include/allocprof_dropin.h; src/glue.c).  Creation passes the
+ * Mempools (include/allocprof_dropin.h; src/dropin_mempool.c).  Creation passes the
  * call site's tag and the pool's functions: a pool of the kernel's slab,
  * kmalloc or page helpers is created with allocprof's own (profiling on
  * or off), which record its elements; the creation site is charged the

@@ -617,7 +617,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
     }
 }
 
-/// A tracker's release (src/glue.c): its devm object is freed next (at
+/// A tracker's release (src/dropin_devres.c): its devm object is freed next (at
 /// detach, by the module's devm_kfree(), or moved by its devm_krealloc()):
 /// forgets it, if the table holds it (not if its module is gone).
 #[no_mangle]
@@ -625,7 +625,7 @@ pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
     devm_forget(object);
 }
 
-// Mempools (src/glue.c's mempool section).  A pool whose alloc and free
+// Mempools (src/dropin_mempool.c).  A pool whose alloc and free
 // functions are the kernel's slab, kmalloc or page helpers is created with
 // allocprof's own functions, which call them: an element its alloc
 // function makes is recorded charged to a *pending* tag of allocprof

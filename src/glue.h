@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The C helpers of src/glue.c that allocprof's Rust code calls (declared in
- * Rust with `extern "C"`); the exported ones are in include/allocprof.h.
+ * The C helpers of src/glue.c, src/dropin_devres.c and src/dropin_mempool.c
+ * that allocprof's Rust code calls (declared in Rust with `extern "C"`),
+ * and what those files share; the exported ones are in include/allocprof.h.
  */
 #ifndef _ALLOCPROF_GLUE_H
 #define _ALLOCPROF_GLUE_H
 
+#include <linux/jump_label.h>
 #include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -58,5 +60,8 @@ void allocprof_dropin_mempool_recharge(const struct allocprof_tag *from,
 				       const struct allocprof_tag *to,
 				       unsigned long object, bool page,
 				       bool to_sink, bool lost);
+
+/* On: drop-in frees look their objects up (src/glue.c). */
+DECLARE_STATIC_KEY_FALSE(allocprof_dropin_key);
 
 #endif /* _ALLOCPROF_GLUE_H */
