@@ -132,7 +132,8 @@ dc free
 expect_row site_bulk 0 0 "bulk, freed (kmem_cache_free each): 0 0"
 
 # Mempools: a creation site is charged the pool (mempool_t, 72 bytes on
-# x86_64 without lock debugging: kmalloc-96; mempool_init: none) and the
+# x86_64 without lock debugging: kmalloc-96; more with lock debugging: the
+# module's mempool_bytes parameter says; mempool_init: none) and the
 # min_nr (4) elements it preallocates through the pool's alloc function;
 # upstream charges the element array to mm/mempool.c's own line.  A
 # mempool_alloc site is charged an element the pool's alloc function made;
@@ -142,12 +143,12 @@ mp_sum() { # "bytes calls" summed over every mempool row of the module
 		END { print b + 0, c + 0 }' "$ALLOCINFO"
 }
 mp_rows() { grep "func:site_mp_" "$ALLOCINFO"; }
-pool=96
+pool=$(cat /sys/module/$D/parameters/mempool_bytes)
 u0=$(cat $UNTRACKED)
 dc mp_create
 expect_row site_mp_create_slab $((pool + 4 * slab_size)) 5 "mempool_create_slab_pool(4): the pool and 4 x $slab_size"
-expect_row site_mp_create_kmalloc $((pool + 4 * 128)) 5 "mempool_create_kmalloc_pool(4, 100): 96 + 4 x 128"
-expect_row site_mp_create_page $((pool + 4 * 4096)) 5 "mempool_create_page_pool(4, 0): 96 + 4 pages"
+expect_row site_mp_create_kmalloc $((pool + 4 * 128)) 5 "mempool_create_kmalloc_pool(4, 100): $pool + 4 x 128"
+expect_row site_mp_create_page $((pool + 4 * 4096)) 5 "mempool_create_page_pool(4, 0): $pool + 4 pages"
 expect_row site_mp_init 1024 4 "mempool_init_kmalloc_pool(4, 200): 4 x 256 (the pool is the module's)"
 created=$(mp_rows)
 dc mp_alloc 3

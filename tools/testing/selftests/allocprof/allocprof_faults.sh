@@ -24,7 +24,24 @@ echo 100 >$F/probability
 echo 0 >$F/verbose
 echo N >$F/ignore-gfp-wait
 echo 0 >$F/interval
-echo 0xffffffffa0000000 >$F/require-start
+# Fail only allocations made from module code: the module area.  It starts
+# at 0xffffffffa0000000, or at 0xffffffffc0000000 with KASLR, where the
+# kernel image itself may lie anywhere below (a range from 0xffffffffa0000000
+# would then take in the kernel's own code, and fail the loader's
+# allocations before allocprof runs: the console's "vmalloc error").
+start=0xffffffffa0000000
+kend=$(awk '$3 == "_end" { print $1; exit }' /proc/kallsyms)
+case $kend in
+"" | *[!0]*) ;;
+*) kend= ;; # addresses hidden
+esac
+if [ -z "$kend" ]; then
+	ktap_print_msg "the kernel's end is not in /proc/kallsyms: failing from $start"
+elif [ $((0x$kend)) -ge $((start)) ]; then
+	start=0xffffffffc0000000
+fi
+ktap_print_msg "kernel image ends at 0x${kend:-?}: failing allocations made from $start on"
+echo $start >$F/require-start
 echo 0xffffffffff000000 >$F/require-end
 
 # fail_after BYTES CMD...: run CMD so that the module allocations of its

@@ -99,6 +99,11 @@ static bool hide_frees;
 module_param(hide_frees, bool, 0444);
 MODULE_PARM_DESC(hide_frees, "At exit, free kmalloc objects behind allocprof's back (its leak report lists them)");
 
+/* What a mempool_create() charges for the pool itself, for the tests. */
+static unsigned int mempool_bytes;
+module_param(mempool_bytes, uint, 0444);
+MODULE_PARM_DESC(mempool_bytes, "Read only: kmalloc's size for a mempool_t (it depends on lock debugging)");
+
 /* The call sites: one function each, so that each row is named for it. */
 static noinline void *site_kmalloc(size_t s) { return kmalloc(s, GFP_KERNEL); }
 static noinline void *site_kzalloc(size_t s) { return kzalloc(s, GFP_KERNEL); }
@@ -553,6 +558,7 @@ static int __init dropin_test_init(void)
 {
 	int ret;
 
+	mempool_bytes = kmalloc_size_roundup(sizeof(mempool_t));
 	/* An allocation inside a pr_info() argument, as kernel samples do. */
 	pr_info("init buffer %s\n", (initbuf = kmalloc(16, GFP_KERNEL)) ? "allocated" : "failed");
 	if (!initbuf)
