@@ -525,10 +525,9 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define mempool_resize		allocprof_dropin_mempool_resize
 
 /*
- * Not recorded (passed through): folios (freed by folio_put(), an inline
- * function this header cannot rename), bucketed kmalloc
- * (kmem_buckets_alloc), contiguous and bulk page ranges, page tables,
- * rhashtables and the other subsystem allocators.
+ * Not recorded (passed through): folios (not done: see dropin.rst), bucketed
+ * kmalloc (kmem_buckets_alloc), contiguous and bulk page ranges, page
+ * tables, rhashtables and the other subsystem allocators.
  */
 #define allocprof_dropin_hook___kmalloc_node_noprof(...)	__kmalloc_node_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook___kmalloc_node_track_caller_noprof(...) \
