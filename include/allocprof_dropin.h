@@ -62,6 +62,7 @@
 #define ALLOCPROF_DI_FREE_PAGE	1
 
 struct page;
+struct folio;
 struct kmem_cache;
 struct callback_head;
 
@@ -489,6 +490,29 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 			   ALLOCPROF_DI_EXACT, __ap_s);			\
 })
 
+/*
+ * Folios: a folio is its head page (a struct page at the same address),
+ * recorded as the pages of its order; freed when its last reference goes,
+ * by __folio_put() (below).
+ */
+#define allocprof_dropin_hook_folio_alloc_noprof(g, _o)			\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(folio_alloc_noprof(g, __ap_o), ALLOCPROF_DI_PAGE, __ap_o); \
+})
+#define allocprof_dropin_hook___folio_alloc_noprof(g, _o, ...)		\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(__folio_alloc_noprof(g, __ap_o, ##__VA_ARGS__), \
+			   ALLOCPROF_DI_PAGE, __ap_o);			\
+})
+#define allocprof_dropin_hook___folio_alloc_node_noprof(g, _o, nid)	\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(__folio_alloc_node_noprof(g, __ap_o, nid),	\
+			   ALLOCPROF_DI_PAGE, __ap_o);			\
+})
+
 /* percpu: pcpu_alloc_noprof(size, align, reserved, gfp) */
 #define allocprof_dropin_hook_pcpu_alloc_noprof(s, ...)			\
 	ALLOCPROF_DI_SIZED(pcpu_alloc_noprof, ALLOCPROF_DI_PERCPU, s, ##__VA_ARGS__)
@@ -525,19 +549,17 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define mempool_resize		allocprof_dropin_mempool_resize
 
 /*
- * Not recorded (passed through): folios (not done: see dropin.rst), bucketed
- * kmalloc (kmem_buckets_alloc), contiguous and bulk page ranges, page
- * tables, rhashtables and the other subsystem allocators.
+ * Not recorded (passed through): folios of memory policies, of VMAs and of
+ * the page cache, bucketed kmalloc (kmem_buckets_alloc), contiguous and
+ * bulk page ranges, page tables, rhashtables and the other subsystem
+ * allocators.
  */
 #define allocprof_dropin_hook___kmalloc_node_noprof(...)	__kmalloc_node_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook___kmalloc_node_track_caller_noprof(...) \
 	__kmalloc_node_track_caller_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook___kvmalloc_node_noprof(...)	__kvmalloc_node_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook___vmalloc_node_range_noprof(...)	__vmalloc_node_range_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_folio_alloc_noprof(...)		folio_alloc_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_folio_alloc_mpol_noprof(...)	folio_alloc_mpol_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___folio_alloc_noprof(...)		__folio_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___folio_alloc_node_noprof(...)	__folio_alloc_node_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_vma_alloc_folio_noprof(...)	vma_alloc_folio_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_folio_alloc_gigantic_noprof(...)	folio_alloc_gigantic_noprof(__VA_ARGS__)
 #define allocprof_dropin_hook_filemap_alloc_folio_noprof(...)	filemap_alloc_folio_noprof(__VA_ARGS__)
@@ -631,6 +653,13 @@ ALLOCPROF_DI_FREE_FN(free_pages_exact, allocprof_di_real_free_pages_exact,
 		     ALLOCPROF_DI_FREE_ADDR)
 ALLOCPROF_DI_FREE_FN(free_percpu, allocprof_di_real_free_percpu,
 		     (void __percpu *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+/*
+ * A folio's last reference: folio_put(), folio_put_refs() and put_page()
+ * are inline functions of mm.h that free through __folio_put().
+ */
+ALLOCPROF_DI_FREE_FN(__folio_put, allocprof_di_real___folio_put,
+		     (struct folio *folio), (folio), folio,
+		     ALLOCPROF_DI_FREE_PAGE)
 #ifdef CONFIG_TREE_RCU
 /* kfree_rcu() and kvfree_rcu(): the object is logically freed at the call. */
 ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
@@ -666,6 +695,7 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 #define __free_pages		allocprof_dropin___free_pages
 #define free_pages_exact	allocprof_dropin_free_pages_exact
 #define free_percpu		allocprof_dropin_free_percpu
+#define __folio_put		allocprof_dropin___folio_put
 
 /*
  * Registration.  module_init(fn) defines init_module as an alias of fn;

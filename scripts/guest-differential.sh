@@ -45,7 +45,7 @@ snap loaded
 # Every covered API of allocprof_dropin_test, all held at once.
 for c in "kmalloc 10 100" "kzalloc 3 200" "kcalloc 4 10 30" "kmalloc_node 2 64" \
 	"kmemdup 2 100" "kvmalloc 2 100" "kvzalloc 1 10000" "vmalloc 2 10000" \
-	"vzalloc 3 64" "pages 3 2" "getpages 2 1" "zeroed 2" "exact 2 5000" \
+	"vzalloc 3 64" "pages 3 2" "folio 2 2" "folio 1 0" "getpages 2 1" "zeroed 2" "exact 2 5000" \
 	"exact 1 12288" "cache 5" "bulk 4" "percpu 3 64" "krealloc 5 100 300" \
 	"krealloc 2 100 120"; do
 	dc $c

@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 134 allocprof
+start 138 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -105,6 +105,10 @@ dpattern "kvzalloc 1 10000" site_kvzalloc 16384 1
 dpattern "vmalloc 2 10000" site_vmalloc 24576 2
 dpattern "pages 3 2" site_pages 49152 3
 dpattern "getpages 2 1" site_getpages 16384 2
+# folio_put() frees through __folio_put() only at the last reference: each
+# folio is freed after a folio_get() and two folio_put()s.
+dpattern "folio 2 2" site_folio 32768 2
+dpattern "folio 1 0" site_folio 4096 1
 dpattern "zeroed 2" site_zeroed 8192 2
 dpattern "exact 2 5000" site_exact 16384 2
 possible=$(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)

@@ -11,6 +11,8 @@
  *   krealloc N SIZE NEW | kmemdup N SIZE | kvmalloc N SIZE | kvzalloc N SIZE
  *   vmalloc N SIZE | vzalloc N SIZE | pages N ORDER | getpages N ORDER
  *   zeroed N | exact N SIZE | cache N | bulk N | percpu N SIZE
+ *   folio N ORDER        folio_alloc(), freed by folio_put() (or, with
+ *                        folio_get() before, by two folio_put()s)
  *   free                 free everything held
  *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
  *   foreign              kfree() of a kstrdup() (not recorded), of NULL and
@@ -76,12 +78,13 @@
 #include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 
-enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU };
+enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU, FOLIO };
 
 struct held {
 	enum kind kind;
 	void *p;
 	struct page *page;
+	struct folio *folio;
 	unsigned long addr;
 	void __percpu *pcpu;
 	size_t size;
@@ -117,6 +120,7 @@ static noinline void *site_vmalloc(size_t s) { return vmalloc(s); }
 static noinline void *site_vzalloc(size_t s) { return vzalloc(s); }
 static noinline struct page *site_pages(unsigned int o) { return alloc_pages(GFP_KERNEL, o); }
 static noinline unsigned long site_getpages(unsigned int o) { return __get_free_pages(GFP_KERNEL, o); }
+static noinline struct folio *site_folio(unsigned int o) { return folio_alloc(GFP_KERNEL, o); }
 static noinline unsigned long site_zeroed(void) { return get_zeroed_page(GFP_KERNEL); }
 static noinline void *site_exact(size_t s) { return alloc_pages_exact(s, GFP_KERNEL); }
 static noinline void *site_cache(void) { return kmem_cache_alloc(cache, GFP_KERNEL); }
@@ -229,6 +233,12 @@ static void free_one(struct held *h)
 	case EXACT: free_pages_exact(h->p, h->size); break;
 	case CACHE: kmem_cache_free(cache, h->p); break;
 	case PERCPU: free_percpu(h->pcpu); break;
+	case FOLIO:
+		/* A second reference, dropped first: only the last one frees. */
+		folio_get(h->folio);
+		folio_put(h->folio);
+		folio_put(h->folio);
+		break;
 	}
 }
 
@@ -240,7 +250,7 @@ static void free_all(void)
 
 static int hold(struct held h)
 {
-	if (!h.p && !h.page && !h.addr && !h.pcpu)
+	if (!h.p && !h.page && !h.folio && !h.addr && !h.pcpu)
 		return -ENOMEM;
 	if (nheld == MAX_HELD) {
 		free_one(&h);
@@ -397,6 +407,8 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 			h.kind = V, h.p = site_vzalloc(a);
 		} else if (!strcmp(op, "pages")) {
 			h.kind = PAGES, h.page = a <= 4 ? site_pages(a) : NULL;
+		} else if (!strcmp(op, "folio")) {
+			h.kind = FOLIO, h.folio = a <= 4 ? site_folio(a) : NULL;
 		} else if (!strcmp(op, "getpages")) {
 			h.kind = GETPAGES, h.addr = a <= 4 ? site_getpages(a) : 0;
 		} else if (!strcmp(op, "zeroed")) {
