@@ -450,35 +450,23 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 		       "allocprof: pages of an order are charged in 32 bits"); \
 	ALLOCPROF_DI_ALLOC(call, kind, _o);				\
 })
+/* Pages of order @_o, evaluated once into __ap_o, which @call passes. */
+#define ALLOCPROF_DI_ORDER(_o, kind, call)				\
+({									\
+	unsigned int __ap_o = (_o);					\
+	ALLOCPROF_DI_PAGES(call, kind, __ap_o);				\
+})
 #define allocprof_dropin_hook_alloc_pages_noprof(g, _o)			\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(alloc_pages_noprof(g, __ap_o), ALLOCPROF_DI_PAGE, __ap_o); \
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE, alloc_pages_noprof(g, __ap_o))
 #define allocprof_dropin_hook_alloc_pages_node_noprof(nid, g, _o)	\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(alloc_pages_node_noprof(nid, g, __ap_o),	\
-			   ALLOCPROF_DI_PAGE, __ap_o);			\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE, alloc_pages_node_noprof(nid, g, __ap_o))
 #define allocprof_dropin_hook___alloc_pages_node_noprof(nid, g, _o)	\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(__alloc_pages_node_noprof(nid, g, __ap_o),	\
-			   ALLOCPROF_DI_PAGE, __ap_o);			\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE, __alloc_pages_node_noprof(nid, g, __ap_o))
 #define allocprof_dropin_hook___alloc_pages_noprof(g, _o, ...)		\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(__alloc_pages_noprof(g, __ap_o, ##__VA_ARGS__), \
-			   ALLOCPROF_DI_PAGE, __ap_o);			\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE,			\
+			   __alloc_pages_noprof(g, __ap_o, ##__VA_ARGS__))
 #define allocprof_dropin_hook_get_free_pages_noprof(g, _o)		\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(get_free_pages_noprof(g, __ap_o),		\
-			   ALLOCPROF_DI_PAGEADDR, __ap_o);		\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGEADDR, get_free_pages_noprof(g, __ap_o))
 #define allocprof_dropin_hook_get_zeroed_page_noprof(g)			\
 	ALLOCPROF_DI_PAGES(get_zeroed_page_noprof(g), ALLOCPROF_DI_PAGEADDR, 0)
 #define allocprof_dropin_hook_alloc_pages_exact_noprof(s, ...)		\
@@ -496,22 +484,12 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
  * by __folio_put() (below).
  */
 #define allocprof_dropin_hook_folio_alloc_noprof(g, _o)			\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(folio_alloc_noprof(g, __ap_o), ALLOCPROF_DI_PAGE, __ap_o); \
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE, folio_alloc_noprof(g, __ap_o))
 #define allocprof_dropin_hook___folio_alloc_noprof(g, _o, ...)		\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(__folio_alloc_noprof(g, __ap_o, ##__VA_ARGS__), \
-			   ALLOCPROF_DI_PAGE, __ap_o);			\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE,			\
+			   __folio_alloc_noprof(g, __ap_o, ##__VA_ARGS__))
 #define allocprof_dropin_hook___folio_alloc_node_noprof(g, _o, nid)	\
-({									\
-	unsigned int __ap_o = (_o);					\
-	ALLOCPROF_DI_PAGES(__folio_alloc_node_noprof(g, __ap_o, nid),	\
-			   ALLOCPROF_DI_PAGE, __ap_o);			\
-})
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE, __folio_alloc_node_noprof(g, __ap_o, nid))
 
 /* percpu: pcpu_alloc_noprof(size, align, reserved, gfp) */
 #define allocprof_dropin_hook_pcpu_alloc_noprof(s, ...)			\

@@ -15,7 +15,8 @@ set -euo pipefail
 dir="$ALLOCPROF_ROOT/tools/allocprof"
 target=x86_64-unknown-linux-musl
 bin="$dir/target/$target/release/allocprof"
-log="$ALLOCPROF_LOGS/tool.log"
+# Per check (CHECK_NAME): checks of other clones may run at once.
+log="$ALLOCPROF_LOGS/${CHECK_NAME:-check}-cargo-test.log"
 mkdir -p "$ALLOCPROF_LOGS"
 
 step "allocprof tool (tools/allocprof)"
@@ -32,7 +33,7 @@ if [ "$rc" -ne 0 ]; then
 fi
 rustup target list --installed 2>/dev/null | grep -qx "$target" ||
 	die "no Rust target $target: run scripts/deps.sh (rustup target add $target)"
-blog="$ALLOCPROF_LOGS/tool-build.log"
+blog="$ALLOCPROF_LOGS/${CHECK_NAME:-check}-cargo-build.log"
 if ! (cd "$dir" && cargo build --locked --color never --release --target "$target") >"$blog" 2>&1; then
 	tail -n 40 "$blog" >&2
 	die "cargo build --target $target failed; full log: $blog"

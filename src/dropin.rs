@@ -552,8 +552,8 @@ pub unsafe extern "C" fn allocprof_dropin_devm_alloc(
     gfp: c_uint,
 ) -> usize {
     if object > ZERO_SIZE_PTR {
-        // SAFETY: per the function's contract.
         let (tag, devres, size) =
+            // SAFETY: per the function's contract.
             unsafe { (&*tag, glue::Devres::new(dev), devm_size(object, size)) };
         devm_record(tag, &devres, object, size, gfp);
     }

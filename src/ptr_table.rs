@@ -92,10 +92,10 @@ pub(crate) fn may_hold(key: usize) -> bool {
 #[inline(always)]
 fn in_register<T>(r: &T) -> &T {
     let mut p = r as *const T;
-    // SAFETY: an empty asm block.
     // The block neither reads nor writes through the pointer (`nomem` is
     // true): it only hides its value from the compiler.
     #[allow(clippy::pointers_in_nomem_asm_block)]
+    // SAFETY: an empty asm block.
     unsafe {
         core::arch::asm!("/* {0} */", inout(reg) p, options(pure, nomem, nostack, preserves_flags));
     }

@@ -280,20 +280,26 @@ check "unbind" sh -c "echo $DEV >$DRV/unbind"
 expect_eq "devm sum" "$(devm_sum)" "0 0" "... every devm row 0 0"
 check "rmmod of the module, then of allocprof (no tracker left)" sh -c "rmmod $D && rmmod allocprof"
 
-# A record in flight when profiling goes off: test_record_delay_ms holds a
-# vmalloc's record 2 s inside allocprof, before it stores its object, while
-# another CPU switches profiling off with nothing else recorded.  The
-# switch waits for the record, so the frees key stays on and the free is
-# seen (before the fix the table was found empty, the key went off, and
-# the row kept the object after its free).
-load allocprof test_record_delay_ms=2000
-echo 0 >/proc/sys/vm/mem_profiling
-load $D
-echo 1 >/proc/sys/vm/mem_profiling
-dc vmalloc 1 10000 &
-sleep 0.5
-echo 0 >/proc/sys/vm/mem_profiling
-wait
+# switch_during_record PARAM=VALUE: allocprof loaded with a test hook
+# that holds a vmalloc's record 2 s, profiling switched off 0.5 s into it
+# with nothing else recorded.
+switch_during_record() {
+	load allocprof "$1"
+	echo 0 >/proc/sys/vm/mem_profiling
+	load $D
+	echo 1 >/proc/sys/vm/mem_profiling
+	dc vmalloc 1 10000 &
+	sleep 0.5
+	echo 0 >/proc/sys/vm/mem_profiling
+	wait
+}
+
+# A record in flight when profiling goes off: test_record_delay_ms holds
+# the record inside allocprof, before it stores its object.  The switch
+# waits for the record, so the frees key stays on and the free is seen
+# (before the fix the table was found empty, the key went off, and the
+# row kept the object after its free).
+switch_during_record test_record_delay_ms=2000
 expect_row site_vmalloc 12288 1 "a record in flight when profiling went off: stored"
 dc free
 expect_row site_vmalloc 0 0 "... and its free, with profiling off, seen: 0 0"
@@ -302,18 +308,11 @@ unload_all
 # A record that took its call site's branch with profiling on but reaches
 # allocprof's region only after the switch to off (a task preempted in
 # between, which the switch's grace period does not wait for):
-# test_record_sleep_ms puts a vmalloc's record to sleep 2 s there.  It
+# test_record_sleep_ms puts the record to sleep before that region.  It
 # must not store: the switch found the table empty and turned the frees
 # key off, so its free would not be seen (before the fix the row kept the
 # object after its free).
-load allocprof test_record_sleep_ms=2000
-echo 0 >/proc/sys/vm/mem_profiling
-load $D
-echo 1 >/proc/sys/vm/mem_profiling
-dc vmalloc 1 10000 &
-sleep 0.5
-echo 0 >/proc/sys/vm/mem_profiling
-wait
+switch_during_record test_record_sleep_ms=2000
 expect_row site_vmalloc 0 0 "a record reaching allocprof after profiling went off: not stored"
 dc free
 expect_row site_vmalloc 0 0 "... and its free: 0 0"
