@@ -738,22 +738,18 @@ static void *allocprof_di_init_module_ref
 	__ap_r;								\
 })
 
+/* A devm allocation of @size bytes by @fn(dev, size, gfp). */
+#define ALLOCPROF_DI_DEVM_SIZED(fn, dev, size, gfp)			\
+({									\
+	struct device *__ap_d = (dev);					\
+	size_t __ap_s = (size);						\
+	gfp_t __ap_g = (gfp);						\
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_s, __ap_g), __ap_s, __ap_g); \
+})
 #define devm_kmalloc(dev, size, gfp)					\
-({									\
-	struct device *__ap_d = (dev);					\
-	size_t __ap_s = (size);						\
-	gfp_t __ap_g = (gfp);						\
-	ALLOCPROF_DI_DEVM(__ap_d, devm_kmalloc(__ap_d, __ap_s, __ap_g),	\
-			  __ap_s, __ap_g);				\
-})
+	ALLOCPROF_DI_DEVM_SIZED(devm_kmalloc, dev, size, gfp)
 #define devm_kzalloc(dev, size, gfp)					\
-({									\
-	struct device *__ap_d = (dev);					\
-	size_t __ap_s = (size);						\
-	gfp_t __ap_g = (gfp);						\
-	ALLOCPROF_DI_DEVM(__ap_d, devm_kzalloc(__ap_d, __ap_s, __ap_g),	\
-			  __ap_s, __ap_g);				\
-})
+	ALLOCPROF_DI_DEVM_SIZED(devm_kzalloc, dev, size, gfp)
 /* n * size, which the real call refuses (NULL) if it overflows. */
 #define ALLOCPROF_DI_DEVM_ARRAY(fn, dev, n, size, gfp)			\
 ({									\
