@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `allocprof diff OLD NEW`: what changed between two tables.
+//! `allocprof diff OLD NEW`: what changed between two tables (its text is
+//! written by `main`).
+//!
+//! Layer: commands.  Uses: `table`, `view`.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `allocprof export`: JSON, CSV and folded stacks (pprof: see pprof.rs).
+//! `allocprof export`'s JSON, CSV and folded stacks, and JSON and CSV read
+//! back (pprof: `pprof`; OpenMetrics and Prometheus text: `openmetrics`).
+//!
+//! Layer: readers and writers.  Uses: `table`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

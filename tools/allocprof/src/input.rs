@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Where tables come from: allocprof's file, upstream's, a path, stdin.
+//! Where tables come from: allocprof's file, upstream's, a path, stdin;
+//! reading and parsing them, with the report of their malformed lines.
+//!
+//! Layer: readers and writers.  Uses: `parse`, `table`.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -8,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::table::{parse, Table};
+use crate::parse::parse;
+use crate::table::Table;
 
 /// allocprof's table (the default when present).
 pub const ALLOCPROF_PATH: &str = "/sys/kernel/allocprof/allocinfo";

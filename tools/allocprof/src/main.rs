@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `allocprof` command.  Exit status: 0 ok, 1 `diff --fail-if-grown`
-//! exceeded, 2 error.
+//! The `allocprof` command: its arguments, each command's output and exit
+//! status (0 ok, 1 `diff --fail-if-grown` exceeded, 2 error), and the
+//! `bench-parse` benchmark.
+//!
+//! Layer: root.  Uses: `diff`, `export`, `input`, `parse`, `pprof`, `report`,
+//! `size`, `table`, `top`, `topview`, `view` and `lib` (the crate root's
+//! generate and snapshot_text).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,9 +19,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use allocprof::input::{self, Input, PermissionDenied};
 use allocprof::report::Report;
 use allocprof::size::{fmt_bytes, parse_size};
-use allocprof::top::TopOpts;
+use allocprof::topview::TopOpts;
 use allocprof::view::{By, Filter, SortKey};
-use allocprof::{diff, export, pprof, table, top, view};
+use allocprof::{diff, export, parse, pprof, table, top, view};
 
 const EXIT_CODES: &str = "\
 EXIT STATUS:
@@ -297,7 +302,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             let i = &inputs[0];
             let text = i.read()?;
-            let t = table::parse(&text, &i.label());
+            let t = parse::parse(&text, &i.label());
             input::check_malformed(&t, input.strict)?;
             write_out(
                 output.as_deref(),

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The perftools profile (profile.proto of github.com/google/pprof), as
-//! hand-written prost messages: the subset allocprof writes and reads.
+//! hand-written prost messages: the subset allocprof writes and reads; a
+//! profile of rows, its gzipped encoding, its decoding and totals.
+//!
+//! Layer: readers and writers.  Uses: `table`.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

@@ -3,12 +3,13 @@
 //! `top`'s one-shot table (without --watch), over rows borrowed from the
 //! input texts.
 //!
-//! The same table as `top::read` then `top::text` (the tests compare them),
-//! without an owned `Row` per line nor an `Entry`, with its `String` name,
-//! per group: rows are parsed in place ([`table::parse_with`]), filtered
-//! and summed into groups that hold their sums and where their key and
-//! name are: in an input's text (a site as its line writes it, a file, a
-//! directory, a module) or in an arena (a name written anew).  A table of
+//! The same table as `topview::read` then `topview::text` (the tests compare
+//! them), without an owned `Row` per line nor an `Entry`, with its `String`
+//! name, per group: rows are parsed in place
+//! ([`crate::parse::parse_with`]), filtered and summed into groups that
+//! hold their sums and where their key and name are: in an input's text
+//! (a site as its line writes it, a file, a directory, a module) or in an
+//! arena (a name written anew).  A table of
 //! 100,000 rows is then a few allocations instead of a few hundred
 //! thousand, and a fraction of the memory.
 //!
@@ -17,6 +18,9 @@
 //! line, module, function), as the line number is written canonically),
 //! for the others the name itself (`[module] function`, file, directory,
 //! module); groups of several sources are apart when `per_source`.
+//!
+//! Layer: readers and writers.  Uses: `input`, `parse`, `table`, `view`,
+//! `hash`; its tests `topview`.
 
 use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
@@ -25,11 +29,12 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::hash::{FxBuild, IdBuild};
 use crate::input::check_malformed;
-use crate::table::{parse_with, write_site, RowRef, Table};
+use crate::parse::{parse_with, RowRef};
+use crate::table::{write_site, Table};
 use crate::view::{
-    render_lines_with, totals_line, By, Columns, Filter, Flush, FxBuild, IdBuild, SortKey,
-    TableLine, TableLines,
+    render_lines_with, totals_line, By, Columns, Filter, Flush, SortKey, TableLine, TableLines,
 };
 
 /// Where a string is: `len` bytes from `start` of text `buf`, or of the
@@ -519,8 +524,9 @@ mod tests {
         pub static FEW_HASHES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
     use crate::input::Input;
-    use crate::table::parse;
-    use crate::top::{summarize, text, TopOpts};
+    use crate::parse::parse;
+    use crate::table::generate;
+    use crate::topview::{summarize, text, TopOpts};
 
     /// Rows that take every path: names as the line writes them or
     /// written anew (tabs, several spaces, a line number `007` or `+5`, a
@@ -585,8 +591,8 @@ this is not a row
 
     #[test]
     fn same_table_as_read_and_text() {
-        let gen = crate::generate(400);
-        let big = crate::generate(20_000);
+        let gen = generate(400);
+        let big = generate(20_000);
         let data = |n: &str| {
             std::fs::read_to_string(format!("{}/tests/data/{n}", env!("CARGO_MANIFEST_DIR")))
                 .unwrap()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Byte counts: `1M`-style arguments and human-readable output.
+//!
+//! Layer: types.  Uses: no other module.
 
 /// Parses `123`, `4K`, `1.5M`, `2G`, `1T` (powers of 1024; an optional
 /// trailing `B` or `iB`, any case).

@@ -5,6 +5,8 @@
 //! Keys: `s` next sort order, `/` edit the name filter (a regex; Enter
 //! applies, Esc cancels), `z` toggle hiding all-zero rows, `q`, Esc or
 //! Ctrl-C quit.
+//!
+//! Layer: commands.  Uses: `topview`, `view`.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +18,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use regex::Regex;
 
-use crate::top::{read, visible, Snapshot, TopOpts, Tracker};
+use crate::topview::{read, visible, Snapshot, TopOpts, Tracker};
 use crate::view::{cells, totals_line, By, Columns};
 
 struct State {

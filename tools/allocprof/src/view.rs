@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Filters, grouping, sorting and the text table shared by the commands.
+//! What the commands show of the rows: filters ([`Filter`]), grouping into
+//! entries ([`By`], [`Entry`], [`group`]), their order ([`SortKey`],
+//! [`sort`], [`top_n`]) and the plain text table ([`Columns`], [`cells`],
+//! [`render`], [`render_lines_with`] over any [`TableLines`], the totals
+//! line).
+//!
+//! Layer: readers and writers.  Uses: `table`, `size`, `hash`; its tests
+//! `parse`.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -12,6 +19,7 @@ use clap::ValueEnum;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
+use crate::hash::{FxBuild, IdBuild};
 use crate::size::{fmt_bytes, write_bytes, write_uint};
 use crate::table::Row;
 
@@ -194,68 +202,6 @@ impl Entry {
     }
 }
 
-/// A small, fast hasher for the grouping map (FxHash's mixing).
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let n = bytes.len();
-        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap());
-        if n >= 8 {
-            let mut chunks = bytes.chunks_exact(8);
-            for c in &mut chunks {
-                self.add(word(c));
-            }
-            // The rest as the last 8 bytes (overlapping), not byte by byte.
-            if !chunks.remainder().is_empty() {
-                self.add(word(&bytes[n - 8..]));
-            }
-        } else {
-            let mut tail = 0u64;
-            let mut i = 0;
-            if n >= 4 {
-                tail = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as u64;
-                i = 4;
-            }
-            if n - i >= 2 {
-                tail |= (u16::from_le_bytes(bytes[i..i + 2].try_into().unwrap()) as u64) << (8 * i);
-                i += 2;
-            }
-            if i < n {
-                tail |= (bytes[i] as u64) << (8 * i);
-            }
-            self.add(tail);
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-/// FxHasher's `BuildHasher`.
-pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
-
 /// A group's identity, borrowed from its rows: (source, a, b, line, c).
 type Key<'a> = (Option<&'a str>, &'a str, Option<&'a str>, u32, &'a str);
 
@@ -368,31 +314,6 @@ pub fn group<'a>(rows: impl Iterator<Item = &'a Row>, by: By, per_source: bool) 
     }
     out
 }
-
-/// The identity hasher of already-hashed u64 keys.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | *b as u64;
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-    /// A 32-bit hash in both halves: the table's slot comes from the low
-    /// bits, its tag from the top ones.
-    fn write_u32(&mut self, i: u32) {
-        self.0 = u64::from(i) << 32 | u64::from(i);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// The order of `sort`: the key's largest first (`name`: alphabetical),
 /// ties by name, then source.
@@ -802,11 +723,12 @@ pub fn totals_line(bytes: i64, calls: u64, rows: usize, shown: usize, raw: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::parse;
+    use crate::parse::parse;
+    use crate::table::generate;
 
     #[test]
     fn large_sort_equals_plain_sort() {
-        let rows = parse(&crate::generate(5000), "a").rows;
+        let rows = parse(&generate(5000), "a").rows;
         for key in [SortKey::Bytes, SortKey::Calls, SortKey::Name] {
             let mut a = group(rows.iter(), By::Site, false);
             let mut b = a.clone();
@@ -837,8 +759,8 @@ mod tests {
 
     #[test]
     fn render_entries_matches_cells_and_render() {
-        let mut rows = parse(&crate::generate(300), "a").rows;
-        rows.extend(parse(&crate::generate(50), "other/source").rows);
+        let mut rows = parse(&generate(300), "a").rows;
+        rows.extend(parse(&generate(50), "other/source").rows);
         for by in [By::Site, By::Module, By::Dir] {
             let mut e = group(rows.iter(), by, true);
             for (i, x) in e.iter_mut().enumerate() {

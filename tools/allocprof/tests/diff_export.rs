@@ -6,8 +6,8 @@ use std::io::Read;
 
 use allocprof::diff::{diff, Change};
 use allocprof::export;
+use allocprof::parse::parse;
 use allocprof::pprof;
-use allocprof::table::parse;
 use allocprof::view::{group, By, Filter};
 
 fn data(name: &str) -> String {

@@ -2,7 +2,8 @@
 
 //! The parser: both formats, both versions, edge cases.
 
-use allocprof::table::{format_row, parse, parse_row};
+use allocprof::parse::{parse, parse_row};
+use allocprof::table::format_row;
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
