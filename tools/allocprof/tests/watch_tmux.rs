@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `top --watch` as a person uses it: in a detached tmux session, with keys
-//! sent to it and the screen captured.  Skips (passing) without tmux.
+//! sent to it and the screen captured.  Needs tmux (scripts/deps.sh
+//! installs it): without it the test fails, saying so, rather than pass
+//! without having run.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -65,10 +67,11 @@ fn table(bytes: i64) -> String {
 
 #[test]
 fn watch_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP watch_in_tmux: tmux is not installed (apt-get install -y tmux)");
-        return;
-    }
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is not installed: this test drives `top --watch` in it \
+         (scripts/deps.sh installs it; apt-get install -y tmux)"
+    );
     let dir = std::env::temp_dir().join(format!("allocprof-tmux-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f: PathBuf = dir.join("allocinfo");
