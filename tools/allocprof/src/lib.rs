@@ -9,7 +9,7 @@
 //!
 //! * types: `size`, `hash`, `table`;
 //! * readers and writers: `parse`, `input`, `view`, `report`, `topview`,
-//!   `export`, `pprof`, `snapshot`;
+//!   `export`, `pprof`, `openmetrics`, `snapshot`;
 //! * commands: `diff`, `top`, `tui`;
 //! * the roots: this file and `main.rs`.
 //!
@@ -19,6 +19,7 @@ pub mod diff;
 pub mod export;
 pub mod hash;
 pub mod input;
+pub mod openmetrics;
 pub mod parse;
 pub mod pprof;
 pub mod report;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The `allocprof` command: its arguments, each command's output and exit
-//! status (0 ok, 1 `diff --fail-if-grown` exceeded, 2 error), and the
-//! `bench-parse` benchmark.
+//! status (0 ok, 1 `diff --fail-if-grown` exceeded or `openmetrics-check`
+//! of a text that is not valid, 2 error), and the `bench-parse` benchmark.
 //!
-//! Layer: root.  Uses: `diff`, `export`, `input`, `parse`, `pprof`, `report`,
-//! `size`, `table`, `top`, `topview`, `view` and `lib` (the crate root's
-//! generate and snapshot_text).
+//! Layer: root.  Uses: `diff`, `export`, `input`, `openmetrics`, `parse`,
+//! `pprof`, `report`, `size`, `table`, `top`, `topview`, `view` and `lib`
+//! (the crate root's generate and snapshot_text).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use allocprof::input::{self, Input, PermissionDenied};
+use allocprof::openmetrics::{self, Flavor};
 use allocprof::report::Report;
 use allocprof::size::{fmt_bytes, parse_size};
 use allocprof::topview::TopOpts;
@@ -185,7 +186,7 @@ OLD's, over the filtered rows) exceeds BYTES: use it in CI around a workload.",
         #[arg(long)]
         strict: bool,
     },
-    /// Export every row as JSON, CSV, a pprof profile or folded stacks.
+    /// Export every row as JSON, CSV, a pprof profile, folded stacks or metrics.
     #[command(
         long_about = "Writes every row (after the filters) to FILE or stdout:\n\n\
 json: an array of objects {source, file, line, module (null without one), function, bytes, \
@@ -196,7 +197,16 @@ pprof: a gzipped perftools profile (profile.proto) with sample types inuse_space
 and inuse_objects/count, one sample, location and function (name, file, line) per row, \
 labels source, module and the row's key:value pairs: `go tool pprof -top FILE`.\n\
 folded: `module;file;function bytes` lines (module `kernel` for rows without one; rows \
-with bytes <= 0 left out) for flamegraph.pl or inferno-flamegraph.",
+with bytes <= 0 left out) for flamegraph.pl or inferno-flamegraph.\n\
+openmetrics: the OpenMetrics 1.0 text (application/openmetrics-text; version=1.0.0), for \
+Prometheus and any OpenMetrics scraper: gauges allocprof_live_bytes, \
+allocprof_live_allocations, allocprof_inaccurate (1 for rows marked accurate:no) and, for \
+rows with cumulative counters, counters allocprof_allocations_total and \
+allocprof_allocated_bytes_total; labels source, file, line, module (empty without one), \
+function; rows of the same call site summed; ends with `# EOF`.\n\
+prometheus: the same metrics in the Prometheus 0.0.4 text format (text/plain; \
+version=0.0.4), which node_exporter's textfile collector reads (no `# UNIT`, no `# EOF`, \
+counters described by their _total name).",
         after_long_help = EXIT_CODES
     )]
     Export {
@@ -223,6 +233,27 @@ profile.proto, gzipped or not) and prints `samples N`, then one line per sample 
         /// The profile (`-`: stdin).
         file: String,
     },
+    /// Parse an OpenMetrics or Prometheus text and count its samples.
+    #[command(
+        name = "openmetrics-check",
+        hide = true,
+        long_about = "Parses FILE (`-`: stdin) as the OpenMetrics 1.0 text format (the default; \
+it must end with `# EOF`) or, with --format prometheus, the Prometheus 0.0.4 text format, \
+with the nom-openmetrics parser, and checks that each sample is of its family (NAME, or \
+NAME_total for an OpenMetrics counter), that each unit is its family name's suffix and that \
+no series is given twice.  Prints `samples N` and `families N`.  Exit status 1, with the \
+line at fault, when the text is not valid.  Used to check `export --format openmetrics` \
+and `--format prometheus`.",
+        after_long_help = "EXIT STATUS:\n    0  the text is valid\n    1  the text is not valid\n    \
+2  error: bad arguments, a missing or unreadable file"
+    )]
+    OpenmetricsCheck {
+        /// The text (`-`: stdin).
+        file: String,
+        /// Its format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Openmetrics)]
+        format: CheckFormat,
+    },
     /// Time parse, filter, sort and print of generated rows (a benchmark).
     #[command(name = "bench-parse", hide = true)]
     BenchParse {
@@ -241,6 +272,38 @@ enum Format {
     Csv,
     Pprof,
     Folded,
+    /// OpenMetrics 1.0 text.
+    Openmetrics,
+    /// Prometheus 0.0.4 text (node_exporter's textfile collector).
+    Prometheus,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CheckFormat {
+    /// OpenMetrics 1.0 text (ends with `# EOF`).
+    Openmetrics,
+    /// Prometheus 0.0.4 text.
+    Prometheus,
+}
+
+impl CheckFormat {
+    fn flavor(self) -> Flavor {
+        match self {
+            CheckFormat::Openmetrics => Flavor::OpenMetrics,
+            CheckFormat::Prometheus => Flavor::Prometheus,
+        }
+    }
+}
+
+/// The bytes of `file`, or of stdin for `-`.
+fn read_file(file: &str) -> Result<Vec<u8>> {
+    if file == "-" {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut v)?;
+        Ok(v)
+    } else {
+        std::fs::read(file).with_context(|| format!("cannot read {file}"))
+    }
 }
 
 fn write_out(output: Option<&str>, data: &[u8]) -> Result<()> {
@@ -397,6 +460,8 @@ fn run(cli: Cli) -> Result<u8> {
                 Format::Json => export::json(&rows)?.into_bytes(),
                 Format::Csv => export::csv(&rows)?,
                 Format::Folded => export::folded(&rows).into_bytes(),
+                Format::Openmetrics => openmetrics::text(&rows, Flavor::OpenMetrics).into_bytes(),
+                Format::Prometheus => openmetrics::text(&rows, Flavor::Prometheus).into_bytes(),
                 Format::Pprof => {
                     let nanos = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
@@ -408,13 +473,7 @@ fn run(cli: Cli) -> Result<u8> {
             write_out(output.as_deref(), &data)?;
         }
         Cmd::PprofSummary { file } => {
-            let data = if file == "-" {
-                let mut v = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut v)?;
-                v
-            } else {
-                std::fs::read(&file).with_context(|| format!("cannot read {file}"))?
-            };
+            let data = read_file(&file)?;
             let s = pprof::summary(&pprof::decode(&data)?)?;
             let mut out = format!(
                 "samples {}\nlocations {}\nfunctions {}\n",
@@ -424,6 +483,31 @@ fn run(cli: Cli) -> Result<u8> {
                 out.push_str(&format!("{t}/{u} {v}\n"));
             }
             write_out(None, out.as_bytes())?;
+        }
+        Cmd::OpenmetricsCheck { file, format } => {
+            let flavor = format.flavor();
+            let data = read_file(&file)?;
+            let checked = match std::str::from_utf8(&data) {
+                Ok(text) => openmetrics::check(text, flavor).map_err(|e| {
+                    let at = e
+                        .line
+                        .and_then(|n| text.lines().nth(n - 1))
+                        .map(|l| format!(": {}", l.chars().take(200).collect::<String>()))
+                        .unwrap_or_default();
+                    format!("{e}{at}")
+                }),
+                Err(e) => Err(format!("not UTF-8 from byte {}", e.valid_up_to())),
+            };
+            match checked {
+                Ok(s) => write_out(
+                    None,
+                    format!("samples {}\nfamilies {}\n", s.samples, s.families).as_bytes(),
+                )?,
+                Err(e) => {
+                    eprintln!("allocprof: {file}: not valid {} text: {e}", flavor.name());
+                    return Ok(1);
+                }
+            }
         }
         Cmd::BenchParse { rows, runs } => bench_parse(rows, runs)?,
     }

@@ -320,6 +320,85 @@ allocprof_test;tools/testing/selftests/allocprof/allocprof_test.rs;allocprof_tes
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// OpenMetrics and Prometheus text of two tables, checked by
+/// `openmetrics-check` (a file, stdin), and what it refuses.
+#[test]
+fn export_openmetrics_and_check() {
+    let (a, u) = (data("allocprof-2.0.txt"), data("upstream-1.0.txt"));
+    let om = tmp("t.om");
+    let o = run(&[
+        "export",
+        "-f",
+        &a,
+        "-f",
+        &u,
+        "--format",
+        "openmetrics",
+        "-o",
+        om.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&om).unwrap();
+    assert!(text.contains(&format!(
+        "\nallocprof_live_bytes{{source=\"{a}\",file=\"tools/testing/selftests/allocprof/allocprof_test.rs\",\
+line=\"41\",module=\"allocprof_test\",function=\"allocprof_test::site_kmalloc\"}} 1280\n"
+    )));
+    assert!(text.contains(&format!(
+        "\nallocprof_live_allocations{{source=\"{u}\",file=\"mm/slub.c\",line=\"2456\",module=\"\",\
+function=\"alloc_slab_page\"}} 256\n"
+    )));
+    assert!(text.ends_with("\n# EOF\n"));
+    // 7 rows: 7 + 7 gauges, 1 accurate:no.
+    let o = run(&["openmetrics-check", om.to_str().unwrap()]);
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "samples 15\nfamilies 3\n")
+    );
+    let o = run(&["export", "-f", &a, "-f", &u, "--format", "prometheus"]);
+    assert!(!stdout(&o).contains("# EOF") && !stdout(&o).contains("# UNIT"));
+    let mut c = bin()
+        .args(["openmetrics-check", "--format", "prometheus", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(&o.stdout).unwrap();
+    let c = c.wait_with_output().unwrap();
+    assert_eq!(
+        (c.status.code(), stdout(&c).as_str()),
+        (Some(0), "samples 15\nfamilies 3\n")
+    );
+    // Not valid: exit 1, the line at fault.
+    let o = run(&[
+        "openmetrics-check",
+        "--format",
+        "prometheus",
+        om.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "allocprof: {}: not valid Prometheus text: line {}: not a HELP, TYPE or UNIT line: # EOF\n",
+            om.display(),
+            text.lines().count()
+        )
+    );
+    let o = run(&["openmetrics-check", &a]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not valid OpenMetrics text: line 1: not a sample"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["openmetrics-check", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(2));
+    // Hidden from the commands' list, documented in its own help.
+    assert!(!stdout(&run(&["--help"])).contains("openmetrics-check"));
+    let o = run(&["openmetrics-check", "--help"]);
+    assert!(stdout(&o).contains("EXIT STATUS:") && stdout(&o).contains("# EOF"));
+}
+
 #[test]
 fn watch_plain_iterations() {
     let f = data("upstream-1.0.txt");
