@@ -3,7 +3,8 @@
 # The allocprof command-line tool (tools/allocprof; scripts/vm.sh ships its
 # static build as /bin/allocprof) against the live table: top, snapshot and
 # an exact diff around a known allocation, --fail-if-grown, every export
-# format checked with awk and the tool's own pprof decoder, the non-root
+# format checked with awk and the tool's own pprof decoder and OpenMetrics
+# parser (openmetrics-check; the live table's export too), the non-root
 # message, a 10,000-row table.  Skipped when /bin/allocprof is absent.
 . "$(dirname "$0")/lib.sh"
 TOOL=/bin/allocprof
@@ -12,7 +13,7 @@ if [ ! -x "$TOOL" ]; then
 	ktap_skip_all "no $TOOL: build it with scripts/tool.sh"
 	exit "$KSFT_SKIP"
 fi
-start 24 allocprof allocprof_test
+start 28 allocprof allocprof_test
 F=allocprof_test::site_kmalloc
 
 # run NAME COMMAND...: COMMAND's stdout in /tmp/NAME.out, stderr in
@@ -41,6 +42,9 @@ check "snapshot -o /tmp/a: the table's header, then the snapshot comment" \
 	"0|$HEADER1|$HEADER2|# allocprof snapshot: time=20"
 control kmalloc 4 100
 run snapb $TOOL snapshot -o /tmp/b
+# The live table's metrics and $F's row, while its allocations are held.
+run om $TOOL export --format openmetrics -o /tmp/live.om
+live_row=$(row "$F")
 control free
 check "snapshot -o /tmp/b: the site's row as allocinfo shows it" \
 	test "$(awk -v f="func:$F" '$NF == f { print $1, $2 }' /tmp/b)" = "512 4"
@@ -88,6 +92,30 @@ run psum $TOOL pprof-summary /tmp/p.pb.gz
 check "export pprof: decodes to the table's samples, bytes and calls" \
 	test "$rc|$(tr '\n' '|' </tmp/psum.out)" = \
 	"0|samples $rows|locations $rows|functions $rows|inuse_space/bytes $json_sum|inuse_objects/count $sum_calls|"
+
+run omcheck $TOOL openmetrics-check /tmp/live.om
+check "export --format openmetrics of the live table: openmetrics-check parses it" \
+	test "$rc|$(tr '\n' '|' </tmp/omcheck.out | sed 's/[0-9][0-9]*/N/g')" = "0|samples N|families N|"
+# $F's samples: the value after its labels (function is the last label).
+om_row=$(awk -v f="function=\"$F\"}" '
+	index($0, "allocprof_live_bytes{") == 1 && index($0, f) { b = $NF }
+	index($0, "allocprof_live_allocations{") == 1 && index($0, f) { c = $NF }
+	END { print b, c }' /tmp/live.om)
+check "export --format openmetrics: $F's bytes and calls are the live table's" \
+	test "$om_row|$live_row" = "512 4|512 4"
+
+run omb $TOOL export --file /tmp/b --format openmetrics
+om_sums=$(awk 'index($0, "allocprof_live_bytes{") == 1 { b += $NF }
+	index($0, "allocprof_live_allocations{") == 1 { c += $NF }
+	END { print b + 0, c + 0 }' /tmp/omb.out)
+check "export openmetrics: live bytes and allocations add up to the table's" \
+	test "$rc $om_sums" = "0 $sum_bytes $sum_calls"
+run ombcheck $TOOL openmetrics-check /tmp/omb.out
+run promb $TOOL export --file /tmp/b --format prometheus
+run promcheck $TOOL openmetrics-check --format prometheus /tmp/promb.out
+check "export prometheus: valid 0.0.4 text of the same samples, no # EOF nor # UNIT" \
+	test "$rc|$(tr '\n' '|' </tmp/promcheck.out)$(grep -c '^# EOF\|^# UNIT' /tmp/promb.out)" = \
+	"0|$(tr '\n' '|' </tmp/ombcheck.out)0"
 
 run watch $TOOL top --watch 1 --iterations 2 -n 3
 check "top --watch 1 --iterations 2 (no terminal): two plain refreshes" \
