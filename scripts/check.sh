@@ -21,7 +21,8 @@ step "compile-time tests"
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
 "$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-compile-fail.log"
-read -r host_passed host_failed < <(sed -n 's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+read -r host_passed host_failed host_skipped < <(sed -n \
+	's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
 	"$ALLOCPROF_LOGS/$name-compile-fail.log" | tail -n 1)
 if [ -z "${host_passed:-}" ]; then
 	echo "not ok - compile-time tests did not report"
@@ -50,7 +51,7 @@ if [ -z "$summary" ]; then
 	summary="0 1 0"
 fi
 read -r passed failed skipped <<<"$summary"
-passed=$((passed + host_passed)) failed=$((failed + host_failed))
+passed=$((passed + host_passed)) failed=$((failed + host_failed)) skipped=$((skipped + ${host_skipped:-0}))
 
 # Two more short runs in a full `make check` of the test kernel (not with
 # ALLOCPROF_TESTS, nor in `make check-debug`, which sets CHECK_EXTRA=0):
