@@ -22,7 +22,7 @@ rm -rf "$tree" # no stale file or module of an earlier tree
 mkdir -p "$tree"
 (cd "$ALLOCPROF_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
 run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
-	make -C "$kdbg" M="$tree" LLVM=1 modules
+	make -C "$tree" KDIR="$kdbg" modules
 mapfile -t kos < <(find "$tree" -name '*.ko')
 
 # KASAN and lockdep make the longest tests 10 to 50 times slower: fewer

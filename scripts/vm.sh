@@ -104,7 +104,7 @@ sh /allocprof/run
 rc=$?
 echo "allocprof-vm: exit status $rc"
 sync
-poweroff -f
+reboot -f
 INIT
 chmod +x "$root/init" "$root/allocprof/run"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
