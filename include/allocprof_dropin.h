@@ -781,7 +781,17 @@ static void *allocprof_di_init_module_ref
  * tracker; core code's own devm_kfree()s keep working (the tracker stays
  * until detach and finds nothing).
  */
-#if defined(MODULE) && __has_include(<linux/device/devres.h>)
+/* (sparse, which checks the header too, has no __has_include of <...>.) */
+#if !defined(MODULE)
+#define ALLOCPROF_DI_DEVRES 0
+#elif defined(__CHECKER__)
+#define ALLOCPROF_DI_DEVRES 1
+#elif __has_include(<linux/device/devres.h>)
+#define ALLOCPROF_DI_DEVRES 1
+#else
+#define ALLOCPROF_DI_DEVRES 0
+#endif
+#if ALLOCPROF_DI_DEVRES
 #include <linux/device/devres.h>
 
 /* Records a devm object: @_size bytes (ALLOCPROF_DI_DEVM_STRLEN: a string). */
@@ -926,7 +936,7 @@ static void *allocprof_di_init_module_ref
 		allocprof_dropin_devm_free(__ap_d, __ap_p);		\
 	devm_kfree(__ap_d, __ap_p);					\
 })
-#endif /* MODULE && <linux/device/devres.h> */
+#endif /* ALLOCPROF_DI_DEVRES */
 
 #endif /* !__ASSEMBLY__ */
 #endif /* _ALLOCPROF_DROPIN_H */

@@ -29,6 +29,19 @@ if [ -z "${host_passed:-}" ]; then
 	host_passed=0 host_failed=1
 fi
 
+# The drop-in header on unmodified modules of the kernel tree: builds,
+# W=1 and sparse warnings, stack frames (scripts/dropin-tree.sh).
+"$ALLOCPROF_ROOT/scripts/dropin-tree.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-dropin-tree.log"
+read -r t_passed t_failed t_skipped < <(sed -n \
+	's/^dropin-tree: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	"$ALLOCPROF_LOGS/$name-dropin-tree.log" | tail -n 1)
+if [ -z "${t_passed:-}" ]; then
+	echo "not ok - dropin-tree did not report"
+	t_passed=0 t_failed=1 t_skipped=0
+fi
+host_passed=$((host_passed + t_passed)) host_failed=$((host_failed + t_failed))
+host_skipped=$((${host_skipped:-0} + t_skipped))
+
 # The allocprof tool's host tests (cargo test) count too; its static build
 # goes into the VM for allocprof_tool.sh.
 tool_out=$("$ALLOCPROF_ROOT/scripts/tool.sh" 2>&1)
