@@ -499,7 +499,7 @@ extern "C" fn free_slow(object: usize) -> usize {
 /// Uncharges what a removed entry was charged, inside the region that
 /// removed it.
 #[inline(always)]
-fn uncharge(c: Charge) {
+pub(crate) fn uncharge(c: Charge) {
     // SAFETY: an entry's tag belongs to a registered module, or to a going
     // one (whose drain skipped this slot, owned by the caller) whose memory
     // is freed after a grace period that waits for the caller's region;

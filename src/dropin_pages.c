@@ -14,16 +14,24 @@
 #error "allocprof's drop-in mode computes struct page addresses as SPARSEMEM_VMEMMAP does"
 #endif
 
-/* PAGE_OFFSET and vmemmap (set at load: with KASLR, chosen at boot). */
-unsigned long allocprof_page_map[2];
+/*
+ * PAGE_OFFSET, vmemmap (set at load: with KASLR, chosen at boot), and
+ * vmemmap - PAGE_OFFSET / (PAGE_SIZE / sizeof(struct page)): the struct
+ * page of a direct-map page is its address over that scale plus this
+ * (src/dropin_pages.rs).
+ */
+unsigned long allocprof_page_map[3];
 
 int allocprof_page_map_init(void)
 {
 	struct page *page = alloc_page(GFP_KERNEL);
 	int ret = 0;
 
+	BUILD_BUG_ON(PAGE_SIZE % sizeof(struct page));
 	allocprof_page_map[0] = PAGE_OFFSET;
 	allocprof_page_map[1] = (unsigned long)vmemmap;
+	allocprof_page_map[2] = (unsigned long)vmemmap -
+				PAGE_OFFSET / (PAGE_SIZE / sizeof(struct page));
 	if (!page)
 		return -ENOMEM;
 	/* The arithmetic of src/dropin_pages.rs, checked once. */

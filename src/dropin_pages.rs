@@ -26,53 +26,74 @@ use crate::allocprof::counters::{self, NoPreempt};
 use crate::dropin;
 use crate::ptr_table::{self, Inserted};
 use core::ffi::{c_uint, c_void};
-use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::bindings;
 
 /// `PAGE_SIZE`.
 const PAGE_SIZE: usize = bindings::PAGE_SIZE;
 
 extern "C" {
-    /// `PAGE_OFFSET` and `vmemmap` (src/dropin_pages.c, set at load).
-    static allocprof_page_map: [usize; 2];
+    /// `PAGE_OFFSET`, `vmemmap` and `vmemmap - PAGE_OFFSET / SCALE`
+    /// (src/dropin_pages.c, set at load).
+    static allocprof_page_map: [usize; 3];
     /// The free of a block whose reference count was not 1.
     fn allocprof_pages_free_shared(page: *mut c_void, order: c_uint);
 }
 
-/// The `struct page` of the direct-map address `addr` (`virt_to_page()`
-/// of x86_64's `SPARSEMEM_VMEMMAP`: no call).
+/// Page size over `struct page` size: `vmemmap` is to a `struct page`
+/// what the direct map is to its page, scaled down by this.
+const SCALE: usize = PAGE_SIZE / core::mem::size_of::<bindings::page>();
+const _: () = assert!(SCALE * core::mem::size_of::<bindings::page>() == PAGE_SIZE);
+
+/// The `struct page` of the page-aligned direct-map address `addr`
+/// (`virt_to_page()` of x86_64's `SPARSEMEM_VMEMMAP`, without a call):
+/// `vmemmap + (addr - PAGE_OFFSET) / SCALE`, that is `addr / SCALE` plus
+/// `vmemmap - PAGE_OFFSET / SCALE` (both addresses are multiples of
+/// `PAGE_SIZE`, so the division is exact either way).
 #[inline(always)]
 fn page_of(addr: usize) -> *mut bindings::page {
     // SAFETY: set once at load, read-only after.
-    let [offset, vmemmap] = unsafe { allocprof_page_map };
-    let pfn = addr.wrapping_sub(offset) / PAGE_SIZE;
-    (vmemmap + pfn * core::mem::size_of::<bindings::page>()) as *mut bindings::page
+    let bias = unsafe { allocprof_page_map[2] };
+    (addr / SCALE).wrapping_add(bias) as *mut bindings::page
 }
 
 /// The direct-map address of `page` (`page_address()`).
 #[inline(always)]
 pub(crate) fn addr_of(page: *const c_void) -> usize {
     // SAFETY: as in `page_of`.
-    let [offset, vmemmap] = unsafe { allocprof_page_map };
+    let [offset, vmemmap, _] = unsafe { allocprof_page_map };
     let pfn = (page as usize).wrapping_sub(vmemmap) / core::mem::size_of::<bindings::page>();
-    offset + pfn * PAGE_SIZE
+    offset.wrapping_add(pfn.wrapping_mul(PAGE_SIZE))
 }
 
-/// The reference count of `page`.
+/// Whether `page` has one reference (its `_refcount` is 1), as one
+/// compare of memory and a branch (the compiler keeps an atomic load and
+/// its compare apart).
 ///
 /// # Safety
 ///
 /// `page` is a live `struct page`.
 #[inline(always)]
-unsafe fn refcount(page: *mut bindings::page) -> i32 {
-    // SAFETY: per the function's contract; `_refcount` is an `atomic_t`,
-    // which the kernel changes atomically.
-    unsafe { AtomicI32::from_ptr(core::ptr::addr_of_mut!((*page)._refcount.counter)) }
-        .load(Ordering::Relaxed)
+unsafe fn only_reference(page: *mut bindings::page) -> bool {
+    // SAFETY: a 32-bit compare of the live page's `_refcount` (an aligned
+    // `atomic_t`: one load, as `atomic_read()` does); nothing written.
+    unsafe {
+        core::arch::asm!(
+            "cmpl $1, {off}({p})",
+            "jne {other}",
+            p = in(reg) page,
+            off = const core::mem::offset_of!(bindings::page, _refcount),
+            other = label { return false; },
+            options(att_syntax, nostack, readonly),
+        );
+    }
+    true
 }
 
 /// `free_pages(addr, order)` of a drop-in module whose address the table
-/// may hold (the header tested the filter): made here.
+/// may hold (the header tested the filter): made here.  The common case
+/// (the page's only reference, its entry in the first slot of its window)
+/// is straight-line, ending in the kernel's `free_pages()` as a tail call;
+/// every other case is a tail call of its own.
 ///
 /// # Safety
 ///
@@ -80,18 +101,62 @@ unsafe fn refcount(page: *mut bindings::page) -> i32 {
 /// page allocator that the caller holds a reference to.
 #[no_mangle]
 pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uint) {
-    if addr != 0 {
-        let page = page_of(addr);
-        // SAFETY: the caller holds a reference to the page.
-        if unsafe { refcount(page) } != 1 {
-            // SAFETY: per the function's contract.
-            return unsafe { allocprof_pages_free_shared(page.cast(), order) };
+    let np = NoPreempt::enter();
+    // No test of `addr`: 0 is in no slot.
+    let Some(e) = dropin::table().claim_first(addr) else {
+        drop(np);
+        // SAFETY: per the function's contract.
+        return unsafe { forget_free_addr(addr, order) };
+    };
+    // Recorded: a page the caller holds a reference to.
+    // SAFETY: as just said.
+    if !unsafe { only_reference(page_of(addr)) } {
+        e.put_back();
+        drop(np);
+        // SAFETY: per the function's contract.
+        return unsafe { free_addr_slow(addr, order) };
+    }
+    // The last reference: what a concurrent speculative reference (a
+    // get_page_unless_zero() of a PFN walker) would still hold is the
+    // free of a page the module has let go of.
+    dropin::uncharge(e.remove());
+    drop(np);
+    // SAFETY: per the function's contract.
+    unsafe { bindings::free_pages(addr as _, order) }
+}
+
+/// [`allocprof_dropin_pg_free_addr`] of a recorded page another reference
+/// holds or held.
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_pg_free_addr`], `addr` not 0.
+#[inline(never)]
+unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
+    // SAFETY: per the function's contract.
+    unsafe { allocprof_pages_free_shared(page_of(addr).cast(), order) };
+}
+
+/// [`allocprof_dropin_pg_free_addr`] of a page whose entry is not in the
+/// first slot of its window (or absent, or `addr` 0).
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_pg_free_addr`].
+#[inline(never)]
+unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
+    if addr != 0 && ptr_table::may_hold(addr) {
+        if let Some(e) = dropin::table().claim(addr) {
+            // SAFETY: recorded: a page the caller holds a reference to.
+            if !unsafe { only_reference(page_of(addr)) } {
+                e.put_back();
+                // SAFETY: per the function's contract.
+                return unsafe { free_addr_slow(addr, order) };
+            }
+            let np = NoPreempt::enter();
+            dropin::uncharge(e.remove());
+            drop(np);
         }
-        // The last reference: what a concurrent speculative reference
-        // (a get_page_unless_zero() of a PFN walker) would still hold is
-        // the free of a page the module has let go of.
-        // SAFETY: a page's address (of the direct map).
-        unsafe { dropin::forget(addr) };
     }
     // SAFETY: per the function's contract.
     unsafe { bindings::free_pages(addr as _, order) }
@@ -108,7 +173,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, ord
     let addr = addr_of(page.cast());
     if ptr_table::may_hold(addr) {
         // SAFETY: the caller holds a reference to the page.
-        if unsafe { refcount(page) } != 1 {
+        if !unsafe { only_reference(page) } {
             // SAFETY: per the function's contract.
             return unsafe { allocprof_pages_free_shared(page.cast(), order) };
         }

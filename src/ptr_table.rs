@@ -370,13 +370,19 @@ impl PtrTable {
     /// accepts (`NULL`, `ZERO_SIZE_PTR`: no slot holds them).
     #[inline(always)]
     pub(crate) fn remove_first(&self, key: usize) -> Option<Charge> {
+        self.claim_first(key).map(Claimed::remove)
+    }
+
+    /// [`claim`](Self::claim)'s common case alone (see
+    /// [`remove_first`](Self::remove_first)): claims `key`'s slot if it is
+    /// the first of its window.  `key` as for `remove_first`.
+    #[inline(always)]
+    pub(crate) fn claim_first(&self, key: usize) -> Option<Claimed<'_>> {
         let w = self.window(key);
         if !w.claim_now(0, key) {
             return None;
         }
-        let c = w.charge(0);
-        w.release(0, key);
-        Some(c)
+        Some(Claimed { w, j: 0, key })
     }
 
     /// Re-charges `key`'s entry from the tag `from` to the tag `to`
@@ -466,7 +472,7 @@ impl Window<'_> {
     /// Reads what slot `j`'s object was charged (the slot owned).
     #[inline(always)]
     fn charge(&self, j: usize) -> Charge {
-        self.slots[j].charge()
+        self.slots[j].charge_owned()
     }
 
     /// Writes the entry (`tag`, `bytes`, now) into slot `j`, owned, and
@@ -536,7 +542,22 @@ impl Claimed<'_> {
 }
 
 impl Slot {
-    /// What its object was charged (read by its owner, or racily).
+    /// What its object was charged, read by its owner (the slot claimed):
+    /// plain reads, as no one else writes the entry meanwhile (one
+    /// sign-extending load for the tag).
+    #[inline(always)]
+    fn charge_owned(&self) -> Charge {
+        // SAFETY: the entry is written only by the slot's owner, the
+        // caller: no write races these reads (racy readers only read).
+        unsafe {
+            Charge {
+                tag: self.tag.as_ptr().cast::<i32>().read() as isize as *const Tag,
+                bytes: self.bytes.as_ptr().read(),
+            }
+        }
+    }
+
+    /// What its object was charged, read racily (a scan of the table).
     #[inline(always)]
     fn charge(&self) -> Charge {
         Charge {
