@@ -101,7 +101,7 @@ host_skipped=$((host_skipped + tool_skipped))
 # The measuring scripts' own tests (synthetic logs: a failed bench
 # variant is a missed target, duplicate or missing differential rows fail).
 step "script self-tests"
-for py in differential.py; do
+for py in bench_report.py differential.py; do
 	s_out=$(python3 "$ALLOCPROF_ROOT/scripts/$py" --self-test 2>&1)
 	s_rc=$?
 	printf '%s\n' "$s_out" | tee -a "$logs/self-test.log"
