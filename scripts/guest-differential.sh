@@ -7,7 +7,8 @@
 # with CONFIG_MEM_ALLOC_PROFILING built plainly, rows of /proc/allocinfo.
 # Prints each snapshot of the modules' rows as
 #   diff-row: SNAPSHOT BYTES CALLS FILE:LINE [MODULE] func:FUNCTION...
-# for scripts/differential.py to compare.
+# and each command of the workload as "diff-cmd: COMMAND", for
+# scripts/differential.py to compare.
 M=/allocprof/modules
 MODS='allocprof_dropin_test|kmemleak_test|kset_example'
 DC=/sys/kernel/allocprof_dropin_test/control
@@ -39,7 +40,12 @@ snap() {
 	devres "$1"
 	echo "diff-snapshot: $1"
 }
-dc() { echo "$*" >$DC || fail "'$*'"; }
+# A command to allocprof_dropin_test, echoed for differential.py (the
+# sizes of its percpu allocations come from these lines).
+dc() {
+	echo "diff-cmd: $*"
+	echo "$*" >$DC || fail "'$*'"
+}
 
 snap loaded
 # Every covered API of allocprof_dropin_test, all held at once.
