@@ -47,8 +47,9 @@ import sys
 
 ROW = re.compile(r"^diff-row: (\S+) +(-?\d+) +(\d+) (\S+):(\d+) \[(\S+)\] func:(\S+)(.*)$")
 PAGE = 4096
-SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "mp_held", "mp_resized",
-             "mp_destroyed", "devm_changed", "devm_unbound", "devm_rebound", "kset_gone"]
+SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "pages_held", "pages_freed",
+             "mp_held", "mp_resized", "mp_destroyed", "devm_changed", "devm_unbound",
+             "devm_rebound", "kset_gone"]
 # The least number of rows charged (bytes or calls non-zero) under
 # allocprof, per snapshot and module, from the workload of
 # scripts/guest-differential.sh (devm rows counted apart: "devm"); a
@@ -63,6 +64,8 @@ SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "mp_held", "
 #     while loaded: 1 row; "held" 18 more (kmalloc, kzalloc, kcalloc,
 #     kmalloc_node, kmemdup, kvmalloc, kvzalloc, vmalloc, vzalloc, pages,
 #     folio, getpages, zeroed, exact, cache, bulk, percpu, krealloc);
+#     "pages_held" 2 more (pages held by a second reference and split
+#     blocks at site_pages, one held at site_getpages);
 #     "mp_held" 8 more (4 pool creation sites, 4 mempool_alloc sites);
 #     "mp_resized" 4 more (the creation sites: the pools and reserves);
 #   devm: the platform device's probe holds one object at 12 sites; 9
@@ -72,6 +75,7 @@ MIN_CHARGED = {snap: {"kmemleak_test": 16, "kset_example": 1, "allocprof_dropin_
                for snap in SNAPSHOTS}
 del MIN_CHARGED["kset_gone"]["kset_example"]
 MIN_CHARGED["held"]["allocprof_dropin_test"] = 19
+MIN_CHARGED["pages_held"]["allocprof_dropin_test"] = 3
 MIN_CHARGED["mp_held"]["allocprof_dropin_test"] = 9
 MIN_CHARGED["mp_resized"]["allocprof_dropin_test"] = 5
 MIN_CHARGED["devm_changed"]["devm"] = 9
@@ -332,7 +336,7 @@ def self_test():
                          (28672, 7) if held else (0, 0), (28672, 7) if held else (0, 0)))
             rows.append(("allocprof_dropin_test.c", 3, "allocprof_dropin_test", "site_rcu",
                          (0, 0), (320, 5) if snap == "rcu_at_call" else (0, 0)))
-            n = {"held": 16, "mp_held": 8, "mp_resized": 4}.get(snap, 0)
+            n = {"held": 16, "pages_held": 2, "mp_held": 8, "mp_resized": 4}.get(snap, 0)
             for i in range(16):
                 v = (8, 1) if i < n else (0, 0)
                 rows.append(("allocprof_dropin_test.c", 4 + i, "allocprof_dropin_test", "site_k%d" % i, v, v))

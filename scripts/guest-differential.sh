@@ -98,6 +98,17 @@ done
 snap rcu_later
 dc free
 snap freed
+# Pages another reference holds when the module frees them (get_page(),
+# then __free_pages() or free_pages(): the first page stays charged until
+# put_page()), and blocks split with split_page(), all but some pages
+# freed; a vmalloc area reallocated to 0 bytes (freed).
+for c in "pageref 2 0" "pageref 1 2" "pageref_addr 1 3" "split 1 2 1" "split 1 3 3" \
+	"kvrealloc0 2 8192"; do
+	dc $c
+done
+snap pages_held
+dc free
+snap pages_freed
 # Mempools: a slab, a kmalloc and a page pool and an embedded one, created
 # (the pool and its preallocated elements at the creation site), 3 fresh
 # elements from each (at the mempool_alloc sites), one taken from the
