@@ -61,7 +61,7 @@ clean:
 		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' | grep -v '/.git/' | xargs rm -f
 
 demo: modules
-	@$(ROOT)/scripts/vm.sh exec $(ROOT)/scripts/demo.sh
+	@$(ROOT)/scripts/demo.sh
 
 check: modules
 	@$(ROOT)/scripts/check.sh
