@@ -67,49 +67,75 @@ logs=$ALLOCPROF_RUN_DIR
 out="$logs/check.log"
 not_run=()
 
-# Host-side tests first: the Rust API's compile-time guarantees.
-step "compile-time tests"
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
-"$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$logs/compile-fail.log"
-read -r host_passed host_failed host_skipped < <(sed -n \
-	's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
-	"$logs/compile-fail.log" | tail -n 1)
-if [ -z "${host_passed:-}" ]; then
-	echo "not ok - compile-time tests did not report"
-	host_passed=0 host_failed=1 host_skipped=0
+extra=${CHECK_EXTRA:-1}
+[ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
+
+# The time each part took, printed before the totals.
+times=()
+t_start() { t0=$SECONDS; }
+t_end() { times+=("$1 $((SECONDS - t0)) s"); }
+
+# The upstream-profiling kernel of the differential test, when it is not
+# built yet: in the background from now on (niced), beside the host tests
+# and the VM below; the differential waits for it (kernel.sh lets one run
+# build a directory at a time).
+upstream_pid=
+if [ "$extra" = 1 ] &&
+	[ ! -f "$("$ALLOCPROF_ROOT/scripts/kernel.sh" path upstream "$ALLOCPROF_SELFTESTS/config" \
+		"$ALLOCPROF_SELFTESTS/config.mem-profiling")/.allocprof-built" ]; then
+	step "upstream-profiling kernel: building in the background (log: $logs/kernel-upstream.log)"
+	nice -n 10 "$ALLOCPROF_ROOT/scripts/kernel.sh" build upstream "$ALLOCPROF_SELFTESTS/config" \
+		"$ALLOCPROF_SELFTESTS/config.mem-profiling" >"$logs/kernel-upstream.log" 2>&1 &
+	upstream_pid=$!
+	upstream_t0=$SECONDS
 fi
 
-# The drop-in header on unmodified modules of the kernel tree: builds,
-# W=1 and sparse warnings, stack frames (scripts/dropin-tree.sh).
-"$ALLOCPROF_ROOT/scripts/dropin-tree.sh" 2>&1 | tee "$logs/dropin-tree.log"
-read -r t_passed t_failed t_skipped < <(sed -n \
-	's/^dropin-tree: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
-	"$logs/dropin-tree.log" | tail -n 1)
-if [ -z "${t_passed:-}" ]; then
-	echo "not ok - dropin-tree did not report"
-	t_passed=0 t_failed=1 t_skipped=0
+# The modules (the test kernel first, if it is not built: in the
+# foreground, beside the upstream kernel's niced build), unless the
+# caller built them (make check-debug: CHECK_MODULES=0).
+if [ "${CHECK_MODULES:-1}" = 1 ]; then
+	t_start
+	make -s -C "$ALLOCPROF_ROOT" modules || die "the modules did not build"
+	t_end "test kernel and modules"
 fi
-host_passed=$((host_passed + t_passed)) host_failed=$((host_failed + t_failed))
-host_skipped=$((host_skipped + t_skipped))
 
-# The allocprof tool's host tests (cargo test) count too; its static build
-# goes into the VM for allocprof_tool.sh.  scripts/tool.sh sums them in
-# "cargo test: P passed, F failed, S skipped"; from an older tool.sh
-# without that line, cargo's own "test result:" lines (ignored tests as
-# skipped).  Its logs go to this run's directory.
-tool_out=$(ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/tool.sh" 2>&1)
-tool_rc=$?
-printf '%s\n' "$tool_out" | tee "$logs/tool.log"
-tool=$(printf '%s\n' "$tool_out" |
-	sed -n 's/^ *cargo test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' | tail -n 1)
-[ -n "$tool" ] || tool=$(printf '%s\n' "$tool_out" |
-	sed -n 's/.*test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' |
-	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
-read -r tool_passed tool_failed tool_skipped <<<"$tool"
-[ "$tool_rc" -ne 0 ] && [ "$tool_failed" -eq 0 ] && tool_failed=1
-host_passed=$((host_passed + tool_passed)) host_failed=$((host_failed + tool_failed))
-host_skipped=$((host_skipped + tool_skipped))
+# The allocprof tool's static build goes into the VM (allocprof_tool.sh).
+t_start
+ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/tool.sh" build 2>&1 | tee "$logs/tool-build.log"
+t_end "tool build"
+
+# host_test NAME PREFIX CMD...: runs CMD, its output in $logs/NAME.log, and
+# writes "PASSED FAILED SKIPPED" to $logs/NAME.counts from its last line
+# "PREFIX: P passed, F failed[, S skipped]"; no such line, or a failing
+# exit without a failed test, is one failure.
+host_test() {
+	local label=$1 prefix=$2 rc=0 c p f sk t1=$SECONDS
+	shift 2
+	"$@" >"$logs/$label.log" 2>&1 || rc=$?
+	c=$(sed -n "s/^ *$prefix: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}.*/\1 \2 \4/p" \
+		"$logs/$label.log" | tail -n 1)
+	read -r p f sk <<<"$c"
+	if [ -z "$p" ]; then
+		echo "not ok - $label did not report (exit $rc)" >>"$logs/$label.log"
+		p=0 f=1 sk=0
+	fi
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	echo "$p $f ${sk:-0} $((SECONDS - t1))" >"$logs/$label.counts"
+}
+# The host tests, beside the VM (which takes one CPU): the compile-time
+# tests (the Rust API's guarantees, the drop-in header's builds), the
+# drop-in header on modules of the kernel tree (W=1, sparse, stack
+# frames), the tool's cargo test.  Their output is shown after the VM's.
+host_tests=(compile-fail dropin-tree cargo)
+(
+	host_test compile-fail compile-fail "$ALLOCPROF_ROOT/scripts/compile-fail.sh"
+	host_test dropin-tree dropin-tree "$ALLOCPROF_ROOT/scripts/dropin-tree.sh"
+	host_test cargo "cargo test" env ALLOCPROF_LOGS="$logs" "$ALLOCPROF_ROOT/scripts/tool.sh" test
+) &
+host_pid=$!
+host_passed=0 host_failed=0 host_skipped=0
 
 # The measuring scripts' own tests (synthetic logs: a failed bench
 # variant is a missed target, duplicate or missing differential rows fail).
@@ -148,8 +174,10 @@ rm -rf "$t"
 
 step "kselftests in the test VM"
 export VM_CONSOLE_LOG="$logs/console.log"
+t_start
 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$out"
 vm_rc=${PIPESTATUS[0]}
+t_end "kselftests (VM)"
 
 summary=$(sed -n 's/^allocprof-check: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' "$out" | tail -n 1)
 if [ -z "$summary" ]; then
@@ -157,6 +185,15 @@ if [ -z "$summary" ]; then
 	summary="0 1 0"
 fi
 read -r passed failed skipped <<<"$summary"
+
+step "host tests (run beside the VM)"
+wait "$host_pid"
+for h in "${host_tests[@]}"; do
+	cat "$logs/$h.log"
+	read -r p f sk secs <"$logs/$h.counts" 2>/dev/null || { p=0 f=1 sk=0 secs=0; }
+	host_passed=$((host_passed + p)) host_failed=$((host_failed + f)) host_skipped=$((host_skipped + sk))
+	times+=("$h $secs s (beside the VM)")
+done
 passed=$((passed + host_passed)) failed=$((failed + host_failed)) skipped=$((skipped + host_skipped))
 # Every kselftest of TEST_PROGS that did not report its exit status (left
 # out by ALLOCPROF_TESTS, or after a guest that stopped) is named.
@@ -170,17 +207,27 @@ done
 # its own two VMs), the drop-in pointer table under multi-threaded TCG
 # (allocprof_dropin_mttcg.sh, a VM of its own), and two VMs at once
 # (scripts/vm.sh keeps their state apart), each counted in the totals.
-extra=${CHECK_EXTRA:-1}
-[ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
 if [ "$extra" = 1 ]; then
+	if [ -n "$upstream_pid" ]; then
+		step "waiting for the upstream-profiling kernel (building since $((SECONDS - upstream_t0)) s)"
+		while kill -0 "$upstream_pid" 2>/dev/null; do
+			sleep 10
+			tail -n 1 "$logs/kernel-upstream.log" | sed 's/^ */    /'
+		done
+		wait "$upstream_pid" || echo "    its build failed (log: $logs/kernel-upstream.log)"
+		times+=("upstream kernel $((SECONDS - upstream_t0)) s (in the background)")
+	fi
 	step "differential test against upstream's profiler"
+	t_start
 	"$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$logs/differential.log"
+	t_end differential
 	read -r d_passed d_failed < <(sed -n 's/^differential: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
 		"$logs/differential.log" | tail -n 1)
 	[ -n "${d_passed:-}" ] || { echo "not ok - differential test did not report"; d_passed=0 d_failed=1; }
 	passed=$((passed + d_passed)) failed=$((failed + d_failed))
 
 	step "drop-in pointer table under MTTCG (TCG_THREAD=multi)"
+	t_start
 	m_out="$logs/mttcg.log" m_console="$logs/mttcg-console.log"
 	TCG_THREAD=multi ALLOCPROF_TESTS=allocprof_dropin_mttcg.sh VM_CONSOLE_LOG="$m_console" \
 		"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$m_out"
@@ -198,13 +245,16 @@ if [ "$extra" = 1 ]; then
 		m_passed=$((m_passed + 1))
 	fi
 	passed=$((passed + m_passed)) failed=$((failed + m_failed)) skipped=$((skipped + m_skipped))
+	t_end mttcg
 
 	step "two VMs at once (scripts/vm.sh: each run its own console and status)"
+	t_start
 	two_vms | tee "$logs/two-vms.log"
 	read -r t_passed t_failed < <(sed -n 's/^two-vms: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
 		"$logs/two-vms.log" | tail -n 1)
 	[ -n "${t_passed:-}" ] || { echo "not ok - two-vms did not report"; t_passed=0 t_failed=1; }
 	passed=$((passed + t_passed)) failed=$((failed + t_failed))
+	t_end two-vms
 else
 	not_run+=(differential mttcg two-vms)
 fi
@@ -235,6 +285,7 @@ if [ ${#not_run[@]} -gt 0 ]; then
 	totals+=" (not run: $(printf '%s, ' "${not_run[@]}" | sed 's/, $//'))"
 fi
 {
+	echo "time: $(printf '%s, ' "${times[@]}" | sed 's/, $//'); $SECONDS s in all"
 	echo "logs: $logs (check.log: $out, console: $VM_CONSOLE_LOG)"
 	echo "$totals"
 } | tee -a "$out"

@@ -38,6 +38,7 @@ if [ -e $KMEMLEAK ]; then
 fi
 for t in $progs; do
 	echo "# selftests: allocprof: $t"
+	t0=$(date +%s)
 	timeout "${limit:-300}" sh "./$t" >/tmp/out 2>&1
 	rc=$?
 	[ "$rc" -eq 143 ] && echo "not ok - $t timed out after ${limit:-300}s" >>/tmp/out
@@ -49,7 +50,7 @@ for t in $progs; do
 		echo "# $t exited with status $rc"
 	fi
 	pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + $3))
-	echo "# selftests: allocprof: $t: exit status $rc"
+	echo "# selftests: allocprof: $t: exit status $rc ($(($(date +%s) - t0)) s)"
 done
 if [ -e $KMEMLEAK ]; then
 	# Objects younger than 5 s are not reported; two scans confirm.

@@ -62,18 +62,38 @@ if [ -f "$kdir/.allocprof-built" ]; then
 	info "cached: $kdir"
 	finish
 fi
+# One build of a directory at a time: another run building it (a check
+# beside a demo, two clones, make check's build of the upstream kernel in
+# the background) is waited for, then its kernel used.
+mkdir -p "$ALLOCPROF_CACHE"
+exec 9>"$kdir.lock"
+if ! flock -n 9; then
+	info "another run is building $kdir: waiting for it"
+	flock 9
+fi
+if [ -f "$kdir/.allocprof-built" ]; then
+	info "built by that run: $kdir"
+	finish
+fi
 [ -f "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
 
 src="$ALLOCPROF_CACHE/src/linux-source-6.12-$(kversion)"
-if [ ! -f "$src/.allocprof-extracted" ]; then
-	info "extracting $tarball"
-	rm -rf "$src"
-	mkdir -p "$src"
-	tar -xf "$tarball" -C "$src" --strip-components=1
-	touch "$src/.allocprof-extracted"
-fi
+# One extraction, which kernels built at once wait for.
+mkdir -p "$ALLOCPROF_CACHE/src"
+(
+	flock 8
+	if [ ! -f "$src/.allocprof-extracted" ]; then
+		info "extracting $tarball"
+		rm -rf "$src"
+		mkdir -p "$src"
+		tar -xf "$tarball" -C "$src" --strip-components=1
+		touch "$src/.allocprof-extracted"
+	fi
+) 8>"$src.lock"
 
-log="$ALLOCPROF_LOGS/kernel-$name.log"
+# The logs of this build directory (two clones' kernels of one NAME may
+# be built at once), and kernel-NAME.log* linking to the latest.
+log="$ALLOCPROF_LOGS/kernel-$name-${kdir##*-}.log"
 mkdir -p "$ALLOCPROF_LOGS"
 mkdir -p "$kdir"
 kmake() { make -C "$src" O="$kdir" LLVM=1 "$@"; }
@@ -105,6 +125,9 @@ done < <(cat "${fragments[@]}" | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/
 [ "$bad" -eq 0 ] || die "configuration does not hold every option of the fragments (log: $log)"
 info "configuration checked: every fragment option is set"
 
+for f in "" .build .modules; do
+	ln -sfn "${log##*/}$f" "$ALLOCPROF_LOGS/kernel-$name.log$f"
+done
 run_long "kernel build" "$log.build" kmake -j"$(nproc)"
 run_long "kernel modules" "$log.modules" kmake -j"$(nproc)" modules
 touch "$kdir/.allocprof-built"

@@ -3,7 +3,8 @@
 # The allocprof command-line tool (tools/allocprof): runs its `cargo test`
 # on the host, printing cargo's "test result:" lines (scripts/check.sh adds
 # them to its totals), and builds it statically for the test VM
-# (`scripts/tool.sh build`: the build alone, no test):
+# (`scripts/tool.sh build`: the build alone; `scripts/tool.sh test`: the
+# tests alone):
 #
 #   tools/allocprof/target/x86_64-unknown-linux-musl/release/allocprof
 #
@@ -23,9 +24,12 @@ mkdir -p "$ALLOCPROF_LOGS"
 step "allocprof tool (tools/allocprof)"
 command -v cargo >/dev/null || die "no cargo on PATH: install Rust with rustup first"
 rc=0
-build_only=0
-[ "${1:-}" = build ] && build_only=1
-if [ "$build_only" = 0 ]; then
+mode=${1:-all}
+case "$mode" in
+all | build | test) ;;
+*) die "usage: $0 [build|test]" ;;
+esac
+if [ "$mode" != build ]; then
 	(cd "$dir" && cargo test --locked --no-fail-fast --color never) >"$log" 2>&1 || rc=$?
 	grep '^test result:' "$log" | sed 's/^/    /' || true
 	# Skipped: the tests cargo reports as ignored (no test skips at run time:
@@ -37,6 +41,9 @@ if [ "$build_only" = 0 ]; then
 		grep -E '^(test .* FAILED|error)' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
 		printf 'error: cargo test failed (exit %d); full log: %s\n' "$rc" "$log" >&2
 	fi
+fi
+if [ "$mode" = test ]; then
+	exit "$rc"
 fi
 rustup target list --installed 2>/dev/null | grep -qx "$target" ||
 	die "no Rust target $target: run scripts/deps.sh (rustup target add $target)"
