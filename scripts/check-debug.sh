@@ -36,5 +36,5 @@ mapfile -t kos < <(find "$tree" -name '*.ko')
 # load/unload cycles, a byte-by-byte read of the table's first 64 KiB.
 export LIFECYCLE_CYCLES=${LIFECYCLE_CYCLES:-40} TABLE_BS1_BYTES=${TABLE_BS1_BYTES:-65536}
 KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} VM_NUMA=${VM_NUMA:-2} TIMEOUT=${TIMEOUT:-2400} \
-	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug CHECK_EXTRA=0 CHECK_MODULES=0 \
+	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug CHECK_EXTRA=0 CHECK_MODULES=0 CHECK_HOST=compile-fail \
 	"$ALLOCPROF_ROOT/scripts/check.sh"
