@@ -29,7 +29,8 @@
 # of this run's own, $ALLOCPROF_LOGS/runs/vm-DATE-PID, which
 # $ALLOCPROF_LOGS/vm points at: two VMs at once never share a console),
 # VM_MODULES (the .ko files to ship; default: every .ko under the repo).
-# ALLOCPROF_TESTS, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES and
+# ALLOCPROF_TESTS, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES,
+# FEATURES_LOCK_MS and
 # BENCH_* variables are passed into the guest's
 # environment.
 set -euo pipefail
@@ -97,7 +98,7 @@ find "$root/allocprof/selftests" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*
 cp "$ktap" "$root/allocprof/selftests/kselftest/"
 cp "$file" "$root/allocprof/run"
 # Variables passed into the guest's environment.
-for v in ALLOCPROF_TESTS LIFECYCLE_CYCLES STRESS_SECONDS TABLE_BS1_BYTES $(compgen -v BENCH_); do
+for v in ALLOCPROF_TESTS LIFECYCLE_CYCLES STRESS_SECONDS TABLE_BS1_BYTES FEATURES_LOCK_MS $(compgen -v BENCH_); do
 	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$root/allocprof/env"
 done
 touch "$root/allocprof/env"
