@@ -12,43 +12,34 @@
 
 use kernel::prelude::*;
 
-mod alloc_tag;
-mod allocinfo;
 #[path = "api/mod.rs"]
 pub mod allocprof;
-mod codetag;
-mod controls;
-mod decimal;
 mod dropin;
-mod dropin_pages;
-mod glue;
-mod kmalloc_sizes;
-mod kvec_ext;
-mod module_views;
-mod oom;
-mod pcpu_counters;
-mod ptr_table;
-mod registry_mutex;
-mod static_c;
-mod sysctl;
-mod tag_text;
+mod ffi;
+mod files;
+mod profiler;
 
-pub use alloc_tag::{
-    allocprof_dropin_register, allocprof_register_module, allocprof_unregister_module,
-};
 use allocprof::static_branch;
-pub use dropin::{
+use dropin::{hooks, pages};
+use ffi::kmalloc_sizes;
+use files::{allocinfo, controls, module_views, oom, sysctl};
+use profiler::{alloc_tag, codetag};
+
+pub use dropin::hooks::{
     allocprof_dropin_alloc, allocprof_dropin_bytes, allocprof_dropin_free,
     allocprof_dropin_free_page, allocprof_dropin_kmalloc,
 };
-pub use dropin::{
+pub use dropin::hooks::{
     allocprof_dropin_devm_alloc, allocprof_dropin_devm_free, allocprof_dropin_devm_realloc,
 };
-pub use dropin_pages::{
+pub use dropin::pages::{
     allocprof_dropin_pg_free, allocprof_dropin_pg_free_addr, allocprof_dropin_pg_free_exact,
     allocprof_dropin_pg_split,
 };
-pub use kmalloc_sizes::allocprof_kmalloc_sizes;
+pub use ffi::kmalloc_sizes::allocprof_kmalloc_sizes;
+pub use profiler::alloc_tag::{
+    allocprof_dropin_register, allocprof_register_module, allocprof_unregister_module,
+};
 
 module! {
     type: AllocprofModule,
@@ -75,7 +66,7 @@ struct AllocprofModule {
     _views: module_views::ModulesDir,
     _file: allocinfo::AllocinfoFile,
     _registry: codetag::RegistryHandle<alloc_tag::AllocTags>,
-    _dropin: dropin::Exit,
+    _dropin: hooks::Exit,
 }
 
 impl kernel::Module for AllocprofModule {
@@ -83,7 +74,7 @@ impl kernel::Module for AllocprofModule {
         // SAFETY: module parameters are set before `init` and read-only.
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
-        dropin_pages::init()?;
+        pages::init()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;
         let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;
@@ -93,7 +84,7 @@ impl kernel::Module for AllocprofModule {
         let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
         let oom = oom::OomReport::register()?;
         static_branch::DEBUG.set(debug);
-        dropin::set_profiling(enabled);
+        hooks::set_profiling(enabled);
         Ok(AllocprofModule {
             _oom: oom,
             _sysctl: sysctl,
@@ -102,7 +93,7 @@ impl kernel::Module for AllocprofModule {
             _views: views,
             _file: file,
             _registry: registry,
-            _dropin: dropin::Exit,
+            _dropin: hooks::Exit,
         })
     }
 }

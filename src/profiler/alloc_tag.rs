@@ -21,12 +21,12 @@
 
 use crate::allocprof::counters::sink;
 use crate::allocprof::{static_branch, Tag};
-use crate::codetag::{self, ModuleSection, Registry, TagType};
-use crate::dropin;
-use crate::module_views::ModuleView;
-use crate::pcpu_counters::PcpuCounters;
-use crate::registry_mutex::Mutex;
-use crate::tag_text;
+use crate::dropin::hooks;
+use crate::ffi::mutex::Mutex;
+use crate::ffi::pcpu::PcpuCounters;
+use crate::files::module_views::ModuleView;
+use crate::profiler::codetag::{self, ModuleSection, Registry, TagType};
+use crate::profiler::tag_text;
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
@@ -85,7 +85,7 @@ impl TagType for AllocTags {
             unsafe { t.swap_counters(c.as_ptr()) };
         }
         if dropin {
-            dropin::module_added();
+            hooks::module_added();
         }
         rows_changed();
         Ok(ModuleData {
@@ -113,7 +113,7 @@ impl TagType for AllocTags {
         // Every charge that loaded one of the module's counters pointers
         // ran in a non-preemptible region (or an interrupt): once this
         // returns, all of them have landed.
-        crate::glue::synchronize_rcu();
+        crate::ffi::helpers::synchronize_rcu();
         let name = m.name();
         let debug = static_branch::debug_enabled();
         for (t, c) in m.tags().iter().zip(counters) {
@@ -138,7 +138,7 @@ impl TagType for AllocTags {
                 // A drop-in module's objects are in the pointer table:
                 // the first few, then nothing of the module is kept (no
                 // free of them can be seen any more).
-                dropin::objects_of(t, LEAKS_SHOWN, |bytes, ms| {
+                hooks::objects_of(t, LEAKS_SHOWN, |bytes, ms| {
                     pr_warn!("  live object: {} bytes, allocated {} ms ago\n", bytes, ms);
                 });
                 continue;
@@ -162,8 +162,8 @@ impl TagType for AllocTags {
         }
         if dropin {
             let (start, end) = m.bounds();
-            dropin::drain(start, end);
-            dropin::module_removed();
+            hooks::drain(start, end);
+            hooks::module_removed();
         }
         view
     }
@@ -183,7 +183,7 @@ impl State {
         let mut i = 0;
         while i < self.orphans.len() {
             if self.orphans[i].counters.sum().is_zero() {
-                drop(crate::kvec_ext::remove(&mut self.orphans, i));
+                drop(crate::ffi::kvec_ext::remove(&mut self.orphans, i));
                 rows_changed();
             } else {
                 i += 1;
@@ -278,7 +278,7 @@ pub unsafe extern "C" fn allocprof_dropin_register(
     start: *mut Tag,
     stop: *mut Tag,
 ) -> c_int {
-    if !dropin::keeps_tags(start, stop) {
+    if !hooks::keeps_tags(start, stop) {
         // Never on x86_64, where modules live in the top 2 GiB.
         pr_warn!("drop-in module not registered: its tags are outside the module area\n");
         return EINVAL.to_errno();

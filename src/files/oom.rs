@@ -10,10 +10,10 @@
 //! One OOM kill runs the notifier several times: the report is printed at
 //! most once every 5 seconds.
 
-use crate::alloc_tag::{self, AllocTags, Orphan};
 use crate::allocprof::Tag;
-use crate::codetag::Registry;
-use crate::tag_text::{self, SliceWriter};
+use crate::profiler::alloc_tag::{self, AllocTags, Orphan};
+use crate::profiler::codetag::Registry;
+use crate::profiler::tag_text::{self, SliceWriter};
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;

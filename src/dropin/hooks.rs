@@ -18,9 +18,9 @@ use crate::allocprof::sizes::{
 };
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
-use crate::dropin_pages;
-use crate::glue;
-use crate::ptr_table::{self, Charge, Inserted, PtrTable, Recharged};
+use crate::dropin::pages;
+use crate::dropin::ptr_table::{self, Charge, Inserted, PtrTable, Recharged};
+use crate::ffi::helpers;
 use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
@@ -116,7 +116,7 @@ pub(crate) fn module_removed() {
 /// the frees key: on before anything can be recorded, off only once
 /// nothing is.  May sleep.
 pub(crate) fn set_profiling(on: bool) {
-    glue::with_dropin_keys(|| {
+    helpers::with_dropin_keys(|| {
         let modules = MODULES.load(Ordering::Acquire) > 0;
         if on && modules {
             DROPIN_FREES.set(true);
@@ -127,7 +127,7 @@ pub(crate) fn set_profiling(on: bool) {
             // switch stores its object inside a non-preemptible region:
             // wait for those, or the table could be found empty, the
             // frees key switched off, and their frees never seen.
-            glue::synchronize_rcu();
+            helpers::synchronize_rcu();
         }
         update_frees_key();
     });
@@ -143,12 +143,12 @@ fn update_frees_key() {
     }
     if on && !PROFILING.is_on() {
         // Objects recorded, profiling off: look again in a second.
-        glue::dropin_schedule_check();
+        helpers::dropin_schedule_check();
     }
 }
 
 fn check_keys() {
-    glue::with_dropin_keys(update_frees_key);
+    helpers::with_dropin_keys(update_frees_key);
 }
 
 /// The work item of `allocprof_dropin_schedule_check()`.
@@ -168,7 +168,7 @@ impl Drop for Exit {
 }
 
 fn exit() {
-    glue::dropin_flush_check();
+    helpers::dropin_flush_check();
     let none = &ptr_table::NONE as *const PtrTable as *mut PtrTable;
     let t = TABLE.swap(none, Ordering::AcqRel);
     if t != none {
@@ -200,7 +200,7 @@ fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
         PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
         // One page: an area is recorded page by page (`record_exact`).
         EXACT => (bindings::PAGE_SIZE, true),
-        PERCPU => (arg.saturating_mul(glue::possible_cpus()), true),
+        PERCPU => (arg.saturating_mul(helpers::possible_cpus()), true),
         BYTES => (arg, true),
         _ => (0, false),
     }
@@ -223,7 +223,7 @@ fn opaque(mut x: usize) -> usize {
 #[inline(always)]
 fn key_of(object: usize, page: bool) -> usize {
     if page {
-        dropin_pages::addr_of(object as *const c_void)
+        pages::addr_of(object as *const c_void)
     } else {
         object
     }
@@ -362,7 +362,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     // SAFETY: a module parameter, read-only after load.
     let sleep = unsafe { allocprof_param_test_record_sleep_ms };
     if sleep != 0 {
-        glue::test_msleep(sleep);
+        helpers::test_msleep(sleep);
     }
     // From the read of the tag's counters to the last update, as in
     // `Ref::charge`: an unregistration waits for this region, and so does
@@ -382,7 +382,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     // SAFETY: a module parameter, read-only after load.
     let delay = unsafe { allocprof_param_test_record_delay_ms };
     if delay != 0 {
-        glue::mdelay(delay);
+        helpers::mdelay(delay);
     }
     // The counters are loaded again after the insertion (no register
     // held across it): the same, or the sink if the module is going,
@@ -511,11 +511,11 @@ pub(crate) fn uncharge(c: Charge) {
 /// objects charged to `tag`.
 pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32)) {
     let mut n = 0;
-    let now = glue::jiffies() as u32;
+    let now = helpers::jiffies() as u32;
     table().for_each(|e| {
         if n < max && e.tag == tag {
             n += 1;
-            let ms = glue::jiffies_to_msecs(now.wrapping_sub(e.stamp) as usize);
+            let ms = helpers::jiffies_to_msecs(now.wrapping_sub(e.stamp) as usize);
             f(e.bytes, ms);
         }
     });
@@ -529,7 +529,7 @@ pub(crate) fn drain(start: *const Tag, end: *const Tag) {
 
 // devm_ allocations (the end of include/allocprof_dropin.h).  Not hot: the
 // header calls these after the real devm_ function.  A recorded devm
-// object has a tracker devres on its device (`glue::Devres`), added after
+// object has a tracker devres on its device (`helpers::Devres`), added after
 // it and so released before it at detach, whose release forgets it; an
 // object whose tracker cannot be allocated is not recorded (counted
 // untracked, its row `accurate:no`, as a full table does).
@@ -555,13 +555,13 @@ unsafe fn devm_size(object: usize, size: usize) -> usize {
 /// Adds a tracker of the devm `object` of `size` bytes requested, then
 /// records it charged to `tag`; if the tracker cannot be allocated,
 /// counts it untracked.
-fn devm_record(tag: &Tag, devres: &glue::Devres, object: usize, size: usize, gfp: c_uint) {
+fn devm_record(tag: &Tag, devres: &helpers::Devres, object: usize, size: usize, gfp: c_uint) {
     if !devres.track(object, gfp) {
         UNTRACKED.fetch_add(1, Ordering::Relaxed);
         tag.mark_inaccurate();
         return;
     }
-    let bytes = glue::devres_bytes(size);
+    let bytes = helpers::devres_bytes(size);
     let fits = bytes <= u32::MAX as usize;
     record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
 }
@@ -587,7 +587,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_alloc(
     if object > ZERO_SIZE_PTR {
         let (tag, devres, size) =
             // SAFETY: per the function's contract.
-            unsafe { (&*tag, glue::Devres::new(dev), devm_size(object, size)) };
+            unsafe { (&*tag, helpers::Devres::new(dev), devm_size(object, size)) };
         devm_record(tag, &devres, object, size, gfp);
     }
     object
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
     gfp: c_uint,
 ) -> usize {
     // SAFETY: per the function's contract.
-    let devres = unsafe { glue::Devres::new(dev) };
+    let devres = unsafe { helpers::Devres::new(dev) };
     if object <= ZERO_SIZE_PTR || !crate::allocprof::static_branch::profiling_enabled() {
         if old > ZERO_SIZE_PTR {
             devres.untrack(old);
@@ -627,7 +627,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
         // old one's.
         // SAFETY: `old`, a devm object that devm_krealloc() freed.
         unsafe { forget(old) };
-        let bytes = glue::devres_bytes(size);
+        let bytes = helpers::devres_bytes(size);
         let fits = bytes <= u32::MAX as usize;
         record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
     } else {
@@ -647,7 +647,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
     let object = object as usize;
     if object > ZERO_SIZE_PTR {
         // SAFETY: per the function's contract.
-        unsafe { glue::Devres::new(dev) }.untrack(object);
+        unsafe { helpers::Devres::new(dev) }.untrack(object);
     }
 }
 

@@ -12,15 +12,15 @@
 //! after creating the file allocprof installs kernfs operations of its own
 //! on the file's node (open: build, read: copy, release: free).
 
-use crate::alloc_tag::{self, AllocTags};
 use crate::allocprof as ap;
 use crate::allocprof::{static_branch, KvBuf, Ref, TaggedBox};
-use crate::codetag::Registry;
-use crate::decimal::{self, Decimal, U64_DIGITS};
-use crate::module_views;
-use crate::pcpu_counters::{Cumulative, PcpuCounters, Totals};
-use crate::static_c::{self, Shared, Writable};
-use crate::tag_text::{self, SliceWriter};
+use crate::ffi::pcpu::{Cumulative, PcpuCounters, Totals};
+use crate::ffi::static_c::{self, Shared, Writable};
+use crate::files::module_views;
+use crate::profiler::alloc_tag::{self, AllocTags};
+use crate::profiler::codetag::Registry;
+use crate::profiler::decimal::{self, Decimal, U64_DIGITS};
+use crate::profiler::tag_text::{self, SliceWriter};
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::bindings;
@@ -82,7 +82,7 @@ fn cumulative(on: bool, c: &PcpuCounters) -> Option<Cumulative> {
 /// Lets other tasks run during a long walk (the registry mutex sleeps).
 fn resched_point(i: usize) {
     if i % RESCHED_EVERY == RESCHED_EVERY - 1 {
-        crate::glue::cond_resched();
+        crate::ffi::helpers::cond_resched();
     }
 }
 
@@ -117,8 +117,9 @@ impl Snapshot {
         reg: &Registry<AllocTags>,
         only: Option<&[u8]>,
     ) -> Result<TaggedBox<Snapshot>> {
-        let shown =
-            |e: &&crate::codetag::Entry<AllocTags>| only.map_or(true, |n| e.section.name() == n);
+        let shown = |e: &&crate::profiler::codetag::Entry<AllocTags>| {
+            only.map_or(true, |n| e.section.name() == n)
+        };
         let orphans = if only.is_some() {
             &[][..]
         } else {

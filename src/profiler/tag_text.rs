@@ -5,7 +5,7 @@
 //! the allocinfo rows and for the unload report.
 
 use crate::allocprof::tag::{site_name, Tag};
-use crate::decimal::Decimal;
+use crate::profiler::decimal::Decimal;
 use core::fmt::Write;
 use core::mem::MaybeUninit;
 use kernel::prelude::*;

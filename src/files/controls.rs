@@ -14,10 +14,10 @@
 //!
 //! A write of anything else is refused with `EINVAL` and changes nothing.
 
-use crate::alloc_tag;
 use crate::allocprof::static_branch;
-use crate::decimal::Decimal;
-use crate::static_c::Shared;
+use crate::ffi::static_c::Shared;
+use crate::profiler::alloc_tag;
+use crate::profiler::decimal::Decimal;
 use kernel::bindings;
 use kernel::error::{code::EINVAL, to_result, Result};
 use kernel::ffi::c_char;
@@ -145,7 +145,7 @@ unsafe extern "C" fn dropin_untracked_show(
     _a: *mut bindings::kobj_attribute,
     buf: *mut c_char,
 ) -> isize {
-    let d = Decimal::unsigned(crate::dropin::untracked());
+    let d = Decimal::unsigned(crate::dropin::hooks::untracked());
     // SAFETY: per the function's contract.
     unsafe { show_line(buf, d.as_bytes()) }
 }

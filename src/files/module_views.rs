@@ -11,7 +11,7 @@
 //! every open file), set up the same way (`allocprof_create_view_file()`).
 //! Orphan rows belong to no view.
 
-use crate::static_c::{self, Writable};
+use crate::ffi::static_c::{self, Writable};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::error::{code::ENOMEM, Result};

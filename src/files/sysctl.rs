@@ -102,7 +102,7 @@ fn write(input: &[u8]) -> Result {
         _ => return Err(EINVAL),
     };
     // A sysctl write may sleep.
-    crate::dropin::set_profiling(enable);
+    crate::dropin::hooks::set_profiling(enable);
     Ok(())
 }
 

@@ -11,7 +11,7 @@
 //! notifier and unregisters any registered module at
 //! `MODULE_STATE_GOING`, as upstream's codetag does at module unload.
 
-use crate::registry_mutex::Mutex;
+use crate::ffi::mutex::Mutex;
 use core::ffi::{c_int, c_void, CStr};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -137,7 +137,7 @@ impl<T: TagType> Registry<T> {
     /// Unregisters `module`; the caller drops the result after unlocking.
     fn unregister(&mut self, module: *mut bindings::module) -> Result<T::Unloaded> {
         let i = self.position(module).ok_or(ENOENT)?;
-        let e = crate::kvec_ext::remove(&mut self.modules, i).ok_or(ENOENT)?;
+        let e = crate::ffi::kvec_ext::remove(&mut self.modules, i).ok_or(ENOENT)?;
         Ok(T::module_unload(&mut self.state, &e.section, e.data))
     }
 
@@ -235,7 +235,7 @@ impl<T: TagType> Drop for RegistryHandle<T> {
             let unloaded = {
                 let mut reg = self.registry.lock();
                 let reg = &mut *reg;
-                match crate::kvec_ext::pop(&mut reg.modules) {
+                match crate::ffi::kvec_ext::pop(&mut reg.modules) {
                     Some(e) => T::module_unload(&mut reg.state, &e.section, e.data),
                     None => break,
                 }

@@ -23,8 +23,8 @@
 //! `src/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
 
 use crate::allocprof::counters::{self, NoPreempt};
-use crate::dropin;
-use crate::ptr_table::{self, Inserted};
+use crate::dropin::hooks;
+use crate::dropin::ptr_table::{self, Inserted};
 use core::ffi::{c_uint, c_void};
 use kernel::bindings;
 
@@ -103,7 +103,7 @@ unsafe fn only_reference(page: *mut bindings::page) -> bool {
 pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uint) {
     let np = NoPreempt::enter();
     // No test of `addr`: 0 is in no slot.
-    let Some(e) = dropin::table().claim_first(addr) else {
+    let Some(e) = hooks::table().claim_first(addr) else {
         drop(np);
         // SAFETY: per the function's contract.
         return unsafe { forget_free_addr(addr, order) };
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uin
     // The last reference: what a concurrent speculative reference (a
     // get_page_unless_zero() of a PFN walker) would still hold is the
     // free of a page the module has let go of.
-    dropin::uncharge(e.remove());
+    hooks::uncharge(e.remove());
     drop(np);
     // SAFETY: per the function's contract.
     unsafe { bindings::free_pages(addr as _, order) }
@@ -146,7 +146,7 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 #[inline(never)]
 unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     if addr != 0 && ptr_table::may_hold(addr) {
-        if let Some(e) = dropin::table().claim(addr) {
+        if let Some(e) = hooks::table().claim(addr) {
             // SAFETY: recorded: a page the caller holds a reference to.
             if !unsafe { only_reference(page_of(addr)) } {
                 e.put_back();
@@ -154,7 +154,7 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
                 return unsafe { free_addr_slow(addr, order) };
             }
             let np = NoPreempt::enter();
-            dropin::uncharge(e.remove());
+            hooks::uncharge(e.remove());
             drop(np);
         }
     }
@@ -178,7 +178,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, ord
             return unsafe { allocprof_pages_free_shared(page.cast(), order) };
         }
         // SAFETY: a page's address (of the direct map).
-        unsafe { dropin::forget(addr) };
+        unsafe { hooks::forget(addr) };
     }
     // SAFETY: per the function's contract.
     unsafe { bindings::__free_pages(page, order) }
@@ -215,7 +215,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void, size:
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_dropin_pages_forget(addr: usize) {
     // SAFETY: per the function's contract, a page's address.
-    unsafe { dropin::forget(addr) };
+    unsafe { hooks::forget(addr) };
 }
 
 /// The free of a block that is not a compound page while another
@@ -227,14 +227,14 @@ pub(crate) extern "C" fn allocprof_dropin_pages_keep_first(addr: usize) {
         return;
     }
     let _np = NoPreempt::enter();
-    let Some(e) = dropin::table().claim(addr) else {
+    let Some(e) = hooks::table().claim(addr) else {
         return;
     };
     let c = e.charge();
     if c.bytes as usize > PAGE_SIZE {
         e.set_bytes(PAGE_SIZE as u32);
         // SAFETY: the entry's tag's counters stay allocated during this
-        // region (as in `dropin::forget`).
+        // region (as in `hooks::forget`).
         unsafe {
             counters::add_bytes(
                 (*c.tag).counters(),
@@ -260,7 +260,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, or
     if order == 0 || !ptr_table::may_hold(addr) {
         return;
     }
-    let t = dropin::table();
+    let t = hooks::table();
     let _np = NoPreempt::enter();
     // Claimed, the entry stays counted: the table is not empty while the
     // pages are added (the frees key stays on).
@@ -282,11 +282,11 @@ pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, or
         match t.insert(addr + i * PAGE_SIZE, c.tag, PAGE_SIZE as u32) {
             Inserted::New => calls += 1,
             Inserted::Replaced(old) => {
-                dropin::drop_stale(old);
+                hooks::drop_stale(old);
                 calls += 1;
             }
             Inserted::Full => {
-                dropin::count_untracked(tag);
+                hooks::count_untracked(tag);
                 lost += PAGE_SIZE as i64;
             }
         }

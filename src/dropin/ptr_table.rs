@@ -40,7 +40,7 @@
 //! context the allocator allows, interrupts included.
 
 use crate::allocprof::Tag;
-use crate::glue;
+use crate::ffi::helpers;
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use kernel::prelude::*;
 
@@ -329,7 +329,7 @@ impl PtrTable {
         }
         slot.tag.store(tag as usize as u32, Ordering::Relaxed);
         slot.bytes.store(bytes, Ordering::Relaxed);
-        stamp.store(glue::jiffies() as u32, Ordering::Relaxed);
+        stamp.store(helpers::jiffies() as u32, Ordering::Relaxed);
         slot.key.store(key, Ordering::Release);
         f.fetch_add(1, Ordering::Relaxed);
         true
@@ -483,7 +483,7 @@ impl Window<'_> {
         s.tag.store(tag as usize as u32, Ordering::Relaxed);
         s.bytes.store(bytes, Ordering::Relaxed);
         self.stamp(j)
-            .store(glue::jiffies() as u32, Ordering::Relaxed);
+            .store(helpers::jiffies() as u32, Ordering::Relaxed);
         self.slots[j].key.store(key, Ordering::Release);
     }
 
