@@ -15,31 +15,15 @@ use kernel::prelude::*;
 #[path = "api/mod.rs"]
 pub mod allocprof;
 mod dropin;
-mod ffi;
+pub mod ffi;
 mod files;
 mod profiler;
 
 use allocprof::static_branch;
-use dropin::{hooks, pages};
-use ffi::kmalloc_sizes;
+use dropin::{hooks, page_map};
+use ffi::{kmalloc_sizes, params};
 use files::{allocinfo, controls, module_views, oom, sysctl};
 use profiler::{alloc_tag, codetag};
-
-pub use dropin::hooks::{
-    allocprof_dropin_alloc, allocprof_dropin_bytes, allocprof_dropin_free,
-    allocprof_dropin_free_page, allocprof_dropin_kmalloc,
-};
-pub use dropin::hooks::{
-    allocprof_dropin_devm_alloc, allocprof_dropin_devm_free, allocprof_dropin_devm_realloc,
-};
-pub use dropin::pages::{
-    allocprof_dropin_pg_free, allocprof_dropin_pg_free_addr, allocprof_dropin_pg_free_exact,
-    allocprof_dropin_pg_split,
-};
-pub use ffi::kmalloc_sizes::allocprof_kmalloc_sizes;
-pub use profiler::alloc_tag::{
-    allocprof_dropin_register, allocprof_register_module, allocprof_unregister_module,
-};
 
 module! {
     type: AllocprofModule,
@@ -47,13 +31,6 @@ module! {
     author: "allocprof developers",
     description: "Memory allocation profiling for Rust and C modules",
     license: "GPL",
-}
-
-extern "C" {
-    /// Module parameter `enabled` (src/glue.c).
-    static allocprof_param_enabled: bool;
-    /// Module parameter `debug` (src/glue.c).
-    static allocprof_param_debug: bool;
 }
 
 /// The loaded module; fields drop in declaration order, the reverse of
@@ -71,20 +48,19 @@ struct AllocprofModule {
 
 impl kernel::Module for AllocprofModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: module parameters are set before `init` and read-only.
-        let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
+        let params = params::get();
         kmalloc_sizes::init();
-        pages::init()?;
+        page_map::init()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;
-        let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;
-        let controls = controls::Controls::create(file.kobj())?;
+        let views = module_views::ModulesDir::create(file.dir())?;
+        let controls = controls::Controls::create(file.dir())?;
         // After the views' directory: allocprof has a view too.
         let own_tags = allocprof::Registration::new(module)?;
-        let sysctl = sysctl::MemProfilingSysctl::register(debug)?;
+        let sysctl = sysctl::MemProfilingSysctl::register(params.debug)?;
         let oom = oom::OomReport::register()?;
-        static_branch::DEBUG.set(debug);
-        hooks::set_profiling(enabled);
+        static_branch::DEBUG.set(params.debug);
+        hooks::set_profiling(params.enabled);
         Ok(AllocprofModule {
             _oom: oom,
             _sysctl: sysctl,

@@ -124,56 +124,53 @@ unsafe fn this_cpu_add_calls(c: *mut Counters, delta: u64) {
     }
 }
 
-/// Adds `delta` bytes (a negative one subtracts) to the counters at
-/// per-CPU address `c` on the current CPU, and no call: a charge that
-/// changes size (the tail pages of a block freed while its first page is
-/// held).
-///
-/// # Safety
-///
-/// As for [`update`].
-#[inline(always)]
-pub unsafe fn add_bytes(c: *mut Counters, delta: i64) {
-    if delta != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { this_cpu_add_bytes(c, delta as u64) };
-    }
-}
-
-/// Adds `delta` calls (a negative one subtracts) to the counters at
-/// per-CPU address `c` on the current CPU, and no byte: a block split
-/// into pages, each a call of its own, as upstream counts them.
-///
-/// # Safety
-///
-/// As for [`update`].
-#[inline(always)]
-pub unsafe fn add_calls(c: *mut Counters, delta: i64) {
-    if delta != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { this_cpu_add_calls(c, delta as u64) };
-    }
-}
-
-/// Adds `bytes` and one call to the counters at per-CPU address `c` on the
-/// current CPU (`ADD`), or subtracts them.
-///
-/// # Safety
-///
-/// `c` is a per-CPU pointer to counters that stay allocated during the
-/// call (see [`NoPreempt`] for how unregistration waits for callers).
-#[inline(always)]
-pub unsafe fn update<const ADD: bool>(c: *mut Counters, bytes: u64) {
-    // SAFETY: per the function's contract.
-    unsafe {
-        if ADD {
+impl Tag {
+    /// Adds `bytes` and one call to the counters this tag points at, on
+    /// the current CPU (and to their totals while the cumulative counters
+    /// are on), as a charge does, inside the non-preemptible region `_np`:
+    /// an allocation recorded elsewhere than in a [`Ref`] (the drop-in's
+    /// pointer table, which names the tag).
+    #[inline(always)]
+    pub fn charge_in(&self, _np: &NoPreempt, bytes: u64) {
+        let c = self.counters();
+        // SAFETY: `c` was loaded inside the region `_np`: the tag's
+        // counters, freed only after a grace period that follows their
+        // swap for the sink and waits for the region, or the sink, which
+        // lives as long as allocprof.
+        unsafe {
             this_cpu_update::<1>(c, bytes);
-            // As a charge does: the totals too, when they are kept.
             if static_branch::cumulative_enabled() {
                 this_cpu_add_totals(c, bytes);
             }
-        } else {
-            this_cpu_update::<-1>(c, bytes)
+        }
+    }
+
+    /// Subtracts `bytes` and one call from the counters this tag points
+    /// at, on the current CPU, inside the region `_np`: the free of what
+    /// [`Tag::charge_in`] charged (to this tag's counters now: the sink if
+    /// its module unregistered meanwhile).
+    #[inline(always)]
+    pub fn uncharge_in(&self, _np: &NoPreempt, bytes: u64) {
+        // SAFETY: as in `charge_in`.
+        unsafe { this_cpu_update::<-1>(self.counters(), bytes) };
+    }
+
+    /// Adds `bytes` and `calls` (negative ones subtract) to the counters
+    /// this tag points at, on the current CPU, inside the region `_np`: a
+    /// charge that changes size (the tail pages of a block freed while its
+    /// first page is held), or is split (a block split into pages, each a
+    /// call of its own, as upstream counts them).
+    #[inline(always)]
+    pub fn add_in(&self, _np: &NoPreempt, bytes: i64, calls: i64) {
+        let c = self.counters();
+        // SAFETY: as in `charge_in`.
+        unsafe {
+            if bytes != 0 {
+                this_cpu_add_bytes(c, bytes as u64);
+            }
+            if calls != 0 {
+                this_cpu_add_calls(c, calls as u64);
+            }
         }
     }
 }
@@ -230,12 +227,14 @@ pub const fn sink() -> *mut Counters {
 /// preempted anywhere (`CONFIG_PREEMPTION`): the region is then an RCU
 /// read-side critical section, and `synchronize_rcu()` after a tag's
 /// counters are swapped for the sink waits for every charge that loaded
-/// the old pointer (see `Registry::unregister`).  Without
+/// the old pointer (see `ModuleCounters::detach`).  A `&NoPreempt` proves
+/// that the region is on: only [`NoPreempt::enter`] makes one, and it
+/// stays on the CPU (and in the task) that entered it.  Without
 /// `CONFIG_PREEMPTION` no task is preempted inside the region and it costs
 /// nothing.  Like `preempt_disable()`/`preempt_enable()`, but without the
 /// tracing hooks, and the reschedule call hidden in the asm block so that
 /// the compiler keeps no register live across it.
-pub struct NoPreempt;
+pub struct NoPreempt(core::marker::PhantomData<*mut ()>);
 
 #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
 extern "C" {
@@ -273,7 +272,7 @@ impl NoPreempt {
         unsafe {
             allocprof_preempt_disable()
         };
-        NoPreempt
+        NoPreempt(core::marker::PhantomData)
     }
 }
 

@@ -31,7 +31,7 @@ pub use pages::Pages;
 pub use registration::Registration;
 pub use sizes::{kmalloc_bytes, page_align, KMALLOC_TABLE_MAX};
 pub use tag::Tag;
-pub use tagged_box::TaggedBox;
+pub use tagged_box::{KeepsBoxRef, TaggedBox};
 
 /// GFP flags, as the kernel's C API takes them.
 pub use kernel::bindings::gfp_t;

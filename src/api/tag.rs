@@ -142,6 +142,14 @@ impl Tag {
         self.counters.load(Ordering::Relaxed)
     }
 
+    /// Points the tag at the sink
+    /// ([`sink()`](crate::allocprof::counters::sink)): its charges land
+    /// there, unseen (its module unregisters).
+    pub fn point_at_sink(&self) {
+        self.counters
+            .store(crate::allocprof::counters::sink(), Ordering::Release);
+    }
+
     /// Points the tag at `counters`, returning the previous ones.
     ///
     /// # Safety

@@ -9,7 +9,7 @@
 #include <linux/slab.h>
 
 #include "allocprof.h"
-#include "glue.h"
+#include "dropin.h"
 
 /*
  * devm_ allocations of drop-in modules (src/dropin.rs): a tracker devres

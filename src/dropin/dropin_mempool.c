@@ -10,7 +10,7 @@
 #include <linux/slab.h>
 
 #include "allocprof.h"
-#include "glue.h"
+#include "dropin.h"
 
 /*
  * Mempools of drop-in modules (include/allocprof_dropin.h calls these

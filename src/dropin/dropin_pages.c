@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * allocprof: the page frees of drop-in modules that src/dropin_pages.rs
+ * allocprof: the page frees of drop-in modules that src/dropin/pages.rs
  * does not make on its straight path (C: page_ref_add_unless(),
  * PageHead() and set_page_count() are inline functions of the kernel's
  * headers), and the page arithmetic it needs.
@@ -8,17 +8,17 @@
 #include <linux/mm.h>
 #include <linux/page_ref.h>
 
-#include "glue.h"
+#include "dropin.h"
 
 #ifndef CONFIG_SPARSEMEM_VMEMMAP
 #error "allocprof's drop-in mode computes struct page addresses as SPARSEMEM_VMEMMAP does"
 #endif
 
 /*
- * PAGE_OFFSET, vmemmap (set at load: with KASLR, chosen at boot), and
- * vmemmap - PAGE_OFFSET / (PAGE_SIZE / sizeof(struct page)): the struct
- * page of a direct-map page is its address over that scale plus this
- * (src/dropin_pages.rs).
+ * Sets allocprof_page_map (src/dropin/page_map.rs): PAGE_OFFSET, vmemmap
+ * (with KASLR, chosen at boot), and vmemmap - PAGE_OFFSET / (PAGE_SIZE /
+ * sizeof(struct page)): the struct page of a direct-map page is its
+ * address over that scale plus this.
  */
 unsigned long allocprof_page_map[3];
 
@@ -34,7 +34,7 @@ int allocprof_page_map_init(void)
 				PAGE_OFFSET / (PAGE_SIZE / sizeof(struct page));
 	if (!page)
 		return -ENOMEM;
-	/* The arithmetic of src/dropin_pages.rs, checked once. */
+	/* The arithmetic of src/dropin/page_map.rs, checked once. */
 	if (allocprof_dropin_page_addr(page) != (unsigned long)page_address(page) ||
 	    allocprof_dropin_addr_page((unsigned long)page_address(page)) != page) {
 		pr_err("allocprof: struct page arithmetic does not match this kernel's\n");

@@ -12,18 +12,20 @@
 //! work item that looks once a second while profiling is off and the key
 //! is on (the frees themselves do not look: no test on their path).
 
-use crate::allocprof::counters::{self, sink, NoPreempt};
+use crate::allocprof::counters::{sink, NoPreempt};
 use crate::allocprof::sizes::{
     is_vmalloc_addr, kmalloc_bytes, page_align, vmalloc_bytes, KMALLOC_TABLE_MAX,
 };
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
-use crate::dropin::pages;
-use crate::dropin::ptr_table::{self, Charge, Inserted, PtrTable, Recharged};
+use crate::dropin::page_map;
+use crate::dropin::ptr_table::{self, table, Charge, Inserted, PtrTable, Recharged};
 use crate::ffi::helpers;
+use crate::ffi::mutex::{self, Mutex};
+use crate::ffi::params;
 use core::ffi::{c_uint, c_void};
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use kernel::bindings;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
 // Kinds, as include/allocprof_dropin.h numbers them.
@@ -41,17 +43,11 @@ const BYTES: c_uint = 9;
 const ZERO_SIZE_PTR: usize = 16;
 
 extern "C" {
-    static allocprof_param_dropin_slots: c_uint;
-    static allocprof_param_test_record_delay_ms: c_uint;
-    static allocprof_param_test_record_sleep_ms: c_uint;
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
 }
 
-/// The pointer table: [`ptr_table::NONE`] until a drop-in module first
-/// registers, then the one allocated for it (if that succeeded), freed
-/// only at allocprof's exit.
-static TABLE: AtomicPtr<PtrTable> =
-    AtomicPtr::new(&ptr_table::NONE as *const PtrTable as *mut PtrTable);
+/// Serializes the switches of the frees key.
+static KEYS: Mutex<()> = Mutex::new(&mutex::DROPIN_KEYS_LOCK, ());
 
 /// Allocations a drop-in module made while profiling was on that the
 /// table could not record (full, or its allocation failed).
@@ -59,14 +55,6 @@ static UNTRACKED: AtomicU64 = AtomicU64::new(0);
 
 /// Drop-in modules registered.
 static MODULES: AtomicUsize = AtomicUsize::new(0);
-
-/// The table (perhaps [`ptr_table::NONE`]).
-#[inline(always)]
-pub(crate) fn table() -> &'static PtrTable {
-    // SAFETY: a static, or a table published once fully built and freed
-    // only by `exit()` after every drop-in module is gone.
-    unsafe { &*TABLE.load(Ordering::Acquire) }
-}
 
 /// Whether a drop-in module's tags `[start, stop)` can be kept in the
 /// pointer table (always on x86_64: see [`ptr_table::keeps_tag`]).
@@ -84,8 +72,7 @@ pub(crate) fn untracked() -> u64 {
 /// allocation counted as untracked, its row `accurate:no`).
 pub(crate) fn module_added() {
     if table().is_none() {
-        // SAFETY: a module parameter, read-only after load.
-        let slots = unsafe { allocprof_param_dropin_slots } as usize;
+        let slots = params::get().dropin_slots as usize;
         match PtrTable::new(slots).and_then(|table| Ok(KBox::new(table, GFP_KERNEL)?)) {
             Ok(t) => {
                 pr_info!(
@@ -93,8 +80,9 @@ pub(crate) fn module_added() {
                     t.slots(),
                     t.bytes()
                 );
-                // Registrations are serialized by the registry's lock.
-                TABLE.store(KBox::into_raw(t), Ordering::Release);
+                // Registrations are serialized by the registry's lock:
+                // there is none yet.
+                let _ = ptr_table::install(t);
             }
             Err(e) => pr_warn!(
                 "drop-in pointer table: cannot allocate ({}): allocations are counted untracked\n",
@@ -116,21 +104,20 @@ pub(crate) fn module_removed() {
 /// the frees key: on before anything can be recorded, off only once
 /// nothing is.  May sleep.
 pub(crate) fn set_profiling(on: bool) {
-    helpers::with_dropin_keys(|| {
-        let modules = MODULES.load(Ordering::Acquire) > 0;
-        if on && modules {
-            DROPIN_FREES.set(true);
-        }
-        PROFILING.set(on);
-        if !on && modules {
-            // A record that passed its call site's branch before the
-            // switch stores its object inside a non-preemptible region:
-            // wait for those, or the table could be found empty, the
-            // frees key switched off, and their frees never seen.
-            helpers::synchronize_rcu();
-        }
-        update_frees_key();
-    });
+    let _keys = KEYS.lock();
+    let modules = MODULES.load(Ordering::Acquire) > 0;
+    if on && modules {
+        DROPIN_FREES.set(true);
+    }
+    PROFILING.set(on);
+    if !on && modules {
+        // A record that passed its call site's branch before the
+        // switch stores its object inside a non-preemptible region:
+        // wait for those, or the table could be found empty, the
+        // frees key switched off, and their frees never seen.
+        helpers::synchronize_rcu();
+    }
+    update_frees_key();
 }
 
 /// Sets the frees key from the state (keys' lock held): on while a
@@ -148,7 +135,8 @@ fn update_frees_key() {
 }
 
 fn check_keys() {
-    helpers::with_dropin_keys(update_frees_key);
+    let _keys = KEYS.lock();
+    update_frees_key();
 }
 
 /// The work item of `allocprof_dropin_schedule_check()`.
@@ -169,23 +157,22 @@ impl Drop for Exit {
 
 fn exit() {
     helpers::dropin_flush_check();
-    let none = &ptr_table::NONE as *const PtrTable as *mut PtrTable;
-    let t = TABLE.swap(none, Ordering::AcqRel);
-    if t != none {
-        // SAFETY: from `KBox::into_raw` in `module_added`; no user is left.
-        drop(unsafe { KBox::from_raw(t) });
-    }
+    ptr_table::uninstall();
 }
 
 /// The bytes an allocation of `kind` is charged, and whether the figure is
 /// exact.
+///
+/// # Safety
+///
+/// For `CACHE`, `arg` is the live cache `object` was allocated from.
 #[inline(always)]
-fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
+unsafe fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
     match kind {
         KMALLOC => (kmalloc_bytes(arg), true),
         CACHE => {
             let mut exact = false;
-            // SAFETY: `arg` is the cache the object was just allocated from.
+            // SAFETY: per the function's contract.
             let b = unsafe { allocprof_cache_bytes(arg as *mut c_void, &mut exact) };
             (b as usize, exact)
         }
@@ -197,9 +184,9 @@ fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
             }
         }
         VMALLOC => (vmalloc_bytes(object as *const u8, arg), true),
-        PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
+        PAGE | PAGEADDR => (PAGE_SIZE << arg.min(63), true),
         // One page: an area is recorded page by page (`record_exact`).
-        EXACT => (bindings::PAGE_SIZE, true),
+        EXACT => (PAGE_SIZE, true),
         PERCPU => (arg.saturating_mul(helpers::possible_cpus()), true),
         BYTES => (arg, true),
         _ => (0, false),
@@ -223,7 +210,7 @@ fn opaque(mut x: usize) -> usize {
 #[inline(always)]
 fn key_of(object: usize, page: bool) -> usize {
     if page {
-        pages::addr_of(object as *const c_void)
+        page_map::addr_of(object as *const c_void)
     } else {
         object
     }
@@ -244,21 +231,20 @@ fn key_of(object: usize, page: bool) -> usize {
 /// (null, or `ZERO_SIZE_PTR`, records nothing).
 #[no_mangle]
 #[inline(never)]
-pub unsafe extern "C" fn allocprof_dropin_alloc(
-    tag: *const Tag,
+pub(crate) unsafe extern "C" fn allocprof_dropin_alloc(
+    tag: &Tag,
     object: usize,
     kind: c_uint,
     arg: usize,
 ) -> usize {
     if object > ZERO_SIZE_PTR && kind == EXACT {
-        // SAFETY: per the function's contract.
-        record_exact(unsafe { &*tag }, object, arg);
+        record_exact(tag, object, arg);
     } else if object > ZERO_SIZE_PTR {
-        let (bytes, exact) = bytes_of(object, kind, arg);
+        // SAFETY: per the function's contract.
+        let (bytes, exact) = unsafe { bytes_of(object, kind, arg) };
         let fits = bytes <= u32::MAX as usize;
         record_slow(
-            // SAFETY: per the function's contract.
-            unsafe { &*tag },
+            tag,
             key_of(object, kind == PAGE),
             bytes.min(u32::MAX as usize) as u32,
             exact && fits,
@@ -274,8 +260,8 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
 #[inline(never)]
 fn record_exact(tag: &Tag, addr: usize, size: usize) {
     let end = addr.saturating_add(page_align(size));
-    for a in (addr..end).step_by(bindings::PAGE_SIZE) {
-        record_slow(tag, a, bindings::PAGE_SIZE as u32, true);
+    for a in (addr..end).step_by(PAGE_SIZE) {
+        record_slow(tag, a, PAGE_SIZE as u32, true);
     }
 }
 
@@ -287,18 +273,15 @@ fn record_exact(tag: &Tag, addr: usize, size: usize) {
 ///
 /// As for [`allocprof_dropin_alloc`].
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_kmalloc(
-    tag: *const Tag,
+pub(crate) unsafe extern "C" fn allocprof_dropin_kmalloc(
+    tag: &Tag,
     object: usize,
     size: usize,
 ) -> usize {
     if object <= ZERO_SIZE_PTR {
         return object;
     }
-    if size <= KMALLOC_TABLE_MAX
-        // SAFETY: per the function's contract.
-        && record_first(unsafe { &*tag }, object, kmalloc_bytes(size))
-    {
+    if size <= KMALLOC_TABLE_MAX && record_first(tag, object, kmalloc_bytes(size)) {
         return object;
     }
     // SAFETY: per the function's contract.
@@ -314,16 +297,15 @@ pub unsafe extern "C" fn allocprof_dropin_kmalloc(
 ///
 /// As for [`allocprof_dropin_alloc`].
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_bytes(
-    tag: *const Tag,
+pub(crate) unsafe extern "C" fn allocprof_dropin_bytes(
+    tag: &Tag,
     object: usize,
     bytes: usize,
 ) -> usize {
     if object <= ZERO_SIZE_PTR {
         return object;
     }
-    // SAFETY: per the function's contract.
-    if record_first(unsafe { &*tag }, object, bytes) {
+    if record_first(tag, object, bytes) {
         return object;
     }
     // SAFETY: per the function's contract.
@@ -339,15 +321,15 @@ pub unsafe extern "C" fn allocprof_dropin_bytes(
 fn record_first(tag: &Tag, key: usize, bytes: usize) -> bool {
     let t = table();
     // As in `record_slow`.
-    let _np = NoPreempt::enter();
+    let np = NoPreempt::enter();
     if static_branch::profiling_off() || tag.counters() == sink() {
         return true;
     }
     if !t.insert_first(key, tag, bytes as u32) {
         return false;
     }
-    // SAFETY: as in `record_slow` (loaded again: no register held).
-    unsafe { counters::update::<true>(tag.counters(), bytes as u64) };
+    // As in `record_slow` (loaded again: no register held).
+    tag.charge_in(&np, bytes as u64);
     true
 }
 
@@ -359,15 +341,14 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     if !exact {
         tag.mark_inaccurate();
     }
-    // SAFETY: a module parameter, read-only after load.
-    let sleep = unsafe { allocprof_param_test_record_sleep_ms };
+    let sleep = params::get().test_record_sleep_ms;
     if sleep != 0 {
         helpers::test_msleep(sleep);
     }
     // From the read of the tag's counters to the last update, as in
     // `Ref::charge`: an unregistration waits for this region, and so does
     // a switch of profiling to off.
-    let _np = NoPreempt::enter();
+    let np = NoPreempt::enter();
     // The call site's branch was taken with profiling on, but this task
     // may have been preempted since (before this region): a switch to
     // off waits only for the records inside their regions, so a record
@@ -379,8 +360,7 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     if tag.counters() == sink() {
         return; // not registered: the row is not shown
     }
-    // SAFETY: a module parameter, read-only after load.
-    let delay = unsafe { allocprof_param_test_record_delay_ms };
+    let delay = params::get().test_record_delay_ms;
     if delay != 0 {
         helpers::mdelay(delay);
     }
@@ -388,14 +368,10 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
     // held across it): the same, or the sink if the module is going,
     // which is as good (its entries are drained, its counters summed).
     match t.insert(key, tag, bytes) {
-        Inserted::New => {
-            // SAFETY: the counters stay allocated during this region.
-            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
-        }
+        Inserted::New => tag.charge_in(&np, u64::from(bytes)),
         Inserted::Replaced(old) => {
-            drop_stale(old);
-            // SAFETY: as above.
-            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
+            drop_stale(&np, old);
+            tag.charge_in(&np, u64::from(bytes));
             tag.mark_inaccurate();
         }
         // No table ([`ptr_table::NONE`] is full), or no free slot.
@@ -405,16 +381,11 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
 
 /// An insertion found a stale entry of its address (the object it named
 /// was freed unseen): its charge is dropped and its row marked.  Inside
-/// the region of the insertion.
-pub(crate) fn drop_stale(old: Charge) {
-    // SAFETY: the old tag's module is registered, or going: its memory is
-    // freed after a grace period (`free_module()`'s `synchronize_rcu()`),
-    // which waits for the caller's region.
-    unsafe {
-        let t = &*old.tag;
-        t.mark_inaccurate();
-        counters::update::<false>(t.counters(), u64::from(old.bytes));
-    }
+/// the region `np` of the insertion.
+pub(crate) fn drop_stale(np: &NoPreempt, old: Charge) {
+    let t = old.tag(np);
+    t.mark_inaccurate();
+    t.uncharge_in(np, u64::from(old.bytes));
 }
 
 /// An allocation charged to `tag` that the table cannot hold: counted
@@ -436,7 +407,7 @@ pub(crate) fn count_untracked(tag: &Tag) {
 /// `object` is what the module passes to the free function (an object, or
 /// `NULL`, or `ZERO_SIZE_PTR`).
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
+pub(crate) unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
     // SAFETY: per the function's contract.
     unsafe { forget(object) }
 }
@@ -459,7 +430,7 @@ pub(crate) unsafe fn forget(object: usize) -> usize {
         drop(np);
         return free_slow(object);
     };
-    uncharge(c);
+    uncharge(&np, c);
     drop(np);
     object
 }
@@ -471,7 +442,7 @@ pub(crate) unsafe fn forget(object: usize) -> usize {
 ///
 /// `page` is a `struct page` the module frees.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_free_page(page: usize) -> usize {
+pub(crate) unsafe extern "C" fn allocprof_dropin_free_page(page: usize) -> usize {
     if page != 0 {
         let key = key_of(page, true);
         // The header tests the filter of addresses; a page's is tested here.
@@ -489,22 +460,18 @@ extern "C" fn free_slow(object: usize) -> usize {
     if object > ZERO_SIZE_PTR && ptr_table::is_key(object) {
         let np = NoPreempt::enter();
         if let Some(c) = table().remove(object) {
-            uncharge(c);
+            uncharge(&np, c);
         }
         drop(np);
     }
     opaque(object)
 }
 
-/// Uncharges what a removed entry was charged, inside the region that
-/// removed it.
+/// Uncharges what a removed entry was charged, inside the region `np`
+/// that removed it.
 #[inline(always)]
-pub(crate) fn uncharge(c: Charge) {
-    // SAFETY: an entry's tag belongs to a registered module, or to a going
-    // one (whose drain skipped this slot, owned by the caller) whose memory
-    // is freed after a grace period that waits for the caller's region;
-    // its counters, or the sink, stay allocated during it.
-    unsafe { counters::update::<false>((*c.tag).counters(), u64::from(c.bytes)) };
+pub(crate) fn uncharge(np: &NoPreempt, c: Charge) {
+    c.tag(np).uncharge_in(np, u64::from(c.bytes));
 }
 
 /// Calls `f` with the bytes and age in milliseconds of up to `max` live
@@ -577,17 +544,16 @@ fn devm_record(tag: &Tag, devres: &helpers::Devres, object: usize, size: usize, 
 /// for `size` bytes (`DEVM_STRLEN`: a string); null or `ZERO_SIZE_PTR`
 /// records nothing.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_devm_alloc(
-    tag: *const Tag,
+pub(crate) unsafe extern "C" fn allocprof_dropin_devm_alloc(
+    tag: &Tag,
     dev: *mut c_void,
     object: usize,
     size: usize,
     gfp: c_uint,
 ) -> usize {
     if object > ZERO_SIZE_PTR {
-        let (tag, devres, size) =
-            // SAFETY: per the function's contract.
-            unsafe { (&*tag, helpers::Devres::new(dev), devm_size(object, size)) };
+        // SAFETY: per the function's contract.
+        let (devres, size) = unsafe { (helpers::Devres::new(dev), devm_size(object, size)) };
         devm_record(tag, &devres, object, size, gfp);
     }
     object
@@ -604,8 +570,8 @@ pub unsafe extern "C" fn allocprof_dropin_devm_alloc(
 /// As for [`allocprof_dropin_devm_alloc`]; `old` is what the module
 /// passed to devm_krealloc(), `object` what it returned (not null).
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
-    tag: *const Tag,
+pub(crate) unsafe extern "C" fn allocprof_dropin_devm_realloc(
+    tag: &Tag,
     dev: *mut c_void,
     old: usize,
     object: usize,
@@ -620,8 +586,6 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
         }
         return object;
     }
-    // SAFETY: per the function's contract.
-    let tag = unsafe { &*tag };
     if old > ZERO_SIZE_PTR && devres.retrack(old, object) {
         // The tracker keeps its place, after the object that took the
         // old one's.
@@ -643,7 +607,10 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
 ///
 /// `dev` is the live device the module passed.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *const c_void) {
+pub(crate) unsafe extern "C" fn allocprof_dropin_devm_free(
+    dev: *mut c_void,
+    object: *const c_void,
+) {
     let object = object as usize;
     if object > ZERO_SIZE_PTR {
         // SAFETY: per the function's contract.
@@ -651,7 +618,7 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
     }
 }
 
-/// A tracker's release (src/dropin_devres.c): its devm object is freed next (at
+/// A tracker's release (src/dropin/dropin_devres.c): its devm object is freed next (at
 /// detach, by the module's devm_kfree(), or moved by its devm_krealloc()):
 /// forgets it, if the table holds it (not if its module is gone).
 ///
@@ -665,7 +632,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_devm_released(object: usize) {
     unsafe { forget(object) };
 }
 
-// Mempools (src/dropin_mempool.c).  A pool whose alloc and free
+// Mempools (src/dropin/dropin_mempool.c).  A pool whose alloc and free
 // functions are the kernel's slab, kmalloc or page helpers is created with
 // allocprof's own functions, which call them: an element its alloc
 // function makes is recorded charged to a *pending* tag of allocprof
@@ -686,7 +653,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_devm_released(object: usize) {
 /// nothing): an object of `kind` and `arg` as in [`allocprof_dropin_alloc`].
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
-    pending: *const Tag,
+    pending: &Tag,
     object: usize,
     kind: c_uint,
     arg: usize,
@@ -694,18 +661,19 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
     if object <= ZERO_SIZE_PTR {
         return false;
     }
-    let (bytes, _) = bytes_of(object, kind, arg);
+    // SAFETY: per the function's contract.
+    let (bytes, _) = unsafe { bytes_of(object, kind, arg) };
     let key = key_of(object, kind == PAGE);
     let t = table();
     // As in `record_slow`: no store once profiling is off.
-    let _np = NoPreempt::enter();
+    let np = NoPreempt::enter();
     if static_branch::profiling_off() {
         return false;
     }
     match t.insert(key, pending, bytes.min(u32::MAX as usize) as u32) {
         Inserted::New => false,
         Inserted::Replaced(old) => {
-            drop_stale(old);
+            drop_stale(&np, old);
             false
         }
         Inserted::Full => {
@@ -732,8 +700,8 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
 /// element of a live pool.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_recharge(
-    from: *const Tag,
-    to: *const Tag,
+    from: &Tag,
+    to: &Tag,
     object: usize,
     page: bool,
     to_sink: bool,
@@ -742,8 +710,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_recharge(
     if object <= ZERO_SIZE_PTR {
         return;
     }
-    // SAFETY: per the function's contract.
-    let tag = unsafe { &*to };
+    let tag = to;
     let key = key_of(object, page);
     if !ptr_table::is_key(key) {
         return;
@@ -756,15 +723,12 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_recharge(
     }
     let t = table();
     // As in `record_slow`: an unregistration waits for this region.
-    let _np = NoPreempt::enter();
+    let np = NoPreempt::enter();
     if !to_sink && tag.counters() == sink() {
         return; // not registered: the row is not shown
     }
     match t.recharge(key, from, to) {
-        Recharged::Moved(bytes) => {
-            // SAFETY: the counters stay allocated during this region.
-            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
-        }
+        Recharged::Moved(bytes) => tag.charge_in(&np, u64::from(bytes)),
         Recharged::Kept => {}
         Recharged::Absent => {
             if lost && !to_sink {

@@ -9,5 +9,6 @@
 //! core calls it when a drop-in module registers or goes.
 
 pub(crate) mod hooks;
+pub(crate) mod page_map;
 pub(crate) mod pages;
 pub(crate) mod ptr_table;

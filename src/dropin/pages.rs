@@ -20,49 +20,20 @@
 //! kernel's): the reference count and the entry are looked at before the
 //! kernel's free function runs.  The common case, a count of 1 (no other
 //! reference), is here, straight-line; the others are in
-//! `src/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
+//! `src/dropin/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
 
-use crate::allocprof::counters::{self, NoPreempt};
+use crate::allocprof::counters::NoPreempt;
 use crate::dropin::hooks;
-use crate::dropin::ptr_table::{self, Inserted};
+use crate::dropin::page_map::{addr_of, page_of};
+use crate::dropin::ptr_table::{self, table, Inserted};
 use core::ffi::{c_uint, c_void};
 use kernel::bindings;
-
-/// `PAGE_SIZE`.
-const PAGE_SIZE: usize = bindings::PAGE_SIZE;
+use kernel::page::PAGE_SIZE;
 
 extern "C" {
-    /// `PAGE_OFFSET`, `vmemmap` and `vmemmap - PAGE_OFFSET / SCALE`
-    /// (src/dropin_pages.c, set at load).
-    static allocprof_page_map: [usize; 3];
-    /// The free of a block whose reference count was not 1.
+    /// The free of a block whose reference count was not 1
+    /// (src/dropin/dropin_pages.c).
     fn allocprof_pages_free_shared(page: *mut c_void, order: c_uint);
-}
-
-/// Page size over `struct page` size: `vmemmap` is to a `struct page`
-/// what the direct map is to its page, scaled down by this.
-const SCALE: usize = PAGE_SIZE / core::mem::size_of::<bindings::page>();
-const _: () = assert!(SCALE * core::mem::size_of::<bindings::page>() == PAGE_SIZE);
-
-/// The `struct page` of the page-aligned direct-map address `addr`
-/// (`virt_to_page()` of x86_64's `SPARSEMEM_VMEMMAP`, without a call):
-/// `vmemmap + (addr - PAGE_OFFSET) / SCALE`, that is `addr / SCALE` plus
-/// `vmemmap - PAGE_OFFSET / SCALE` (both addresses are multiples of
-/// `PAGE_SIZE`, so the division is exact either way).
-#[inline(always)]
-fn page_of(addr: usize) -> *mut bindings::page {
-    // SAFETY: set once at load, read-only after.
-    let bias = unsafe { allocprof_page_map[2] };
-    (addr / SCALE).wrapping_add(bias) as *mut bindings::page
-}
-
-/// The direct-map address of `page` (`page_address()`).
-#[inline(always)]
-pub(crate) fn addr_of(page: *const c_void) -> usize {
-    // SAFETY: as in `page_of`.
-    let [offset, vmemmap, _] = unsafe { allocprof_page_map };
-    let pfn = (page as usize).wrapping_sub(vmemmap) / core::mem::size_of::<bindings::page>();
-    offset.wrapping_add(pfn.wrapping_mul(PAGE_SIZE))
 }
 
 /// Whether `page` has one reference (its `_refcount` is 1), as one
@@ -100,10 +71,10 @@ unsafe fn only_reference(page: *mut bindings::page) -> bool {
 /// As for `free_pages()`: `addr` is 0 or a block of `order` pages of the
 /// page allocator that the caller holds a reference to.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uint) {
+pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uint) {
     let np = NoPreempt::enter();
     // No test of `addr`: 0 is in no slot.
-    let Some(e) = hooks::table().claim_first(addr) else {
+    let Some(e) = table().claim_first(addr) else {
         drop(np);
         // SAFETY: per the function's contract.
         return unsafe { forget_free_addr(addr, order) };
@@ -119,7 +90,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uin
     // The last reference: what a concurrent speculative reference (a
     // get_page_unless_zero() of a PFN walker) would still hold is the
     // free of a page the module has let go of.
-    hooks::uncharge(e.remove());
+    hooks::uncharge(&np, e.remove());
     drop(np);
     // SAFETY: per the function's contract.
     unsafe { bindings::free_pages(addr as _, order) }
@@ -146,7 +117,7 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 #[inline(never)]
 unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     if addr != 0 && ptr_table::may_hold(addr) {
-        if let Some(e) = hooks::table().claim(addr) {
+        if let Some(e) = table().claim(addr) {
             // SAFETY: recorded: a page the caller holds a reference to.
             if !unsafe { only_reference(page_of(addr)) } {
                 e.put_back();
@@ -154,7 +125,7 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
                 return unsafe { free_addr_slow(addr, order) };
             }
             let np = NoPreempt::enter();
-            hooks::uncharge(e.remove());
+            hooks::uncharge(&np, e.remove());
             drop(np);
         }
     }
@@ -169,7 +140,7 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
 ///
 /// As for `__free_pages()`.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, order: c_uint) {
+pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, order: c_uint) {
     let addr = addr_of(page.cast());
     if ptr_table::may_hold(addr) {
         // SAFETY: the caller holds a reference to the page.
@@ -192,7 +163,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, ord
 ///
 /// As for `free_pages_exact()`.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void, size: usize) {
+pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void, size: usize) {
     let start = addr as usize;
     let end = start + crate::allocprof::sizes::page_align(size);
     for a in (start..end).step_by(PAGE_SIZE) {
@@ -206,7 +177,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void, size:
     }
 }
 
-/// The free of a block another reference held (src/dropin_pages.c): the
+/// The free of a block another reference held (src/dropin/dropin_pages.c): the
 /// last reference was this one after all: the entry of `addr` goes.
 ///
 /// # Safety
@@ -219,28 +190,22 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pages_forget(addr: usize) {
 }
 
 /// The free of a block that is not a compound page while another
-/// reference holds it (src/dropin_pages.c): its tail pages are freed,
+/// reference holds it (src/dropin/dropin_pages.c): its tail pages are freed,
 /// the entry of `addr` keeps its first page's bytes.
 #[no_mangle]
 pub(crate) extern "C" fn allocprof_dropin_pages_keep_first(addr: usize) {
     if !ptr_table::is_key(addr) || !ptr_table::may_hold(addr) {
         return;
     }
-    let _np = NoPreempt::enter();
-    let Some(e) = hooks::table().claim(addr) else {
+    let np = NoPreempt::enter();
+    let Some(e) = table().claim(addr) else {
         return;
     };
     let c = e.charge();
     if c.bytes as usize > PAGE_SIZE {
         e.set_bytes(PAGE_SIZE as u32);
-        // SAFETY: the entry's tag's counters stay allocated during this
-        // region (as in `hooks::forget`).
-        unsafe {
-            counters::add_bytes(
-                (*c.tag).counters(),
-                -((c.bytes as usize - PAGE_SIZE) as i64),
-            )
-        };
+        c.tag(&np)
+            .add_in(&np, -((c.bytes as usize - PAGE_SIZE) as i64), 0);
     }
     e.put_back();
 }
@@ -255,21 +220,23 @@ pub(crate) extern "C" fn allocprof_dropin_pages_keep_first(addr: usize) {
 ///
 /// `page` is the first page of a block of `order` that the module holds.
 #[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, order: c_uint) {
+pub(crate) unsafe extern "C" fn allocprof_dropin_pg_split(
+    page: *mut bindings::page,
+    order: c_uint,
+) {
     let addr = addr_of(page.cast());
     if order == 0 || !ptr_table::may_hold(addr) {
         return;
     }
-    let t = hooks::table();
-    let _np = NoPreempt::enter();
+    let t = table();
+    let np = NoPreempt::enter();
     // Claimed, the entry stays counted: the table is not empty while the
     // pages are added (the frees key stays on).
     let Some(first) = t.claim(addr) else {
         return;
     };
     let c = first.charge();
-    // SAFETY: as in `allocprof_dropin_pages_keep_first`.
-    let tag = unsafe { &*c.tag };
+    let tag = c.tag(&np);
     let pages = 1usize << order.min(20);
     if c.bytes as usize != PAGE_SIZE * pages {
         // Not recorded as a block of this order: left as it is.
@@ -282,7 +249,7 @@ pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, or
         match t.insert(addr + i * PAGE_SIZE, c.tag, PAGE_SIZE as u32) {
             Inserted::New => calls += 1,
             Inserted::Replaced(old) => {
-                hooks::drop_stale(old);
+                hooks::drop_stale(&np, old);
                 calls += 1;
             }
             Inserted::Full => {
@@ -293,32 +260,5 @@ pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, or
     }
     first.set_bytes(PAGE_SIZE as u32);
     first.put_back();
-    // SAFETY: as above.
-    unsafe {
-        counters::add_calls(tag.counters(), calls);
-        counters::add_bytes(tag.counters(), -lost);
-    }
-}
-
-/// [`addr_of`], for the check of the arithmetic at load (src/dropin_pages.c).
-#[no_mangle]
-pub(crate) extern "C" fn allocprof_dropin_page_addr(page: *const c_void) -> usize {
-    addr_of(page)
-}
-
-/// [`page_of`], for the check of the arithmetic at load (src/dropin_pages.c).
-#[no_mangle]
-pub(crate) extern "C" fn allocprof_dropin_addr_page(addr: usize) -> *mut bindings::page {
-    page_of(addr)
-}
-
-extern "C" {
-    fn allocprof_page_map_init() -> core::ffi::c_int;
-}
-
-/// Sets up and checks the page arithmetic (at load, before any drop-in
-/// module can be).
-pub(crate) fn init() -> kernel::error::Result {
-    // SAFETY: a C function of allocprof, called once at load.
-    kernel::error::to_result(unsafe { allocprof_page_map_init() })
+    tag.add_in(&np, -lost, calls);
 }

@@ -39,9 +39,10 @@
 //! free.  Every operation is bounded ([`WINDOW`] slots) and safe from any
 //! context the allocator allows, interrupts included.
 
+use crate::allocprof::counters::NoPreempt;
 use crate::allocprof::Tag;
 use crate::ffi::helpers;
-use core::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use kernel::prelude::*;
 
 /// Slots a key may live in.
@@ -121,6 +122,20 @@ pub(crate) struct Charge {
     pub(crate) tag: *const Tag,
     /// The bytes charged.
     pub(crate) bytes: u32,
+}
+
+impl Charge {
+    /// The tag charged, inside the non-preemptible region `np` in which
+    /// the entry was read.
+    #[inline(always)]
+    pub(crate) fn tag<'r>(&self, _np: &'r NoPreempt) -> &'r Tag {
+        // SAFETY: an entry's tag is a tag of a module's section that passed
+        // `keeps_tag` (a drop-in module's, or allocprof's own): of a
+        // registered module, or of a going one, whose memory is freed after
+        // a grace period (`free_module()`'s `synchronize_rcu()`) that waits
+        // for the region `np`, in which the entry was read.
+        unsafe { &*self.tag }
+    }
 }
 
 /// What [`PtrTable::recharge`] did.
@@ -206,6 +221,42 @@ pub(crate) static NONE: PtrTable = PtrTable {
     n: WINDOW,
     _owner: None,
 };
+
+/// The pointer table: [`NONE`] until a drop-in module first registers,
+/// then the one allocated for it (if that succeeded), freed only at
+/// allocprof's exit.
+static TABLE: AtomicPtr<PtrTable> = AtomicPtr::new(&NONE as *const PtrTable as *mut PtrTable);
+
+/// The table (perhaps [`NONE`]).
+#[inline(always)]
+pub(crate) fn table() -> &'static PtrTable {
+    // SAFETY: a static, or a table published once fully built and freed
+    // only by `uninstall()` at allocprof's exit, when no drop-in module is
+    // left to call the hooks.
+    unsafe { &*TABLE.load(Ordering::Acquire) }
+}
+
+/// Makes `t` the table (callers are serialized: registrations, under the
+/// registry's lock), once: `t` is given back if there is one already.
+pub(crate) fn install(t: KBox<PtrTable>) -> core::result::Result<(), KBox<PtrTable>> {
+    if !table().is_none() {
+        return Err(t);
+    }
+    TABLE.store(KBox::into_raw(t), Ordering::Release);
+    Ok(())
+}
+
+/// Puts [`NONE`] back; the table is freed if allocprof's exit is running
+/// (no drop-in module is left: each holds a reference on allocprof), and
+/// leaked otherwise.
+pub(crate) fn uninstall() {
+    let none = &NONE as *const PtrTable as *mut PtrTable;
+    let t = TABLE.swap(none, Ordering::AcqRel);
+    if t != none && helpers::exiting() {
+        // SAFETY: from `KBox::into_raw` in `install`; no user is left.
+        drop(unsafe { KBox::from_raw(t) });
+    }
+}
 
 impl PtrTable {
     /// Whether this is [`NONE`].

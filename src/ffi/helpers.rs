@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The Rust face of src/glue.c's one-purpose helpers: safe functions for
-//! those that have no precondition, so that the logic files call kernel
-//! macros and inline functions without `unsafe`.
+//! The Rust face of the C helpers (src/ffi/helpers.c, and the drop-in's
+//! in src/dropin/) and of a few kernel functions: safe functions for those
+//! that have no precondition, so that the logic files call kernel macros
+//! and inline functions without `unsafe`.
 
-use core::ffi::{c_uint, c_void};
+use core::ffi::{c_int, c_uint, c_void, CStr};
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::error::{Error, Result};
 
 extern "C" {
     fn allocprof_cond_resched();
@@ -15,8 +17,9 @@ extern "C" {
     fn allocprof_dropin_schedule_check();
     fn allocprof_test_msleep(ms: u32);
     fn allocprof_dropin_flush_check();
-    fn allocprof_dropin_keys_lock();
-    fn allocprof_dropin_keys_unlock();
+    fn allocprof_proc_exists(path: *const kernel::ffi::c_char) -> c_int;
+    fn allocprof_oom_ratelimit() -> bool;
+    fn allocprof_exiting() -> bool;
 }
 
 /// `cond_resched()`: lets other tasks run.  Process context only, holding
@@ -88,14 +91,39 @@ pub(crate) fn dropin_flush_check() {
     unsafe { allocprof_dropin_flush_check() }
 }
 
-/// Runs `f` holding the mutex of the drop-in keys' switches; may sleep.
-pub(crate) fn with_dropin_keys<R>(f: impl FnOnce() -> R) -> R {
-    // SAFETY: a mutex of the glue, taken and released here, never nested.
-    unsafe { allocprof_dropin_keys_lock() };
-    let r = f();
-    // SAFETY: taken above.
-    unsafe { allocprof_dropin_keys_unlock() };
-    r
+/// `msleep(ms)`: process context, holding no spinlock.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: no precondition but a sleepable context, which every caller
+    // in allocprof has (the creation and removal of per-module views).
+    unsafe { kernel::bindings::msleep(ms) }
+}
+
+/// Whether `path` exists under a procfs mount of allocprof's own
+/// (`kern_mount()`), whatever the caller's mounts and mount namespace.
+/// Process context.
+pub(crate) fn proc_exists(path: &CStr) -> Result<bool> {
+    // SAFETY: a NUL-terminated path relative to procfs' root.
+    match unsafe { allocprof_proc_exists(path.as_ptr().cast()) } {
+        0 => Ok(false),
+        1 => Ok(true),
+        e => Err(Error::from_errno(e)),
+    }
+}
+
+/// Whether allocprof's exit is running (its module state is
+/// `MODULE_STATE_GOING`): then no client module is loaded, as each holds a
+/// reference on allocprof.
+pub(crate) fn exiting() -> bool {
+    // SAFETY: reads allocprof's own module state.
+    unsafe { allocprof_exiting() }
+}
+
+/// Whether the OOM report may print now: once every 5 s (`__ratelimit()`;
+/// never sleeps).
+pub(crate) fn oom_ratelimit() -> bool {
+    // SAFETY: a ratelimit state of the glue's; `__ratelimit()` only
+    // try-locks.
+    unsafe { allocprof_oom_ratelimit() }
 }
 
 extern "C" {
@@ -106,7 +134,7 @@ extern "C" {
 }
 
 /// A device whose devres list a drop-in module's devm_ call uses: the
-/// trackers of src/glue.c (a devres per recorded devm object, released
+/// trackers of src/dropin/dropin_devres.c (a devres per recorded devm object, released
 /// before the object at detach, which uncharges it).
 pub(crate) struct Devres(*mut c_void);
 

@@ -12,7 +12,7 @@ use kernel::bindings;
 
 /// Entry `i` is `kmalloc_size_roundup(8 * i)`.
 #[no_mangle]
-pub static allocprof_kmalloc_sizes: [AtomicU64; KMALLOC_TABLE_MAX / 8 + 1] =
+pub(crate) static allocprof_kmalloc_sizes: [AtomicU64; KMALLOC_TABLE_MAX / 8 + 1] =
     [const { AtomicU64::new(0) }; KMALLOC_TABLE_MAX / 8 + 1];
 
 extern "C" {

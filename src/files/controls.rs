@@ -15,12 +15,13 @@
 //! A write of anything else is refused with `EINVAL` and changes nothing.
 
 use crate::allocprof::static_branch;
-use crate::ffi::static_c::Shared;
+use crate::dropin::hooks;
+use crate::ffi::sysfs::{self, Dir, File};
 use crate::profiler::alloc_tag;
 use crate::profiler::decimal::Decimal;
-use kernel::bindings;
-use kernel::error::{code::EINVAL, to_result, Result};
-use kernel::ffi::c_char;
+use core::ffi::CStr;
+use kernel::error::{code::EINVAL, Result};
+use kernel::prelude::*;
 
 /// Parses a switch value: `0` or `1`, optionally with one newline.
 fn parse_bool(input: &[u8]) -> Result<bool> {
@@ -31,214 +32,112 @@ fn parse_bool(input: &[u8]) -> Result<bool> {
     }
 }
 
-/// Copies `text` and a newline into a sysfs `show` buffer (a page).
-///
-/// # Safety
-///
-/// `buf` is sysfs's page-sized `show` buffer.
-unsafe fn show_line(buf: *mut c_char, text: &[u8]) -> isize {
-    // SAFETY: a page holds far more than a number and a newline.
-    unsafe {
-        core::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
-        *buf.cast::<u8>().add(text.len()) = b'\n';
+/// Writes `text` and a newline into a `show` page; the bytes written.
+fn show_line(page: &mut [u8], text: &[u8]) -> usize {
+    page[..text.len()].copy_from_slice(text);
+    page[text.len()] = b'\n';
+    text.len() + 1
+}
+
+/// `cumulative`: the cumulative counters' switch.
+struct Cumulative;
+
+#[vtable]
+impl sysfs::Attribute for Cumulative {
+    const NAME: &'static CStr = c"cumulative";
+    const MODE: u16 = 0o644;
+
+    fn show(page: &mut [u8]) -> Result<usize> {
+        let on = static_branch::cumulative_enabled();
+        Ok(show_line(page, if on { b"1" } else { b"0" }))
     }
-    text.len() as isize + 1
+
+    fn store(input: &[u8]) -> Result {
+        // A sysfs write may sleep.
+        static_branch::CUMULATIVE.set(parse_bool(input)?);
+        Ok(())
+    }
 }
 
-/// The bytes of a sysfs `store`.
-///
-/// # Safety
-///
-/// `buf` holds `count` bytes.
-unsafe fn input<'a>(buf: *const c_char, count: usize) -> &'a [u8] {
-    // SAFETY: per the function's contract.
-    unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) }
-}
+/// `reset`: `1` zeroes the cumulative counters.
+struct Reset;
 
-/// `show` of `cumulative`.
-///
-/// # Safety
-///
-/// Called by sysfs with its page-sized buffer.
-unsafe extern "C" fn cumulative_show(
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::kobj_attribute,
-    buf: *mut c_char,
-) -> isize {
-    let v: &[u8] = if static_branch::cumulative_enabled() {
-        b"1"
-    } else {
-        b"0"
-    };
-    // SAFETY: per the function's contract.
-    unsafe { show_line(buf, v) }
-}
+#[vtable]
+impl sysfs::Attribute for Reset {
+    const NAME: &'static CStr = c"reset";
+    const MODE: u16 = 0o200;
 
-/// `store` of `cumulative`: `0` or `1`.
-///
-/// # Safety
-///
-/// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn cumulative_store(
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::kobj_attribute,
-    buf: *const c_char,
-    count: usize,
-) -> isize {
-    // SAFETY: per the function's contract.
-    match parse_bool(unsafe { input(buf, count) }) {
-        Ok(on) => {
-            // A sysfs write may sleep.
-            static_branch::CUMULATIVE.set(on);
-            count as isize
+    fn store(input: &[u8]) -> Result {
+        if !parse_bool(input)? {
+            return Err(EINVAL);
         }
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
-/// `store` of `reset`: `1` zeroes the cumulative counters.
-///
-/// # Safety
-///
-/// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn reset_store(
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::kobj_attribute,
-    buf: *const c_char,
-    count: usize,
-) -> isize {
-    // SAFETY: per the function's contract.
-    match parse_bool(unsafe { input(buf, count) }) {
-        Ok(true) => match alloc_tag::with_registry(|reg| {
+        alloc_tag::with_registry(|reg| {
             alloc_tag::reset_cumulative(reg);
             Ok(())
-        }) {
-            Ok(()) => count as isize,
-            Err(e) => e.to_errno() as isize,
-        },
-        _ => EINVAL.to_errno() as isize,
+        })
     }
 }
 
-/// `show` of `generation`.
-///
-/// # Safety
-///
-/// Called by sysfs with its page-sized buffer.
-unsafe extern "C" fn generation_show(
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::kobj_attribute,
-    buf: *mut c_char,
-) -> isize {
-    let d = Decimal::unsigned(alloc_tag::generation());
-    // SAFETY: per the function's contract.
-    unsafe { show_line(buf, d.as_bytes()) }
+/// `generation`: changes whenever the set of rows changes.
+struct Generation;
+
+#[vtable]
+impl sysfs::Attribute for Generation {
+    const NAME: &'static CStr = c"generation";
+    const MODE: u16 = 0o444;
+
+    fn show(page: &mut [u8]) -> Result<usize> {
+        Ok(show_line(
+            page,
+            Decimal::unsigned(alloc_tag::generation()).as_bytes(),
+        ))
+    }
 }
 
-/// `show` of `dropin_untracked`.
-///
-/// # Safety
-///
-/// Called by sysfs with its page-sized buffer.
-unsafe extern "C" fn dropin_untracked_show(
-    _k: *mut bindings::kobject,
-    _a: *mut bindings::kobj_attribute,
-    buf: *mut c_char,
-) -> isize {
-    let d = Decimal::unsigned(crate::dropin::hooks::untracked());
-    // SAFETY: per the function's contract.
-    unsafe { show_line(buf, d.as_bytes()) }
+/// `dropin_untracked`: drop-in allocations the table could not record.
+struct DropinUntracked;
+
+#[vtable]
+impl sysfs::Attribute for DropinUntracked {
+    const NAME: &'static CStr = c"dropin_untracked";
+    const MODE: u16 = 0o444;
+
+    fn show(page: &mut [u8]) -> Result<usize> {
+        Ok(show_line(
+            page,
+            Decimal::unsigned(hooks::untracked()).as_bytes(),
+        ))
+    }
 }
 
-/// `show` of a `kobj_attribute`.
-type ShowFn = unsafe extern "C" fn(
-    *mut bindings::kobject,
-    *mut bindings::kobj_attribute,
-    *mut c_char,
-) -> isize;
-/// `store` of a `kobj_attribute`.
-type StoreFn = unsafe extern "C" fn(
-    *mut bindings::kobject,
-    *mut bindings::kobj_attribute,
-    *const c_char,
-    usize,
-) -> isize;
+/// Turns the cumulative key off when dropped: after the files are gone
+/// (their removal waits for a running `store`), so that it stays off.
+struct CumulativeOff;
 
-// `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC.
-#[allow(clippy::needless_update)]
-const fn attr(
-    name: &'static core::ffi::CStr,
-    mode: u16,
-    show: Option<ShowFn>,
-    store: Option<StoreFn>,
-) -> Shared<bindings::kobj_attribute> {
-    Shared(bindings::kobj_attribute {
-        attr: bindings::attribute {
-            name: name.as_ptr().cast(),
-            mode,
-            // SAFETY: all-zero is valid for the rest (lockdep keys included).
-            ..unsafe { core::mem::zeroed() }
-        },
-        show,
-        store,
-    })
+impl Drop for CumulativeOff {
+    fn drop(&mut self) {
+        static_branch::CUMULATIVE.set(false);
+    }
 }
 
-static CUMULATIVE: Shared<bindings::kobj_attribute> = attr(
-    c"cumulative",
-    0o644,
-    Some(cumulative_show),
-    Some(cumulative_store),
-);
-static RESET: Shared<bindings::kobj_attribute> = attr(c"reset", 0o200, None, Some(reset_store));
-static GENERATION: Shared<bindings::kobj_attribute> =
-    attr(c"generation", 0o444, Some(generation_show), None);
-
-static DROPIN_UNTRACKED: Shared<bindings::kobj_attribute> = attr(
-    c"dropin_untracked",
-    0o444,
-    Some(dropin_untracked_show),
-    None,
-);
-
-/// The files, in creation order.
-static FILES: [&Shared<bindings::kobj_attribute>; 4] =
-    [&CUMULATIVE, &RESET, &GENERATION, &DROPIN_UNTRACKED];
-
-/// The files in `/sys/kernel/allocprof/`; removed on drop (which waits
-/// for running `show`/`store` calls), with the cumulative key turned off.
+/// The files in `/sys/kernel/allocprof/`, in creation order; removed on
+/// drop, in that order, then the cumulative key is turned off.
 pub(crate) struct Controls {
-    kobj: *mut bindings::kobject,
-    created: usize,
+    _files: [File; 4],
+    _off: CumulativeOff,
 }
-
-// SAFETY: the kobject pointer is only passed to sysfs calls that lock.
-unsafe impl Send for Controls {}
-// SAFETY: no method reads through `&self`.
-unsafe impl Sync for Controls {}
 
 impl Controls {
-    /// Creates the files in `kobj`, allocprof's directory.
-    pub(crate) fn create(kobj: *mut bindings::kobject) -> Result<Self> {
-        let mut c = Controls { kobj, created: 0 };
-        for f in FILES {
-            // SAFETY: `kobj` is live (its owner outlives `self`) and the
-            // attributes static.
-            to_result(unsafe {
-                bindings::sysfs_create_file_ns(kobj, &f.0.attr, core::ptr::null())
-            })?;
-            c.created += 1;
-        }
-        Ok(c)
-    }
-}
-
-impl Drop for Controls {
-    fn drop(&mut self) {
-        for f in &FILES[..self.created] {
-            // SAFETY: created in `create`; removal waits for callers.
-            unsafe { bindings::sysfs_remove_file_ns(self.kobj, &f.0.attr, core::ptr::null()) };
-        }
-        static_branch::CUMULATIVE.set(false);
+    /// Creates the files in `dir`, allocprof's directory.
+    pub(crate) fn create(dir: &Dir) -> Result<Self> {
+        Ok(Controls {
+            _files: [
+                File::attribute::<Cumulative>(dir)?,
+                File::attribute::<Reset>(dir)?,
+                File::attribute::<Generation>(dir)?,
+                File::attribute::<DropinUntracked>(dir)?,
+            ],
+            _off: CumulativeOff,
+        })
     }
 }

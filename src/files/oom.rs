@@ -11,23 +11,15 @@
 //! most once every 5 seconds.
 
 use crate::allocprof::Tag;
+use crate::ffi::helpers;
+use crate::ffi::notifier::{self, Notifier};
+use crate::ffi::text::SliceWriter;
 use crate::profiler::alloc_tag::{self, AllocTags, Orphan};
 use crate::profiler::codetag::Registry;
-use crate::profiler::tag_text::{self, SliceWriter};
-use core::cell::UnsafeCell;
-use core::ffi::{c_int, c_void};
+use crate::profiler::tag_text;
 use core::mem::MaybeUninit;
-use kernel::bindings;
-use kernel::error::{to_result, Result};
+use kernel::error::Result;
 use kernel::prelude::*;
-
-extern "C" {
-    // mm/oom_kill.c, exported; not in the 6.12 bindings.
-    fn register_oom_notifier(nb: *mut bindings::notifier_block) -> c_int;
-    fn unregister_oom_notifier(nb: *mut bindings::notifier_block) -> c_int;
-    /// Whether a report may be printed now (src/glue.c).
-    fn allocprof_oom_ratelimit() -> bool;
-}
 
 /// Rows reported.
 const TOP: usize = 10;
@@ -79,14 +71,14 @@ impl<'a> TopList<'a> {
 /// Logs the top rows of `reg`.
 fn report(reg: &Registry<AllocTags>) {
     let mut top = TopList { rows: [None; TOP] };
-    for e in reg.modules() {
-        let m = e.section.name();
-        for (t, c) in e.section.tags().iter().zip(e.data.counters.iter()) {
+    for m in reg.modules() {
+        let name = m.tags.section().name();
+        for (t, c) in m.tags.iter() {
             let s = c.sum();
             top.offer(Top {
                 bytes: s.bytes,
                 calls: s.calls,
-                source: Source::Tag(m, t),
+                source: Source::Tag(name, t),
             });
         }
     }
@@ -110,9 +102,7 @@ fn report(reg: &Registry<AllocTags>) {
             Source::Tag(m, tag) => tag_text::write_text(&mut w, m, tag),
             Source::Orphan(o) => w.write_bytes(&o.text),
         };
-        let n = w.len();
-        // SAFETY: the writer initialised the first `n` bytes.
-        let text = unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+        let text = w.written();
         pr_notice!(
             "{:>12} {:>8} {}\n",
             t.bytes,
@@ -122,54 +112,30 @@ fn report(reg: &Registry<AllocTags>) {
     }
 }
 
-/// The OOM notifier.
-///
-/// # Safety
-///
-/// Called by the OOM notifier chain.
-unsafe extern "C" fn oom_notify(
-    _nb: *mut bindings::notifier_block,
-    _action: usize,
-    _freed: *mut c_void,
-) -> c_int {
-    // SAFETY: a ratelimit state of the glue's; never sleeps.
-    if !unsafe { allocprof_oom_ratelimit() } {
-        return bindings::NOTIFY_DONE as c_int;
+/// The OOM notifier's callback.
+struct Report;
+
+impl notifier::OutOfMemory for Report {
+    fn out_of_memory() {
+        if !helpers::oom_ratelimit() {
+            return;
+        }
+        if alloc_tag::try_with_registry(report).is_none() {
+            pr_notice!("Memory allocations: not shown, the registry is busy\n");
+        }
     }
-    if alloc_tag::try_with_registry(report).is_none() {
-        pr_notice!("Memory allocations: not shown, the registry is busy\n");
-    }
-    bindings::NOTIFY_DONE as c_int
 }
 
-/// The notifier block, in a static: there is one report.
-struct Block(UnsafeCell<bindings::notifier_block>);
-// SAFETY: written only by the notifier chain's (un)registration, which
-// locks.
-unsafe impl Sync for Block {}
-
-static BLOCK: Block = Block(UnsafeCell::new(bindings::notifier_block {
-    notifier_call: Some(oom_notify),
-    // SAFETY: all-zero is valid for the rest (no next block, priority 0).
-    ..unsafe { core::mem::zeroed() }
-}));
-
 /// The registered notifier; unregistered on drop.
-pub(crate) struct OomReport(());
+pub(crate) struct OomReport {
+    _notifier: Notifier,
+}
 
 impl OomReport {
     /// Registers the notifier.
     pub(crate) fn register() -> Result<Self> {
-        // SAFETY: a static block, unregistered in `drop`.
-        to_result(unsafe { register_oom_notifier(BLOCK.0.get()) })?;
-        Ok(OomReport(()))
-    }
-}
-
-impl Drop for OomReport {
-    fn drop(&mut self) {
-        // SAFETY: registered in `register`; once this returns, no call is
-        // running (the chain's rwsem).
-        unsafe { unregister_oom_notifier(BLOCK.0.get()) };
+        Ok(OomReport {
+            _notifier: Notifier::out_of_memory::<Report>()?,
+        })
     }
 }

@@ -3,9 +3,7 @@
 //! The allocation tag type, after upstream's lib/alloc_tag.c: each tag of
 //! a registered module gets per-CPU counters; at unregistration a tag
 //! with live allocations becomes an orphan row that keeps its counters
-//! (and a copy of its text) until its allocations are freed.  Also the C
-//! ABI of registration, `allocprof_register_module()` and
-//! `allocprof_unregister_module()`.
+//! (and a copy of its text) until its allocations are freed.
 //!
 //! A charge loads its tag's counters pointer and updates the counters in
 //! one region that cannot be preempted (`Ref::charge`).  Unregistration
@@ -19,17 +17,16 @@
 //! its module is freed.  Its allocations may outlive the registration;
 //! their rows become orphans.
 
-use crate::allocprof::counters::sink;
 use crate::allocprof::{static_branch, Tag};
 use crate::dropin::hooks;
-use crate::ffi::mutex::Mutex;
-use crate::ffi::pcpu::PcpuCounters;
-use crate::files::module_views::ModuleView;
-use crate::profiler::codetag::{self, ModuleSection, Registry, TagType};
+use crate::ffi::kvec_ext;
+use crate::ffi::module::ModuleTags;
+use crate::ffi::mutex::{self, Mutex};
+use crate::ffi::pcpu::{Detached, ModuleCounters, NoRefs};
+use crate::ffi::sysfs::{Dir, File};
+use crate::profiler::codetag::{self, Lock, Registry, TagType};
 use crate::profiler::tag_text;
-use core::ffi::c_int;
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use kernel::bindings;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
 /// The allocation tag type.
@@ -41,82 +38,115 @@ pub(crate) struct Orphan {
     /// `file:line [module] func:function`.
     pub(crate) text: KVec<u8>,
     /// The counters its live allocations were charged to.
-    pub(crate) counters: PcpuCounters,
+    pub(crate) counters: Detached,
     /// The row was marked ` accurate:no` before its module went.
     pub(crate) inaccurate: bool,
+}
+
+/// The per-module views, which belong to the files layer: the directory
+/// they go in, and how one is made (with the registry locked) and removed
+/// (unlocked).  Installed by [`set_views`].
+pub(crate) struct Views {
+    /// `/sys/kernel/allocprof/modules`.
+    pub(crate) dir: Dir,
+    /// Makes the view of the module named so in `dir`; `None` if it
+    /// cannot be (said in the log).
+    pub(crate) create: fn(&Dir, &[u8]) -> Option<File>,
+    /// Removes a view.
+    pub(crate) remove: fn(File),
+}
+
+/// A module's view; removed (by [`Views::remove`]) when dropped, which
+/// must happen with the registry unlocked.
+pub(crate) struct View {
+    file: Option<File>,
+    remove: fn(File),
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        if let Some(f) = self.file.take() {
+            (self.remove)(f);
+        }
+    }
 }
 
 /// What the allocation tag type keeps across modules.
 pub(crate) struct State {
     /// Rows of unregistered modules with live allocations.
     pub(crate) orphans: KVec<Orphan>,
+    /// How per-module views are made, while they can be.
+    views: Option<Views>,
 }
 
 /// What the allocation tag type keeps for each registered module.
 pub(crate) struct ModuleData {
-    /// The module's counters, one per tag, in section order.
-    pub(crate) counters: KVec<PcpuCounters>,
+    /// The module's tags and their counters.
+    pub(crate) tags: ModuleCounters,
     /// Its per-module view, if it could be created.
-    view: Option<ModuleView>,
+    view: Option<View>,
     /// Registered through the drop-in header (objects in the pointer table).
     dropin: bool,
 }
 
+/// The registry of allocation tags, `Some` while allocprof is loaded.
+static REGISTRY: Lock<AllocTags> = Mutex::new(&mutex::REGISTRY_LOCK, None);
+
 impl TagType for AllocTags {
     type Tag = Tag;
     type State = State;
-    type ModuleState = ModuleData;
-    /// Whether the module is a drop-in module.
-    type LoadArgs = bool;
+    type Module = ModuleData;
+    /// Given for a drop-in module (its objects are in the pointer table).
+    type LoadArgs = Option<NoRefs>;
     /// The module's view, removed once the registry is unlocked.
-    type Unloaded = Option<ModuleView>;
+    type Unloaded = Option<View>;
     const SECTION: &'static str = "alloc_tags";
 
-    fn module_load(_: &mut State, m: &ModuleSection<Tag>, dropin: bool) -> Result<ModuleData> {
-        let tags = m.tags();
-        let mut counters = KVec::with_capacity(tags.len(), GFP_KERNEL)?;
-        for _ in tags {
-            counters.push(PcpuCounters::new()?, GFP_KERNEL)?;
-        }
-        for (t, c) in tags.iter().zip(counters.iter()) {
-            t.clear_inaccurate();
-            // SAFETY: `c` stays allocated until `module_unload` has
-            // swapped the tag back to the sink and waited for charges.
-            unsafe { t.swap_counters(c.as_ptr()) };
-        }
-        if dropin {
+    fn registry() -> &'static Lock<Self> {
+        &REGISTRY
+    }
+
+    fn module_load(
+        state: &mut State,
+        section: ModuleTags<Tag>,
+        dropin: Option<NoRefs>,
+    ) -> Result<ModuleData> {
+        let is_dropin = dropin.is_some();
+        let tags = ModuleCounters::attach(section, dropin)?;
+        if is_dropin {
             hooks::module_added();
         }
         rows_changed();
+        let view = state.views.as_ref().and_then(|v| {
+            Some(View {
+                file: Some((v.create)(&v.dir, tags.section().name())?),
+                remove: v.remove,
+            })
+        });
         Ok(ModuleData {
-            counters,
-            view: ModuleView::create(m.name()),
-            dropin,
+            tags,
+            view,
+            dropin: is_dropin,
         })
     }
 
-    fn module_unload(
-        state: &mut State,
-        m: &ModuleSection<Tag>,
-        data: ModuleData,
-    ) -> Self::Unloaded {
+    fn section(m: &ModuleData) -> &ModuleTags<Tag> {
+        m.tags.section()
+    }
+
+    fn module_unload(state: &mut State, m: ModuleData) -> Self::Unloaded {
         let ModuleData {
-            counters,
+            mut tags,
             view,
             dropin,
-        } = data;
+        } = m;
         rows_changed();
-        for t in m.tags() {
-            // SAFETY: the sink lives as long as allocprof.
-            unsafe { t.swap_counters(sink()) };
-        }
         // Every charge that loaded one of the module's counters pointers
-        // ran in a non-preemptible region (or an interrupt): once this
-        // returns, all of them have landed.
-        crate::ffi::helpers::synchronize_rcu();
-        let name = m.name();
+        // has landed once this returns.
+        let (section, detached) = tags.detach();
+        let name = section.name();
         let debug = static_branch::debug_enabled();
-        for (t, c) in m.tags().iter().zip(counters) {
+        for (t, c) in detached {
             let totals = c.sum();
             if totals.is_zero() {
                 continue; // `c` drops: freed
@@ -161,7 +191,7 @@ impl TagType for AllocTags {
             }
         }
         if dropin {
-            let (start, end) = m.bounds();
+            let (start, end) = section.bounds();
             hooks::drain(start, end);
             hooks::module_removed();
         }
@@ -183,7 +213,7 @@ impl State {
         let mut i = 0;
         while i < self.orphans.len() {
             if self.orphans[i].counters.sum().is_zero() {
-                drop(crate::ffi::kvec_ext::remove(&mut self.orphans, i));
+                drop(kvec_ext::remove(&mut self.orphans, i));
                 rows_changed();
             } else {
                 i += 1;
@@ -212,8 +242,8 @@ pub(crate) fn generation() -> u64 {
 /// Zeroes the cumulative counters of every row (the live counters are
 /// never reset).
 pub(crate) fn reset_cumulative(reg: &Registry<AllocTags>) {
-    for e in reg.modules() {
-        for c in e.data.counters.iter() {
+    for m in reg.modules() {
+        for (_, c) in m.tags.iter() {
             c.reset_cumulative();
         }
     }
@@ -222,91 +252,27 @@ pub(crate) fn reset_cumulative(reg: &Registry<AllocTags>) {
     }
 }
 
-/// The registry of allocation tags, set while allocprof is loaded.
-pub(crate) static REGISTRY: AtomicPtr<Mutex<Registry<AllocTags>>> =
-    AtomicPtr::new(core::ptr::null_mut());
-
 /// Creates the registry of allocation tags.
 pub(crate) fn new_registry() -> Result<codetag::RegistryHandle<AllocTags>> {
-    codetag::RegistryHandle::new(
-        State {
-            orphans: KVec::new(),
-        },
-        &REGISTRY,
-    )
+    codetag::RegistryHandle::new(State {
+        orphans: KVec::new(),
+        views: None,
+    })
+}
+
+/// Installs how per-module views are made (`Some`: modules registering
+/// from now on get one), or stops making them (`None`); what was
+/// installed before, to drop once the registry is unlocked.
+pub(crate) fn set_views(views: Option<Views>) -> Result<Option<Views>> {
+    with_registry(|r| Ok(core::mem::replace(&mut r.state_mut().views, views)))
 }
 
 /// Runs `f` on the registry, locked.
 pub(crate) fn with_registry<R>(f: impl FnOnce(&mut Registry<AllocTags>) -> Result<R>) -> Result<R> {
-    codetag::with_registry(&REGISTRY, f)
+    codetag::with_registry(f)
 }
 
 /// Runs `f` on the registry if it is not locked, without sleeping.
 pub(crate) fn try_with_registry<R>(f: impl FnOnce(&Registry<AllocTags>) -> R) -> Option<R> {
-    codetag::try_with_registry(&REGISTRY, f)
-}
-
-/// Registers the tags `[start, stop)` of `module`.
-///
-/// # Safety
-///
-/// `module` is a live module and `[start, stop)` its tag section.
-#[no_mangle]
-pub unsafe extern "C" fn allocprof_register_module(
-    module: *mut bindings::module,
-    start: *mut Tag,
-    stop: *mut Tag,
-) -> c_int {
-    // SAFETY: per the function's contract.
-    match unsafe { codetag::register(&REGISTRY, module, start, stop, false) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// Registers the tags `[start, stop)` of `module`, a drop-in module (its
-/// objects are recorded in the pointer table); called by the module's
-/// `init_module()` wrapper before its own init.  An error is logged: the
-/// module then runs unprofiled.
-///
-/// # Safety
-///
-/// `module` is a live module and `[start, stop)` its tag section.
-#[no_mangle]
-pub unsafe extern "C" fn allocprof_dropin_register(
-    module: *mut bindings::module,
-    start: *mut Tag,
-    stop: *mut Tag,
-) -> c_int {
-    if !hooks::keeps_tags(start, stop) {
-        // Never on x86_64, where modules live in the top 2 GiB.
-        pr_warn!("drop-in module not registered: its tags are outside the module area\n");
-        return EINVAL.to_errno();
-    }
-    // SAFETY: per the function's contract.
-    match unsafe { codetag::register(&REGISTRY, module, start, stop, true) } {
-        Ok(()) => 0,
-        Err(e) => {
-            pr_warn!(
-                "drop-in module not registered ({}): its allocations are not profiled\n",
-                e.to_errno()
-            );
-            e.to_errno()
-        }
-    }
-}
-
-/// Unregisters `module`'s tags, reporting those with live allocations.
-///
-/// # Safety
-///
-/// `module` is a live module.
-#[no_mangle]
-pub unsafe extern "C" fn allocprof_unregister_module(module: *mut bindings::module) {
-    if let Err(e) = codetag::unregister(&REGISTRY, module) {
-        pr_warn!(
-            "unregistering a module that is not registered ({})\n",
-            e.to_errno()
-        );
-    }
+    codetag::try_with_registry(f)
 }

@@ -9,6 +9,7 @@
 //! kernel boundary (`ffi`) and the client API (`allocprof`); never the
 //! files that show it (`files`).
 
+pub(crate) mod abi;
 pub(crate) mod alloc_tag;
 pub(crate) mod codetag;
 pub(crate) mod decimal;

@@ -5,49 +5,12 @@
 //! the allocinfo rows and for the unload report.
 
 use crate::allocprof::tag::{site_name, Tag};
+use crate::ffi::text::{self, SliceWriter};
 use crate::profiler::decimal::Decimal;
-use core::fmt::Write;
-use core::mem::MaybeUninit;
 use kernel::prelude::*;
 
 /// Longest function name kept for a tag (longer ones are cut).
 pub(crate) const FUNCTION_MAX: usize = 256;
-
-/// Writes into a byte buffer that need not be initialised, failing rather
-/// than overflowing; the first `len()` bytes are initialised.
-pub(crate) struct SliceWriter<'a> {
-    buf: &'a mut [MaybeUninit<u8>],
-    pos: usize,
-}
-
-impl Write for SliceWriter<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.write_bytes(s.as_bytes())
-    }
-}
-
-impl<'a> SliceWriter<'a> {
-    /// A writer filling `buf` from its start.
-    pub(crate) fn new(buf: &'a mut [MaybeUninit<u8>]) -> Self {
-        SliceWriter { buf, pos: 0 }
-    }
-
-    /// Appends `b`, or fails (writing nothing) if it does not fit.
-    pub(crate) fn write_bytes(&mut self, b: &[u8]) -> core::fmt::Result {
-        let end = self.pos.checked_add(b.len()).ok_or(core::fmt::Error)?;
-        let dst = self.buf.get_mut(self.pos..end).ok_or(core::fmt::Error)?;
-        // SAFETY: `dst` has room for `b.len()` bytes; `MaybeUninit<u8>`
-        // has the layout of `u8`.
-        unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), dst.as_mut_ptr().cast(), b.len()) };
-        self.pos = end;
-        Ok(())
-    }
-
-    /// Bytes written so far.
-    pub(crate) fn len(&self) -> usize {
-        self.pos
-    }
-}
 
 /// An upper bound of the length of `t`'s text for `module`.
 pub(crate) fn text_len_max(module: &[u8], t: &Tag) -> usize {
@@ -96,12 +59,5 @@ pub(crate) fn write_text(w: &mut SliceWriter<'_>, module: &[u8], t: &Tag) -> cor
 
 /// `t`'s text in a new vector.
 pub(crate) fn to_vec(module: &[u8], t: &Tag) -> Result<KVec<u8>> {
-    let mut v = KVec::with_capacity(text_len_max(module, t), GFP_KERNEL)?;
-    let mut w = SliceWriter::new(v.spare_capacity_mut());
-    write_text(&mut w, module, t).map_err(|_| EINVAL)?;
-    let len = w.len();
-    // SAFETY: the writer initialised the first `len` bytes of the spare
-    // capacity of the empty vector.
-    unsafe { v.set_len(len) };
-    Ok(v)
+    text::to_kvec(text_len_max(module, t), |w| write_text(w, module, t))
 }
