@@ -15,6 +15,10 @@
 //! [`vmalloc!`](crate::vmalloc), [`pages!`](crate::pages), ...) gets its own
 //! static [`Tag`] in the `alloc_tags` section of the module that contains it.
 //! A module makes its tags visible with [`Registration`].
+//!
+//! In allocprof's tree this is the bottom layer: it uses nothing of
+//! allocprof's other folders (it is the same source in every client), and
+//! they all may use it.
 
 pub mod buf;
 pub mod counters;

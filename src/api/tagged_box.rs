@@ -2,6 +2,7 @@
 
 //! A tagged box: one kmalloc'd `T`, charged to its call site.
 
+use crate::allocprof::buf::{Backend, Kmalloc};
 use crate::allocprof::{gfp_t, kmalloc_bytes, Ref, Tag};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
@@ -33,7 +34,7 @@ impl<T> TaggedBox<T> {
             return Err(EINVAL);
         }
         // SAFETY: plain allocation.
-        let p = unsafe { bindings::__kmalloc_noprof(size, flags) };
+        let p = unsafe { Kmalloc::alloc(size, flags) };
         let ptr = NonNull::new(p.cast::<T>()).ok_or(ENOMEM)?;
         // SAFETY: `ptr` is a fresh allocation of `size_of::<T>()` bytes,
         // aligned for `T`.
@@ -128,7 +129,7 @@ impl<T> Drop for TaggedBox<T> {
         // by `self`; it is dropped once, then freed.
         unsafe {
             core::ptr::drop_in_place(self.ptr.as_ptr());
-            bindings::kfree(self.ptr.as_ptr().cast());
+            Kmalloc::free(self.ptr.as_ptr().cast(), core::mem::size_of::<T>());
         }
     }
 }
