@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * allocprof: the devres trackers of the drop-in mode's devm_ objects (C:
- * devres' API is C's; the table's side is in src/dropin.rs).
+ * devres' API is C's; the table's side is in src/dropin/hooks.rs).
  */
 #include <linux/device/devres.h>
 #include <linux/module.h>
@@ -12,8 +12,8 @@
 #include "dropin.h"
 
 /*
- * devm_ allocations of drop-in modules (src/dropin.rs): a tracker devres
- * per recorded object, holding its address.  Added to the device after
+ * devm_ allocations of drop-in modules (src/dropin/hooks.rs): a tracker
+ * devres per recorded object, holding its address.  Added to the device after
  * the object, so released before it at detach (devres releases LIFO);
  * its release uncharges the object.  Each live tracker holds a reference
  * to allocprof, whose code its release is: allocprof cannot be unloaded
@@ -41,8 +41,8 @@ static bool allocprof_devm_fail_now(void)
 /*
  * A tracker's release: forgets its object, then drops the tracker's
  * reference to allocprof, as its last act: a jump to module_put(), in
- * src/dropin_devres_release.S, so that no code of allocprof runs after it
- * whatever the compiler's options.
+ * src/dropin/dropin_devres_release.S, so that no code of allocprof runs
+ * after it whatever the compiler's options.
  */
 void allocprof_devm_tracker_release(struct device *dev, void *res);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * allocprof: the release of a drop-in devm tracker (src/dropin_devres.c),
+ * allocprof: the release of a drop-in devm tracker (src/dropin/dropin_devres.c),
  * in assembly so that it ends, by construction, in a jump to
  * module_put(): each live tracker holds a reference to allocprof, whose
  * code this is, and once that reference is dropped nothing of allocprof

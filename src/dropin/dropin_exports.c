@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * allocprof: what modules built with include/allocprof_dropin.h link
- * against (declared in include/allocprof_abi.h): the pointer table's
- * filter, which the header tests inline, and the exports of the drop-in
- * functions it calls, defined in Rust (src/profiler/abi.rs,
+ * against (declared in include/allocprof_abi.h): the exports of the
+ * pointer table's filter, which the header tests inline, and of the
+ * drop-in functions it calls, all defined in Rust (src/profiler/abi.rs,
  * src/dropin/hooks.rs and pages.rs; the devm and mempool ones are
  * exported beside their C, src/dropin/dropin_devres.c and
  * dropin_mempool.c).
@@ -13,11 +13,11 @@
 #include "allocprof.h"
 
 /*
- * The drop-in pointer table's filter (src/dropin/ptr_table.rs): per 16-bit
- * hash of an address, how many recorded objects have it.  Tested inline by
- * include/allocprof_dropin.h before a free calls into allocprof.
+ * The drop-in pointer table's filter (src/dropin/ptr_table.rs, which
+ * defines it): per 16-bit hash of an address, how many recorded objects
+ * have it.  Tested inline by include/allocprof_dropin.h before a free
+ * calls into allocprof.
  */
-u16 allocprof_dropin_filter[1 << 16];
 EXPORT_SYMBOL_GPL(allocprof_dropin_filter);
 
 EXPORT_SYMBOL_GPL(allocprof_dropin_register);

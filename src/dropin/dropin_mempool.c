@@ -2,7 +2,7 @@
 /*
  * allocprof: the mempools of drop-in modules (C: the pool's alloc and free
  * functions are C callbacks of mm/mempool.c; the table's side is in
- * src/dropin.rs).
+ * src/dropin/hooks.rs).
  */
 #include <linux/jump_label.h>
 #include <linux/mempool.h>
@@ -14,7 +14,7 @@
 
 /*
  * Mempools of drop-in modules (include/allocprof_dropin.h calls these
- * exports out of line; the table's side is in src/dropin.rs).  A pool
+ * exports out of line; the table's side is in src/dropin/hooks.rs).  A pool
  * whose alloc and free functions are the kernel's slab, kmalloc or page
  * helpers is created with allocprof's own functions and a wrapper (its
  * pool_data) holding the originals: an element made by the pool's alloc

@@ -18,10 +18,13 @@ extern "C" {
     static allocprof_page_map: [usize; 3];
 }
 
+/// The size of a `struct page`.
+const PAGE_STRUCT: usize = core::mem::size_of::<bindings::page>();
+
 /// Page size over `struct page` size: `vmemmap` is to a `struct page`
 /// what the direct map is to its page, scaled down by this.
-const SCALE: usize = PAGE_SIZE / core::mem::size_of::<bindings::page>();
-const _: () = assert!(SCALE * core::mem::size_of::<bindings::page>() == PAGE_SIZE);
+const SCALE: usize = PAGE_SIZE / PAGE_STRUCT;
+const _: () = assert!(SCALE * PAGE_STRUCT == PAGE_SIZE);
 
 /// The `struct page` of the page-aligned direct-map address `addr`
 /// (`virt_to_page()` of x86_64's `SPARSEMEM_VMEMMAP`, without a call):
@@ -40,7 +43,7 @@ pub(crate) fn page_of(addr: usize) -> *mut bindings::page {
 pub(crate) fn addr_of(page: *const c_void) -> usize {
     // SAFETY: as in `page_of`.
     let [offset, vmemmap, _] = unsafe { allocprof_page_map };
-    let pfn = (page as usize).wrapping_sub(vmemmap) / core::mem::size_of::<bindings::page>();
+    let pfn = (page as usize).wrapping_sub(vmemmap) / PAGE_STRUCT;
     offset.wrapping_add(pfn.wrapping_mul(PAGE_SIZE))
 }
 

@@ -36,6 +36,18 @@ extern "C" {
     fn allocprof_pages_free_shared(page: *mut c_void, order: c_uint);
 }
 
+/// The kernel's `free_pages(addr, order)`.
+///
+/// # Safety
+///
+/// As for `free_pages()`: `addr` is 0 or a block of `order` pages of the
+/// page allocator that the caller holds a reference to.
+#[inline(always)]
+unsafe fn free_pages(addr: usize, order: c_uint) {
+    // SAFETY: per the function's contract.
+    unsafe { bindings::free_pages(addr as _, order) }
+}
+
 /// Whether `page` has one reference (its `_refcount` is 1), as one
 /// compare of memory and a branch (the compiler keeps an atomic load and
 /// its compare apart).
@@ -93,7 +105,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order
     hooks::uncharge(&np, e.remove());
     drop(np);
     // SAFETY: per the function's contract.
-    unsafe { bindings::free_pages(addr as _, order) }
+    unsafe { free_pages(addr, order) }
 }
 
 /// [`allocprof_dropin_pg_free_addr`] of a recorded page another reference
@@ -130,7 +142,7 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
         }
     }
     // SAFETY: per the function's contract.
-    unsafe { bindings::free_pages(addr as _, order) }
+    unsafe { free_pages(addr, order) }
 }
 
 /// `__free_pages(page, order)` of a drop-in module while the frees key is
@@ -172,7 +184,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void
             unsafe { allocprof_dropin_pg_free_addr(a, 0) };
         } else {
             // SAFETY: as above.
-            unsafe { bindings::free_pages(a as _, 0) };
+            unsafe { free_pages(a, 0) };
         }
     }
 }

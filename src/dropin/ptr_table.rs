@@ -17,8 +17,9 @@
 //! so its memory is bounded; a key whose window is full is not stored.
 //!
 //! The filter: a counter per 16-bit hash of the key of how many keys with
-//! that hash the table holds (`allocprof_dropin_filter`, 128 KiB, in
-//! `src/glue.c`), which the drop-in header tests inline before calling
+//! that hash the table holds (`allocprof_dropin_filter`, 128 KiB, exported
+//! by src/dropin/dropin_exports.c), which the drop-in header tests inline
+//! before calling
 //! into allocprof: a free of an object the table does not hold (every
 //! free of a module while profiling is off, but for the objects recorded
 //! before) costs a multiply, a shift and a compare.  Insertion skips the
@@ -67,19 +68,19 @@ pub(crate) const FILTER_LEN: usize = 1 << 16;
 // it holds a slot.
 const _: () = assert!((1usize << 26) / FILTER_LEN + WINDOW < u16::MAX as usize);
 
-extern "C" {
-    /// The filter (src/glue.c, exported for include/allocprof_dropin.h).
-    static allocprof_dropin_filter: [AtomicU16; FILTER_LEN];
-}
+/// The filter (exported for include/allocprof_dropin.h by
+/// src/dropin/dropin_exports.c).
+#[no_mangle]
+static allocprof_dropin_filter: [AtomicU16; FILTER_LEN] = [const { AtomicU16::new(0) }; FILTER_LEN];
 
 /// The filter counter of `key`: `(u32)key * 0x9e3779b1 >> 16`, exactly as
 /// include/allocprof_dropin.h computes it (the high half of a 32-bit
 /// Fibonacci hash of the address's low 32 bits).
 #[inline(always)]
 fn filter_of(key: usize) -> &'static AtomicU16 {
+    // `i < 1 << 16 == FILTER_LEN`: no bounds check.
     let i = ((key as u32).wrapping_mul(0x9e37_79b1) >> 16) as usize;
-    // SAFETY: allocprof's static; `i < 1 << 16 == FILTER_LEN`.
-    unsafe { allocprof_dropin_filter.get_unchecked(i) }
+    &allocprof_dropin_filter[i]
 }
 
 /// Whether the table may hold `key` (its filter counter is not 0).
@@ -389,8 +390,7 @@ impl PtrTable {
     /// Whether the table holds nothing (every filter counter is 0): a scan
     /// of the filter, 128 KiB.
     pub(crate) fn is_empty() -> bool {
-        // SAFETY: allocprof's static.
-        unsafe { &allocprof_dropin_filter }
+        allocprof_dropin_filter
             .iter()
             .all(|f| f.load(Ordering::Relaxed) == 0)
     }

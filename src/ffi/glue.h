@@ -25,8 +25,7 @@ bool allocprof_exiting(void);
 void allocprof_vmalloc_area_init(void);
 int allocprof_proc_exists(const char *path);
 int allocprof_create_file(struct kobject *kobj, const struct bin_attribute *attr,
-			  const struct kernfs_ops *ops, umode_t mode,
-			  unsigned int delay_ms);
+			  umode_t mode, unsigned int delay_ms);
 unsigned int allocprof_possible_cpus(void);
 unsigned int allocprof_jiffies_to_msecs(unsigned long j);
 void allocprof_mdelay(unsigned int ms);

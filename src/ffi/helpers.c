@@ -42,8 +42,8 @@ EXPORT_SYMBOL_GPL(allocprof_vmalloc_area);
 
 void allocprof_vmalloc_area_init(void)
 {
-	allocprof_vmalloc_area[0] = VMALLOC_START;
-	allocprof_vmalloc_area[1] = VMALLOC_END;
+	WRITE_ONCE(allocprof_vmalloc_area[0], VMALLOC_START);
+	WRITE_ONCE(allocprof_vmalloc_area[1], VMALLOC_END);
 }
 
 /*
@@ -214,11 +214,12 @@ size_t allocprof_vmalloc_bytes(const void *addr, size_t size)
 EXPORT_SYMBOL_GPL(allocprof_vmalloc_bytes);
 
 /*
- * Creates @attr in @kobj with the kernfs operations @ops in place of
- * sysfs's (a 6.12 bin_attribute has no open/release), and no reader can
- * open it before they are: @attr's mode is 0, which sysfs' extra open
- * check (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK) refuses to every opener, root
- * included; then @ops and KERNFS_HAS_RELEASE are set as
+ * Creates @attr in @kobj with the kernfs operations @attr->private points
+ * at in place of sysfs's (a 6.12 bin_attribute has no open/release;
+ * src/ffi/sysfs.rs), and no reader can open it before they are: @attr's
+ * mode is 0, which sysfs' extra open check
+ * (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK) refuses to every opener, root
+ * included; then the operations and KERNFS_HAS_RELEASE are set as
  * __kernfs_create_file() (not exported) would have; then the mode becomes
  * @mode.  An open needs the permission check, which reads the mode under
  * the lock that sysfs_chmod_file() takes after the operations are set.
@@ -226,13 +227,13 @@ EXPORT_SYMBOL_GPL(allocprof_vmalloc_bytes);
  * test_delay_ms, for the test that races an open with the setup).
  */
 int allocprof_create_file(struct kobject *kobj, const struct bin_attribute *attr,
-			  const struct kernfs_ops *ops, umode_t mode,
-			  unsigned int delay_ms)
+			  umode_t mode, unsigned int delay_ms)
 {
+	const struct kernfs_ops *ops = attr->private;
 	struct kernfs_node *kn;
 	int ret;
 
-	if (WARN_ON_ONCE(attr->attr.mode))
+	if (WARN_ON_ONCE(attr->attr.mode || !ops))
 		return -EINVAL;
 	ret = sysfs_create_bin_file(kobj, attr);
 	if (ret)

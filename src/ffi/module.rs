@@ -7,6 +7,12 @@
 use core::ffi::CStr;
 use core::ptr::NonNull;
 use kernel::bindings;
+use kernel::types::Opaque;
+
+/// A `struct module`, as the registration C ABI hands it in: allocprof
+/// only points at it, and reads its name.
+#[repr(transparent)]
+pub(crate) struct Module(Opaque<bindings::module>);
 
 /// Longest module name, with its NUL (`MODULE_NAME_LEN`: the size of
 /// `struct module`'s `name`).
@@ -41,7 +47,7 @@ pub(crate) enum Refused {
 
 /// A live module and its section of tags `T`, `[start, start + count)`.
 pub(crate) struct ModuleTags<T> {
-    module: NonNull<bindings::module>,
+    module: NonNull<Module>,
     start: NonNull<T>,
     count: usize,
 }
@@ -60,7 +66,7 @@ impl<T> ModuleTags<T> {
     /// Unless null, `module` is a live module and `[start, stop)` a section
     /// of `T`s in its memory, both staying so until the value is dropped.
     pub(crate) unsafe fn new(
-        module: *mut bindings::module,
+        module: *mut Module,
         start: *mut T,
         stop: *mut T,
     ) -> Result<Self, Refused> {
@@ -100,6 +106,7 @@ impl<T> ModuleTags<T> {
     /// The module's name.
     pub(crate) fn name(&self) -> &[u8] {
         // SAFETY: a live module (`new`'s contract); its name is a C string.
-        unsafe { CStr::from_ptr((*self.module.as_ptr()).name.as_ptr().cast()) }.to_bytes()
+        unsafe { CStr::from_ptr((*(*self.module.as_ptr()).0.get()).name.as_ptr().cast()) }
+            .to_bytes()
     }
 }

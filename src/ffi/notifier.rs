@@ -31,6 +31,9 @@ extern "C" {
     fn unregister_oom_notifier(nb: *mut bindings::notifier_block) -> c_int;
 }
 
+/// What the callbacks return: keep calling the chain.
+const NOTIFY_DONE: c_int = bindings::NOTIFY_DONE as c_int;
+
 /// The chain a [`Notifier`] is on.
 #[derive(Clone, Copy)]
 enum Chain {
@@ -106,7 +109,7 @@ extern "C" fn module_call<T: ModuleGoing>(
     if action == bindings::module_state_MODULE_STATE_GOING as usize {
         T::going(ModuleId::new(data));
     }
-    bindings::NOTIFY_DONE as c_int
+    NOTIFY_DONE
 }
 
 /// The OOM notifier's call.
@@ -116,5 +119,5 @@ extern "C" fn oom_call<T: OutOfMemory>(
     _freed: *mut c_void,
 ) -> c_int {
     T::out_of_memory();
-    bindings::NOTIFY_DONE as c_int
+    NOTIFY_DONE
 }

@@ -84,7 +84,7 @@ impl PcpuCounters {
                 core::mem::size_of::<Counters>(),
                 core::mem::align_of::<Counters>(),
                 false,
-                bindings::GFP_KERNEL,
+                crate::allocprof::GFP_KERNEL,
             )
         };
         NonNull::new(c.cast()).map(PcpuCounters).ok_or(ENOMEM)

@@ -77,29 +77,29 @@ unsafe extern "C" fn handler<E: Entry>(
 ) -> c_int {
     // SAFETY: per the function's contract.
     let (len, pos) = unsafe { (*lenp, *ppos) };
-    if is_write != 0 {
+    // What the call consumed (a write, whole) or produced (a read).
+    let n = if is_write != 0 {
         if pos != 0 {
             return EINVAL.to_errno();
         }
         // SAFETY: per the function's contract, `buffer` holds `len` bytes.
         let input = unsafe { core::slice::from_raw_parts(buffer.cast::<u8>(), len) };
-        return match E::write(input) {
-            Ok(()) => {
-                // SAFETY: per the function's contract.
-                unsafe { *ppos += len as bindings::loff_t };
-                0
-            }
-            Err(e) => e.to_errno(),
-        };
-    }
-    let text = E::read();
-    let n = if pos == 0 { text.len().min(len) } else { 0 };
-    // SAFETY: per the function's contract, `buffer` has room for `len`
-    // bytes and `n <= len`.
-    unsafe {
-        core::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), n);
-        *lenp = n;
-        *ppos += n as bindings::loff_t;
-    }
+        if let Err(e) = E::write(input) {
+            return e.to_errno();
+        }
+        len
+    } else {
+        let text = E::read();
+        let n = if pos == 0 { text.len().min(len) } else { 0 };
+        // SAFETY: per the function's contract, `buffer` has room for `len`
+        // bytes and `n <= len`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), n);
+            *lenp = n;
+        }
+        n
+    };
+    // SAFETY: per the function's contract.
+    unsafe { *ppos += n as bindings::loff_t };
     0
 }

@@ -19,6 +19,9 @@
 //!   before it is made readable (`allocprof_create_file()`, in allocprof's
 //!   C glue, src/ffi/helpers.c).
 //!
+//! The attributes and operations are constants of [`Vtable`], one per
+//! file type: statics, which sysfs and lockdep want.
+//!
 //! This file uses only the kernel crate: allocprof mounts it as
 //! `crate::ffi::sysfs`, and the test modules, separate crates, mount it
 //! with `#[path]` (they use no [`Open`] file, which alone needs
@@ -174,31 +177,35 @@ impl OpenFile<'_> {
 /// open file's data first).
 pub struct File {
     dir: Dir,
-    kind: Kind,
+    /// Its static attribute (of a `kobj_attribute` or a `bin_attribute`:
+    /// sysfs removes either by its name).
+    attr: *const bindings::attribute,
 }
 
-// SAFETY: the attributes are statics that the kernel only reads; the
+// SAFETY: the attribute is a static that the kernel only reads; the
 // directory is `Send` and `Sync`.
 unsafe impl Send for File {}
 // SAFETY: as above; `&File` gives nothing.
 unsafe impl Sync for File {}
 
-/// What a [`File`] is, for its removal: its static attribute.
-enum Kind {
-    Attribute(*const bindings::kobj_attribute),
-    Bin(*const bindings::bin_attribute),
+/// How a [`File`] other than an [`Open`] one is created, from its static
+/// attribute.
+enum Create {
+    Attribute(&'static bindings::kobj_attribute),
+    Bin(&'static bindings::bin_attribute),
 }
 
 extern "C" {
-    /// Creates the bin attribute `attr` (of mode 0) in `kobj` with the
-    /// kernfs operations `ops` in place of sysfs's, then makes its mode
-    /// `mode`, sleeping `delay_ms` in between (a test hook); allocprof's C
-    /// glue (src/ffi/helpers.c).
+    /// Creates the bin attribute `attr`, of mode 0, in `kobj`, with the
+    /// kernfs operations `attr->private` points at in place of sysfs's,
+    /// then makes its mode `mode`, sleeping `delay_ms` in between (a test
+    /// hook); allocprof's C glue (src/ffi/helpers.c), so called only from
+    /// generic code: a crate that mounts this file and has no [`Open`]
+    /// file does not link against it.
     fn allocprof_create_file(
         kobj: *mut bindings::kobject,
         attr: *const bindings::bin_attribute,
-        ops: *const bindings::kernfs_ops,
-        mode: bindings::umode_t,
+        mode: u16,
         delay_ms: u32,
     ) -> c_int;
 }
@@ -206,24 +213,12 @@ extern "C" {
 impl File {
     /// Creates the attribute file `T` in `dir`.
     pub fn attribute<T: Attribute>(dir: &Dir) -> Result<Self> {
-        let attr = &Vtable::<T>::KOBJ_ATTRIBUTE;
-        // SAFETY: the kobject is live and the attribute static.
-        to_result(unsafe {
-            bindings::sysfs_create_file_ns(dir.0.as_ptr(), &attr.attr, core::ptr::null())
-        })?;
-        Ok(File {
-            dir: dir.get(),
-            kind: Kind::Attribute(attr),
-        })
+        Self::create(dir, Create::Attribute(&Vtable::<T>::KOBJ_ATTRIBUTE))
     }
 
     /// Creates the write-only binary file `T` in `dir`.
     pub fn bin_write<T: BinWrite>(dir: &Dir) -> Result<Self> {
-        let attr = &Vtable::<T>::BIN_WRITE;
-        Self::bin(dir, attr, |kobj| {
-            // SAFETY: the kobject is live and the attribute static.
-            unsafe { bindings::sysfs_create_bin_file(kobj, attr) }
-        })
+        Self::create(dir, Create::Bin(&Vtable::<T>::BIN_WRITE))
     }
 
     /// Creates the file `T`, with its own kernfs operations, in `dir`:
@@ -231,39 +226,42 @@ impl File {
     /// sleeps `delay_ms` between the two (a test hook: 0 in use).
     pub fn open<T: Open>(dir: &Dir, mode: u16, delay_ms: u32) -> Result<Self> {
         let attr = &Vtable::<T>::BIN_OPEN;
-        Self::bin(dir, attr, |kobj| {
-            // SAFETY: the kobject is live, the attribute (of mode 0) and the
-            // operations static.
-            unsafe { allocprof_create_file(kobj, attr, &Vtable::<T>::KERNFS_OPS, mode, delay_ms) }
+        // SAFETY: the kobject is live; the attribute is static, of mode 0,
+        // its `private` the static kernfs operations of `T`.
+        to_result(unsafe { allocprof_create_file(dir.0.as_ptr(), attr, mode, delay_ms) })?;
+        Ok(File {
+            dir: dir.get(),
+            attr: &attr.attr,
         })
     }
 
-    fn bin(
-        dir: &Dir,
-        attr: *const bindings::bin_attribute,
-        create: impl FnOnce(*mut bindings::kobject) -> c_int,
-    ) -> Result<Self> {
-        to_result(create(dir.0.as_ptr()))?;
+    fn create(dir: &Dir, how: Create) -> Result<Self> {
+        let kobj = dir.0.as_ptr();
+        // SAFETY: the kobject is live and the attribute static.
+        let (ret, attr) = unsafe {
+            match how {
+                Create::Attribute(a) => (
+                    bindings::sysfs_create_file_ns(kobj, &a.attr, core::ptr::null()),
+                    &a.attr,
+                ),
+                Create::Bin(a) => (bindings::sysfs_create_bin_file(kobj, a), &a.attr),
+            }
+        };
+        to_result(ret)?;
         Ok(File {
             dir: dir.get(),
-            kind: Kind::Bin(attr),
+            attr,
         })
     }
 }
 
 impl Drop for File {
     fn drop(&mut self) {
-        let kobj = self.dir.0.as_ptr();
-        // SAFETY: created in the live kobject by a constructor; removal
-        // waits for running callbacks (and releases open files).
+        // SAFETY: created in the live kobject by `create`; removal waits
+        // for running callbacks (and releases open files).
         unsafe {
-            match self.kind {
-                Kind::Attribute(a) => {
-                    bindings::sysfs_remove_file_ns(kobj, &raw const (*a).attr, core::ptr::null())
-                }
-                Kind::Bin(a) => bindings::sysfs_remove_bin_file(kobj, a),
-            }
-        }
+            bindings::sysfs_remove_file_ns(self.dir.0.as_ptr(), self.attr, core::ptr::null())
+        };
     }
 }
 
@@ -288,12 +286,11 @@ impl<T: BinWrite> Vtable<T> {
 }
 
 impl<T: Open> Vtable<T> {
-    /// Mode 0 until `allocprof_create_file()` has set the operations; its
-    /// `read` (which sysfs wants before it lets the file be read) is never
-    /// called, as the operations replace sysfs's.
+    /// Mode 0 until `allocprof_create_file()` has set the operations, which
+    /// `private` points at; no callback (the operations replace sysfs's).
     const BIN_OPEN: bindings::bin_attribute = {
         let mut a = bin_attribute(T::NAME, 0);
-        a.read = Some(never_read);
+        a.private = core::ptr::from_ref(&Self::KERNFS_OPS).cast_mut().cast();
         a
     };
 
@@ -382,19 +379,6 @@ unsafe extern "C" fn write<T: BinWrite>(
     // SAFETY: per the function's contract.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     ret(T::write(input, offset).map(|()| count))
-}
-
-/// The `read` of an [`Open`] file's bin attribute: unreachable (its
-/// kernfs operations replace sysfs's before it can be opened).
-extern "C" fn never_read(
-    _file: *mut bindings::file,
-    _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::bin_attribute,
-    _buf: *mut c_char,
-    _offset: bindings::loff_t,
-    _count: usize,
-) -> isize {
-    EIO.to_errno() as isize
 }
 
 /// kernfs `open` of [`Open`] file `T`: keeps the new data in `priv`.

@@ -48,11 +48,11 @@ impl Drop for ModulesDir {
     }
 }
 
-/// Sleeps `test_view_delay_ms` (a test hook).
+/// Sleeps `test_view_delay_ms` (a test hook; process context here).
 fn test_delay() {
     let delay = params::get().test_view_delay_ms;
     if delay != 0 {
-        helpers::msleep(delay);
+        helpers::test_msleep(delay);
     }
 }
 

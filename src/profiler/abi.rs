@@ -10,12 +10,11 @@
 
 use crate::allocprof::Tag;
 use crate::dropin::hooks;
-use crate::ffi::module::{ModuleId, ModuleTags};
+use crate::ffi::module::{Module, ModuleId, ModuleTags};
 use crate::ffi::pcpu::NoRefs;
 use crate::profiler::alloc_tag::AllocTags;
 use crate::profiler::codetag;
 use core::ffi::c_int;
-use kernel::bindings;
 use kernel::prelude::*;
 
 /// Registers the tags `[start, stop)` of `module`.
@@ -27,7 +26,7 @@ use kernel::prelude::*;
 /// unregisters it then).
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_register_module(
-    module: *mut bindings::module,
+    module: *mut Module,
     start: *mut Tag,
     stop: *mut Tag,
 ) -> c_int {
@@ -50,7 +49,7 @@ pub(crate) unsafe extern "C" fn allocprof_register_module(
 /// through the drop-in hooks (no `allocprof_ref`).
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_dropin_register(
-    module: *mut bindings::module,
+    module: *mut Module,
     start: *mut Tag,
     stop: *mut Tag,
 ) -> c_int {
@@ -77,7 +76,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_register(
 /// (only the module's address is used: a module that is not registered
 /// changes nothing).
 #[no_mangle]
-pub(crate) extern "C" fn allocprof_unregister_module(module: *mut bindings::module) {
+pub(crate) extern "C" fn allocprof_unregister_module(module: *mut Module) {
     if let Err(e) = codetag::unregister::<AllocTags>(ModuleId::new(module)) {
         pr_warn!(
             "unregistering a module that is not registered ({})\n",
