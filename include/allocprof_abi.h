@@ -5,7 +5,7 @@
  * Only compiler built-in types and the annotations of compiler_types.h
  * (which kbuild includes first into every C file): this header is also
  * pulled in by allocprof_dropin.h, which is forced into a module's files
- * before any kernel header.  src/api/tag.rs mirrors it; src/glue.c
+ * before any kernel header.  src/api/tag.rs mirrors it; src/ffi/keys.c
  * checks the layout.
  */
 #ifndef _ALLOCPROF_ABI_H
@@ -45,7 +45,7 @@ int allocprof_register_module(struct module *mod, struct allocprof_tag *start,
 void allocprof_unregister_module(struct module *mod);
 
 /*
- * The drop-in mode's exports (src/dropin.rs), called by allocprof_dropin.h.
+ * The drop-in mode's exports (src/dropin/hooks.rs), called by allocprof_dropin.h.
  * The records and the frees return @object, so that the call site's value
  * stays in the return register on both sides of its static branch (no
  * register saved for it).  A null @object records nothing.  kmalloc and
@@ -65,7 +65,7 @@ unsigned long allocprof_dropin_bytes(struct allocprof_tag *tag,
 unsigned long allocprof_dropin_free(unsigned long object);
 unsigned long allocprof_dropin_free_page(unsigned long page);
 /*
- * Pages (src/dropin_pages.rs): allocprof makes these frees itself, as the
+ * Pages (src/dropin/pages.rs): allocprof makes these frees itself, as the
  * kernel's __free_pages(), free_pages() and free_pages_exact() (the charge
  * goes with the last reference); allocprof_dropin_pg_split() follows the
  * kernel's split_page() of the block.
@@ -78,7 +78,7 @@ void allocprof_dropin_pg_split(struct page *page, unsigned int order);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 /*
- * devm_ allocations (the end of allocprof_dropin.h; src/dropin.rs).
+ * devm_ allocations (the end of allocprof_dropin.h; src/dropin/hooks.rs).
  * @gfp is the call's gfp_t, for the tracker devres allocprof adds to
  * @dev.  allocprof_dropin_devm_alloc() records @object (profiling on) of
  * @size bytes requested, or a string (ALLOCPROF_DI_DEVM_STRLEN: a devm
@@ -102,7 +102,7 @@ unsigned long allocprof_dropin_devm_realloc(struct allocprof_tag *tag,
 					    unsigned int gfp);
 void allocprof_dropin_devm_free(struct device *dev, const void *object);
 /*
- * Mempools (include/allocprof_dropin.h; src/dropin_mempool.c).  Creation passes the
+ * Mempools (include/allocprof_dropin.h; src/dropin/dropin_mempool.c).  Creation passes the
  * call site's tag and the pool's functions: a pool of the kernel's slab,
  * kmalloc or page helpers is created with allocprof's own (profiling on
  * or off), which record its elements; the creation site is charged the
@@ -130,7 +130,7 @@ void allocprof_dropin_mempool_destroy(struct mempool_s *pool);
 void allocprof_dropin_mempool_exit(struct mempool_s *pool);
 int allocprof_dropin_mempool_resize(struct mempool_s *pool, int new_min_nr);
 /*
- * The pointer table's filter (src/ptr_table.rs): per 16-bit hash of an
+ * The pointer table's filter (src/dropin/ptr_table.rs): per 16-bit hash of an
  * address, the number of recorded objects with that hash.  A free calls
  * into allocprof only when its address's counter is not 0.
  */

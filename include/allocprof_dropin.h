@@ -66,7 +66,7 @@ struct folio;
 struct kmem_cache;
 struct callback_head;
 
-/* Where an unregistered tag's counters point (src/glue.c). */
+/* Where an unregistered tag's counters point (src/ffi/keys.c). */
 extern struct allocprof_counters __percpu allocprof_sink
 	__attribute__((__section__(".data..percpu")));
 
@@ -107,7 +107,7 @@ yes:
  * past the test while the key is off (the "likely" form of a static
  * branch, x86's arch_static_branch_jump() with the branch bit set in the
  * key's entry), patched into a NOP when the key is on; the test is the
- * multiply, shift and compare of src/ptr_table.rs's filter_of().  The
+ * multiply, shift and compare of src/dropin/ptr_table.rs's filter_of().  The
  * JMP's target is a label of the asm, not of C: the compiler gives it no
  * ENDBR, which every pass through would execute.  %r11 is the scratch
  * (call-clobbered: a free function's call follows anyway); the "m"

@@ -64,7 +64,7 @@ extern "C" {
     // Exported by mm/vmalloc.c; not in the 6.12 bindings.
     fn vmalloc_noprof(size: usize) -> *mut c_void;
     fn vfree(addr: *const c_void);
-    // src/glue.c: the kernel's own kvmalloc_node_noprof() expansion.
+    // src/ffi/helpers.c: the kernel's own kvmalloc_node_noprof() expansion.
     fn allocprof_kvmalloc_node(size: usize, flags: gfp_t, node: core::ffi::c_int) -> *mut c_void;
 }
 
@@ -185,7 +185,7 @@ impl<B: Backend> Buf<B> {
         let len = n
             .checked_mul(size)
             .ok_or(Error::from_errno(-(bindings::EOVERFLOW as i32)))?;
-        Self::alloc(tag, len, flags | bindings::__GFP_ZERO)
+        Self::alloc(tag, len, flags | crate::allocprof::__GFP_ZERO)
     }
 
     /// The buffer's address (dangling when empty).
@@ -297,20 +297,21 @@ impl Buf<Kmalloc> {
         let (old, new) = (kmalloc_bytes(self.len), kmalloc_bytes(len));
         let p = if new < old {
             // SAFETY: plain allocation.
-            let p = unsafe { bindings::__kmalloc_noprof(len, flags) };
+            let p = unsafe { Kmalloc::alloc(len, flags) };
             if !p.is_null() {
-                // SAFETY: both buffers hold at least `len` bytes.
+                // SAFETY: both buffers hold at least `len` bytes; the old
+                // one is a live kmalloc object, freed once.
                 unsafe {
-                    core::ptr::copy_nonoverlapping(self.ptr.as_ptr(), p.cast(), len);
-                    bindings::kfree(self.ptr.as_ptr().cast());
+                    core::ptr::copy_nonoverlapping(self.ptr.as_ptr(), p, len);
+                    Kmalloc::free(self.ptr.as_ptr(), self.len);
                 }
             }
             p
         } else {
             // SAFETY: `self.ptr` is a live kmalloc object.
-            unsafe { bindings::krealloc_noprof(self.ptr.as_ptr().cast(), len, flags) }
+            unsafe { bindings::krealloc_noprof(self.ptr.as_ptr().cast(), len, flags).cast() }
         };
-        self.ptr = NonNull::new(p.cast::<u8>()).ok_or(ENOMEM)?;
+        self.ptr = NonNull::new(p).ok_or(ENOMEM)?;
         self.len = len;
         self.aref.recharge(old, new);
         Ok(())

@@ -9,21 +9,8 @@
 
 use crate::allocprof::static_branch;
 use crate::allocprof::tag::Tag;
+pub use crate::allocprof::tag::{sink, Counters};
 use core::sync::atomic::Ordering;
-
-/// The counters of one call site on one CPU (`struct allocprof_counters`).
-#[repr(C)]
-pub struct Counters {
-    /// Live bytes; read as signed, as a free may land on another CPU.
-    pub bytes: u64,
-    /// Live allocations.
-    pub calls: u64,
-    /// Bytes charged since the last reset (cumulative counters; only
-    /// charges add to it, only a reset lowers it).
-    pub total_bytes: u64,
-    /// Allocations charged since the last reset.
-    pub total_calls: u64,
-}
 
 /// Adds `bytes` and one call to the counters at per-CPU address `c` on
 /// the current CPU (`sign` 1), or subtracts them (`sign` -1).
@@ -33,11 +20,12 @@ pub struct Counters {
 /// `c` must be a per-CPU pointer to counters that stay allocated.
 #[inline(always)]
 unsafe fn this_cpu_update<const SIGN: i8>(c: *mut Counters, bytes: u64) {
-    #[cfg(target_arch = "x86_64")]
     // SAFETY: per the function's contract `%gs:c` is this CPU's instance
-    // of the counters; each instruction is one read-modify-write that
-    // preemption cannot tear, which is all `this_cpu_add()` guarantees.
+    // of the counters; on x86_64 each instruction is one read-modify-write
+    // that preemption cannot tear, which is all `this_cpu_add()`
+    // guarantees; elsewhere the C fallback does `this_cpu_add(*pcp, val)`.
     unsafe {
+        #[cfg(target_arch = "x86_64")]
         if SIGN > 0 {
             core::arch::asm!(
                 "addq {b}, %gs:({c})",
@@ -55,17 +43,16 @@ unsafe fn this_cpu_update<const SIGN: i8>(c: *mut Counters, bytes: u64) {
                 options(att_syntax, nostack),
             );
         }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: the C fallback does `this_cpu_add(*pcp, val)`.
-    unsafe {
-        let (b, n) = if SIGN > 0 {
-            (bytes, 1)
-        } else {
-            (bytes.wrapping_neg(), u64::MAX)
-        };
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), b);
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).calls), n);
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let (b, n) = if SIGN > 0 {
+                (bytes, 1)
+            } else {
+                (bytes.wrapping_neg(), u64::MAX)
+            };
+            allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), b);
+            allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).calls), n);
+        }
     }
 }
 
@@ -74,106 +61,83 @@ extern "C" {
     fn allocprof_this_cpu_add(pcp: *mut u64, val: u64);
 }
 
-/// Adds `delta` (two's complement for a subtraction) to the bytes of the
-/// counters at per-CPU address `c` on the current CPU.
+/// Adds `delta` (two's complement for a subtraction) to the word at byte
+/// offset `OFF` (a field's: `BYTES`, `CALLS`) of the counters at per-CPU
+/// address `c` on the current CPU.
 ///
 /// # Safety
 ///
 /// As for `this_cpu_update`.
 #[inline(always)]
-unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `this_cpu_update`.
+unsafe fn this_cpu_add<const OFF: usize>(c: *mut Counters, delta: u64) {
+    // SAFETY: as in `this_cpu_update`; `OFF` is the offset of a `u64`
+    // field of the counters.
     unsafe {
+        #[cfg(target_arch = "x86_64")]
         core::arch::asm!(
-            "addq {d}, %gs:({c})",
+            "addq {d}, %gs:{off}({c})",
             c = in(reg) c,
             d = in(reg) delta,
+            off = const OFF,
             options(att_syntax, nostack),
         );
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: as in `this_cpu_update`.
-    unsafe {
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).bytes), delta)
+        #[cfg(not(target_arch = "x86_64"))]
+        allocprof_this_cpu_add(c.cast::<u8>().add(OFF).cast(), delta);
     }
 }
 
-/// Adds `delta` (two's complement for a subtraction) to the calls of the
-/// counters at per-CPU address `c` on the current CPU.
-///
-/// # Safety
-///
-/// As for `this_cpu_update`.
-#[inline(always)]
-unsafe fn this_cpu_add_calls(c: *mut Counters, delta: u64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `this_cpu_update`.
-    unsafe {
-        core::arch::asm!(
-            "addq {d}, %gs:8({c})",
-            c = in(reg) c,
-            d = in(reg) delta,
-            options(att_syntax, nostack),
-        );
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: as in `this_cpu_update`.
-    unsafe {
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).calls), delta)
-    }
-}
+/// The offset of [`Counters::bytes`], for [`this_cpu_add`].
+const BYTES: usize = core::mem::offset_of!(Counters, bytes);
+/// The offset of [`Counters::calls`], for [`this_cpu_add`].
+const CALLS: usize = core::mem::offset_of!(Counters, calls);
 
-/// Adds `delta` bytes (a negative one subtracts) to the counters at
-/// per-CPU address `c` on the current CPU, and no call: a charge that
-/// changes size (the tail pages of a block freed while its first page is
-/// held).
-///
-/// # Safety
-///
-/// As for [`update`].
-#[inline(always)]
-pub unsafe fn add_bytes(c: *mut Counters, delta: i64) {
-    if delta != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { this_cpu_add_bytes(c, delta as u64) };
-    }
-}
-
-/// Adds `delta` calls (a negative one subtracts) to the counters at
-/// per-CPU address `c` on the current CPU, and no byte: a block split
-/// into pages, each a call of its own, as upstream counts them.
-///
-/// # Safety
-///
-/// As for [`update`].
-#[inline(always)]
-pub unsafe fn add_calls(c: *mut Counters, delta: i64) {
-    if delta != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { this_cpu_add_calls(c, delta as u64) };
-    }
-}
-
-/// Adds `bytes` and one call to the counters at per-CPU address `c` on the
-/// current CPU (`ADD`), or subtracts them.
-///
-/// # Safety
-///
-/// `c` is a per-CPU pointer to counters that stay allocated during the
-/// call (see [`NoPreempt`] for how unregistration waits for callers).
-#[inline(always)]
-pub unsafe fn update<const ADD: bool>(c: *mut Counters, bytes: u64) {
-    // SAFETY: per the function's contract.
-    unsafe {
-        if ADD {
+impl Tag {
+    /// Adds `bytes` and one call to the counters this tag points at, on
+    /// the current CPU (and to their totals while the cumulative counters
+    /// are on), as a charge does, inside the non-preemptible region `_np`:
+    /// an allocation recorded elsewhere than in a [`Ref`] (the drop-in's
+    /// pointer table, which names the tag).
+    #[inline(always)]
+    pub fn charge_in(&self, _np: &NoPreempt, bytes: u64) {
+        let c = self.counters();
+        // SAFETY: `c` was loaded inside the region `_np`: the tag's
+        // counters, freed only after a grace period that follows their
+        // swap for the sink and waits for the region, or the sink, which
+        // lives as long as allocprof.
+        unsafe {
             this_cpu_update::<1>(c, bytes);
-            // As a charge does: the totals too, when they are kept.
             if static_branch::cumulative_enabled() {
                 this_cpu_add_totals(c, bytes);
             }
-        } else {
-            this_cpu_update::<-1>(c, bytes)
+        }
+    }
+
+    /// Subtracts `bytes` and one call from the counters this tag points
+    /// at, on the current CPU, inside the region `_np`: the free of what
+    /// [`Tag::charge_in`] charged (to this tag's counters now: the sink if
+    /// its module unregistered meanwhile).
+    #[inline(always)]
+    pub fn uncharge_in(&self, _np: &NoPreempt, bytes: u64) {
+        // SAFETY: as in `charge_in`.
+        unsafe { this_cpu_update::<-1>(self.counters(), bytes) };
+    }
+
+    /// Adds `bytes` and `calls` (negative ones subtract) to the counters
+    /// this tag points at, on the current CPU, inside the region `_np`: a
+    /// charge that changes size (the tail pages of a block freed while its
+    /// first page is held), or is split (a block split into pages, each a
+    /// call of its own, as upstream counts them).
+    #[inline(always)]
+    pub fn add_in(&self, _np: &NoPreempt, bytes: i64, calls: i64) {
+        let c = self.counters();
+        // SAFETY: as in `charge_in`.
+        unsafe {
+            if bytes != 0 {
+                this_cpu_add::<BYTES>(c, bytes as u64);
+            }
+            if calls != 0 {
+                this_cpu_add::<CALLS>(c, calls as u64);
+            }
         }
     }
 }
@@ -186,10 +150,10 @@ pub unsafe fn update<const ADD: bool>(c: *mut Counters, bytes: u64) {
 /// As for `this_cpu_update`.
 #[inline(always)]
 unsafe fn this_cpu_add_totals(c: *mut Counters, bytes: u64) {
-    #[cfg(target_arch = "x86_64")]
     // SAFETY: as in `this_cpu_update`; the totals are at offsets 16 and 24
-    // (asserted below and in src/glue.c).
+    // (asserted in tag.rs and in src/ffi/keys.c).
     unsafe {
+        #[cfg(target_arch = "x86_64")]
         core::arch::asm!(
             "addq {b}, %gs:16({c})",
             "incq %gs:24({c})",
@@ -197,32 +161,12 @@ unsafe fn this_cpu_add_totals(c: *mut Counters, bytes: u64) {
             b = in(reg) bytes,
             options(att_syntax, nostack),
         );
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_bytes), bytes);
+            allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_calls), 1);
+        }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    // SAFETY: as in `this_cpu_update`.
-    unsafe {
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_bytes), bytes);
-        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).total_calls), 1);
-    }
-}
-
-const _: () = assert!(core::mem::offset_of!(Counters, total_bytes) == 16);
-const _: () = assert!(core::mem::offset_of!(Counters, total_calls) == 24);
-
-extern "C" {
-    /// Counters of the tags of modules that have not registered
-    /// (src/glue.c).  Written by every CPU through `this_cpu` operations,
-    /// hence opaque: Rust never reads it as a plain `Counters`.
-    static allocprof_sink: kernel::types::Opaque<Counters>;
-}
-
-/// Where an unregistered tag's counters point: charges land there unseen.
-pub const fn sink() -> *mut Counters {
-    // `Opaque<T>` is a transparent `UnsafeCell<T>`: its address is the
-    // counters', and writing through it is allowed.
-    core::ptr::addr_of!(allocprof_sink)
-        .cast::<Counters>()
-        .cast_mut()
 }
 
 /// Keeps the current task on its CPU from the load of a tag's counters
@@ -230,12 +174,14 @@ pub const fn sink() -> *mut Counters {
 /// preempted anywhere (`CONFIG_PREEMPTION`): the region is then an RCU
 /// read-side critical section, and `synchronize_rcu()` after a tag's
 /// counters are swapped for the sink waits for every charge that loaded
-/// the old pointer (see `Registry::unregister`).  Without
+/// the old pointer (see `ModuleCounters::detach`).  A `&NoPreempt` proves
+/// that the region is on: only [`NoPreempt::enter`] makes one, and it
+/// stays on the CPU (and in the task) that entered it.  Without
 /// `CONFIG_PREEMPTION` no task is preempted inside the region and it costs
 /// nothing.  Like `preempt_disable()`/`preempt_enable()`, but without the
 /// tracing hooks, and the reschedule call hidden in the asm block so that
 /// the compiler keeps no register live across it.
-pub struct NoPreempt;
+pub struct NoPreempt(core::marker::PhantomData<*mut ()>);
 
 #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
 extern "C" {
@@ -258,34 +204,36 @@ impl NoPreempt {
     /// Enters the region; it ends when the value drops.
     #[inline(always)]
     pub fn enter() -> NoPreempt {
-        #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
-        // SAFETY: `__preempt_count_inc()`: one per-CPU increment.  Not
-        // `nomem`: the load of the counters pointer stays after it.
+        #[cfg(CONFIG_PREEMPTION)]
+        // SAFETY: `__preempt_count_inc()` on x86_64: one per-CPU
+        // increment (not `nomem`: the load of the counters pointer stays
+        // after it); elsewhere `preempt_disable_notrace()`.
         unsafe {
+            #[cfg(target_arch = "x86_64")]
             core::arch::asm!(
                 "incl %gs:{pc}+8",
                 pc = sym pcpu_hot,
                 options(att_syntax, nostack, preserves_flags),
             );
+            #[cfg(not(target_arch = "x86_64"))]
+            allocprof_preempt_disable();
         }
-        #[cfg(all(CONFIG_PREEMPTION, not(target_arch = "x86_64")))]
-        // SAFETY: `preempt_disable_notrace()`.
-        unsafe {
-            allocprof_preempt_disable()
-        };
-        NoPreempt
+        NoPreempt(core::marker::PhantomData)
     }
 }
 
 impl Drop for NoPreempt {
     #[inline(always)]
     fn drop(&mut self) {
-        #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
-        // SAFETY: `preempt_enable()`: the per-CPU decrement reaches 0 only
-        // when a reschedule is due (x86 folds the inverted need-resched
-        // bit into the count), then `preempt_schedule_thunk`, which saves
-        // every register, as `__preempt_schedule()` calls it.
+        #[cfg(CONFIG_PREEMPTION)]
+        // SAFETY: `preempt_enable()`, pairing `enter`.  On x86_64 the
+        // per-CPU decrement reaches 0 only when a reschedule is due (x86
+        // folds the inverted need-resched bit into the count), then
+        // `preempt_schedule_thunk`, which saves every register, as
+        // `__preempt_schedule()` calls it; elsewhere
+        // `preempt_enable_notrace()`.
         unsafe {
+            #[cfg(target_arch = "x86_64")]
             core::arch::asm!(
                 "decl %gs:{pc}+8",
                 "jnz 2f",
@@ -295,12 +243,9 @@ impl Drop for NoPreempt {
                 sched = sym preempt_schedule_thunk,
                 options(att_syntax),
             );
+            #[cfg(not(target_arch = "x86_64"))]
+            allocprof_preempt_enable();
         }
-        #[cfg(all(CONFIG_PREEMPTION, not(target_arch = "x86_64")))]
-        // SAFETY: `preempt_enable_notrace()`, pairing `enter`.
-        unsafe {
-            allocprof_preempt_enable()
-        };
     }
 }
 
@@ -382,12 +327,13 @@ impl Ref {
             // tag's own are freed only after `synchronize_rcu()` following
             // their swap for the sink, which waits for this non-preemptible
             // region; the sink lives as long as allocprof.
-            unsafe { this_cpu_update::<1>(c, bytes) };
-            // The cumulative counters: a second static branch, a NOP
-            // while they are off.
-            if static_branch::cumulative_enabled() {
-                // SAFETY: as above, same region, same counters.
-                unsafe { this_cpu_add_totals(c, bytes) };
+            unsafe {
+                this_cpu_update::<1>(c, bytes);
+                // The cumulative counters: a second static branch, a NOP
+                // while they are off.
+                if static_branch::cumulative_enabled() {
+                    this_cpu_add_totals(c, bytes);
+                }
             }
             return Ref(c);
         }
@@ -420,7 +366,7 @@ impl Ref {
         let c = self.0;
         if c as usize > Ref::EMPTY.0 as usize {
             // SAFETY: as in `uncharge`.
-            unsafe { this_cpu_add_bytes(c, (new as u64).wrapping_sub(old as u64)) };
+            unsafe { this_cpu_add::<BYTES>(c, (new as u64).wrapping_sub(old as u64)) };
         }
     }
 

@@ -15,6 +15,10 @@
 //! [`vmalloc!`](crate::vmalloc), [`pages!`](crate::pages), ...) gets its own
 //! static [`Tag`] in the `alloc_tags` section of the module that contains it.
 //! A module makes its tags visible with [`Registration`].
+//!
+//! In allocprof's tree this is the bottom layer: it uses nothing of
+//! allocprof's other folders (it is the same source in every client), and
+//! they all may use it.
 
 pub mod buf;
 pub mod counters;
@@ -31,7 +35,7 @@ pub use pages::Pages;
 pub use registration::Registration;
 pub use sizes::{kmalloc_bytes, page_align, KMALLOC_TABLE_MAX};
 pub use tag::Tag;
-pub use tagged_box::TaggedBox;
+pub use tagged_box::{KeepsBoxRef, TaggedBox};
 
 /// GFP flags, as the kernel's C API takes them.
 pub use kernel::bindings::gfp_t;

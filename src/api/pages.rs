@@ -5,6 +5,7 @@
 use crate::allocprof::{gfp_t, Ref, Tag};
 use kernel::bindings;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use kernel::page::PAGE_SIZE;
 
 /// `2^order` contiguous pages charged to the call site that allocated
 /// them: `PAGE_SIZE << order` bytes.
@@ -32,7 +33,7 @@ impl Pages {
         Ok(Pages {
             addr,
             order,
-            aref: Ref::charge(tag, || bindings::PAGE_SIZE << order),
+            aref: Ref::charge(tag, || PAGE_SIZE << order),
         })
     }
 
@@ -51,7 +52,7 @@ impl Drop for Pages {
     #[inline(always)]
     fn drop(&mut self) {
         let order = self.order;
-        self.aref.uncharge(|| bindings::PAGE_SIZE << order);
+        self.aref.uncharge(|| PAGE_SIZE << order);
         // SAFETY: `addr` and `order` are those of pages owned by `self`.
         unsafe { bindings::free_pages(self.addr as _, self.order) };
     }

@@ -28,13 +28,20 @@ core::arch::global_asm!(
 // pointer here.
 #[allow(improper_ctypes)]
 extern "C" {
-    static __allocprof_section_bounds: [*mut Tag; 2];
     fn allocprof_register_module(
         module: *mut bindings::module,
         start: *mut Tag,
         stop: *mut Tag,
     ) -> core::ffi::c_int;
-    fn allocprof_unregister_module(module: *mut bindings::module);
+}
+
+// Declared safe: the bounds are written once, by the module loader, before
+// any of the module's code runs; unregistration uses only the module's
+// address (a module that is not registered changes nothing).
+#[allow(improper_ctypes)]
+unsafe extern "C" {
+    safe static __allocprof_section_bounds: [*mut Tag; 2];
+    safe fn allocprof_unregister_module(module: *mut bindings::module);
 }
 
 /// This module's tags, registered with allocprof for as long as it lives.
@@ -42,31 +49,22 @@ extern "C" {
 /// Dropping it unregisters them; each tag that still has live bytes is
 /// reported and kept in the table (see Documentation/allocprof/design.rst).
 pub struct Registration {
-    module: *mut bindings::module,
+    module: &'static ThisModule,
 }
-
-// SAFETY: a registration is a handle on allocprof's registry, which locks.
-unsafe impl Send for Registration {}
-// SAFETY: see `Send`; it has no methods taking `&self`.
-unsafe impl Sync for Registration {}
 
 impl Registration {
     /// Registers this module's `alloc_tags` section.
     pub fn new(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: the bounds are written once, by the module loader.
-        let [start, stop] = unsafe { __allocprof_section_bounds };
+        let [start, stop] = __allocprof_section_bounds;
         // SAFETY: `[start, stop)` is this module's tag section, which lives
         // as long as the module; allocprof keeps it until unregistration.
         to_result(unsafe { allocprof_register_module(module.as_ptr(), start, stop) })?;
-        Ok(Registration {
-            module: module.as_ptr(),
-        })
+        Ok(Registration { module })
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: `module` was registered by `new`.
-        unsafe { allocprof_unregister_module(self.module) };
+        allocprof_unregister_module(self.module.as_ptr());
     }
 }

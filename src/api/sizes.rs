@@ -23,15 +23,21 @@ extern "C" {
     /// the size rounded up to 8: no shift, and a size that steps by 8 in
     /// a loop is the offset itself.
     static allocprof_kmalloc_sizes: [AtomicU64; KMALLOC_TABLE_MAX / 8 + 1];
+}
 
+// Declared safe: allocprof's (src/ffi/helpers.c): the bounds are set at its
+// load, before any client can load, and read as atomics; the function only
+// looks up the kernel's page tables for `addr`, whatever it is (a pointer
+// that maps nothing gives whole pages).
+unsafe extern "C" {
     /// `[VMALLOC_START, VMALLOC_END]` of the running kernel, set by
-    /// allocprof at load (src/glue.c): with KASLR the start is chosen at
-    /// boot (`vmalloc_base`), and `VMALLOC_END` also depends on the
-    /// paging levels.
-    static allocprof_vmalloc_area: [AtomicUsize; 2];
+    /// allocprof at load: with KASLR the start is chosen at boot
+    /// (`vmalloc_base`), and `VMALLOC_END` also depends on the paging
+    /// levels.
+    safe static allocprof_vmalloc_area: [AtomicUsize; 2];
 
-    /// The bytes the vmalloc area at `addr` maps for `size` (src/glue.c).
-    fn allocprof_vmalloc_bytes(addr: *const core::ffi::c_void, size: usize) -> usize;
+    /// The bytes the vmalloc area at `addr` maps for `size`.
+    safe fn allocprof_vmalloc_bytes(addr: *const core::ffi::c_void, size: usize) -> usize;
 }
 
 /// Bytes the slab allocator really hands out for a `kmalloc(size)`, what
@@ -65,15 +71,14 @@ pub fn kmalloc_bytes(size: usize) -> usize {
 #[inline(always)]
 pub fn is_vmalloc_addr(addr: *const u8) -> bool {
     let a = addr as usize;
-    // SAFETY: allocprof's statics, set before any client can load.
-    let [start, end] = unsafe { &allocprof_vmalloc_area };
+    let [start, end] = &allocprof_vmalloc_area;
     a >= start.load(Ordering::Relaxed) && a < end.load(Ordering::Relaxed)
 }
 
 /// `size` rounded up to whole pages.
 #[inline]
 pub const fn page_align(size: usize) -> usize {
-    let page = kernel::bindings::PAGE_SIZE;
+    let page = kernel::page::PAGE_SIZE;
     (size + page - 1) & !(page - 1)
 }
 
@@ -83,7 +88,5 @@ pub const fn page_align(size: usize) -> usize {
 /// as `pages=`, without its guard page.
 #[inline]
 pub fn vmalloc_bytes(addr: *const u8, size: usize) -> usize {
-    // SAFETY: `addr` is a live vmalloc area of `size` bytes; the helper
-    // only looks up its mapping.
-    unsafe { allocprof_vmalloc_bytes(addr.cast(), size) }
+    allocprof_vmalloc_bytes(addr.cast(), size)
 }

@@ -2,7 +2,7 @@
 
 //! The static branches on allocprof's static keys.
 //!
-//! The keys are defined in allocprof's C glue (`src/glue.c`).  Each test
+//! The keys are defined in allocprof's C glue (`src/ffi/keys.c`).  Each test
 //! here is a 5-byte NOP while its key is off, patched into a jump to the
 //! accounting code by `static_key_enable()`: a disabled profiler costs one
 //! NOP per call site.
@@ -16,7 +16,7 @@ extern "C" {
     static allocprof_key: Opaque<static_key>;
     /// On: debug checks run (module parameter `debug`).
     static allocprof_debug_key: Opaque<static_key>;
-    /// On: drop-in frees look their objects up (src/dropin.rs).
+    /// On: drop-in frees look their objects up (src/dropin/hooks.rs).
     static allocprof_dropin_key: Opaque<static_key>;
     /// On: charges also add to the cumulative counters
     /// (`/sys/kernel/allocprof/cumulative`).
@@ -129,33 +129,26 @@ pub fn cumulative_enabled() -> bool {
     static_branch_unlikely!(allocprof_cumulative_key)
 }
 
-/// One of allocprof's static keys, to switch.
+/// One of allocprof's static keys, to switch.  (`Opaque<T>` is a
+/// transparent `UnsafeCell<T>`: a key's address is its `static_key`'s.)
 #[derive(Clone, Copy)]
 pub struct Key(fn() -> *mut static_key);
 
 /// The profiling key (`vm.mem_profiling`).
-pub const PROFILING: Key = Key(|| {
-    // SAFETY: only the address of the extern static is taken.
-    unsafe { allocprof_key.get() }
-});
+pub const PROFILING: Key = Key(|| core::ptr::addr_of!(allocprof_key).cast_mut().cast());
 
 /// The debug key (module parameter `debug`).
-pub const DEBUG: Key = Key(|| {
-    // SAFETY: only the address of the extern static is taken.
-    unsafe { allocprof_debug_key.get() }
-});
+pub const DEBUG: Key = Key(|| core::ptr::addr_of!(allocprof_debug_key).cast_mut().cast());
 
 /// The drop-in frees key: frees of drop-in modules look up the pointer
 /// table.
-pub const DROPIN_FREES: Key = Key(|| {
-    // SAFETY: only the address of the extern static is taken.
-    unsafe { allocprof_dropin_key.get() }
-});
+pub const DROPIN_FREES: Key = Key(|| core::ptr::addr_of!(allocprof_dropin_key).cast_mut().cast());
 
 /// The cumulative-counters key (`/sys/kernel/allocprof/cumulative`).
 pub const CUMULATIVE: Key = Key(|| {
-    // SAFETY: only the address of the extern static is taken.
-    unsafe { allocprof_cumulative_key.get() }
+    core::ptr::addr_of!(allocprof_cumulative_key)
+        .cast_mut()
+        .cast()
 });
 
 impl Key {

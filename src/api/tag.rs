@@ -1,11 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The code tag of one allocation call site (`struct allocprof_tag`).
+//! The code tag of one allocation call site (`struct allocprof_tag`), and
+//! the per-CPU counters it points at (`struct allocprof_counters`).
 
-use crate::allocprof::counters::Counters;
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::ffi::c_char;
+
+/// The counters of one call site on one CPU (`struct allocprof_counters`).
+#[repr(C)]
+pub struct Counters {
+    /// Live bytes; read as signed, as a free may land on another CPU.
+    pub bytes: u64,
+    /// Live allocations.
+    pub calls: u64,
+    /// Bytes charged since the last reset (cumulative counters; only
+    /// charges add to it, only a reset lowers it).
+    pub total_bytes: u64,
+    /// Allocations charged since the last reset.
+    pub total_calls: u64,
+}
+
+const _: () = assert!(core::mem::offset_of!(Counters, total_bytes) == 16);
+const _: () = assert!(core::mem::offset_of!(Counters, total_calls) == 24);
+
+extern "C" {
+    /// Counters of the tags of modules that have not registered
+    /// (src/ffi/keys.c).  Written by every CPU through `this_cpu` operations,
+    /// hence opaque: Rust never reads it as a plain `Counters`.
+    static allocprof_sink: kernel::types::Opaque<Counters>;
+}
+
+/// Where an unregistered tag's counters point: charges land there unseen.
+pub const fn sink() -> *mut Counters {
+    // `Opaque<T>` is a transparent `UnsafeCell<T>`: its address is the
+    // counters', and writing through it is allowed.
+    core::ptr::addr_of!(allocprof_sink)
+        .cast::<Counters>()
+        .cast_mut()
+}
 
 /// `function` is a [`FunctionName::callback`] (Rust call sites).
 pub const FUNCTION_CALLBACK: u32 = 0x1;
@@ -46,7 +79,7 @@ pub struct Tag {
     /// Source file, NUL-terminated.
     filename: *const c_char,
     /// Per-CPU counters, set at registration; before, the sink
-    /// ([`counters::sink`](crate::allocprof::counters::sink)).
+    /// ([`sink()`]).
     counters: AtomicPtr<Counters>,
 }
 
@@ -82,7 +115,7 @@ impl Tag {
             modname: c_str(modname).as_ptr().cast(),
             function: FunctionName { callback: name },
             filename: c_str(filename.as_bytes()).as_ptr().cast(),
-            counters: AtomicPtr::new(crate::allocprof::counters::sink()),
+            counters: AtomicPtr::new(sink()),
         }
     }
 
@@ -142,11 +175,18 @@ impl Tag {
         self.counters.load(Ordering::Relaxed)
     }
 
+    /// Points the tag at the sink
+    /// ([`sink()`]): its charges land
+    /// there, unseen (its module unregisters).
+    pub fn point_at_sink(&self) {
+        self.counters.store(sink(), Ordering::Release);
+    }
+
     /// Points the tag at `counters`, returning the previous ones.
     ///
     /// # Safety
     ///
-    /// `counters` is [`sink()`](crate::allocprof::counters::sink) or
+    /// `counters` is [`sink()`] or
     /// per-CPU counters that stay allocated until every charge that may
     /// have loaded them (see [`Ref::charge`](crate::allocprof::Ref::charge))
     /// and every allocation charged to them are over.

@@ -2,11 +2,14 @@
 
 //! A tagged box: one kmalloc'd `T`, charged to its call site.
 
+use crate::allocprof::buf::{Backend, Kmalloc};
 use crate::allocprof::{gfp_t, kmalloc_bytes, Ref, Tag};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use kernel::ffi::c_void;
+use kernel::types::ForeignOwnable;
 
 /// Owns a `T` in a kmalloc object of `kmalloc_bytes(size_of::<T>())`
 /// bytes, charged to the call site of [`tbox!`](crate::tbox).
@@ -31,7 +34,7 @@ impl<T> TaggedBox<T> {
             return Err(EINVAL);
         }
         // SAFETY: plain allocation.
-        let p = unsafe { bindings::__kmalloc_noprof(size, flags) };
+        let p = unsafe { Kmalloc::alloc(size, flags) };
         let ptr = NonNull::new(p.cast::<T>()).ok_or(ENOMEM)?;
         // SAFETY: `ptr` is a fresh allocation of `size_of::<T>()` bytes,
         // aligned for `T`.
@@ -66,6 +69,42 @@ impl<T> TaggedBox<T> {
     }
 }
 
+/// A value that can keep the charge of the [`TaggedBox`] holding it, so
+/// that the box fits in one pointer: such a box is [`ForeignOwnable`] (a C
+/// `void *`, such as the `priv` of a kernfs open file).
+pub trait KeepsBoxRef {
+    /// Where the box's charge waits while the box is foreign-owned
+    /// ([`Ref::NONE`] the rest of the time).
+    fn box_ref(&mut self) -> &mut Ref;
+}
+
+impl<T: KeepsBoxRef + 'static> ForeignOwnable for TaggedBox<T> {
+    type Borrowed<'a> = &'a T;
+
+    fn into_foreign(self) -> *const c_void {
+        let (p, own) = TaggedBox::into_raw(self);
+        // SAFETY: `p` is the live value, owned here.
+        unsafe { *(*p).box_ref() = own };
+        p.cast_const().cast()
+    }
+
+    unsafe fn borrow<'a>(ptr: *const c_void) -> &'a T {
+        // SAFETY: per the trait's contract, `ptr` came from `into_foreign`
+        // and the value lives until `from_foreign`.
+        unsafe { &*ptr.cast::<T>() }
+    }
+
+    unsafe fn from_foreign(ptr: *const c_void) -> Self {
+        let p = ptr.cast_mut().cast::<T>();
+        // SAFETY: per the trait's contract, `ptr` came from `into_foreign`,
+        // with the box's charge kept in the value, and is used no more.
+        unsafe {
+            let own = core::mem::replace((*p).box_ref(), Ref::NONE);
+            TaggedBox::from_raw(p, own)
+        }
+    }
+}
+
 impl<T> Deref for TaggedBox<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -90,7 +129,7 @@ impl<T> Drop for TaggedBox<T> {
         // by `self`; it is dropped once, then freed.
         unsafe {
             core::ptr::drop_in_place(self.ptr.as_ptr());
-            bindings::kfree(self.ptr.as_ptr().cast());
+            Kmalloc::free(self.ptr.as_ptr().cast(), core::mem::size_of::<T>());
         }
     }
 }

@@ -27,6 +27,7 @@
 //! runs on several CPUs at once and for `make bench`, which sets them
 //! through sysfs first.
 
+use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::error::code::EINVAL;
@@ -37,9 +38,8 @@ pub mod allocprof;
 
 use allocprof::GFP_KERNEL;
 
-#[path = "sysfs_dir.rs"]
-mod sysfs_dir;
-use sysfs_dir::{Shared, SysfsDir};
+#[path = "../../../../src/ffi/sysfs.rs"]
+pub mod sysfs;
 
 module! {
     type: AllocprofBench,
@@ -324,39 +324,27 @@ fn parse(line: &[u8]) -> Result<(&[u8], usize)> {
     Ok((name, iters))
 }
 
-/// `write` of the run file: one command per `write(2)`.
-///
-/// # Safety
-///
-/// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn run_write(
-    _file: *mut bindings::file,
-    _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::bin_attribute,
-    buf: *mut kernel::ffi::c_char,
-    _off: bindings::loff_t,
-    count: usize,
-) -> isize {
-    // SAFETY: sysfs passes `count` bytes.
-    let line = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    match parse(line).and_then(|(name, iters)| Ok((name, run(name, iters)?))) {
-        Ok((name, (ops, ns))) => {
-            pr_info!(
-                "{} ops={} ns={}\n",
-                core::str::from_utf8(name).unwrap_or("?"),
-                ops,
-                ns
-            );
-            count as isize
-        }
-        Err(e) => e.to_errno() as isize,
+/// `/sys/kernel/allocprof_bench/run`: one command per `write(2)`.
+struct Run;
+
+impl sysfs::BinWrite for Run {
+    const NAME: &'static CStr = c"run";
+
+    fn write(line: &[u8], _offset: i64) -> Result {
+        let (name, iters) = parse(line)?;
+        let (ops, ns) = run(name, iters)?;
+        pr_info!(
+            "{} ops={} ns={}\n",
+            core::str::from_utf8(name).unwrap_or("?"),
+            ops,
+            ns
+        );
+        Ok(())
     }
 }
 
-static RUN: Shared<bindings::bin_attribute> = Shared(sysfs_dir::write_file(c"run", run_write));
-
 struct AllocprofBench {
-    _dir: SysfsDir,
+    _run: sysfs::File,
     _reg: allocprof::Registration,
 }
 
@@ -364,9 +352,9 @@ impl kernel::Module for AllocprofBench {
     fn init(module: &'static ThisModule) -> Result<Self> {
         report_handle_sizes();
         let reg = allocprof::Registration::new(module)?;
-        let dir = SysfsDir::new(c"allocprof_bench", &RUN)?;
+        let dir = sysfs::Dir::new(c"allocprof_bench")?;
         Ok(AllocprofBench {
-            _dir: dir,
+            _run: sysfs::File::bin_write::<Run>(&dir)?,
             _reg: reg,
         })
     }

@@ -54,7 +54,7 @@ a1=$(dd bs=50 count=1 <&3 2>/dev/null)
 b=$(cat <&4)
 a2=$(cat <&3)
 exec 3<&- 4<&-
-TEXT=allocprof::allocinfo::Snapshot::alloc_text
+TEXT=allocprof::files::allocinfo::Snapshot::alloc_text
 calls_in() { echo "$1" | awk -v f="func:$TEXT" '$NF == f { print $2 }'; }
 check "two open files hold two snapshots (1 and 2 live buffers)" \
 	test "$(calls_in "$a1$a2") $(calls_in "$b")" = "1 2"

@@ -11,8 +11,8 @@ check "a non-root reader is refused" \
 	refused "Permission denied" su -s /bin/sh nobody -c "cat $ALLOCINFO"
 
 # allocprof's own rows: the text buffer and the box of each live snapshot.
-TEXT=allocprof::allocinfo::Snapshot::alloc_text
-BOX=allocprof::allocinfo::Snapshot::boxed
+TEXT=allocprof::files::allocinfo::Snapshot::alloc_text
+BOX=allocprof::files::allocinfo::Snapshot::boxed
 calls() { row "$1" | cut -d' ' -f2; }
 check "one reader: its own text buffer is 1 live allocation" test "$(calls $TEXT)" = 1
 check "one reader: the box comes after the rows, 0 live" test "$(calls $BOX)" = 0

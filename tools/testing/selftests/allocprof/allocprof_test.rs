@@ -36,6 +36,7 @@
 //! and `forget` do not wait for the other commands, so that a test can
 //! run them concurrently.
 
+use core::ffi::CStr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::flags::GFP_KERNEL as KGFP;
 use kernel::bindings;
@@ -48,9 +49,8 @@ pub mod allocprof;
 
 use allocprof::{KBuf, KvBuf, Pages, TaggedBox, VBuf, GFP_KERNEL};
 
-#[path = "sysfs_dir.rs"]
-mod sysfs_dir;
-use sysfs_dir::{Shared, SysfsDir};
+#[path = "../../../../src/ffi/sysfs.rs"]
+pub mod sysfs;
 
 module! {
     type: AllocprofTest,
@@ -334,50 +334,40 @@ static REG: AtomicPtr<Mutex<Option<allocprof::Registration>>> =
 /// The allocations held by the module.
 static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
 
-/// `write` of the control file: one whole command per `write(2)` at
-/// offset 0; a write at another offset (a partial write) is refused.
-///
-/// # Safety
-///
-/// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn control_write(
-    _file: *mut bindings::file,
-    _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::bin_attribute,
-    buf: *mut kernel::ffi::c_char,
-    off: bindings::loff_t,
-    count: usize,
-) -> isize {
-    let h = HELD.load(Ordering::Acquire);
-    if h.is_null() {
-        return kernel::error::code::ENODEV.to_errno() as isize;
-    }
-    if off != 0 {
-        return EINVAL.to_errno() as isize;
-    }
-    // SAFETY: sysfs passes `count` bytes; `h` lives until the file is
-    // removed, which waits for running `write` calls.
-    let (line, held) = unsafe { (core::slice::from_raw_parts(buf.cast::<u8>(), count), &*h) };
-    let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
-    let mut words = trimmed.split(|c| *c == b' ').filter(|w| !w.is_empty());
-    let unlocked = match words.next() {
-        Some(op) => run_unlocked(op, &mut words),
-        None => None,
-    };
-    match unlocked.unwrap_or_else(|| run(&mut held.lock(), line)) {
-        Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
+/// `/sys/kernel/allocprof_test/control`: one whole command per
+/// `write(2)` at offset 0; a write at another offset (a partial write) is
+/// refused.
+struct Control;
+
+impl sysfs::BinWrite for Control {
+    const NAME: &'static CStr = c"control";
+
+    fn write(line: &[u8], offset: i64) -> Result {
+        let h = HELD.load(Ordering::Acquire);
+        if h.is_null() {
+            return Err(kernel::error::code::ENODEV);
+        }
+        if offset != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: `h` lives until the file is removed, which waits for
+        // running `write` calls.
+        let held = unsafe { &*h };
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
+        let mut words = trimmed.split(|c| *c == b' ').filter(|w| !w.is_empty());
+        let unlocked = match words.next() {
+            Some(op) => run_unlocked(op, &mut words),
+            None => None,
+        };
+        unlocked.unwrap_or_else(|| run(&mut held.lock(), line))
     }
 }
-
-static CONTROL: Shared<bindings::bin_attribute> =
-    Shared(sysfs_dir::write_file(c"control", control_write));
 
 /// Fields drop in order: the registration goes before the held
 /// allocations, so that unloading with allocations held reports them and
 /// their frees then land in the counters allocprof kept.
 struct AllocprofTest {
-    _dir: Option<SysfsDir>,
+    _file: Option<sysfs::File>,
     _reg: Pin<KBox<Mutex<Option<allocprof::Registration>>>>,
     _held: Pin<KBox<Mutex<KVec<Held>>>>,
 }
@@ -398,19 +388,21 @@ impl kernel::Module for AllocprofTest {
             Ordering::Release,
         );
         let mut this = AllocprofTest {
-            _dir: None,
+            _file: None,
             _reg: reg,
             _held: held,
         };
-        this._dir = Some(SysfsDir::new(c"allocprof_test", &CONTROL)?);
+        let dir = sysfs::Dir::new(c"allocprof_test")?;
+        this._file = Some(sysfs::File::bin_write::<Control>(&dir)?);
         Ok(this)
     }
 }
 
 impl Drop for AllocprofTest {
     fn drop(&mut self) {
-        // The control file goes first: removing it waits for running writes.
-        drop(self._dir.take());
+        // The control file goes first (and its directory with it): removing
+        // it waits for running writes.
+        drop(self._file.take());
         HELD.store(core::ptr::null_mut(), Ordering::Release);
         REG.store(core::ptr::null_mut(), Ordering::Release);
     }

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocprof: the drop-in mode's one-purpose C helpers (src/dropin/hooks.rs
+ * calls them): the bytes of a slab cache's object, from a mirror of the
+ * private struct kmem_cache, and the check of the frees key, a delayed
+ * work item (DECLARE_DELAYED_WORK() is a C initializer).
+ */
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "dropin.h"
+
+/*
+ * The bytes a slab object of @s takes, what upstream charges (s->size:
+ * the object with its alignment and metadata).  struct kmem_cache is
+ * private to mm/ (mm/slab.h, absent from kernel header packages); its
+ * first fields have kept this layout through 6.x.  The mirror is checked
+ * against kmem_cache_size() (s->object_size): on a mismatch the object
+ * size is returned and *@exact cleared.
+ */
+struct allocprof_kmem_cache_head {
+#ifndef CONFIG_SLUB_TINY
+	void __percpu *cpu_slab;
+	struct lock_class_key lock_key;
+#endif
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+};
+
+unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact)
+{
+	const struct allocprof_kmem_cache_head *h = (const void *)s;
+	unsigned int object = kmem_cache_size(s);
+
+	*exact = h->object_size == object && h->size >= object;
+	return *exact ? h->size : object;
+}
+
+/*
+ * The drop-in key check, a second from now, in process context (it may
+ * sleep): while profiling is off and objects are recorded, it looks once
+ * a second whether the table is empty (no free looks).
+ */
+static void allocprof_dropin_check_fn(struct work_struct *work)
+{
+	allocprof_dropin_check_keys();
+}
+static DECLARE_DELAYED_WORK(allocprof_dropin_check, allocprof_dropin_check_fn);
+
+void allocprof_dropin_schedule_check(void)
+{
+	schedule_delayed_work(&allocprof_dropin_check, HZ);
+}
+
+void allocprof_dropin_flush_check(void)
+{
+	cancel_delayed_work_sync(&allocprof_dropin_check);
+}

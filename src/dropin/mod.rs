@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The drop-in mode's kernel side (include/allocprof_dropin.h is the
+//! module side; Documentation/allocprof/dropin.rst).
+//!
+//! Owns the pointer table of recorded objects, the hooks the header calls
+//! (record, free, devm, mempools, pages; `extern "C"`, with the table the
+//! place of this folder's `unsafe`), the page arithmetic, the frees key,
+//! and the C of the mode (`dropin_*.c`: exports, devres trackers,
+//! mempools, page frees).  Uses the kernel boundary (`ffi`) and the client
+//! API (`allocprof`); the profiler core calls it when a drop-in module
+//! registers or goes, the files read its untracked count and switch
+//! profiling through it.
+
+pub(crate) mod hooks;
+pub(crate) mod page_map;
+pub(crate) mod pages;
+pub(crate) mod ptr_table;

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocprof's statics that only C can initialise, and what client modules
+ * link against:
+ *
+ * - the static keys (DEFINE_STATIC_KEY_FALSE() is a C initializer) and the
+ *   sink counters, exported;
+ * - the mutexes of the registry and of the drop-in keys' switches
+ *   (DEFINE_MUTEX(): Rust cannot initialise one in a static;
+ *   src/ffi/mutex.rs);
+ * - the module parameters (the 6.12 Rust module! macro has none;
+ *   src/ffi/params.rs);
+ * - the exports of the registration C ABI (src/profiler/abi.rs) and of the
+ *   kmalloc size table (src/ffi/kmalloc_sizes.rs);
+ * - build-time checks: the kernel's configuration, and that
+ *   src/api/tag.rs and src/ffi/params.rs match their C layout.
+ */
+#include <linux/build_bug.h>
+#include <linux/jump_label.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/stddef.h>
+
+#include "allocprof.h"
+
+#ifndef CONFIG_JUMP_LABEL
+#error "allocprof needs CONFIG_JUMP_LABEL: its call sites are static branches"
+#endif
+
+#ifdef CONFIG_MEM_ALLOC_PROFILING
+#error "this kernel has its own allocation profiler (CONFIG_MEM_ALLOC_PROFILING): it owns vm.mem_profiling and parses every module's alloc_tags section"
+#endif
+
+/* On: call sites charge their counters.  Flipped by vm.mem_profiling. */
+DEFINE_STATIC_KEY_FALSE(allocprof_key);
+EXPORT_SYMBOL_GPL(allocprof_key);
+
+/*
+ * On: frees of drop-in modules look their objects up in the pointer table
+ * (src/dropin/hooks.rs says when).
+ */
+DEFINE_STATIC_KEY_FALSE(allocprof_dropin_key);
+EXPORT_SYMBOL_GPL(allocprof_dropin_key);
+
+/* On: the debug checks of the charge and free paths run. */
+DEFINE_STATIC_KEY_FALSE(allocprof_debug_key);
+EXPORT_SYMBOL_GPL(allocprof_debug_key);
+
+/*
+ * On: charges also add to the cumulative counters (total_bytes,
+ * total_calls).  Tested only inside allocprof_key's branch.  Flipped by
+ * /sys/kernel/allocprof/cumulative.
+ */
+DEFINE_STATIC_KEY_FALSE(allocprof_cumulative_key);
+EXPORT_SYMBOL_GPL(allocprof_cumulative_key);
+
+/*
+ * The counters of every tag whose module has not registered (yet): a
+ * charge needs no NULL test, and this row is never shown.
+ */
+DEFINE_PER_CPU(struct allocprof_counters, allocprof_sink);
+EXPORT_PER_CPU_SYMBOL_GPL(allocprof_sink);
+
+/* The registry's lock. */
+DEFINE_MUTEX(allocprof_registry_lock);
+
+/* Serializes the switching of the drop-in frees key. */
+DEFINE_MUTEX(allocprof_dropin_keys_lock);
+
+/*
+ * The module parameters, all 0444: set at load, before init, read-only
+ * after.  src/ffi/params.rs mirrors the structure.
+ */
+struct allocprof_params {
+	bool enabled;
+	bool debug;
+	unsigned int test_delay_ms;
+	unsigned int test_record_delay_ms;
+	unsigned int test_record_sleep_ms;
+	unsigned int dropin_slots;
+	unsigned int test_view_delay_ms;
+};
+
+struct allocprof_params allocprof_params = {
+	.enabled = true,
+	.dropin_slots = 65536,
+};
+
+module_param_named(enabled, allocprof_params.enabled, bool, 0444);
+MODULE_PARM_DESC(enabled, "Profile from load on (default: 1)");
+
+module_param_named(debug, allocprof_params.debug, bool, 0444);
+MODULE_PARM_DESC(debug, "Debug checks on, vm.mem_profiling read-only (default: 0)");
+
+/* Test hook (kselftests only): milliseconds to sleep inside setup windows. */
+module_param_named(test_delay_ms, allocprof_params.test_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
+
+/*
+ * Test hook: milliseconds a drop-in record on its general path (every kind
+ * but kmalloc and pages by address, e.g. vmalloc) busy-waits inside its
+ * non-preemptible region before storing its object.
+ */
+module_param_named(test_record_delay_ms, allocprof_params.test_record_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_record_delay_ms, "Test only: delay a drop-in record (general path) by this many ms before it stores its object (default: 0)");
+
+/*
+ * Test hook: milliseconds a drop-in record on its general path sleeps
+ * before its non-preemptible region (in process context only), as a task
+ * preempted between its call site's branch and allocprof would.
+ */
+module_param_named(test_record_sleep_ms, allocprof_params.test_record_sleep_ms, uint, 0444);
+MODULE_PARM_DESC(test_record_sleep_ms, "Test only: a drop-in record (general path, process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
+
+module_param_named(dropin_slots, allocprof_params.dropin_slots, uint, 0444);
+MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
+
+/*
+ * Test hook: milliseconds to sleep before creating a per-module view (with
+ * the registry locked) and before removing one (unlocked).
+ */
+module_param_named(test_view_delay_ms, allocprof_params.test_view_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
+
+/* The registration C ABI and the kmalloc size table, defined in Rust. */
+EXPORT_SYMBOL_GPL(allocprof_register_module);
+EXPORT_SYMBOL_GPL(allocprof_unregister_module);
+EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
+
+/* src/ffi/params.rs relies on exactly this layout. */
+static_assert(sizeof(struct allocprof_params) == 24);
+static_assert(offsetof(struct allocprof_params, test_delay_ms) == 4);
+static_assert(offsetof(struct allocprof_params, test_view_delay_ms) == 20);
+
+/* The Rust mirror (src/api/tag.rs) relies on exactly this layout. */
+static_assert(sizeof(struct allocprof_counters) == 32);
+static_assert(offsetof(struct allocprof_counters, calls) == 8);
+static_assert(offsetof(struct allocprof_counters, total_bytes) == 16);
+static_assert(offsetof(struct allocprof_counters, total_calls) == 24);
+static_assert(sizeof(struct allocprof_tag) == 40);
+static_assert(offsetof(struct allocprof_tag, lineno) == 4);
+static_assert(offsetof(struct allocprof_tag, modname) == 8);
+static_assert(offsetof(struct allocprof_tag, function) == 16);
+static_assert(offsetof(struct allocprof_tag, filename) == 24);
+static_assert(offsetof(struct allocprof_tag, counters) == 32);
