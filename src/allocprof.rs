@@ -20,6 +20,7 @@ mod codetag;
 mod controls;
 mod decimal;
 mod dropin;
+mod dropin_rust;
 mod glue;
 mod kmalloc_sizes;
 mod kvec_ext;
@@ -78,6 +79,7 @@ impl kernel::Module for AllocprofModule {
         // SAFETY: module parameters are set before `init` and read-only.
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
+        dropin_rust::check_abi()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;
         let views = module_views::ModulesDir::create(file.kobj(), allocinfo::module_ops())?;

@@ -132,6 +132,9 @@ EXPORT_SYMBOL_GPL(allocprof_dropin_kmalloc);
 EXPORT_SYMBOL_GPL(allocprof_dropin_bytes);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free_page);
+/* The Rust drop-in's entry (src/dropin_rust.rs): jumped to by thunks. */
+extern void allocprof_rs_realloc_on(void);
+EXPORT_SYMBOL_GPL(allocprof_rs_realloc_on);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 

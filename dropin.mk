@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# allocprof's drop-in mode for an unmodified module: two lines at the end
+# of its Kbuild (after its obj-m lines),
+#
+#   ALLOCPROF := /path/to/allocprof
+#   include $(ALLOCPROF)/dropin.mk
+#
+# and KBUILD_EXTRA_SYMBOLS=$(ALLOCPROF)/Module.symvers on make's command
+# line.  C objects get the drop-in header (Documentation/allocprof/dropin.rst);
+# each Rust module X.o built from X.rs gets the Rust drop-in
+# (Documentation/allocprof/dropin-rust.rst): after rustc (and objtool),
+# tools/allocprof-rs-dropin points the object's calls of
+# kernel::alloc's ReallocFunc::call at per-site thunks and writes the
+# thunks, the tags and a registering init_module (X.allocprof.s), which
+# are linked into X.o before modpost.
+
+ALLOCPROF ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+
+# C objects.
+ccflags-y += -include $(ALLOCPROF)/include/allocprof_dropin.h
+
+# Rust objects.  Each crate instantiates kernel::alloc's generics itself
+# (else it would call the kernel crate's own KVec<u8> and
+# <Kmalloc as Allocator>::free, whose allocations happen in the kernel);
+# DWARF names the call sites (kept only if the kernel asked for it);
+# inlining up to ReallocFunc::call puts the call sites in the driver's own
+# functions (ALLOCPROF_RS_INLINE= keeps rustc's inlining: sites then sit
+# in the module's instances of KVec::reserve, Box::new_uninit, ...).
+ALLOCPROF_RS_INLINE ?= 100000
+ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
+
+rustflags-y += -Zshare-generics=n
+ifdef CONFIG_DEBUG_INFO_NONE
+rustflags-y += -Cdebuginfo=limited
+allocprof-rs-strip := --strip-debug
+endif
+ifneq ($(ALLOCPROF_RS_INLINE),)
+rustflags-y += -Cllvm-args=-inline-threshold=$(ALLOCPROF_RS_INLINE)
+endif
+
+# The Rust modules of this directory: X.o of obj-m with an X.rs.
+allocprof-rs-objs := $(foreach o,$(obj-m),$(if $(wildcard $(src)/$(o:.o=.rs)),$(o)))
+
+quiet_cmd_allocprof_rs_o_rs = RUSTC [M] $@ (allocprof drop-in)
+      cmd_allocprof_rs_o_rs = $(cmd_rustc_o_rs); \
+	$(ALLOCPROF_RS_TOOL) --in $@ --out $(@:.o=.allocprof-rw.o) \
+		--asm $(@:.o=.allocprof.s) --modname $(basetarget) \
+		--src-dir $(src) --srctree $(srctree) $(allocprof-rs-strip) \
+		$(if $(CONFIG_X86_KERNEL_IBT),--ibt); \
+	$(CC) -c -x assembler -o $(@:.o=.allocprof.o) $(@:.o=.allocprof.s); \
+	$(LD) -r -o $@ $(@:.o=.allocprof-rw.o) $(@:.o=.allocprof.o); \
+	rm -f $(@:.o=.allocprof-rw.o)
+
+define rule_allocprof_rs_o_rs
+	$(call cmd_and_fixdep,allocprof_rs_o_rs)
+	$(call cmd,gen_objtooldep)
+endef
+
+# An explicit rule: it takes the place of kbuild's %.o: %.rs for these.
+define allocprof_rs_rule
+$(obj)/$(1): $(src)/$(1:.o=.rs) $(ALLOCPROF_RS_TOOL) FORCE
+	+$$(call if_changed_rule,allocprof_rs_o_rs)
+endef
+$(foreach o,$(allocprof-rs-objs),$(eval $(call allocprof_rs_rule,$(o))))
+
+$(ALLOCPROF_RS_TOOL):
+	cargo build --release --locked --manifest-path $(ALLOCPROF)/tools/allocprof-rs-dropin/Cargo.toml

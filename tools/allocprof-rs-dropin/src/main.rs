@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! allocprof-rs-dropin: the build step of allocprof's Rust drop-in mode
+//! (Documentation/allocprof/dropin-rust.rst).
+//!
+//! It reads a Rust kernel module's object (`X.o`, as rustc and objtool
+//! left it), finds every call of the kernel crate's
+//! `kernel::alloc::allocator::ReallocFunc::call` (through which every
+//! allocation, reallocation and free of `Kmalloc`, `Vmalloc` and
+//! `KVmalloc` goes), and for each:
+//!
+//! - names it from the module's DWARF: the innermost inline frame whose
+//!   source file is the module's own (under `--src-dir`), else the
+//!   function the call sits in (a non-inlined generic);
+//! - gives it a per-site thunk, `__allocprof_rs_site_N`, to which the call's
+//!   relocation is retargeted in the rewritten object (`--out`).  The thunk
+//!   is a JMP to the real function (a static branch on allocprof's
+//!   drop-in key, patched into a NOP when allocprof records), then the
+//!   site's tag in `%rax` and a JMP to allocprof's
+//!   `allocprof_rs_realloc_on`;
+//! - emits the thunks, the tags (in `alloc_tags`, as the C drop-in's) and
+//!   an `init_module` that registers the module with allocprof before
+//!   calling the module's own (renamed) init, as assembly (`--asm`).
+//!
+//! The build (dropin.mk) assembles that file and links it with the
+//! rewritten object into `X.o` (`ld -r`), before modpost.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use object::build::elf::{Builder, SectionData};
+use object::{elf, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The function every allocation of `kernel::alloc` reaches (a private
+/// method of a private struct: v0-mangled, with the kernel crate's hash).
+fn is_realloc_call(name: &str) -> bool {
+    name.starts_with("_R")
+        && name.contains("6kernel5alloc9allocator")
+        && name.ends_with("11ReallocFunc4call")
+}
+
+/// Kernel-crate symbols of `kernel::alloc` that a module may call only when
+/// it was built with shared generics (the kernel crate's monomorphisations
+/// of `KVec<u8>`, `<Kmalloc as Allocator>::free`, ...): their allocations
+/// would happen inside the kernel, out of reach.
+fn is_shared_alloc_generic(name: &str) -> bool {
+    name.starts_with("_R")
+        && name.contains("6kernel5alloc")
+        && !is_realloc_call(name)
+        && !name.ends_with("14aligned_layout")
+        && !name.ends_with("8contains")
+}
+
+struct Args {
+    input: String,
+    output: String,
+    asm: String,
+    modname: String,
+    src_dir: String,
+    srctree: Option<String>,
+    ibt: bool,
+    strip_debug: bool,
+    verbose: bool,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = std::env::args().skip(1);
+    let (mut input, mut output, mut asm, mut modname, mut src_dir, mut srctree) =
+        (None, None, None, None, None, None);
+    let (mut ibt, mut strip_debug, mut verbose) = (false, false, false);
+    while let Some(arg) = a.next() {
+        let mut val = || a.next().ok_or_else(|| anyhow!("{arg} needs a value"));
+        match arg.as_str() {
+            "--in" => input = Some(val()?),
+            "--out" => output = Some(val()?),
+            "--asm" => asm = Some(val()?),
+            "--modname" => modname = Some(val()?),
+            "--src-dir" => src_dir = Some(val()?),
+            "--srctree" => srctree = Some(val()?),
+            "--ibt" => ibt = true,
+            "--strip-debug" => strip_debug = true,
+            "-v" | "--verbose" => verbose = true,
+            "-h" | "--help" => {
+                println!(
+                    "usage: allocprof-rs-dropin --in X.o --out X.rewritten.o --asm X.allocprof.S \
+                     --modname NAME --src-dir DIR [--srctree DIR] [--ibt] [--strip-debug] [-v]"
+                );
+                std::process::exit(0);
+            }
+            _ => bail!("unknown argument {arg}"),
+        }
+    }
+    let need = |o: Option<String>, n: &str| o.ok_or_else(|| anyhow!("missing {n}"));
+    let canon = |p: String| {
+        std::fs::canonicalize(&p)
+            .map(|c| c.to_string_lossy().into_owned())
+            .unwrap_or(p)
+    };
+    Ok(Args {
+        input: need(input, "--in")?,
+        output: need(output, "--out")?,
+        asm: need(asm, "--asm")?,
+        modname: need(modname, "--modname")?,
+        src_dir: canon(need(src_dir, "--src-dir")?),
+        srctree: srctree.map(canon),
+        ibt,
+        strip_debug,
+        verbose,
+    })
+}
+
+/// How a call site reaches the function.
+#[derive(Clone, Copy, Debug)]
+enum Insn {
+    /// `call rel32`.
+    Call,
+    /// `jmp rel32` (a tail call).
+    Jmp,
+    /// `jcc rel32` (a conditional tail call).
+    Jcc,
+}
+
+/// One call site of `ReallocFunc::call` in the object.
+struct Site {
+    /// Name of its (executable) section.
+    section: String,
+    /// Offset of the relocation (the rel32 field) in the section.
+    r_offset: u64,
+    insn: Insn,
+    /// Where the module's source names it, if it does.
+    place: Place,
+}
+
+/// A call site's row, or none (a free).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    file: String,
+    line: u32,
+    function: String,
+    /// On a line of the module's own source.
+    own: bool,
+    /// Under `<... as Allocator>::free`: frees only, no row.
+    free: bool,
+}
+
+/// Section bases for the DWARF's relocations: each allocated section at a
+/// distinct address, so that the line tables of `.text` and `.init.text`
+/// (both at 0 in the object) do not overlap.
+fn section_bases(obj: &object::File<'_>) -> HashMap<object::SectionIndex, u64> {
+    let mut bases = HashMap::new();
+    let mut next = 0x1000_0000u64;
+    for s in obj.sections() {
+        let alloc = matches!(s.flags(), object::SectionFlags::Elf { sh_flags } if sh_flags & u64::from(elf::SHF_ALLOC) != 0);
+        if alloc {
+            bases.insert(s.index(), next);
+            next += (s.size() + 0xfff) / 0x1000 * 0x1000 + 0x1000;
+        }
+    }
+    bases
+}
+
+/// A debug section's bytes with its relocations applied (symbols of
+/// allocated sections at their bases, of others at 0).
+fn relocated_section(
+    obj: &object::File<'_>,
+    name: &str,
+    bases: &HashMap<object::SectionIndex, u64>,
+) -> Result<Vec<u8>> {
+    let Some(s) = obj.section_by_name(name) else {
+        return Ok(Vec::new());
+    };
+    let mut data = s.uncompressed_data()?.into_owned();
+    for (off, r) in s.relocations() {
+        let RelocationFlags::Elf { r_type } = r.flags() else {
+            bail!("{name}: not an ELF relocation");
+        };
+        let s_val = match r.target() {
+            RelocationTarget::Symbol(i) => {
+                let sym = obj.symbol_by_index(i)?;
+                let base = sym
+                    .section_index()
+                    .and_then(|si| bases.get(&si).copied())
+                    .unwrap_or(0);
+                base.wrapping_add(sym.address())
+            }
+            RelocationTarget::Section(si) => bases.get(&si).copied().unwrap_or(0),
+            _ => bail!("{name}: unexpected relocation target"),
+        };
+        let v = s_val.wrapping_add(r.addend() as u64);
+        let off = off as usize;
+        match r_type {
+            elf::R_X86_64_64 => data[off..off + 8].copy_from_slice(&v.to_le_bytes()),
+            elf::R_X86_64_32 | elf::R_X86_64_32S => {
+                data[off..off + 4].copy_from_slice(&(v as u32).to_le_bytes())
+            }
+            elf::R_X86_64_NONE => {}
+            t => bail!("{name}: relocation type {t} at {off:#x} not handled"),
+        }
+    }
+    Ok(data)
+}
+
+type Reader = gimli::EndianSlice<'static, gimli::LittleEndian>;
+
+fn dwarf_context(
+    obj: &object::File<'_>,
+    bases: &HashMap<object::SectionIndex, u64>,
+) -> Result<addr2line::Context<Reader>> {
+    let dwarf = gimli::Dwarf::load(|id| -> Result<Reader> {
+        let data = relocated_section(obj, id.name(), bases)?;
+        Ok(gimli::EndianSlice::new(
+            Box::leak(data.into_boxed_slice()),
+            gimli::LittleEndian,
+        ))
+    })?;
+    Ok(addr2line::Context::from_dwarf(dwarf)?)
+}
+
+/// A function's name as a row shows it: demangled without hashes,
+/// `<T as Trait>::f` as `T::f`, `<T>::f` as `T::f`, closures dropped (as the
+/// Rust API's rows drop them), at most 255 bytes.
+fn row_function(raw: &str) -> String {
+    let d = format!("{:#}", rustc_demangle::demangle(raw));
+    let mut s = d.as_str().to_string();
+    if s.starts_with('<') {
+        // The leading `<...>` group, bracket-matched.
+        let mut depth = 0;
+        let mut end = None;
+        let mut as_at = None;
+        for (i, c) in s.char_indices() {
+            match c {
+                '<' => depth += 1,
+                '>' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                ' ' if depth == 1 && s[i..].starts_with(" as ") && as_at.is_none() => {
+                    as_at = Some(i)
+                }
+                _ => {}
+            }
+        }
+        if let Some(end) = end {
+            let inner = &s[1..as_at.unwrap_or(end)];
+            s = format!("{}{}", inner, &s[end + 1..]);
+        }
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for seg in s.split("::") {
+        if seg.starts_with("{closure") {
+            continue;
+        }
+        out.push(seg);
+    }
+    let mut s = out.join("::");
+    if s.len() > 255 {
+        let mut n = 255;
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.truncate(n);
+    }
+    s
+}
+
+/// A file's name as a row shows it: relative to the module's directory,
+/// or to the kernel's source tree, else as DWARF gives it.
+fn row_file(path: &str, args: &Args) -> String {
+    let strip = |root: &str| -> Option<String> {
+        let root = root.trim_end_matches('/');
+        path.strip_prefix(root)
+            .and_then(|p| p.strip_prefix('/'))
+            .map(str::to_string)
+    };
+    strip(&args.src_dir)
+        .or_else(|| args.srctree.as_deref().and_then(strip))
+        .unwrap_or_else(|| path.to_string())
+}
+
+fn is_own(path: &str, args: &Args) -> bool {
+    let root = args.src_dir.trim_end_matches('/');
+    path.strip_prefix(root).is_some_and(|p| p.starts_with('/'))
+        && !args
+            .srctree
+            .as_deref()
+            .is_some_and(|t| path.starts_with(t.trim_end_matches('/')) && !t.starts_with(root))
+}
+
+fn place_of(ctx: &addr2line::Context<Reader>, probe: u64, args: &Args) -> Result<Place> {
+    let mut frames = ctx.find_frames(probe).skip_all_loads()?;
+    let mut chain: Vec<(String, String, u32)> = Vec::new();
+    while let Some(f) = frames.next()? {
+        let func = f
+            .function
+            .as_ref()
+            .and_then(|n| n.raw_name().ok())
+            .map(|n| n.into_owned())
+            .unwrap_or_default();
+        let (file, line) = f
+            .location
+            .map(|l| {
+                let file = l.file.unwrap_or("?");
+                let file = std::fs::canonicalize(file)
+                    .map(|c| c.to_string_lossy().into_owned())
+                    .unwrap_or_else(|_| file.to_string());
+                (file, l.line.unwrap_or(0))
+            })
+            .unwrap_or_else(|| ("?".to_string(), 0));
+        chain.push((func, file, line));
+    }
+    if chain.is_empty() {
+        bail!("no DWARF for address {probe:#x}: was the module built with -Cdebuginfo?");
+    }
+    if args.verbose {
+        for (f, file, line) in &chain {
+            eprintln!("      {}:{} in {}", file, line, row_function(f));
+        }
+    }
+    let free = chain.iter().any(|(f, _, _)| {
+        let d = format!("{:#}", rustc_demangle::demangle(f));
+        d.contains(" as kernel::alloc::Allocator>::free")
+    });
+    let (i, own) = match chain.iter().position(|(_, file, _)| is_own(file, args)) {
+        Some(i) => (i, true),
+        None => (chain.len() - 1, false),
+    };
+    let (func, file, line) = &chain[i];
+    Ok(Place {
+        file: row_file(file, args),
+        line: *line,
+        function: row_function(func),
+        own,
+        free,
+    })
+}
+
+/// The call sites of `real` (symbol index) in the object's executable
+/// sections; an error for any other kind of reference to it.
+fn find_sites(
+    obj: &object::File<'_>,
+    real: object::SymbolIndex,
+    ctx: &addr2line::Context<Reader>,
+    bases: &HashMap<object::SectionIndex, u64>,
+    args: &Args,
+) -> Result<Vec<Site>> {
+    let mut sites = Vec::new();
+    for s in obj.sections() {
+        let exec = matches!(s.flags(), object::SectionFlags::Elf { sh_flags } if sh_flags & u64::from(elf::SHF_EXECINSTR) != 0);
+        let name = s.name()?.to_string();
+        for (off, r) in s.relocations() {
+            if r.target() != RelocationTarget::Symbol(real) {
+                continue;
+            }
+            let RelocationFlags::Elf { r_type } = r.flags() else {
+                bail!("not an ELF relocation");
+            };
+            if !exec
+                || !matches!(r_type, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32)
+                || r.addend() != -4
+            {
+                bail!(
+                    "{name}+{off:#x}: a reference to ReallocFunc::call that is not a call \
+                     (relocation type {r_type}): not handled"
+                );
+            }
+            let data = s.data()?;
+            let o = off as usize;
+            let (insn, start) = match (o.checked_sub(2).map(|i| data[i]), data[o - 1]) {
+                (_, 0xe8) => (Insn::Call, off - 1),
+                (_, 0xe9) => (Insn::Jmp, off - 1),
+                (Some(0x0f), 0x80..=0x8f) => (Insn::Jcc, off - 2),
+                _ => bail!("{name}+{off:#x}: ReallocFunc::call reached by an unknown instruction"),
+            };
+            let base = bases.get(&s.index()).copied().unwrap_or(0);
+            if args.verbose {
+                eprintln!("  site {name}+{start:#x} ({insn:?}):");
+            }
+            let place =
+                place_of(ctx, base + start, args).with_context(|| format!("{name}+{start:#x}"))?;
+            sites.push(Site {
+                section: name.clone(),
+                r_offset: off,
+                insn,
+                place,
+            });
+        }
+    }
+    Ok(sites)
+}
+
+/// Rewrites the object: the sites' relocations name their thunks, and
+/// `init_module` is renamed (the generated one registers, then calls it).
+fn rewrite(
+    data: &[u8],
+    real_name: &str,
+    sites: &[Site],
+    out: &str,
+    strip_debug: bool,
+) -> Result<()> {
+    let mut b = Builder::read(data)?;
+    // LLVM names sections in the symbols' string table; the builder
+    // writes them in one of their own.
+    if !b
+        .sections
+        .iter()
+        .any(|s| matches!(s.data, SectionData::SectionString))
+    {
+        let s = b.sections.add();
+        s.name = b".shstrtab".to_vec().into();
+        s.sh_type = elf::SHT_STRTAB;
+        s.sh_addralign = 1;
+        s.data = SectionData::SectionString;
+    }
+    // The thunks, undefined here.
+    let mut thunk_ids = Vec::new();
+    for i in 0..sites.len() {
+        let sym = b.symbols.add();
+        sym.name = format!("__allocprof_rs_site_{i}").into_bytes().into();
+        sym.set_st_info(elf::STB_GLOBAL, elf::STT_NOTYPE);
+        sym.st_other = elf::STV_DEFAULT;
+        sym.st_shndx = elf::SHN_UNDEF;
+        sym.section = None;
+        thunk_ids.push(sym.id());
+    }
+    let real = b
+        .symbols
+        .iter()
+        .find(|s| &*s.name == real_name.as_bytes())
+        .map(|s| s.id())
+        .ok_or_else(|| anyhow!("rewrite: {real_name} not found"))?;
+    let mut renamed = false;
+    for s in b.symbols.iter_mut() {
+        if &*s.name == b"init_module" && s.st_shndx != elf::SHN_UNDEF {
+            s.name = b"__allocprof_rs_module_init".to_vec().into();
+            renamed = true;
+        }
+    }
+    if !renamed {
+        bail!("rewrite: the module defines no init_module (module! was not used?)");
+    }
+    // Section names, for the relocation sections' targets.
+    let names: Vec<(_, String)> = b
+        .sections
+        .iter()
+        .map(|s| (s.id(), String::from_utf8_lossy(&s.name).into_owned()))
+        .collect();
+    let mut done = 0;
+    for s in b.sections.iter_mut() {
+        let Some(target) = s.sh_info_section else {
+            continue;
+        };
+        let tname = &names
+            .iter()
+            .find(|(id, _)| *id == target)
+            .ok_or_else(|| anyhow!("rewrite: relocation section without target"))?
+            .1;
+        if let SectionData::Relocation(relocs) = &mut s.data {
+            for r in relocs.iter_mut() {
+                if r.symbol != Some(real) {
+                    continue;
+                }
+                if let Some(i) = sites
+                    .iter()
+                    .position(|st| &st.section == tname && st.r_offset == r.r_offset)
+                {
+                    r.symbol = Some(thunk_ids[i]);
+                    done += 1;
+                }
+            }
+        }
+    }
+    if done != sites.len() {
+        bail!("rewrite: retargeted {done} of {} relocations", sites.len());
+    }
+    if strip_debug {
+        // The DWARF the build added for this step alone, and its
+        // relocations.
+        for s in b.sections.iter_mut() {
+            let n: &[u8] = &s.name;
+            if n.starts_with(b".debug_") || n.starts_with(b".rela.debug_") {
+                s.delete = true;
+            }
+        }
+        b.delete_orphan_symbols();
+    }
+    let mut buf = Vec::new();
+    b.write(&mut buf)?;
+    std::fs::write(out, buf).with_context(|| format!("writing {out}"))?;
+    Ok(())
+}
+
+/// An assembler string literal.
+fn asciz(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.bytes() {
+        match c {
+            b'"' | b'\\' => {
+                o.push('\\');
+                o.push(c as char)
+            }
+            0x20..=0x7e => o.push(c as char),
+            _ => {
+                let _ = write!(o, "\\{c:03o}");
+            }
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn emit_asm(args: &Args, real_name: &str, sites: &[Site], rows: &[Place]) -> String {
+    let mut a = String::new();
+    let _ = writeln!(
+        a,
+        "/* Generated by allocprof-rs-dropin from {}: do not edit. */",
+        Path::new(&args.input)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+    );
+    // Strings.
+    a.push_str("\t.section .rodata.allocprof_rs,\"a\",@progbits\n");
+    let _ = writeln!(a, ".Lmodname:\n\t.asciz {}", asciz(&args.modname));
+    for (i, r) in rows.iter().enumerate() {
+        let _ = writeln!(a, ".Lfile{i}:\n\t.asciz {}", asciz(&r.file));
+        let _ = writeln!(a, ".Lfunc{i}:\n\t.asciz {}", asciz(&r.function));
+    }
+    // Tags: struct allocprof_tag (include/allocprof_abi.h), 40 bytes.
+    a.push_str("\n\t.section alloc_tags,\"aw\",@progbits\n\t.balign 8\n");
+    for (i, r) in rows.iter().enumerate() {
+        let _ = writeln!(
+            a,
+            ".Ltag{i}:\t/* {}:{} func:{} */\n\t.long 0\n\t.long {}\n\t.quad .Lmodname\n\
+             \t.quad .Lfunc{i}\n\t.quad .Lfile{i}\n\t.quad allocprof_sink",
+            r.file, r.line, r.function, r.line
+        );
+    }
+    // Thunks.
+    a.push_str("\n\t.section .text.allocprof_rs,\"ax\",@progbits\n");
+    for (i, s) in sites.iter().enumerate() {
+        let tag = if s.place.free {
+            "\txorl %eax, %eax\t/* a free: no row */".to_string()
+        } else {
+            let t = rows.binary_search(&s.place).expect("row of a site");
+            format!("\tmovq $.Ltag{t}, %rax")
+        };
+        let _ = writeln!(
+            a,
+            "\t.globl __allocprof_rs_site_{i}\n\t.hidden __allocprof_rs_site_{i}\n\
+             \t.type __allocprof_rs_site_{i}, @function\n__allocprof_rs_site_{i}:\t/* {}+{:#x} */\n\
+             1:\tjmp {real_name}\n{tag}\n\tjmp allocprof_rs_realloc_on\n\
+             \t.size __allocprof_rs_site_{i}, . - __allocprof_rs_site_{i}\n\
+             \t.pushsection __jump_table, \"aw\"\n\t.balign 8\n\t.long 1b - .\n\
+             \t.long {real_name} - .\n\t.quad allocprof_dropin_key + 1 - .\n\t.popsection",
+            s.section, s.r_offset
+        );
+    }
+    // Registration before the module's own init.
+    let _ = writeln!(
+        a,
+        "\n\t.section .init.text,\"ax\",@progbits\n\t.globl init_module\n\
+         \t.type init_module, @function\ninit_module:\n{}\tsubq $8, %rsp\n\
+         \tmovq $__this_module, %rdi\n\tmovq $__start_alloc_tags, %rsi\n\
+         \tmovq $__stop_alloc_tags, %rdx\n\tcall allocprof_dropin_register\n\
+         \taddq $8, %rsp\n\tjmp __allocprof_rs_module_init\n\
+         \t.size init_module, . - init_module\n\
+         \t.weak __start_alloc_tags\n\t.weak __stop_alloc_tags",
+        if args.ibt { "\tendbr64\n" } else { "" }
+    );
+    a
+}
+
+fn run() -> Result<()> {
+    let args = parse_args()?;
+    let data = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
+    let obj = object::File::parse(&*data)?;
+    let mut real = None;
+    let mut shared = Vec::new();
+    for sym in obj.symbols() {
+        if !sym.is_undefined() {
+            continue;
+        }
+        let name = sym.name()?;
+        if is_realloc_call(name) {
+            real = Some((sym.index(), name.to_string()));
+        } else if is_shared_alloc_generic(name) {
+            shared.push(name.to_string());
+        }
+    }
+    if !shared.is_empty() {
+        bail!(
+            "{} calls the kernel crate's own instances of kernel::alloc generics \
+             (built without -Zshare-generics=n?): {}",
+            args.input,
+            shared.join(", ")
+        );
+    }
+    let Some((real, real_name)) = real else {
+        // Nothing of kernel::alloc: the object is used as it is.
+        std::fs::write(&args.output, &data)?;
+        std::fs::write(&args.asm, "/* no allocation call sites */\n")?;
+        eprintln!(
+            "  ALLOCPROF-RS {}: no call of ReallocFunc::call",
+            args.input
+        );
+        return Ok(());
+    };
+    let bases = section_bases(&obj);
+    let ctx = dwarf_context(&obj, &bases)?;
+    let sites = find_sites(&obj, real, &ctx, &bases, &args)?;
+    let mut rows: Vec<Place> = sites
+        .iter()
+        .filter(|s| !s.place.free)
+        .map(|s| s.place.clone())
+        .collect();
+    rows.sort();
+    rows.dedup();
+    rewrite(&data, &real_name, &sites, &args.output, args.strip_debug)?;
+    std::fs::write(&args.asm, emit_asm(&args, &real_name, &sites, &rows))
+        .with_context(|| format!("writing {}", args.asm))?;
+    let frees = sites.iter().filter(|s| s.place.free).count();
+    let unplaced: Vec<&Site> = sites
+        .iter()
+        .filter(|s| !s.place.free && !s.place.own)
+        .collect();
+    let tails = sites
+        .iter()
+        .filter(|s| !matches!(s.insn, Insn::Call))
+        .count();
+    eprintln!(
+        "  ALLOCPROF-RS {}: {} call sites of ReallocFunc::call ({} tail calls): {} allocation sites in {} rows, {} frees; {} allocation sites not on a line of the module's source",
+        Path::new(&args.input).file_name().unwrap_or_default().to_string_lossy(),
+        sites.len(),
+        tails,
+        sites.len() - frees,
+        rows.len(),
+        frees,
+        unplaced.len()
+    );
+    for s in &unplaced {
+        eprintln!(
+            "    not placed: {}+{:#x}: row {}:{} func:{}",
+            s.section, s.r_offset, s.place.file, s.place.line, s.place.function
+        );
+    }
+    if args.verbose {
+        for r in &rows {
+            eprintln!("    row {}:{} func:{}", r.file, r.line, r.function);
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("allocprof-rs-dropin: {e:#}");
+        std::process::exit(1);
+    }
+}
