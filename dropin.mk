@@ -36,8 +36,13 @@ rustflags-y += -Cdebuginfo=limited
 allocprof-rs-strip := --strip-debug
 endif
 ifneq ($(ALLOCPROF_RS_INLINE),)
-rustflags-y += -Cllvm-args=-inline-threshold=$(ALLOCPROF_RS_INLINE)
+rustflags-y += -Cllvm-args=-inline-threshold=$(ALLOCPROF_RS_INLINE) \
+	-Cllvm-args=-inlinecold-threshold=$(ALLOCPROF_RS_INLINE) \
+	-Cllvm-args=-inline-cold-callsite-threshold=$(ALLOCPROF_RS_INLINE)
 endif
+# No tail merging: identical call sequences (drops on error paths) merged
+# into one call have no line (DWARF line 0) and no inline frames.
+rustflags-y += -Cllvm-args=-enable-tail-merge=false
 
 # The Rust modules of this directory: X.o of obj-m with an X.rs.
 allocprof-rs-objs := $(foreach o,$(obj-m),$(if $(wildcard $(src)/$(o:.o=.rs)),$(o)))

@@ -324,7 +324,11 @@ fn place_of(ctx: &addr2line::Context<Reader>, probe: u64, args: &Args) -> Result
         let d = format!("{:#}", rustc_demangle::demangle(f));
         d.contains(" as kernel::alloc::Allocator>::free")
     });
-    let (i, own) = match chain.iter().position(|(_, file, _)| is_own(file, args)) {
+    // A call merged from several (line 0) is placed nowhere.
+    let (i, own) = match chain
+        .iter()
+        .position(|(_, file, line)| is_own(file, args) && *line != 0)
+    {
         Some(i) => (i, true),
         None => (chain.len() - 1, false),
     };
