@@ -268,9 +268,14 @@ extern "Rust" {
 }
 
 /// The probe's expected tag (`movabsq` above).
-const PROBE_TAG: usize = 0x7a61_7072_6f62_65;
+const PROBE_TAG: usize = 0x007a_6170_726f_6265;
 const PROBE_PTR: usize = 0x1000;
 
+/// The probe's end of the entry: whether every argument arrived.
+///
+/// # Safety
+///
+/// None (it only compares its arguments); `unsafe` as `realloc_on`.
 #[inline(never)]
 unsafe fn abi_probe(
     this: &ReallocFn,
