@@ -34,7 +34,10 @@ struct DropinRustTest {
 }
 
 fn make_pinned() -> Result<Pin<KBox<Pinned>>> {
-    KBox::try_pin_init(try_pin_init!(Pinned { a: 1, b: [0; 40] }? Error), GFP_KERNEL)
+    KBox::try_pin_init(
+        try_pin_init!(Pinned { a: 1, b: [0; 40] }? Error),
+        GFP_KERNEL,
+    )
 }
 
 impl kernel::Module for DropinRustTest {
