@@ -556,7 +556,7 @@ fn emit_asm(args: &Args, real_name: &str, sites: &[Site], rows: &[Place]) -> Str
             a,
             "\t.globl __allocprof_rs_site_{i}\n\t.hidden __allocprof_rs_site_{i}\n\
              \t.type __allocprof_rs_site_{i}, @function\n__allocprof_rs_site_{i}:\t/* {}+{:#x} */\n\
-             1:\tjmp {real_name}\n{tag}\n\tjmp allocprof_rs_realloc_on\n\
+             1:\tjmp {real_name}\n{tag}\n\tmovq ${real_name}, %r10\n\tjmp allocprof_rs_realloc_on\n\
              \t.size __allocprof_rs_site_{i}, . - __allocprof_rs_site_{i}\n\
              \t.pushsection __jump_table, \"aw\"\n\t.balign 8\n\t.long 1b - .\n\
              \t.long {real_name} - .\n\t.quad allocprof_dropin_key + 1 - .\n\t.popsection",
