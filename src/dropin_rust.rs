@@ -148,7 +148,7 @@ fn backend(this: &ReallocFn) -> Option<Backend> {
 /// # Safety
 ///
 /// As `ReallocFunc::call`; `tag` is null or a tag of a drop-in module's
-/// `alloc_tags` section.
+/// `alloc_tags` section; `real` is the kernel crate's `ReallocFunc::call`.
 #[inline(never)]
 unsafe fn realloc_on(
     this: &ReallocFn,
