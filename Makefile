@@ -35,9 +35,17 @@ kernel: deps
 ifdef DEFAULT_KDIR
 modules: deps
 endif
+# allocprof, the test modules of the Kbuild files, then one drop-in test
+# module built with the header on make's command line (KCFLAGS: into
+# every C file of that build, its generated .mod.c included).
+CMDLINE_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_cmdline
 modules:
 	@kdir=$$($(KDIR_BUILD_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
-		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules
+		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules && \
+		$(MAKE) -C $$kdir M=$(CMDLINE_DIR) LLVM=$(LLVM) \
+			KBUILD_EXTRA_SYMBOLS=$(ROOT)/Module.symvers \
+			KCFLAGS="-include $(ROOT)/include/allocprof_dropin.h \
+				-fmacro-prefix-map=$(ROOT)/=" modules
 
 # rustfmt, then a rebuild under clippy with every warning an error.
 lint: modules
@@ -53,7 +61,7 @@ clean:
 		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' | grep -v '/.git/' | xargs rm -f
 
 demo: modules
-	@$(ROOT)/scripts/vm.sh exec $(ROOT)/scripts/demo.sh
+	@$(ROOT)/scripts/demo.sh
 
 check: modules
 	@$(ROOT)/scripts/check.sh

@@ -1,32 +1,49 @@
 # SPDX-License-Identifier: GPL-2.0
+# allocprof drop-in: profiles the module whose Kbuild includes this file,
+# without a change to its sources.  Two lines at the end of the module's
+# Kbuild (after its obj-m):
 #
-# allocprof's drop-in mode for an unmodified module: two lines at the end
-# of its Kbuild (after its obj-m lines),
+#	ALLOCPROF := /path/to/allocprof
+#	include $(ALLOCPROF)/dropin.mk
 #
-#   ALLOCPROF := /path/to/allocprof
-#   include $(ALLOCPROF)/dropin.mk
-#
-# and KBUILD_EXTRA_SYMBOLS=$(ALLOCPROF)/Module.symvers on make's command
-# line.  C objects get the drop-in header (Documentation/allocprof/dropin.rst);
-# each Rust module X.o built from X.rs gets the Rust drop-in
-# (Documentation/allocprof/dropin-rust.rst): after rustc (and objtool),
-# tools/allocprof-rs-dropin points the object's calls of
-# kernel::alloc's ReallocFunc::call at per-site thunks and writes the
-# thunks, the tags and a registering init_module (X.allocprof.s), which
-# are linked into X.o before modpost.
+# C objects: include/allocprof_dropin.h forced into every C file of the
+# module (Documentation/allocprof/dropin.rst).  Rust modules (X.o of obj-m
+# built from X.rs): after rustc, tools/allocprof-rs-dropin points the
+# object's calls of kernel::alloc's ReallocFunc::call at per-site thunks
+# and writes the thunks, the tags and a registering init_module, linked
+# into X.o before objtool and modpost
+# (Documentation/allocprof/dropin-rust.rst).  The module is built against
+# allocprof's exports: modpost reads KBUILD_EXTRA_SYMBOLS from the
+# module's Kbuild, so the make command line needs nothing more.
+ifeq ($(ALLOCPROF),)
+$(error dropin.mk: set ALLOCPROF to the allocprof tree before including it)
+endif
+ifeq ($(wildcard $(ALLOCPROF)/include/allocprof_dropin.h),)
+$(error dropin.mk: $(ALLOCPROF) is not an allocprof tree (no include/allocprof_dropin.h))
+endif
 
-ALLOCPROF ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-
-# C objects.
 ccflags-y += -include $(ALLOCPROF)/include/allocprof_dropin.h
+# Rows name the module's files from its directory (kmemleak-test.c:43),
+# not by the absolute path kbuild compiles an external module's files by.
+ccflags-y += -fmacro-prefix-map=$(abspath $(src))/=
+KBUILD_EXTRA_SYMBOLS += $(ALLOCPROF)/Module.symvers
 
-# Rust objects.  Each crate instantiates kernel::alloc's generics itself
-# (else it would call the kernel crate's own KVec<u8> and
-# <Kmalloc as Allocator>::free, whose allocations happen in the kernel);
-# DWARF names the call sites (kept only if the kernel asked for it);
-# inlining up to ReallocFunc::call puts the call sites in the driver's own
-# functions (ALLOCPROF_RS_INLINE= keeps rustc's inlining: sites then sit
-# in the module's instances of KVec::reserve, Box::new_uninit, ...).
+# Rust modules.  Rows are named from the module's DWARF by the tool,
+# relative to the module's directory, whatever the paths in it (the
+# module's own --remap-path-prefix included).  The prefix map's peer for
+# file!() (panic locations): the module's directory remapped in macros
+# only, as -fmacro-prefix-map does, unless the Kbuild remaps paths itself.
+ifeq ($(filter --remap-path-%,$(rustflags-y) $(KRUSTFLAGS)),)
+rustflags-y += --remap-path-prefix=$(abspath $(src))/= --remap-path-scope=macro
+endif
+
+# Each crate instantiates kernel::alloc's generics itself (else it would
+# call the kernel crate's own KVec<u8> and <Kmalloc as Allocator>::free,
+# whose allocations happen in the kernel); DWARF names the call sites
+# (kept only if the kernel asked for it); inlining up to ReallocFunc::call
+# puts the call sites in the driver's own functions (ALLOCPROF_RS_INLINE=
+# keeps rustc's inlining: sites then sit in the module's instances of
+# KVec::reserve, Box::new_uninit, ...).
 ALLOCPROF_RS_INLINE ?= 100000
 ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
 

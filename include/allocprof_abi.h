@@ -64,6 +64,17 @@ unsigned long allocprof_dropin_bytes(struct allocprof_tag *tag,
 				     unsigned long object, unsigned long bytes);
 unsigned long allocprof_dropin_free(unsigned long object);
 unsigned long allocprof_dropin_free_page(unsigned long page);
+/*
+ * Pages (src/dropin_pages.rs): allocprof makes these frees itself, as the
+ * kernel's __free_pages(), free_pages() and free_pages_exact() (the charge
+ * goes with the last reference); allocprof_dropin_pg_split() follows the
+ * kernel's split_page() of the block.
+ */
+struct page;
+void allocprof_dropin_pg_free(struct page *page, unsigned int order);
+void allocprof_dropin_pg_free_addr(unsigned long addr, unsigned int order);
+void allocprof_dropin_pg_free_exact(void *addr, unsigned long size);
+void allocprof_dropin_pg_split(struct page *page, unsigned int order);
 int allocprof_dropin_register(struct module *mod, struct allocprof_tag *start,
 			      struct allocprof_tag *stop);
 /*

@@ -67,7 +67,7 @@ struct kmem_cache;
 struct callback_head;
 
 /* Where an unregistered tag's counters point (src/glue.c). */
-extern struct allocprof_counters allocprof_sink
+extern struct allocprof_counters __percpu allocprof_sink
 	__attribute__((__section__(".data..percpu")));
 
 /*
@@ -162,14 +162,17 @@ register unsigned long allocprof_di_sp __asm__("rsp");
 
 /*
  * An asm block that makes @call (setting up arguments and calling a
- * record function of allocprof, whose value returns in %rax) when
- * profiling is on: one instruction when it is off.  Like the free's
+ * record function of allocprof, which returns @object in %rax again)
+ * when profiling is on: one instruction when it is off.  Like the free's
  * filter test, a JMP past the call in the "likely" form of a static
  * branch (allocprof_key + 1), patched into a NOP when the key is on, and
  * a target inside the asm: no ENDBR, no jump back.  The record functions
  * preserve what the C ABI lets a callee clobber, so the clobbers are the
  * caller-saved registers; the object (the allocation's return value) is
- * in %rax already.
+ * in %rax already, an input only: the record functions return it there,
+ * unchanged, so that the compiler keeps the allocation's own value, and
+ * what it knows of it (the object size of __alloc_size, which
+ * FORTIFY_SOURCE and -Wstringop-overflow check), on both sides.
  */
 #define ALLOCPROF_DI_RECORD_ASM(call, ...)				\
 	asm volatile("1: jmp 2f\n\t"					\
@@ -181,17 +184,18 @@ register unsigned long allocprof_di_sp __asm__("rsp");
 		     ".long 2b - .\n\t"					\
 		     ".quad allocprof_key + 1 - .\n\t"			\
 		     ".popsection"					\
-		     __VA_ARGS__					\
+		     : "+r" (allocprof_di_sp)				\
+		     : "a" (object), __VA_ARGS__			\
 		     : "rdi", "rsi", "rdx", "rcx", "r8", "r9", "r10",	\
 		       "r11", "memory", "cc")
 
 /*
- * Records @object, of @kind, charged to @tag (when profiling is on);
- * returns @object.  kmalloc, and whole pages by address (their bytes,
- * 4096 << order, below 4 GiB: the call sites assert that the page
- * allocator's largest order is below 20), have records of their own.
+ * Records @object, of @kind, charged to @tag (when profiling is on).
+ * kmalloc, and whole pages by address (their bytes, 4096 << order, below
+ * 4 GiB: the call sites assert that the page allocator's largest order is
+ * below 20), have records of their own.
  */
-static __attribute__((__always_inline__)) inline unsigned long
+static __attribute__((__always_inline__)) inline void
 allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 		    unsigned int kind, unsigned long arg)
 {
@@ -200,15 +204,13 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 					"mov %%rax, %%rsi\n\t"
 					"mov %[a], %%rdx\n\t"
 					"call allocprof_dropin_kmalloc\n",
-					: "+a" (object), "+r" (allocprof_di_sp)
-					: [t] "i" (tag), [a] "ri" (arg));
+					[t] "i" (tag), [a] "ri" (arg));
 	else if (kind == ALLOCPROF_DI_PAGEADDR && __builtin_constant_p(arg))
 		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
 					"mov %%rax, %%rsi\n\t"
 					"mov %[a], %%edx\n\t"
 					"call allocprof_dropin_bytes\n",
-					: "+a" (object), "+r" (allocprof_di_sp)
-					: [t] "i" (tag), [a] "i" (4096UL << arg));
+					[t] "i" (tag), [a] "i" (4096UL << arg));
 	else if (kind == ALLOCPROF_DI_PAGEADDR)
 		/* 4096 << order, computed only when profiling is on. */
 		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
@@ -217,18 +219,15 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 					"mov $4096, %%edx\n\t"
 					"shl %%cl, %%rdx\n\t"
 					"call allocprof_dropin_bytes\n",
-					: "+a" (object), "+r" (allocprof_di_sp)
-					: [t] "i" (tag), [a] "r" ((unsigned int)arg));
+					[t] "i" (tag), [a] "r" ((unsigned int)arg));
 	else
 		ALLOCPROF_DI_RECORD_ASM("mov %[t], %%rdi\n\t"
 					"mov %%rax, %%rsi\n\t"
 					"mov %[k], %%edx\n\t"
 					"mov %[a], %%rcx\n\t"
 					"call allocprof_dropin_alloc\n",
-					: "+a" (object), "+r" (allocprof_di_sp)
-					: [t] "i" (tag), [k] "i" (kind),
-					  [a] "ri" (arg));
-	return object;
+					[t] "i" (tag), [k] "i" (kind),
+					[a] "ri" (arg));
 }
 
 /* The tag of this call site. */
@@ -240,32 +239,42 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 		.modname = KBUILD_MODNAME,				\
 		.function = __func__,					\
 		.filename = __FILE__,					\
-		.counters = (void *)&allocprof_sink,			\
+		.counters = &allocprof_sink,				\
 	};								\
 	&__ap_tag;							\
 })
 
-/* Records what @_call returns (when profiling is on); its value. */
+/*
+ * Records what @_call returns (when profiling is on); its value, as the
+ * call returned it (the record does not hide it from the compiler).
+ */
 #define ALLOCPROF_DI_ALLOC(_call, _kind, _arg)				\
 ({									\
 	__auto_type __ap_p = (_call);					\
-	(__typeof__(__ap_p))allocprof_di_record(ALLOCPROF_DI_TAG(),	\
-		(unsigned long)__ap_p, (_kind), (unsigned long)(_arg));	\
+	allocprof_di_record(ALLOCPROF_DI_TAG(),				\
+			    (__force unsigned long)__ap_p,		\
+			    (_kind), (unsigned long)(_arg));		\
+	__ap_p;								\
 })
 
-/* A reallocation: @_old is freed if the object moved, the new one recorded. */
-#define ALLOCPROF_DI_REALLOC(_old, _call, _kind, _arg)			\
+/*
+ * A reallocation of @_old to @_s bytes: @_old is forgotten if the object
+ * moved, or was freed (a size of 0: kvrealloc() and vrealloc() then free
+ * it and return NULL; krealloc() returns ZERO_SIZE_PTR), and the new one
+ * recorded.  A NULL of a size that is not 0 is a failure: @_old lives on.
+ */
+#define ALLOCPROF_DI_REALLOC(_old, _call, _kind, _s)			\
 ({									\
 	const void *__ap_old = (_old);					\
 	__auto_type __ap_q = (_call);					\
 	if ((const void *)__ap_q != __ap_old) {				\
-		if (__ap_q)						\
-			allocprof_di_forget((unsigned long)__ap_old,	\
+		if (__ap_q || !(_s))					\
+			allocprof_di_forget((__force unsigned long)__ap_old, \
 					    ALLOCPROF_DI_FREE_ADDR);	\
 		if (__ap_q)						\
-			__ap_q = (__typeof__(__ap_q))allocprof_di_record( \
-				ALLOCPROF_DI_TAG(), (unsigned long)__ap_q, \
-				(_kind), (unsigned long)(_arg));		\
+			allocprof_di_record(ALLOCPROF_DI_TAG(),		\
+					    (__force unsigned long)__ap_q, \
+					    (_kind), (unsigned long)(_s)); \
 	}								\
 	__ap_q;								\
 })
@@ -274,9 +283,11 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
  * alloc_hooks(X_noprof(args)) becomes allocprof_dropin_hook_X_noprof(args),
  * pasted from X_noprof as written, not from its expansion (some _noprof
  * names are macros themselves).  In `, ## __VA_ARGS__` the arguments are
- * an operand of ## and so are not expanded.  An argument that starts with
- * '(' (mempool_alloc_noreserve(): a call through a pool's function
- * pointer) cannot be pasted: it passes through unrecorded.
+ * an operand of ## and so are not expanded.  A name without a hook
+ * (ALLOCPROF_DI_K_<name> below is not defined for it) passes through
+ * unrecorded, as does an argument that starts with '('
+ * (mempool_alloc_noreserve(): a call through a pool's function pointer),
+ * which cannot be pasted.
  */
 #define ALLOCPROF_DI_CAT(a, b)		a ## b
 #define ALLOCPROF_DI_SECOND(a, b, ...)	b
@@ -284,8 +295,12 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define ALLOCPROF_DI_PAREN_PROBE(...)	~, 1,
 #define ALLOCPROF_DI_IS_PAREN(...)	ALLOCPROF_DI_CHECK(ALLOCPROF_DI_PAREN_PROBE __VA_ARGS__)
 #define ALLOCPROF_DI_SEL(c, z, ...)	ALLOCPROF_DI_CAT(ALLOCPROF_DI_SEL_, c)(z, ## __VA_ARGS__)
-#define ALLOCPROF_DI_SEL_0(z, ...)	allocprof_dropin_hook_ ## __VA_ARGS__
+#define ALLOCPROF_DI_SEL_0(z, ...)					\
+	ALLOCPROF_DI_SEL_K(ALLOCPROF_DI_CHECK(ALLOCPROF_DI_K_ ## __VA_ARGS__), z, ## __VA_ARGS__)
 #define ALLOCPROF_DI_SEL_1(z, ...)	(__VA_ARGS__)
+#define ALLOCPROF_DI_SEL_K(c, z, ...)	ALLOCPROF_DI_CAT(ALLOCPROF_DI_SEL_K_, c)(z, ## __VA_ARGS__)
+#define ALLOCPROF_DI_SEL_K_1(z, ...)	allocprof_dropin_hook_ ## __VA_ARGS__
+#define ALLOCPROF_DI_SEL_K_0(z, ...)	(__VA_ARGS__)
 
 /* What <linux/alloc_tag.h> defines without CONFIG_MEM_ALLOC_PROFILING. */
 #define _LINUX_ALLOC_TAG_H
@@ -305,13 +320,13 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
  */
 #define ALLOCPROF_DI_SIZED(fn, kind, _s, ...)				\
 ({									\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_ALLOC(fn(__ap_s, ##__VA_ARGS__), kind, __ap_s);	\
 })
 #define ALLOCPROF_DI_ARRAY(fn, kind, _n, _s, ...)			\
 ({									\
-	__auto_type __ap_n = (_n);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_n = (_n);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	unsigned long __ap_b;						\
 	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
 		__ap_b = ~0UL;						\
@@ -336,14 +351,14 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_kmemdup_noprof(src, _s, ...)		\
 ({									\
 	const void *__ap_src = (src);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_ALLOC(kmemdup_noprof(__ap_src, __ap_s, ##__VA_ARGS__), \
 			   ALLOCPROF_DI_KMALLOC, __ap_s);		\
 })
 #define allocprof_dropin_hook_krealloc_noprof(p, _s, ...)		\
 ({									\
 	const void *__ap_p0 = (p);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
 		krealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
 		ALLOCPROF_DI_KMALLOC, __ap_s);				\
@@ -351,8 +366,8 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_krealloc_array_noprof(p, _n, _s, ...)	\
 ({									\
 	void *__ap_p0 = (p);						\
-	__auto_type __ap_n = (_n);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_n = (_n);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	unsigned long __ap_b;						\
 	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
 		__ap_b = ~0UL;						\
@@ -399,7 +414,7 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_kvrealloc_noprof(p, _s, ...)		\
 ({									\
 	const void *__ap_p0 = (p);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
 		kvrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
 		ALLOCPROF_DI_KVMALLOC, __ap_s);				\
@@ -437,7 +452,7 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_vrealloc_noprof(p, _s, ...)		\
 ({									\
 	const void *__ap_p0 = (p);					\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
 		vrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
 		ALLOCPROF_DI_VMALLOC, __ap_s);				\
@@ -473,7 +488,7 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	ALLOCPROF_DI_SIZED(alloc_pages_exact_noprof, ALLOCPROF_DI_EXACT, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_alloc_pages_exact_nid_noprof(nid, _s, ...) \
 ({									\
-	__auto_type __ap_s = (_s);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_ALLOC(alloc_pages_exact_nid_noprof(nid, __ap_s, ##__VA_ARGS__), \
 			   ALLOCPROF_DI_EXACT, __ap_s);			\
 })
@@ -527,63 +542,66 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define mempool_resize		allocprof_dropin_mempool_resize
 
 /*
- * Not recorded (passed through): folios of memory policies, of VMAs and of
- * the page cache, bucketed kmalloc (kmem_buckets_alloc), contiguous and
- * bulk page ranges, page tables, rhashtables and the other subsystem
- * allocators.
+ * The names with a hook above: ALLOCPROF_DI_K_<name>(...) is "~, 1,"
+ * (ALLOCPROF_DI_SEL_0 tests it); any other name passes through.
  */
-#define allocprof_dropin_hook___kmalloc_node_noprof(...)	__kmalloc_node_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___kmalloc_node_track_caller_noprof(...) \
-	__kmalloc_node_track_caller_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___kvmalloc_node_noprof(...)	__kvmalloc_node_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___vmalloc_node_range_noprof(...)	__vmalloc_node_range_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_folio_alloc_mpol_noprof(...)	folio_alloc_mpol_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_vma_alloc_folio_noprof(...)	vma_alloc_folio_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_folio_alloc_gigantic_noprof(...)	folio_alloc_gigantic_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_filemap_alloc_folio_noprof(...)	filemap_alloc_folio_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_pages_mpol_noprof(...)	alloc_pages_mpol_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_page_vma_noprof(...)	alloc_page_vma_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_pages_bulk_noprof(...)	alloc_pages_bulk_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_pages_bulk_array_node_noprof(...) \
-	alloc_pages_bulk_array_node_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_pages_bulk_array_mempolicy_noprof(...) \
-	alloc_pages_bulk_array_mempolicy_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_contig_range_noprof(...)	alloc_contig_range_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_alloc_contig_pages_noprof(...)	alloc_contig_pages_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___dev_alloc_pages_noprof(...)	__dev_alloc_pages_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___dev_alloc_page_noprof(...)	__dev_alloc_page_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_pagetable_alloc_noprof(...)	pagetable_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_pte_alloc_one_noprof(...)		pte_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___pte_alloc_one_noprof(...)	__pte_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_pte_alloc_one_kernel_noprof(...)	pte_alloc_one_kernel_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___pte_alloc_one_kernel_noprof(...) \
-	__pte_alloc_one_kernel_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_pmd_alloc_one_noprof(...)		pmd_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_pud_alloc_one_noprof(...)		pud_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___pud_alloc_one_noprof(...)	__pud_alloc_one_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_rhashtable_init_noprof(...)	rhashtable_init_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_rhltable_init_noprof(...)		rhltable_init_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_mm_alloc_cid_noprof(...)		mm_alloc_cid_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_ptr_ring_init_noprof(...)		ptr_ring_init_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_ptr_ring_resize_noprof(...)	ptr_ring_resize_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_ptr_ring_resize_multiple_bh_noprof(...) \
-	ptr_ring_resize_multiple_bh_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_skb_array_init_noprof(...)	skb_array_init_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_skb_array_resize_multiple_bh_noprof(...) \
-	skb_array_resize_multiple_bh_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_nla_memdup_noprof(...)		nla_memdup_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_memdup_sockptr_noprof(...)	memdup_sockptr_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_memdup_sockptr_nul_noprof(...)	memdup_sockptr_nul_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_kvmemdup_bpfptr_noprof(...)	kvmemdup_bpfptr_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_tcx_entry_create_noprof(...)	tcx_entry_create_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_skcipher_request_alloc_noprof(...) \
-	skcipher_request_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_ahash_request_alloc_noprof(...)	ahash_request_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook___acomp_request_alloc_noprof(...)	__acomp_request_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_netlbl_secattr_cache_alloc_noprof(...) \
-	netlbl_secattr_cache_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_netlbl_secattr_alloc_noprof(...)	netlbl_secattr_alloc_noprof(__VA_ARGS__)
-#define allocprof_dropin_hook_netlbl_catmap_alloc_noprof(...)	netlbl_catmap_alloc_noprof(__VA_ARGS__)
+#define ALLOCPROF_DI_K_kmalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kzalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_node_track_caller_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_array_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmemdup_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_krealloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_krealloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmem_cache_alloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmem_cache_alloc_lru_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmem_cache_alloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmem_cache_alloc_bulk_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvrealloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vzalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_user_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vzalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_32_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_32_user_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___vmalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___vmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_huge_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___vmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___vcalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vcalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vrealloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_alloc_pages_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_alloc_pages_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___alloc_pages_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___alloc_pages_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_get_free_pages_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_get_zeroed_page_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_alloc_pages_exact_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_alloc_pages_exact_nid_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_folio_alloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___folio_alloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___folio_alloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_pcpu_alloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_mempool_create_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_mempool_init_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_mempool_alloc_noprof(...)	~, 1,
+
+/*
+ * Not recorded: any alloc_hooks() name without a hook above passes
+ * through (ALLOCPROF_DI_SEL_K_0): folios of memory policies, of VMAs and
+ * of the page cache, bucketed kmalloc (kmem_buckets_alloc), contiguous
+ * and bulk page ranges, page tables, rhashtables, the other subsystem
+ * allocators, and whatever a later kernel or the module itself wraps in
+ * alloc_hooks().
+ */
 
 /*
  * Frees.  Each kernel free function is renamed to an inline function
@@ -599,8 +617,8 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	static __attribute__((__always_inline__)) inline void		\
 	allocprof_dropin_##name params					\
 	{								\
-		object = (__typeof__(object))allocprof_di_forget(	\
-			(unsigned long)(object), kind);			\
+		object = (__force __typeof__(object))allocprof_di_forget( \
+			(__force unsigned long)(object), kind);		\
 		real args;						\
 	}
 
@@ -620,15 +638,6 @@ ALLOCPROF_DI_FREE_FN(vfree, allocprof_di_real_vfree, (const void *p), (p),
 ALLOCPROF_DI_FREE_FN(kmem_cache_free, allocprof_di_real_kmem_cache_free,
 		     (struct kmem_cache *s, void *p), (s, p), p,
 		     ALLOCPROF_DI_FREE_ADDR)
-ALLOCPROF_DI_FREE_FN(free_pages, allocprof_di_real_free_pages,
-		     (unsigned long addr, unsigned int order), (addr, order),
-		     addr, ALLOCPROF_DI_FREE_ADDR)
-ALLOCPROF_DI_FREE_FN(__free_pages, allocprof_di_real___free_pages,
-		     (struct page *page, unsigned int order), (page, order),
-		     page, ALLOCPROF_DI_FREE_PAGE)
-ALLOCPROF_DI_FREE_FN(free_pages_exact, allocprof_di_real_free_pages_exact,
-		     (void *p, __SIZE_TYPE__ size), (p, size), p,
-		     ALLOCPROF_DI_FREE_ADDR)
 ALLOCPROF_DI_FREE_FN(free_percpu, allocprof_di_real_free_percpu,
 		     (void __percpu *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
 /*
@@ -645,6 +654,49 @@ ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
 		     ALLOCPROF_DI_FREE_ADDR)
 #define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
 #endif
+
+/*
+ * Pages: when the table may hold them, allocprof makes the free itself
+ * (allocprof_dropin_pg_*(), which call the kernel's functions), as
+ * upstream charges it: the charge goes with the last reference (a page
+ * that another reference holds stays charged), a free_pages_exact() area
+ * goes page by page; split_page() makes each page an entry of its own.
+ */
+#define ALLOCPROF_DI_PAGE_FN(name, real, params, args, cond, call)	\
+	extern void real params __asm__(#name);				\
+	static __attribute__((__always_inline__)) inline void		\
+	allocprof_dropin_##name params					\
+	{								\
+		if (__builtin_expect(cond, 0))				\
+			call;						\
+		else							\
+			real args;					\
+	}
+
+ALLOCPROF_DI_PAGE_FN(free_pages, allocprof_di_real_free_pages,
+		     (unsigned long addr, unsigned int order), (addr, order),
+		     allocprof_di_must_look(addr),
+		     allocprof_dropin_pg_free_addr(addr, order))
+ALLOCPROF_DI_PAGE_FN(__free_pages, allocprof_di_real___free_pages,
+		     (struct page *page, unsigned int order), (page, order),
+		     allocprof_di_frees_on(),
+		     allocprof_dropin_pg_free(page, order))
+ALLOCPROF_DI_PAGE_FN(free_pages_exact, allocprof_di_real_free_pages_exact,
+		     (void *p, __SIZE_TYPE__ size), (p, size),
+		     allocprof_di_frees_on(),
+		     allocprof_dropin_pg_free_exact(p, size))
+
+/* After the kernel's split: the entry of the block, if any, is split too. */
+static __attribute__((__always_inline__)) inline void
+allocprof_dropin_split_page(struct page *page, unsigned int order)
+{
+	extern void allocprof_di_real_split_page(struct page *, unsigned int)
+		__asm__("split_page");
+
+	allocprof_di_real_split_page(page, order);
+	if (allocprof_di_frees_on())
+		allocprof_dropin_pg_split(page, order);
+}
 
 static __attribute__((__always_inline__)) inline void
 allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
@@ -674,36 +726,41 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 #define free_pages_exact	allocprof_dropin_free_pages_exact
 #define free_percpu		allocprof_dropin_free_percpu
 #define __folio_put		allocprof_dropin___folio_put
+#define split_page		allocprof_dropin_split_page
 
 /*
- * Registration.  module_init(fn) defines init_module as an alias of fn;
- * renamed, it defines allocprof_dropin_module_init instead, and the
- * init_module the module loader calls is this wrapper (weak: every file of
- * the module defines it), which registers the module's tags first.  The
- * tags are unregistered when the module goes, by allocprof's module
+ * Registration.  module_init(fn) defines init_module as an alias of fn:
+ * "int init_module(void) __copy(fn) __attribute__((alias(...)))".
+ * init_module is a function-like macro here, so that this definition (and
+ * module.h's declaration) names allocprof_dropin_module_init instead,
+ * while the bare name (not followed by '(') still names the function
+ * below: the wrapper the module loader calls (weak: every file of the
+ * module defines it), which registers the module's tags first.  The bare
+ * name is what <module>.mod.c's ".init = init_module" and module_init()'s
+ * ___ADDRESSABLE(init_module) reference (the latter keeps the wrapper's
+ * ENDBR: objtool seals that of a function whose address nothing takes, and
+ * the loader calls mod->init through a pointer), so the wrapper is called
+ * even when this header is forced into every C file of the build, the
+ * generated <module>.mod.c included (the -include on make's command line,
+ * which kbuild's own ccflags-y of the module's Kbuild does not reach).
+ * The tags are unregistered when the module goes, by allocprof's module
  * notifier.  A module without module_init is registered too.
  */
 extern struct module __this_module;
 extern int allocprof_dropin_module_init(void) __attribute__((__weak__));
-int allocprof_di_init_module(void) __asm__("init_module");
+int init_module(void);
 __attribute__((__weak__, __section__(".init.text"), __cold__)) int
-allocprof_di_init_module(void)
+init_module(void)
 {
 	allocprof_dropin_register(&__this_module, __start_alloc_tags,
 				  __stop_alloc_tags);
 	return allocprof_dropin_module_init ? allocprof_dropin_module_init() : 0;
 }
-/*
- * The loader calls init_module through a pointer (mod->init), so it must
- * keep its ENDBR: objtool lists for sealing the ENDBR of every module
- * function whose address the object never takes, and module_init()'s own
- * reference now names the module's init function.  This one names the
- * wrapper (as module_init() does with ___ADDRESSABLE()).
- */
+/* A module without module_init(): nothing else takes the wrapper's address. */
 static void *allocprof_di_init_module_ref
 	__attribute__((__used__, __section__(".init.data"))) =
-	(void *)allocprof_di_init_module;
-#define init_module		allocprof_dropin_module_init
+	(void *)init_module;
+#define init_module(...)	allocprof_dropin_module_init(__VA_ARGS__)
 
 /*
  * devm_ allocations (<linux/device/devres.h>).  They are functions, not
@@ -724,7 +781,17 @@ static void *allocprof_di_init_module_ref
  * tracker; core code's own devm_kfree()s keep working (the tracker stays
  * until detach and finds nothing).
  */
-#if defined(MODULE) && __has_include(<linux/device/devres.h>)
+/* (sparse, which checks the header too, has no __has_include of <...>.) */
+#if !defined(MODULE)
+#define ALLOCPROF_DI_DEVRES 0
+#elif defined(__CHECKER__)
+#define ALLOCPROF_DI_DEVRES 1
+#elif __has_include(<linux/device/devres.h>)
+#define ALLOCPROF_DI_DEVRES 1
+#else
+#define ALLOCPROF_DI_DEVRES 0
+#endif
+#if ALLOCPROF_DI_DEVRES
 #include <linux/device/devres.h>
 
 /* Records a devm object: @_size bytes (ALLOCPROF_DI_DEVM_STRLEN: a string). */
@@ -732,9 +799,9 @@ static void *allocprof_di_init_module_ref
 ({									\
 	__auto_type __ap_r = (_call);					\
 	if (__builtin_expect(allocprof_di_on(), 0))			\
-		__ap_r = (__typeof__(__ap_r))allocprof_dropin_devm_alloc( \
-			ALLOCPROF_DI_TAG(), (_dev), (unsigned long)__ap_r, \
-			(_size), (__force unsigned int)(_gfp));		\
+		allocprof_dropin_devm_alloc(ALLOCPROF_DI_TAG(), (_dev),	\
+			(unsigned long)__ap_r, (_size),			\
+			(__force unsigned int)(_gfp));			\
 	__ap_r;								\
 })
 
@@ -807,9 +874,8 @@ static void *allocprof_di_init_module_ref
 	gfp_t __ap_g = (gfp);						\
 	const char *__ap_c = devm_kstrdup_const(__ap_d, __ap_str, __ap_g); \
 	if (__builtin_expect(allocprof_di_on(), 0) && __ap_c != __ap_str) \
-		__ap_c = (const char *)allocprof_dropin_devm_alloc(	\
-			ALLOCPROF_DI_TAG(), __ap_d, (unsigned long)__ap_c, \
-			ALLOCPROF_DI_DEVM_STRLEN,			\
+		allocprof_dropin_devm_alloc(ALLOCPROF_DI_TAG(), __ap_d,	\
+			(unsigned long)__ap_c, ALLOCPROF_DI_DEVM_STRLEN,	\
 			(__force unsigned int)__ap_g);			\
 	__ap_c;								\
 })
@@ -832,10 +898,9 @@ static void *allocprof_di_init_module_ref
 	void *__ap_q = (_call);						\
 	if (__ap_q != (_old) && __ap_q &&				\
 	    __builtin_expect(allocprof_di_frees_on(), 0))		\
-		__ap_q = (void *)allocprof_dropin_devm_realloc(		\
-			ALLOCPROF_DI_TAG(), (_dev), (unsigned long)(_old), \
-			(unsigned long)__ap_q, (_size),			\
-			(__force unsigned int)(_gfp));			\
+		allocprof_dropin_devm_realloc(ALLOCPROF_DI_TAG(), (_dev), \
+			(unsigned long)(_old), (unsigned long)__ap_q,	\
+			(_size), (__force unsigned int)(_gfp));		\
 	__ap_q;								\
 })
 #define devm_krealloc(dev, p, size, gfp)				\
@@ -871,7 +936,7 @@ static void *allocprof_di_init_module_ref
 		allocprof_dropin_devm_free(__ap_d, __ap_p);		\
 	devm_kfree(__ap_d, __ap_p);					\
 })
-#endif /* MODULE && <linux/device/devres.h> */
+#endif /* ALLOCPROF_DI_DEVRES */
 
 #endif /* !__ASSEMBLY__ */
 #endif /* _ALLOCPROF_DROPIN_H */

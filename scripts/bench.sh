@@ -3,24 +3,41 @@
 # `make bench`: allocprof's overhead against raw allocation and against the
 # kernel's own profiler, in one run.  Builds (or reuses) the peer kernel
 # with CONFIG_MEM_ALLOC_PROFILING, runs scripts/guest-bench.sh in the VM in
-# four modes and writes results/<date>/results.{md,json} (see
-# Documentation/allocprof/benchmarks.rst).  Guest time under
+# five modes (upstream's twice: booted with profiling on, then booted with
+# sysctl.vm.mem_profiling=0) and writes results/<date>/results.{md,json}
+# (see Documentation/allocprof/benchmarks.rst).  Guest time under
 # `-icount shift=0` counts guest instructions: those figures repeat to the
-# instruction.
+# instruction.  A figure the guest could not measure (bench-fail:), or a
+# VM that did not finish, makes the report exit non-zero after writing
+# the results, with those figures missing and their targets missed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# The report's own test first (a second): a failed variant must make its
+# target missed, never met.
+python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" --self-test >/dev/null ||
+	die "scripts/bench_report.py --self-test failed: run it for the details"
+
+# The bench modules' builds and the VMs' consoles: this run's directory
+# ($ALLOCPROF_LOGS/bench is the latest), not shared with a bench of another
+# clone running at the same time.
+run_dir bench
+logs=$ALLOCPROF_RUN_DIR
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
 if [ "${BENCH_ONLY:-}" != dropin ]; then
 	kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling")
 
 	step "bench modules for the upstream-profiling kernel"
-	bdir="$ALLOCPROF_CACHE/bench-upstream-module"
-	rm -rf "$bdir"
+	bdir="$logs/upstream-module"
 	mkdir -p "$bdir"
-	cp "$sel/allocprof_bench_c.c" "$bdir/"
-	echo 'obj-m := allocprof_bench_c.o' >"$bdir/Kbuild"
-	run_long "bench module" "$ALLOCPROF_LOGS/bench-upstream-module.log" \
+	cp "$sel/allocprof_bench_c.c" "$sel/allocprof_many_c.c" "$bdir/"
+	# Rows name the file alone, as allocprof's do (the tree's Kbuild remaps
+	# its prefix): the read cost per row is not that of a long path.
+	{
+		echo 'ccflags-y += -fmacro-prefix-map=$(src)/='
+		echo 'obj-m := allocprof_bench_c.o allocprof_many_c.o'
+	} >"$bdir/Kbuild"
+	run_long "bench modules" "$logs/upstream-module.log" \
 		make -C "$kup" M="$bdir" LLVM=1 modules
 	gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
 fi
@@ -29,8 +46,7 @@ fi
 # drop-in header against the test kernel, as module allocprof_bench_di.
 step "drop-in bench module (allocprof_bench_c.c with the drop-in header)"
 kdir=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")
-ddir="$ALLOCPROF_CACHE/bench-dropin-module"
-rm -rf "$ddir"
+ddir="$logs/dropin-module"
 mkdir -p "$ddir"
 cp "$sel/allocprof_bench_c.c" "$ddir/"
 {
@@ -38,41 +54,55 @@ cp "$sel/allocprof_bench_c.c" "$ddir/"
 	echo 'obj-m := allocprof_bench_di.o'
 	echo 'allocprof_bench_di-y := allocprof_bench_c.o'
 } >"$ddir/Kbuild"
-run_long "drop-in bench module" "$ALLOCPROF_LOGS/bench-dropin-module.log" \
+run_long "drop-in bench module" "$logs/dropin-module.log" \
 	make -C "$kdir" M="$ddir" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules
-objdump -d "$ddir/allocprof_bench_c.o" >"$ALLOCPROF_LOGS/bench-dropin-module.dis"
+objdump -d "$ddir/allocprof_bench_c.o" >"$logs/dropin-module.dis"
 mapfile -t kos < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
 
 results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
 guest="$ALLOCPROF_ROOT/scripts/guest-bench.sh"
 export TIMEOUT=${TIMEOUT:-1200}
+# vm MODE LOG [VAR=VALUE...]: the guest in BENCH_MODE=MODE, its output in
+# results/LOG.log.  A VM that fails (a guest that reported failures, a
+# crash, a timeout) does not stop the run: its exit status ends the log
+# ("bench-vm-exit: N"), and the report judges each figure.
+vm() {
+	local mode=$1 log=$2 rc=0
+	shift 2
+	env BENCH_MODE="$mode" VM_CONSOLE_LOG="$logs/$log-console.log" "$@" \
+		"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/$log.log" || rc=$?
+	echo "bench-vm-exit: $rc" >>"$results/$log.log"
+	[ "$rc" -eq 0 ] || info "the $log VM exited with status $rc (console: $logs/$log-console.log)"
+}
+report() {
+	cp "$logs/dropin-module.dis" "$results/allocprof_bench_di.dis"
+	step "report"
+	python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
+		"$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+}
 if [ "${BENCH_ONLY:-}" = dropin ]; then
 	# The drop-in rows alone (a developer's loop on the header and the
 	# table): its report leaves every other figure unmeasured.
 	step "drop-in path only (icount: guest instructions)"
-	BENCH_MODE=dropin ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko" "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/dropin.log"
-	cp "$ALLOCPROF_LOGS/bench-dropin-module.dis" "$results/allocprof_bench_di.dis"
-	step "report"
-	python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
-		"$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+	vm dropin dropin ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko"
+	report
 	exit 0
 fi
 step "allocprof, raw and C loops (icount: guest instructions)"
-BENCH_MODE=allocprof ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko" "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/allocprof.log"
-step "upstream profiler, vm.mem_profiling 1 and 0 (icount)"
-BENCH_MODE=upstream ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko" \
-	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/upstream.log"
+vm allocprof allocprof ICOUNT=1 VM_MODULES="${kos[*]} $ddir/allocprof_bench_di.ko"
+step "upstream profiler, vm.mem_profiling 1 and 0 written (icount)"
+vm upstream upstream ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko $bdir/allocprof_many_c.ko"
+step "upstream profiler booted with sysctl.vm.mem_profiling=0 (icount)"
+vm upstream-bootoff upstream-bootoff ICOUNT=1 KDIR="$kup" VM_MODULES="$bdir/allocprof_bench_c.ko" \
+	VM_APPEND="sysctl.vm.mem_profiling=0 ${VM_APPEND:-}"
 step "second opinion: wall time under TCG, no icount"
-BENCH_MODE=wall TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/wall.log"
+vm wall wall TCG_THREAD=multi
 step "scale: 1 and 2 CPUs at once (MTTCG, wall time)"
-BENCH_MODE=scale TCG_THREAD=multi "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest" | tee "$results/scale.log"
+vm scale scale TCG_THREAD=multi
 
 readelf -SW "$sel/allocprof_many.ko" >"$results/allocprof_many.sections"
-cp "$ALLOCPROF_LOGS/bench-dropin-module.dis" "$results/allocprof_bench_di.dis"
 step "the allocprof tool (host)"
-"$ALLOCPROF_ROOT/scripts/tool-bench.sh" | tee "$results/tool.log"
+ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/tool-bench.sh" | tee "$results/tool.log"
 
-step "report"
-python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
-	"$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+report

@@ -3,10 +3,22 @@
 """Turns the logs of scripts/bench.sh into results.json and results.md.
 
 Usage: bench_report.py RESULTS_DIR KERNEL_VERSION
+       bench_report.py --self-test
+
 Every figure comes from a "result: KEY ..." line of a log; per-operation
 costs are the median over the rounds (each round rotates the order): a
 round disturbed by other guest work (a kworker, a slab shrink) moves the
 mean by whole percents, not the median.  results.json keeps every round.
+
+A figure is missing, never a stale or partial one, when the guest could
+not measure it as its key says ("bench-fail: KEY WHY", written by
+scripts/guest-bench.sh for a command that failed, a run whose log line
+is not its own, a state not proven by the call sites' counters: every
+round of KEY is dropped) or when its VM did not finish (no "bench-done:"
+line: every figure of that log is dropped).  A target whose figure is
+missing is missed, and so is one that says "and <= upstream" when
+upstream's figure is missing.  Exit status 1 if any figure failed so
+(after writing the results), else 0.
 """
 import json
 import re
@@ -14,14 +26,26 @@ import statistics
 import sys
 from pathlib import Path
 
+LOGS = ("allocprof", "dropin", "upstream", "upstream-bootoff", "wall", "scale")
+# The call sites of allocprof_many_c, the rows it adds to /proc/allocinfo.
+UPSTREAM_MANY_ROWS = 2000
+
 
 def parse(path):
-    out = {}
+    """The "result:" values by key, the "bench-fail:" reasons by key, and
+    whether the guest finished ("bench-done:")."""
+    out, failed, done = {}, {}, False
     for line in path.read_text(errors="replace").splitlines():
+        line = line.rstrip("\r")
         m = re.match(r"result: (\S+) (.*)$", line)
         if m:
             out.setdefault(m.group(1), []).append(m.group(2).strip())
-    return out
+        m = re.match(r"bench-fail: (\S+) ?(.*)$", line)
+        if m:
+            failed.setdefault(m.group(1), []).append(m.group(2).strip())
+        if line.startswith("bench-done:"):
+            done = True
+    return out, failed, done
 
 
 def rounds(values):
@@ -39,16 +63,25 @@ def per_op(values):
     return statistics.median(rounds(values))
 
 
-def main():
-    res = Path(sys.argv[1])
-    kver = sys.argv[2] if len(sys.argv) > 2 else "?"
-    r = {}
-    for log in ("allocprof", "dropin", "upstream", "wall", "scale"):
+def build(res, kver):
+    """(results.json's dict, results.md's lines) from the logs in res."""
+    r, failed = {}, {}
+    for log in LOGS:
         p = res / f"{log}.log"
-        if p.exists():
-            r.update(parse(p))
+        if not p.exists():
+            continue
+        got, bad, done = parse(p)
+        if not done:
+            exits = re.findall(r"^bench-vm-exit: (\d+)", p.read_text(errors="replace"), re.M)
+            failed[f"{log}.log"] = [f"the guest did not finish (VM exit {exits[-1] if exits else '?'}): "
+                                   f"its {len(got)} figures dropped"]
+            continue
+        for key, why in bad.items():
+            failed.setdefault(key, []).extend(why)
+        r.update({k: v for k, v in got.items() if k not in bad})
 
-    fig = {"kernel": kver, "date": res.name, "instructions_per_op": {}, "ratios": {}}
+    fig = {"kernel": kver, "date": res.name, "instructions_per_op": {}, "ratios": {},
+           "failed": failed}
     ipo = fig["instructions_per_op"]
     every = fig["instructions_per_op_each_round"] = {}
     kinds = ["kmalloc", "kmalloc_var", "pages0", "pages3", "kvmalloc"]
@@ -65,6 +98,7 @@ def main():
         c = c_loop[k]
         for src, name in ((f"c_noprof.{c}", f"c_noprof_{k}"),
                           (f"upstream0.{c}", f"upstream_{k}_off"),
+                          (f"upstreamboot0.{c}", f"upstream_{k}_off_boot"),
                           (f"upstream1.{c}", f"upstream_{k}_on")):
             if src in r:
                 ipo[name] = per_op(r[src])
@@ -81,7 +115,7 @@ def main():
             # What turning the cumulative counters on adds to profiling on.
             rat[f"allocprof_{k}_cum_vs_on"] = cum / on - 1
         craw = ipo.get(f"c_noprof_{k}")
-        for v in ("off", "on"):
+        for v in ("off", "off_boot", "on"):
             x = ipo.get(f"upstream_{k}_{v}")
             if craw and x:
                 rat[f"upstream_{k}_{v}"] = x / craw - 1
@@ -157,39 +191,70 @@ def main():
         if key.startswith("read."):
             d = dict(x.split("=") for x in vals[-1].split())
             reads[key[5:]] = {k: int(v) for k, v in d.items()}
-    base = reads.get("base", {})
     for name, d in reads.items():
         # Whole read over rows: the fixed cost (open, header) included.
         d["ns_per_row"] = d["ns_per_read"] / max(1, d["rows"])
         d["bytes_per_row"] = d["bytes"] / max(1, d["rows"])
-        if name not in ("base", "upstream") and base:
-            d["ns_per_tag"] = (d["ns_per_read"] - base["ns_per_read"]) / max(1, d["rows"] - base["rows"])
+        # The cost per added row: the read with a module of many call
+        # sites loaded against the read without it, on the same kernel in
+        # the same run (allocprof_many* against allocprof's own rows and
+        # the bench modules'; allocprof_many_c's 10,000 kmalloc sites
+        # against upstream's whole /proc/allocinfo).  The fixed cost of a
+        # read cancels out, whatever the size of the table it starts from.
+        base = reads.get("upstream" if name.startswith("upstream_") else "base")
+        if name not in ("base", "upstream") and base and d["rows"] > base["rows"]:
+            d["added_rows"] = d["rows"] - base["rows"]
+            d["ns_per_added_row"] = (d["ns_per_read"] - base["ns_per_read"]) / d["added_rows"]
     fig["allocinfo_read"] = reads
 
     targets = []
+    # A target's peer: none, or upstream's figure, which must be there.
+    NO_PEER = object()
 
-    def target(name, value, limit, peer=None):
-        ok = value is not None and value <= limit and (peer is None or value <= peer)
-        targets.append({"target": name, "value": value, "limit": limit, "upstream": peer,
-                        "met": bool(ok)})
+    def target(name, value, limit, peer=NO_PEER):
+        has_peer = peer is not NO_PEER
+        peer = None if not has_peer else peer
+        if value is None:
+            why = "not measured"
+        elif has_peer and peer is None:
+            why = "upstream not measured"
+        elif limit is not None and value > limit:
+            why = "over the limit"
+        elif has_peer and value > peer:
+            why = "over upstream"
+        else:
+            why = None
+        targets.append({"target": name, "value": value, "limit": limit,
+                        "upstream": peer, "met": why is None, "why": why})
 
     for k, lim_off, lim_on in (("kmalloc", 0.01, 0.05), ("kmalloc_var", 0.01, 0.05),
                                ("pages0", 0.01, 0.10), ("pages3", 0.01, 0.10)):
         for v, lim in (("off", lim_off), ("on", lim_on)):
             target(f"{k} profiling {v}: overhead <= {lim:.0%}, and <= upstream",
                    rat.get(f"allocprof_{k}_{v}"), lim, rat.get(f"upstream_{k}_{v}"))
+        # Upstream's published "compiled in but off" is a kernel booted
+        # with profiling off: no slab extension vectors (the written-off
+        # kernel above still pays for them).
+        target(f"{k} profiling off: overhead <= upstream booted with sysctl.vm.mem_profiling=0",
+               rat.get(f"allocprof_{k}_off"), None, rat.get(f"upstream_{k}_off_boot"))
     for k in ("kmalloc", "kmalloc_var"):
         target(f"{k} cumulative counters on: extra cost over profiling on <= 3%",
                rat.get(f"allocprof_{k}_cum_vs_on"), 0.03)
     target("kvmalloc profiling on: overhead <= 5%, and <= upstream",
            rat.get("allocprof_kvmalloc_on"), 0.05, rat.get("upstream_kvmalloc_on"))
-    # allocinfo read: instructions per row of a whole read (10,000 rows)
-    # against upstream's /proc/allocinfo (every call site of its kernel).
-    many, up = reads.get("allocprof_many", {}), reads.get("upstream", {})
-    if many and up:
-        fig["ratios"]["read_per_row_vs_upstream"] = many["ns_per_row"] / up["ns_per_row"] - 1
-    target("allocinfo read: instructions per row (10,000 rows) <= upstream's /proc/allocinfo",
-           many.get("ns_per_row"), up.get("ns_per_row", 0), None)
+    # allocinfo read: instructions per row added by a module of many call
+    # sites, against the same on upstream's /proc/allocinfo: allocprof_many
+    # (10,000 tags) and allocprof_many_c (2,000 kmalloc sites: Linux 6.12
+    # refuses a module with more tag counters than one 32 KiB per-CPU
+    # allocation holds).  Each side must have added exactly its rows.
+    many, up = reads.get("allocprof_many", {}), reads.get("upstream_many", {})
+    mine = many.get("ns_per_added_row") if many.get("added_rows") == 10000 else None
+    theirs = up.get("ns_per_added_row") if up.get("added_rows") == UPSTREAM_MANY_ROWS else None
+    if mine is not None and theirs is not None:
+        fig["ratios"]["read_per_added_row_vs_upstream"] = mine / theirs - 1
+    target("allocinfo read: instructions per row added by a module of many call sites "
+           "(allocprof_many: 10,000) <= upstream's (allocprof_many_c: 2,000, in /proc/allocinfo)",
+           mine, None, theirs)
     # Memory per live allocation: what each handle adds over the raw API
     # (exact, from size_of), and slab growth with profiling on (measured,
     # within a few pages of background slab activity).  Anything stored
@@ -212,23 +277,22 @@ def main():
            "occupancy) <= 24", mem.get("dropin_table_bytes_per_slot"), 24)
     fig["targets"] = targets
 
-    (res / "results.json").write_text(json.dumps(fig, indent=2) + "\n")
-
     def pct(x):
         return "n/a" if x is None else f"{x:+.2%}"
 
     md = [f"# allocprof benchmark, {res.name}, Linux {kver}", "",
           "Guest instructions per operation (QEMU TCG, -icount shift=0), median of rounds in rotated order.", "",
           "| loop | raw | allocprof off | allocprof on | off vs raw | on vs raw |"
-          " upstream off vs no-profiling | upstream on vs no-profiling |",
-          "|---|---|---|---|---|---|---|---|"]
+          " upstream off (written) vs no-profiling | upstream off (booted off) vs no-profiling |"
+          " upstream on vs no-profiling |",
+          "|---|---|---|---|---|---|---|---|---|"]
     cum_lines = []
     for k in kinds:
         f = lambda n: "n/a" if ipo.get(n) is None else f"{ipo[n]:.1f}"
         md.append(f"| {k} | {f(f'allocprof_{k}_raw')} | {f(f'allocprof_{k}_off')} | "
                   f"{f(f'allocprof_{k}_on')} | {pct(rat.get(f'allocprof_{k}_off'))} | "
                   f"{pct(rat.get(f'allocprof_{k}_on'))} | {pct(rat.get(f'upstream_{k}_off'))} | "
-                  f"{pct(rat.get(f'upstream_{k}_on'))} |")
+                  f"{pct(rat.get(f'upstream_{k}_off_boot'))} | {pct(rat.get(f'upstream_{k}_on'))} |")
         if ipo.get(f"allocprof_{k}_cum") is not None:
             cum_lines.append(f"{k} {ipo[f'allocprof_{k}_cum']:.1f} "
                              f"({pct(rat.get(f'allocprof_{k}_cum'))} vs raw, "
@@ -237,8 +301,11 @@ def main():
            "kmalloc_var: one call site, the size a loop variable from 8 to 240; "
            "pages0/pages3: alloc_pages/free_pages of "
            "order 0/3; kvmalloc: 64 and 8192 bytes. Upstream ratios compare the kernel with "
-           "CONFIG_MEM_ALLOC_PROFILING (vm.mem_profiling 0/1) to the same C loop on the kernel "
-           "without it (for both kmalloc rows, the C loop of one call site with a variable size).",
+           "CONFIG_MEM_ALLOC_PROFILING to the same C loop on the kernel without it (for both "
+           "kmalloc rows, the C loop of one call site with a variable size): booted with "
+           "profiling on, vm.mem_profiling written 1 (on) and 0 (off, written), and booted with "
+           "sysctl.vm.mem_profiling=0 (off, booted off: no slab extension vectors, the state of "
+           "upstream's published +0.43%).",
            ""]
     if cum_lines:
         md += ["Cumulative counters on (profiling on too), instructions per operation: "
@@ -250,15 +317,16 @@ def main():
                "another drop-in module recorded (frees look themselves up); upstream: the plain "
                "build on the CONFIG_MEM_ALLOC_PROFILING kernel, as above.", "",
                "| loop | C raw | drop-in off | drop-in offlive | drop-in on | off vs raw | "
-               "offlive vs raw | on vs raw | upstream off | upstream on |",
-               "|---|---|---|---|---|---|---|---|---|---|"]
+               "offlive vs raw | on vs raw | upstream off (written) | upstream off (booted off) "
+               "| upstream on |",
+               "|---|---|---|---|---|---|---|---|---|---|---|"]
         for k in di_kinds:
             f = lambda n: "n/a" if ipo.get(n) is None else f"{ipo[n]:.1f}"
             md.append(f"| {k} | {f(f'dropin_{k}_raw')} | {f(f'dropin_{k}_off')} | "
                       f"{f(f'dropin_{k}_offlive')} | {f(f'dropin_{k}_on')} | "
                       f"{pct(rat.get(f'dropin_{k}_off'))} | {pct(rat.get(f'dropin_{k}_offlive'))} | "
                       f"{pct(rat.get(f'dropin_{k}_on'))} | {pct(rat.get(f'upstream_{k}_off'))} | "
-                      f"{pct(rat.get(f'upstream_{k}_on'))} |")
+                      f"{pct(rat.get(f'upstream_{k}_off_boot'))} | {pct(rat.get(f'upstream_{k}_on'))} |")
         md += [""]
     md += ["Wall time under TCG without icount (second opinion), kmalloc ns/op: " +
            ", ".join(f"{k} {v:.1f}" for k, v in wall.items()), ""]
@@ -271,25 +339,120 @@ def main():
     md += ["allocinfo read: " + "; ".join(
         f"{k}: {d.get('rows')} rows, {d.get('bytes_per_row'):.0f} bytes/row, "
         f"{d.get('ns_per_read')} ns/read, {d['ns_per_row']:.0f} ns/row"
-        + (f", {d['ns_per_tag']:.0f} ns/tag" if "ns_per_tag" in d else "")
+        + (f", {d['ns_per_added_row']:.0f} ns per added row ({d['added_rows']} added)"
+           if "ns_per_added_row" in d else "")
         for k, d in reads.items()), ""]
     md += ["| target | value | limit | upstream | |", "|---|---|---|---|---|"]
     for t in targets:
-        v = t["value"]
-        vs = "n/a" if v is None else (f"{v:.2f} B" if "memory" in t["target"] else
-                                      f"{v:.0f}" if "read" in t["target"] else pct(v))
-        if v is not None and "drop-in memory" in t["target"]:
-            vs = f"{v:.0f} B/slot"
-        md.append(f"| {t['target']} | {vs} | {t['limit']} | {pct(t['upstream'])} | "
-                  f"{'met' if t['met'] else 'MISSED'} |")
+        v, u = t["value"], t["upstream"]
+        if "read" in t["target"]:
+            vs, us = ("n/a" if x is None else f"{x:.0f}" for x in (v, u))
+        else:
+            vs, us = pct(v), pct(u)
+            if v is not None and "memory" in t["target"]:
+                vs = f"{v:.2f} B"
+            if v is not None and "drop-in memory" in t["target"]:
+                vs = f"{v:.0f} B/slot"
+        md.append(f"| {t['target']} | {vs} | {'-' if t['limit'] is None else t['limit']} | {us} | "
+                  f"{'met' if t['met'] else 'MISSED (' + t['why'] + ')'} |")
+    if failed:
+        md += ["", "Not measured (bench-fail lines of the guest; each key's figure is dropped):", ""]
+        md += [f"- {k}: " + "; ".join(sorted(set(v))) for k, v in sorted(failed.items())]
     tool = res / "tool.log"
     if tool.exists():
         md += ["", "The allocprof tool, on the host (wall-clock median; the time on a CPU below it):", ""]
         md += ["    " + line for line in tool.read_text().splitlines()]
+    return fig, md
+
+
+def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
+    res = Path(sys.argv[1])
+    kver = sys.argv[2] if len(sys.argv) > 2 else "?"
+    fig, md = build(res, kver)
+    (res / "results.json").write_text(json.dumps(fig, indent=2) + "\n")
     (res / "results.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     print(f"\nresults: {res}/results.md, {res}/results.json")
+    if fig["failed"]:
+        print(f"error: {len(fig['failed'])} figures not measured (see results.md)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def self_test():
+    """build() on synthetic logs: a failed variant, a missing upstream
+    figure, a VM that did not finish and a read figure whose rows are not
+    its own each make their target missed, never met."""
+    import tempfile
+
+    def rounds_of(key, instr, n=6, ops=120000):
+        return [f"result: {key} {ops} {int(instr * ops)}" for _ in range(n)]
+
+    def logs():
+        a, u, b = [], [], []
+        for v, x in (("raw", 245.0), ("off", 246.0), ("on", 255.0), ("cum", 258.0)):
+            a += rounds_of(f"allocprof.kmalloc_{v}", x)
+        a += rounds_of("c_noprof.kmalloc", 248.0)
+        a += ["result: read.base bytes=4000 rows=35 ns_per_read=100000",
+              "result: read.allocprof_many bytes=1220000 rows=10035 ns_per_read=23400000"]
+        for state, x in (("1", 416.0), ("0", 311.0)):
+            u += rounds_of(f"upstream{state}.kmalloc", x)
+        u += ["result: read.upstream bytes=60000 rows=820 ns_per_read=3300000",
+              "result: read.upstream_many bytes=200000 rows=2820 ns_per_read=11300000"]
+        b += rounds_of("upstreamboot0.kmalloc", 250.0)
+        return {"allocprof": a, "upstream": u, "upstream-bootoff": b}
+
+    def judge(mutate):
+        with tempfile.TemporaryDirectory() as d:
+            res = Path(d)
+            for name, lines in logs().items():
+                lines = mutate(name, lines + ["bench-done: 0 failures"])
+                (res / f"{name}.log").write_text("\n".join(lines) + "\n")
+            fig, _ = build(res, "test")
+        return {t["target"]: t for t in fig["targets"]}, fig
+
+    ON = "kmalloc profiling on: overhead <= 5%, and <= upstream"
+    OFF = "kmalloc profiling off: overhead <= 1%, and <= upstream"
+    BOOT = "kmalloc profiling off: overhead <= upstream booted with sysctl.vm.mem_profiling=0"
+    READ = [t for t in judge(lambda n, x: x)[0] if t.startswith("allocinfo read")][0]
+    results = []
+
+    def check(ok, desc):
+        results.append(bool(ok))
+        print(f"{'ok' if ok else 'not ok'} {len(results)} bench_report self-test: {desc}")
+
+    t, _ = judge(lambda n, x: x)
+    check(all(t[k]["met"] for k in (ON, OFF, BOOT, READ)), "clean logs: the kmalloc and read targets met")
+    # The guest's run() of a failed variant: no result line of that
+    # round, a bench-fail line; the other rounds' figures are there.
+    t, fig = judge(lambda n, x: [ln for ln in x if not ln.startswith("result: allocprof.kmalloc_on")]
+                   + rounds_of("allocprof.kmalloc_on", 255.0, 5)
+                   + ["bench-fail: allocprof.kmalloc_on writing 'kmalloc_cur 4000' to /sys/... failed"]
+                   if n == "allocprof" else x)
+    check(not t[ON]["met"] and t[ON]["value"] is None and "allocprof.kmalloc_on" in fig["failed"],
+          "a failed variant: its figure missing, its target MISSED")
+    # A check after the run (its state not proven): result lines of every
+    # round, and a bench-fail line.
+    t, _ = judge(lambda n, x: x + ["bench-fail: allocprof.kmalloc_off its state not proven"]
+                 if n == "allocprof" else x)
+    check(not t[OFF]["met"] and not t[BOOT]["met"], "a variant whose state is not proven: MISSED")
+    t, _ = judge(lambda n, x: [ln for ln in x if "upstream0.kmalloc" not in ln])
+    check(not t[OFF]["met"] and t[OFF]["why"] == "upstream not measured",
+          "\"and <= upstream\" with upstream's figure missing: MISSED")
+    t, fig = judge(lambda n, x: [ln for ln in x if not ln.startswith("bench-done")] + ["bench-vm-exit: 124"]
+                   if n == "upstream-bootoff" else x)
+    check(not t[BOOT]["met"] and "upstream-bootoff.log" in fig["failed"],
+          "a VM that did not finish: its figures dropped, their targets MISSED")
+    t, _ = judge(lambda n, x: [ln.replace("rows=2820", "rows=820") for ln in x])
+    check(not t[READ]["met"], "a read whose module added no rows: MISSED")
+    t, _ = judge(lambda n, x: [ln for ln in x if "kmalloc_on" not in ln] + rounds_of("allocprof.kmalloc_on", 330.0)
+                 if n == "allocprof" else x)
+    check(not t[ON]["met"] and t[ON]["why"] == "over the limit", "an overhead over its limit: MISSED")
+    print(f"bench_report self-test: {results.count(True)} passed, {results.count(False)} failed")
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,8 +8,10 @@
 # freelists, init_on_alloc, memcg, THP, KFENCE, KASLR, module signatures
 # checked but not enforced), in a VM of two NUMA nodes with one vCPU each,
 # judged like `make check`; the guest ends with a kmemleak scan.  The
-# modules are built against that kernel from a copy of the tree, so the
-# working tree keeps its `make check` build.
+# modules are built against that kernel from a copy of the tree (in this
+# run's directory, $ALLOCPROF_LOGS/runs/check-debug-DATE-PID/tree: two runs
+# at once each build their own), so the working tree keeps its `make
+# check` build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,12 +19,17 @@ sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
 kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path debug "$sel/config" "$sel/config.debug")
 
 step "modules for the debug kernel"
-tree="$ALLOCPROF_CACHE/tree-debug"
-rm -rf "$tree" # no stale file or module of an earlier tree
+# One directory for the run's logs and the copy of the tree (check.sh
+# writes its logs there too).
+run_dir check-debug
+tree="$ALLOCPROF_RUN_DIR/tree"
 mkdir -p "$tree"
+# The VM ships copies of the modules: the tree (hundreds of MB of objects)
+# goes when the run ends, its build log stays.
+trap 'rm -rf "$tree"' EXIT
 (cd "$ALLOCPROF_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
-run_long "debug modules" "$ALLOCPROF_LOGS/modules-debug.log" \
-	make -C "$kdbg" M="$tree" LLVM=1 modules
+run_long "debug modules" "$ALLOCPROF_RUN_DIR/modules-debug.log" \
+	make -C "$tree" KDIR="$kdbg" modules
 mapfile -t kos < <(find "$tree" -name '*.ko')
 
 # KASAN and lockdep make the longest tests 10 to 50 times slower: fewer

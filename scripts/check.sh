@@ -3,7 +3,9 @@
 # `make check`: boots the test VM, runs the kselftests (scripts/guest-check.sh)
 # and judges the run: every subtest, the VM's exit and power-off, and the
 # guest console, which must hold no kernel error report.  Prints the TAP
-# output and, last, "N passed, N failed" (", N skipped").
+# output and, last, "N passed, N failed, N skipped", followed by
+# " (not run: SUITE, ...)" when a sub-suite did not run (ALLOCPROF_TESTS,
+# CHECK_EXTRA=0, a guest that stopped early): see README, "Two commands".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,35 +14,140 @@ set -uo pipefail
 # VM at, from lib.sh) or a non-fatal report.
 BAD="$ALLOCPROF_CRASH_RE|WARNING:|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object"
 
+# two_vms: two VMs at once (scripts/vm.sh exec of a one-line script each,
+# with an output and an exit status of its own): each run must stream its
+# own output, not the other's, and exit with its own status.  (With one
+# console log for every vm.sh run, the second VM truncated the first's and
+# one run reported the other's output, or no status at all.)  Prints
+# ok/not ok lines and "two-vms: P passed, F failed".
+two_vms() {
+	local t i rc want other p=0 f=0 pids=()
+	t=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-two-vms.XXXXXX")
+	for i in 1 2; do
+		printf 'echo two-vms-token-%s\nexit %s\n' "$i" $((i + 2)) >"$t/run$i.sh"
+		# allocprof.ko alone, one vCPU, little memory: the boot is what
+		# takes time (10 to 20 s each under TCG).
+		VM_CONSOLE_LOG='' VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko" VM_SMP=1 VM_MEM=256M TIMEOUT=240 \
+			"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$t/run$i.sh" >"$t/out$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in 1 2; do
+		rc=0
+		wait "${pids[$((i - 1))]}" || rc=$?
+		tr -d '\r' <"$t/out$i" >"$t/lines$i" # the serial console's CRLF
+		want=$((i + 2)) other=$((3 - i))
+		if [ "$rc" -eq "$want" ] && grep -qx "two-vms-token-$i" "$t/lines$i" &&
+			! grep -q "two-vms-token-$other" "$t/lines$i" &&
+			[ "$(grep -c '^allocprof-vm: exit status' "$t/lines$i")" -eq 1 ] &&
+			grep -qx "allocprof-vm: exit status $want" "$t/lines$i"; then
+			echo "ok - two-vms: VM $i streamed its own output and exited with its own status ($rc)"
+			p=$((p + 1))
+		else
+			echo "not ok - two-vms: VM $i: exit $rc (wanted $want), its output:"
+			sed 's/^/#   /' "$t/lines$i" | tail -n 20
+			f=$((f + 1))
+		fi
+	done
+	rm -rf "$t"
+	echo "two-vms: $p passed, $f failed"
+	[ "$f" -eq 0 ]
+}
+# `scripts/check.sh two-vms` runs that test alone.
+if [ "${1:-}" = two-vms ]; then
+	two_vms
+	exit $?
+fi
+
 mkdir -p "$ALLOCPROF_LOGS"
 name=${CHECK_NAME:-check}
-out="$ALLOCPROF_LOGS/$name.log"
+# This run's logs, its own directory (two checks at once, of two clones
+# or of one, must not write one file): $ALLOCPROF_LOGS/$name is the latest.
+run_dir "$name"
+logs=$ALLOCPROF_RUN_DIR
+out="$logs/check.log"
+not_run=()
 
 # Host-side tests first: the Rust API's compile-time guarantees.
 step "compile-time tests"
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
-"$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-compile-fail.log"
-read -r host_passed host_failed < <(sed -n 's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-	"$ALLOCPROF_LOGS/$name-compile-fail.log" | tail -n 1)
+"$ALLOCPROF_ROOT/scripts/compile-fail.sh" 2>&1 | tee "$logs/compile-fail.log"
+read -r host_passed host_failed host_skipped < <(sed -n \
+	's/^compile-fail: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	"$logs/compile-fail.log" | tail -n 1)
 if [ -z "${host_passed:-}" ]; then
 	echo "not ok - compile-time tests did not report"
-	host_passed=0 host_failed=1
+	host_passed=0 host_failed=1 host_skipped=0
 fi
 
+# The drop-in header on unmodified modules of the kernel tree: builds,
+# W=1 and sparse warnings, stack frames (scripts/dropin-tree.sh).
+"$ALLOCPROF_ROOT/scripts/dropin-tree.sh" 2>&1 | tee "$logs/dropin-tree.log"
+read -r t_passed t_failed t_skipped < <(sed -n \
+	's/^dropin-tree: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+	"$logs/dropin-tree.log" | tail -n 1)
+if [ -z "${t_passed:-}" ]; then
+	echo "not ok - dropin-tree did not report"
+	t_passed=0 t_failed=1 t_skipped=0
+fi
+host_passed=$((host_passed + t_passed)) host_failed=$((host_failed + t_failed))
+host_skipped=$((host_skipped + t_skipped))
+
 # The allocprof tool's host tests (cargo test) count too; its static build
-# goes into the VM for allocprof_tool.sh.
-tool_out=$("$ALLOCPROF_ROOT/scripts/tool.sh" 2>&1)
+# goes into the VM for allocprof_tool.sh.  scripts/tool.sh sums them in
+# "cargo test: P passed, F failed, S skipped"; from an older tool.sh
+# without that line, cargo's own "test result:" lines (ignored tests as
+# skipped).  Its logs go to this run's directory.
+tool_out=$(ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/tool.sh" 2>&1)
 tool_rc=$?
-printf '%s\n' "$tool_out" | tee "$ALLOCPROF_LOGS/$name-tool.log"
-read -r tool_passed tool_failed < <(printf '%s\n' "$tool_out" |
-	sed -n 's/.*test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' |
-	awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+printf '%s\n' "$tool_out" | tee "$logs/tool.log"
+tool=$(printf '%s\n' "$tool_out" |
+	sed -n 's/^ *cargo test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' | tail -n 1)
+[ -n "$tool" ] || tool=$(printf '%s\n' "$tool_out" |
+	sed -n 's/.*test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' |
+	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
+read -r tool_passed tool_failed tool_skipped <<<"$tool"
 [ "$tool_rc" -ne 0 ] && [ "$tool_failed" -eq 0 ] && tool_failed=1
 host_passed=$((host_passed + tool_passed)) host_failed=$((host_failed + tool_failed))
+host_skipped=$((host_skipped + tool_skipped))
+
+# The measuring scripts' own tests (synthetic logs: a failed bench
+# variant is a missed target, duplicate or missing differential rows fail).
+step "script self-tests"
+for py in bench_report.py differential.py; do
+	s_out=$(python3 "$ALLOCPROF_ROOT/scripts/$py" --self-test 2>&1)
+	s_rc=$?
+	printf '%s\n' "$s_out" | tee -a "$logs/self-test.log"
+	s=$(printf '%s\n' "$s_out" | sed -n 's/^.*self-test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
+	[ -n "$s" ] || { echo "not ok - $py --self-test did not report (exit $s_rc)"; s="0 1"; }
+	read -r s_passed s_failed <<<"$s"
+	[ "$s_rc" -ne 0 ] && [ "$s_failed" -eq 0 ] && s_failed=1
+	host_passed=$((host_passed + s_passed)) host_failed=$((host_failed + s_failed))
+done
+# guest-check.sh's sums, on outputs of known counts: a whole-test skip
+# ("1..0 # SKIP", exit 4) is one skipped and takes nothing from "passed";
+# a skipped subtest is skipped, not passed; a non-zero exit without a
+# failing subtest is one failure.
+t=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-counts.XXXXXX")
+printf 'TAP version 13\n1..0 # SKIP no such feature\n' >"$t/skip"
+printf '1..3\nok 1 a\nok 2 b # SKIP c\nnot ok 3 d\n' >"$t/mixed"
+printf '1..1\nok 1 a\n' >"$t/crash"
+for c in "skip 4 0 0 1" "mixed 1 1 1 1" "crash 2 1 1 0"; do
+	read -r f rc want <<<"$c"
+	got=$(GUEST_CHECK_FUNCTIONS=1 busybox sh -c '. "$0"; counts "$1" "$2"' \
+		"$ALLOCPROF_ROOT/scripts/guest-check.sh" "$t/$f" "$rc" 2>&1)
+	if [ "$got" = "$want" ]; then
+		echo "ok - guest-check.sh counts: $f, exit $rc: $got (passed failed skipped)"
+	else
+		echo "not ok - guest-check.sh counts: $f, exit $rc: got '$got', wanted '$want'"
+	fi
+done >"$t/out"
+tee -a "$logs/self-test.log" <"$t/out"
+host_passed=$((host_passed + $(grep -c '^ok ' "$t/out"))) host_failed=$((host_failed + $(grep -c '^not ok ' "$t/out")))
+rm -rf "$t"
 
 step "kselftests in the test VM"
-export VM_CONSOLE_LOG="$ALLOCPROF_LOGS/$name-console.log"
+export VM_CONSOLE_LOG="$logs/console.log"
 "$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$out"
 vm_rc=${PIPESTATUS[0]}
 
@@ -50,25 +157,31 @@ if [ -z "$summary" ]; then
 	summary="0 1 0"
 fi
 read -r passed failed skipped <<<"$summary"
-passed=$((passed + host_passed)) failed=$((failed + host_failed))
+passed=$((passed + host_passed)) failed=$((failed + host_failed)) skipped=$((skipped + host_skipped))
+# Every kselftest of TEST_PROGS that did not report its exit status (left
+# out by ALLOCPROF_TESTS, or after a guest that stopped) is named.
+for t in $(sed -n 's/^TEST_PROGS *:= *//p' "$ALLOCPROF_SELFTESTS/Makefile"); do
+	grep -q "^# selftests: allocprof: $t: exit status" "$out" || not_run+=("$t")
+done
 
-# Two more short runs in a full `make check` of the test kernel (not with
+# Three more short runs in a full `make check` of the test kernel (not with
 # ALLOCPROF_TESTS, nor in `make check-debug`, which sets CHECK_EXTRA=0):
 # the drop-in mode against upstream's own profiler (scripts/differential.sh:
-# its own two VMs), and the drop-in pointer table under multi-threaded TCG
-# (allocprof_dropin_mttcg.sh, a VM of its own), each counted in the totals.
+# its own two VMs), the drop-in pointer table under multi-threaded TCG
+# (allocprof_dropin_mttcg.sh, a VM of its own), and two VMs at once
+# (scripts/vm.sh keeps their state apart), each counted in the totals.
 extra=${CHECK_EXTRA:-1}
 [ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
 if [ "$extra" = 1 ]; then
 	step "differential test against upstream's profiler"
-	CHECK_NAME=$name "$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$ALLOCPROF_LOGS/$name-differential.log"
+	"$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$logs/differential.log"
 	read -r d_passed d_failed < <(sed -n 's/^differential: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-		"$ALLOCPROF_LOGS/$name-differential.log" | tail -n 1)
+		"$logs/differential.log" | tail -n 1)
 	[ -n "${d_passed:-}" ] || { echo "not ok - differential test did not report"; d_passed=0 d_failed=1; }
 	passed=$((passed + d_passed)) failed=$((failed + d_failed))
 
 	step "drop-in pointer table under MTTCG (TCG_THREAD=multi)"
-	m_out="$ALLOCPROF_LOGS/$name-mttcg.log" m_console="$ALLOCPROF_LOGS/$name-mttcg-console.log"
+	m_out="$logs/mttcg.log" m_console="$logs/mttcg-console.log"
 	TCG_THREAD=multi ALLOCPROF_TESTS=allocprof_dropin_mttcg.sh VM_CONSOLE_LOG="$m_console" \
 		"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-check.sh" 2>&1 | tee "$m_out"
 	m_rc=${PIPESTATUS[0]}
@@ -85,6 +198,15 @@ if [ "$extra" = 1 ]; then
 		m_passed=$((m_passed + 1))
 	fi
 	passed=$((passed + m_passed)) failed=$((failed + m_failed)) skipped=$((skipped + m_skipped))
+
+	step "two VMs at once (scripts/vm.sh: each run its own console and status)"
+	two_vms | tee "$logs/two-vms.log"
+	read -r t_passed t_failed < <(sed -n 's/^two-vms: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$logs/two-vms.log" | tail -n 1)
+	[ -n "${t_passed:-}" ] || { echo "not ok - two-vms did not report"; t_passed=0 t_failed=1; }
+	passed=$((passed + t_passed)) failed=$((failed + t_failed))
+else
+	not_run+=(differential mttcg two-vms)
 fi
 
 # The OOM test (allocprof_features.sh) makes the OOM killer run, whose
@@ -108,8 +230,12 @@ if [ "$vm_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	echo "not ok - VM exit status $vm_rc"
 	failed=1
 fi
+totals="$passed passed, $failed failed, $skipped skipped"
+if [ ${#not_run[@]} -gt 0 ]; then
+	totals+=" (not run: $(printf '%s, ' "${not_run[@]}" | sed 's/, $//'))"
+fi
 {
-	echo "logs: $out, console: $VM_CONSOLE_LOG"
-	echo "$passed passed, $failed failed, $skipped skipped"
+	echo "logs: $logs (check.log: $out, console: $VM_CONSOLE_LOG)"
+	echo "$totals"
 } | tee -a "$out"
 [ "$failed" -eq 0 ] && [ "$vm_rc" -eq 0 ]

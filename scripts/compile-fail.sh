@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Compile-time tests of the Rust API's soundness: each file of
-# tools/testing/selftests/allocprof/compile_fail/ is built alone as a
-# module against KDIR; a file whose second line says `// expect: ok` must
-# build, any other must fail with the text after `expect:` in the
-# compiler's output.  Then a plain C module built with the drop-in header
-# must build without a warning.  Prints one KTAP-style line per test and,
-# last, "compile-fail: N passed, N failed".
+# Compile-time tests: each file of tools/testing/selftests/allocprof/
+# compile_fail/ is built alone as a module against KDIR: a .rs file as a
+# Rust client (the Rust API's soundness), a .c file as a plain C module
+# with the drop-in header forced in (what the header must keep compiling,
+# and the hardening it must keep).  A file whose second line says
+# `// expect: ok` must build (a .c file without a warning), any other must
+# fail with the text after `expect:` in the compiler's output; a third
+# line `// needs: CONFIG_X` skips the file on a kernel without CONFIG_X.
+# Then the selftests' plain C modules built with the drop-in header must
+# build without a warning, and allocprof.ko's devres tracker release must
+# end in a jump to module_put().  Prints one KTAP-style line per test and,
+# last, "compile-fail: N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,34 +19,58 @@ KDIR=${KDIR:?KDIR must name the kernel build}
 dir="$ALLOCPROF_SELFTESTS/compile_fail"
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-cf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-build() { # NAME: build $work/NAME, output in $work/NAME.log
-	local n=$1 d="$work/$1"
+pass=0 fail=0 skip=0
+build() { # FILE: build $work/NAME (FILE's name), output in $work/NAME.log
+	local f=$1 n d
+	n=$(basename "$f")
+	n=${n%.*}
+	d="$work/$n"
 	mkdir -p "$d"
-	sed "s|\"../../../../../src/api/mod.rs\"|\"$ALLOCPROF_ROOT/src/api/mod.rs\"|" "$dir/$n.rs" >"$d/$n.rs"
-	echo "obj-m := $n.o" >"$d/Kbuild"
-	make -s -C "$KDIR" M="$d" LLVM=1 KBUILD_MODPOST_WARN=1 modules >"$d.log" 2>&1
+	case "$f" in
+	*.rs)
+		sed "s|\"../../../../../src/api/mod.rs\"|\"$ALLOCPROF_ROOT/src/api/mod.rs\"|" "$f" >"$d/$n.rs"
+		echo "obj-m := $n.o" >"$d/Kbuild"
+		;;
+	*.c)
+		cp "$f" "$d/"
+		{
+			echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+			echo "obj-m := $n.o"
+		} >"$d/Kbuild"
+		;;
+	esac
+	make -C "$KDIR" M="$d" LLVM=1 KBUILD_MODPOST_WARN=1 \
+		KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules >"$d.log" 2>&1
 }
-names=()
-for f in "$dir"/*.rs; do
-	names+=("$(basename "$f" .rs)")
-done
-# Two at a time: each build is one rustc.
-for n in "${names[@]}"; do
+files=("$dir"/*.rs "$dir"/*.c)
+# Two at a time: each build is one compiler.
+for f in "${files[@]}"; do
 	{
-		build "$n"
-		echo $? >"$work/$n.rc"
+		build "$f"
+		echo $? >"$work/$(basename "${f%.*}").rc"
 	} &
 	while [ "$(jobs -r | wc -l)" -ge 2 ]; do sleep 0.2; done
 done
 wait
 i=0
-for n in "${names[@]}"; do
+for f in "${files[@]}"; do
+	n=$(basename "${f%.*}")
 	rc=$(cat "$work/$n.rc" 2>/dev/null || echo 255)
 	i=$((i + 1))
-	want=$(sed -n '2s|^// expect: ||p' "$dir/$n.rs")
+	want=$(sed -n '2s|^// expect: ||p' "$f")
+	needs=$(sed -n '3s|^// needs: ||p' "$f")
+	if [ -n "$needs" ] && ! grep -qx "$needs=y" "$KDIR/.config"; then
+		echo "ok $i compile-fail: $n # SKIP $KDIR has no $needs"
+		skip=$((skip + 1))
+		continue
+	fi
 	if [ "$want" = ok ]; then
-		if [ "$rc" -eq 0 ]; then ok=1; else ok=0; fi
+		# A C file: no warning either (the header must add none).
+		if [ "$rc" -eq 0 ] && { [ "${f%.c}" = "$f" ] || ! grep -qi 'warning' "$work/$n.log"; }; then
+			ok=1
+		else
+			ok=0
+		fi
 	elif [ "$rc" -ne 0 ] && grep -qF -- "$want" "$work/$n.log"; then
 		ok=1
 	else
@@ -49,11 +78,12 @@ for n in "${names[@]}"; do
 	fi
 	if [ "$ok" = 1 ]; then
 		echo "ok $i compile-fail: $n (${want})"
-		[ "$want" = ok ] || grep -m1 '^error' "$work/$n.log" | sed 's/^/# /'
+		[ "$want" = ok ] || grep -m1 -E '^error|error:' "$work/$n.log" | sed 's/^/# /'
 		pass=$((pass + 1))
 	else
 		echo "not ok $i compile-fail: $n (wanted: ${want}; build exit $rc)"
-		tail -n 20 "$work/$n.log" | sed 's/^/# /'
+		grep -iE 'warning|error' "$work/$n.log" | head -n 20 | sed 's/^/# /'
+		tail -n 10 "$work/$n.log" | sed 's/^/# /'
 		fail=$((fail + 1))
 	fi
 done
@@ -83,5 +113,26 @@ else
 	grep -i -m 10 'warning\|error' "$d.log" | sed 's/^/# /'
 	fail=$((fail + 1))
 fi
-echo "compile-fail: $pass passed, $fail failed"
+# The devres tracker's release drops the tracker's reference to allocprof
+# last, with a jump (src/dropin_devres_release.S): no instruction of
+# allocprof runs after module_put().  A C function there ends in a call and
+# a return on a kernel built with frame pointers (-fno-optimize-sibling-
+# calls), such as the debug kernel.
+i=$((i + 1))
+rel=$(objdump -dr --no-show-raw-insn "$ALLOCPROF_ROOT/allocprof.ko" |
+	awk '/^[0-9a-f]+ <allocprof_devm_tracker_release>:/ { on = 1; next } on && /^$/ { exit } on')
+# Its last two lines, the padding after it aside: a jmp, and its
+# relocation naming module_put.
+tail2=$(printf '%s\n' "$rel" | grep -v -E '^ +[0-9a-f]+:[[:space:]]+(int3|nop)' | tail -n 2)
+if [ -n "$rel" ] && printf '%s\n' "$tail2" | head -n 1 | grep -qE '^ +[0-9a-f]+:[[:space:]]+jmp ' &&
+	printf '%s\n' "$tail2" | tail -n 1 | grep -qE 'R_X86_64_(PLT|PC)32[[:space:]]+module_put' &&
+	! printf '%s\n' "$rel" | grep -qE '[[:space:]]ret'; then
+	echo "ok $i devres tracker release: ends in a jump to module_put(), no return"
+	pass=$((pass + 1))
+else
+	echo "not ok $i devres tracker release: ends in a jump to module_put(), no return"
+	printf '%s\n' "$rel" | sed 's/^/# /'
+	fail=$((fail + 1))
+fi
+echo "compile-fail: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

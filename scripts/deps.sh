@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 DEBS="linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
-libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make xz-utils tmux"
+libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make xz-utils tmux sparse"
 
 missing_debs=()
 for p in $DEBS; do

@@ -3,11 +3,14 @@
 """Compares the drop-in rows with upstream's (scripts/differential.sh).
 
 Usage: differential.py ALLOCPROF_LOG UPSTREAM_LOG RC_A RC_U SRCDIR CONSOLE...
+       differential.py --self-test
 
 Each log holds "diff-row: SNAPSHOT BYTES CALLS FILE:LINE [MODULE]
 func:FUNCTION[ rest]" lines and "diff-snapshot: SNAPSHOT" after each
-snapshot.  A row is keyed by module, file name (without its directory: the
-two builds compile from different directories), line and function.  In
+snapshot, and "diff-cmd: COMMAND" for each command of the workload.  A row
+is keyed by module, file name (without its directory: the two builds
+compile from different directories), line and function; two rows of one
+key in one snapshot fail (a dict would keep one of them silently).  In
 every snapshot both kernels must show the same rows, and each row the same
 bytes and calls, or the relation Documentation/allocprof/dropin.rst
 ("Compared with upstream's profiler") states for its kind, which the
@@ -16,10 +19,15 @@ source line of the call site tells (SRCDIR holds the module sources):
   vmalloc  upstream also charges the page-pointer array and counts each
            page: bytes + calls * kmalloc_size(8 * P), calls * (P + 1),
            P = pages per area
-  exact    alloc_pages_exact: same bytes, upstream counts each page a call
-           (split_page gives every page its own reference): calls = pages
+  exact    alloc_pages_exact: equal, bytes and calls (both count each page
+           a call: split_page gives every page its own reference, and
+           allocprof charges one call per page as upstream does)
   percpu   upstream charges nothing for the first percpu chunk (no
-           obj_exts): 0 0 where allocprof has size * possible CPUs
+           obj_exts): 0 0; allocprof's row must be calls * SIZE * possible
+           CPUs (the "diff-possible:" line), SIZE the literal first
+           argument of the call in the source, or the SIZE of the
+           workload's "percpu N SIZE" commands for a site whose size is a
+           variable
   kfree_rcu (site_rcu, snapshot rcu_at_call): allocprof uncharged at the
            call (0 0); upstream at the real free after a grace period:
            0 <= calls <= 5 objects, bytes = calls * 64
@@ -28,6 +36,10 @@ source line of the call site tells (SRCDIR holds the module sources):
            rows exist only under allocprof; in every snapshot their sum
            (bytes and calls) is exactly the change of upstream's alloc_dr
            row since before the modules were loaded ("diff-devres:" lines)
+
+An empty or truncated table must not pass as "the same rows on both
+kernels": MIN_CHARGED sets, from the workload, how many rows of each
+module allocprof must show charged in each snapshot.
 """
 import os
 import re
@@ -35,8 +47,39 @@ import sys
 
 ROW = re.compile(r"^diff-row: (\S+) +(-?\d+) +(\d+) (\S+):(\d+) \[(\S+)\] func:(\S+)(.*)$")
 PAGE = 4096
-SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "mp_held", "mp_resized",
-             "mp_destroyed", "devm_changed", "devm_unbound", "devm_rebound", "kset_gone"]
+SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "pages_held", "pages_freed",
+             "mp_held", "mp_resized", "mp_destroyed", "devm_changed", "devm_unbound",
+             "devm_rebound", "kset_gone"]
+# The least number of rows charged (bytes or calls non-zero) under
+# allocprof, per snapshot and module, from the workload of
+# scripts/guest-differential.sh (devm rows counted apart: "devm"); a
+# run of 2026-12-06 showed exactly these.
+#   kmemleak_test: its init leaves everything live, never freed: 8
+#     kmalloc, 5 vmalloc, 1 kzalloc (a list), 1 kmalloc(129) (one per
+#     CPU), 1 __alloc_percpu: 16 rows (its kmem_cache_alloc lines are
+#     #ifndef CONFIG_MODULES);
+#   kset_example: its 3 kobjects, one kzalloc site, until it is unloaded
+#     (kset_gone: no row at all);
+#   allocprof_dropin_test: its init's object (dropin_test_init), kept
+#     while loaded: 1 row; "held" 18 more (kmalloc, kzalloc, kcalloc,
+#     kmalloc_node, kmemdup, kvmalloc, kvzalloc, vmalloc, vzalloc, pages,
+#     folio, getpages, zeroed, exact, cache, bulk, percpu, krealloc);
+#     "pages_held" 2 more (pages held by a second reference and split
+#     blocks at site_pages, one held at site_getpages);
+#     "mp_held" 8 more (4 pool creation sites, 4 mempool_alloc sites);
+#     "mp_resized" 4 more (the creation sites: the pools and reserves);
+#   devm: the platform device's probe holds one object at 12 sites; 9
+#     after devm_changed (3 devm_kfree()d, 2 moved by devm_krealloc to
+#     its 2 sites); none once unbound, 12 again once bound.
+MIN_CHARGED = {snap: {"kmemleak_test": 16, "kset_example": 1, "allocprof_dropin_test": 1, "devm": 12}
+               for snap in SNAPSHOTS}
+del MIN_CHARGED["kset_gone"]["kset_example"]
+MIN_CHARGED["held"]["allocprof_dropin_test"] = 19
+MIN_CHARGED["pages_held"]["allocprof_dropin_test"] = 3
+MIN_CHARGED["mp_held"]["allocprof_dropin_test"] = 9
+MIN_CHARGED["mp_resized"]["allocprof_dropin_test"] = 5
+MIN_CHARGED["devm_changed"]["devm"] = 9
+del MIN_CHARGED["devm_unbound"]["devm"]
 BAD = re.compile(r"Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|"
                  r"[Uu]nable to handle (kernel|page fault)|PANIC:|WARNING:|Call Trace|UBSAN|KASAN")
 
@@ -52,15 +95,21 @@ def kmalloc_size(n):
     return b
 
 
-def parse(path):
+def parse(lines):
+    """The snapshots' rows, the snapshots seen, the diff-error lines and
+    the other lines ("tool", "possible", "devres", "cmds"; "dups": the
+    rows whose key repeats in a snapshot)."""
     snaps, rows, errors, seen = {}, {}, [], set()
-    for line in open(path, errors="replace"):
+    for line in lines:
         line = line.rstrip("\n")
         m = ROW.match(line)
         if m:
             snap, b, c, f, ln, mod, fn, rest = m.groups()
             key = (mod, os.path.basename(f), int(ln), fn)
-            rows.setdefault(snap, {})[key] = (int(b), int(c), rest.strip())
+            if key in rows.setdefault(snap, {}):
+                snaps.setdefault("dups", []).append(f"{snap}: two rows of {key[0]} {key[1]}:{key[2]} {key[3]}: "
+                              f"{rows[snap][key][:2]} and {(int(b), int(c))}")
+            rows[snap][key] = (int(b), int(c), rest.strip())
         elif line.startswith("diff-snapshot: "):
             seen.add(line.split()[1])
         elif line.startswith("diff-error: "):
@@ -69,6 +118,8 @@ def parse(path):
             snaps.setdefault("tool", []).append(line[len("diff-tool: "):])
         elif line.startswith("diff-possible: "):
             snaps["possible"] = int(line.split()[1])
+        elif line.startswith("diff-cmd: "):
+            snaps.setdefault("cmds", []).append(line.split()[1:])
         elif line.startswith("diff-devres: "):
             _, snap, b, c = line.split()
             snaps.setdefault("devres", {})[snap] = (int(b), int(c))
@@ -77,13 +128,16 @@ def parse(path):
     return rows, seen, errors, snaps
 
 
-def kind_of(key, srcdir):
-    mod, fname, ln, fn = key
+def source_line(key, srcdir):
     try:
-        with open(os.path.join(srcdir, fname), errors="replace") as f:
-            text = f.read().splitlines()[ln - 1]
+        with open(os.path.join(srcdir, key[1]), errors="replace") as f:
+            return f.read().splitlines()[key[2] - 1]
     except (OSError, IndexError):
-        return "equal"
+        return ""
+
+
+def kind_of(key, srcdir):
+    text = source_line(key, srcdir)
     if re.search(r"\bdevm_k\w*\(", text):
         return "devm"
     if re.search(r"\bv[mz]alloc\w*\(", text):
@@ -107,31 +161,48 @@ def expected(kind, snap, key, a):
             return (-1, -1)  # not areas of one size: no relation
         return (b + c * kmalloc_size(8 * pages), c * (pages + 1))
     if kind == "exact":
-        return (b, b // PAGE)
+        return (b, c)
     if kind == "percpu":
         return (0, 0)
     return (b, c)
 
 
-def main():
-    alog, ulog, rc_a, rc_u, srcdir = sys.argv[1:6]
-    consoles = sys.argv[6:]
-    A, aseen, aerr, ainfo = parse(alog)
-    U, useen, uerr, uinfo = parse(ulog)
+def percpu_size(key, srcdir, cmds):
+    """The size of each allocation of a percpu call site: the literal first
+    argument of __alloc_percpu()/alloc_percpu() in its source line, or,
+    for a site whose size is a variable (allocprof_dropin_test's
+    site_percpu), the SIZE of the workload's "percpu N SIZE" commands (one
+    size, or None)."""
+    m = re.search(r"alloc_percpu\w*\(\s*(\d+)\s*[,)]", source_line(key, srcdir))
+    if m:
+        return int(m.group(1))
+    sizes = {int(c[2]) for c in cmds if len(c) == 3 and c[0] == "percpu"}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def compare(alog_lines, ulog_lines, rc_a, rc_u, srcdir, consoles, out=print):
+    """Every test of the comparison; returns the list of their results."""
+    A, aseen, aerr, ainfo = parse(alog_lines)
+    U, useen, uerr, uinfo = parse(ulog_lines)
     results = []
 
     def test(ok, desc, details=()):
         results.append(ok)
-        print(f"{'ok' if ok else 'not ok'} - differential: {desc}")
+        out(f"{'ok' if ok else 'not ok'} - differential: {desc}")
         if not ok:
             for d in list(details)[:20]:
-                print(f"#   {d}")
+                out(f"#   {d}")
 
     for name, rc, seen, err in (("allocprof", rc_a, aseen, aerr), ("upstream", rc_u, useen, uerr)):
         missing = [s for s in SNAPSHOTS if s not in seen]
         test(rc == "0" and not missing and not err,
              f"{name} VM ran the workload (exit {rc}, every snapshot, no error)",
              [f"missing snapshots: {missing}"] + err)
+    for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
+        dups = info.get("dups", [])
+        test(not dups, f"{name}: no two rows of one key (file:line func) in a snapshot", dups)
+    possible = ainfo.get("possible")
+    test(bool(possible), f"allocprof VM: possible CPUs read ({possible})", [])
     for con in consoles:
         bad = [ln.strip() for ln in open(con, errors="replace") if BAD.search(ln)] \
             if os.path.exists(con) else ["no console log"]
@@ -157,6 +228,18 @@ def main():
                  f"{snap}: {len(devm)} devm rows (allocprof only) sum to upstream's devres.c alloc_dr change",
                  [f"allocprof devm rows: {got[0]} {got[1]}; upstream alloc_dr since pre: {want[0]} {want[1]}"]
                  + [f"  {k[1]}:{k[2]} {k[3]}: {v[0]} {v[1]}" for k, v in sorted(devm.items())] + marked)
+        # An empty or truncated table on both sides would pass as "the
+        # same rows": the workload's charged rows must be there.
+        charged = {}
+        for k, v in a.items():
+            if v[0] or v[1]:
+                charged[k[0]] = charged.get(k[0], 0) + 1
+        charged["devm"] = sum(1 for v in devm.values() if v[0] or v[1])
+        short = [f"{m}: {charged.get(m, 0)} rows charged, at least {n} expected"
+                 for m, n in sorted(MIN_CHARGED.get(snap, {}).items()) if charged.get(m, 0) < n]
+        test(not short, f"{snap}: the workload's rows charged under allocprof ("
+             + ", ".join(f"{m} >= {n}" for m, n in sorted(MIN_CHARGED.get(snap, {}).items())) + ")",
+             short)
         only_a = sorted(set(a) - set(u))
         only_u = sorted(set(u) - set(a))
         test(not only_a and not only_u and (a or snap == "kset_gone"),
@@ -178,14 +261,20 @@ def main():
                     want = "allocprof 0 0; upstream calls 0..5, bytes calls*64"
                 else:
                     ok = (ub, uc) == want
+                if kind == "percpu":
+                    # allocprof's own figure: size x possible CPUs a call.
+                    size = percpu_size(key, srcdir, ainfo.get("cmds", []))
+                    if size is None or not possible or ab != ac * size * possible:
+                        ok = False
+                    want = f"{want}; allocprof calls * {size} * {possible} possible CPUs"
                 if arest or urest:
                     ok = False
                 if not ok:
                     bad.append(f"{key[1]}:{key[2]} {key[3]} ({kind}): allocprof {ab} {ac}{' ' + arest if arest else ''}, "
-                               f"upstream {ub} {uc}{' ' + urest if urest else ''}, expected upstream {want}")
+                               f"upstream {ub} {uc}{' ' + urest if urest else ''}, expected: upstream {want}")
             compared += n
             test(not bad, f"{snap}: {mod}: {n} rows, bytes and calls equal or in their documented relation", bad)
-    print("# rows compared: %d; rows with allocations by relation: %s" % (
+    out("# rows compared: %d; rows with allocations by relation: %s" % (
         compared, ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items()))))
     # Every relation must have been exercised, or the test proves nothing of it.
     test(all(k in kinds for k in ("equal", "vmalloc", "exact", "percpu", "kfree_rcu", "devm")),
@@ -197,7 +286,110 @@ def main():
         for line in lines:
             ok = line.startswith("ok ")
             test(ok, f"{name} kernel: tool {line.split(' ', 1 if ok else 2)[-1]}", [])
+    return results
+
+
+def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
+    alog, ulog, rc_a, rc_u, srcdir = sys.argv[1:6]
+    with open(alog, errors="replace") as fa, open(ulog, errors="replace") as fu:
+        results = compare(fa.readlines(), fu.readlines(), rc_a, rc_u, srcdir, sys.argv[6:])
     print(f"differential: {results.count(True)} passed, {results.count(False)} failed")
+    return 0 if all(results) else 1
+
+
+def self_test():
+    """compare() on synthetic logs: a clean pair passes every test; a
+    duplicate row, a truncated table (on both kernels), allocprof's
+    percpu bytes without the possible CPUs, and alloc_pages_exact's calls
+    counted once each fail the test that guards them."""
+    import tempfile
+    src = {
+        "kmemleak-test.c": ["kmalloc(32, GFP_KERNEL);"] * 12 + ["vmalloc(64);"] * 3
+        + ["__alloc_percpu(64, 4);"],
+        "kset-example.c": ["foo = kzalloc(sizeof(*foo), GFP_KERNEL);"],
+        "allocprof_dropin_test.c": ["return __alloc_percpu(s, 8);", "return alloc_pages_exact(s, GFP_KERNEL);",
+                                    "return kmalloc(64, GFP_KERNEL);"] + ["return kmalloc(8, GFP_KERNEL);"] * 16
+        + ["return devm_kmalloc(d, 100, GFP_KERNEL);"] * 12 + ["p = kmalloc(16, GFP_KERNEL);"],
+    }
+    possible = 2
+
+    def logs():
+        a = ["diff-possible: %d" % possible, "diff-cmd: percpu 3 64"]
+        u = ["diff-possible: %d" % possible, "diff-devres: pre 1000 10"]
+        row = lambda snap, b, c, f, ln, mod, fn: "diff-row: %s %d %d %s:%d [%s] func:%s" % (
+            snap, b, c, f, ln, mod, fn)
+        for snap in SNAPSHOTS:
+            rows = []  # (file, line, module, function, allocprof, upstream)
+            for i in range(12):
+                rows.append(("kmemleak-test.c", i + 1, "kmemleak_test", "kmemleak_test_init", (32, 1), (32, 1)))
+            for i in range(3):
+                rows.append(("kmemleak-test.c", 13 + i, "kmemleak_test", "kmemleak_test_init", (4096, 1), (4104, 2)))
+            rows.append(("kmemleak-test.c", 16, "kmemleak_test", "kmemleak_test_init", (64 * possible, 1), (0, 0)))
+            if snap != "kset_gone":
+                rows.append(("kset-example.c", 1, "kset_example", "create_foo_obj", (192, 3), (192, 3)))
+            held = snap == "held"
+            rows.append(("allocprof_dropin_test.c", 1, "allocprof_dropin_test", "site_percpu",
+                         (3 * 64 * possible, 3) if held else (0, 0), (0, 0)))
+            rows.append(("allocprof_dropin_test.c", 2, "allocprof_dropin_test", "site_exact",
+                         (28672, 7) if held else (0, 0), (28672, 7) if held else (0, 0)))
+            rows.append(("allocprof_dropin_test.c", 3, "allocprof_dropin_test", "site_rcu",
+                         (0, 0), (320, 5) if snap == "rcu_at_call" else (0, 0)))
+            n = {"held": 16, "pages_held": 2, "mp_held": 8, "mp_resized": 4}.get(snap, 0)
+            for i in range(16):
+                v = (8, 1) if i < n else (0, 0)
+                rows.append(("allocprof_dropin_test.c", 4 + i, "allocprof_dropin_test", "site_k%d" % i, v, v))
+            rows.append(("allocprof_dropin_test.c", 32, "allocprof_dropin_test", "dropin_test_init",
+                         (16, 1), (16, 1)))
+            for r in rows:
+                a.append(row(snap, *r[4], r[0], r[1], r[2], r[3]))
+                u.append(row(snap, *r[5], "/other/" + r[0], r[1], r[2], r[3]))
+            devm = {"devm_unbound": 0, "devm_changed": 9}.get(snap, 12)
+            for i in range(12):
+                a.append(row(snap, 128 if i < devm else 0, 1 if i < devm else 0,
+                             "allocprof_dropin_test.c", 20 + i, "allocprof_dropin_test", "site_devm_%d" % i))
+            u.append("diff-devres: %s %d %d" % (snap, 1000 + 128 * devm, 10 + devm))
+            a.append("diff-snapshot: " + snap)
+            u.append("diff-snapshot: " + snap)
+        for side in (a, u):
+            side += ["diff-tool: ok t%d" % i for i in range(4)]
+        return a, u
+
+    def failed(a, u, d):
+        lines = []
+        compare(a, u, "0", "0", d, [], out=lines.append)
+        return [ln for ln in lines if ln.startswith("not ok")]
+
+    def mutate(lines, pat, new):
+        return [re.sub(pat, new, ln) for ln in lines]
+
+    results = []
+
+    def check(ok, desc):
+        results.append(ok)
+        print(f"{'ok' if ok else 'not ok'} {len(results)} differential self-test: {desc}")
+
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in src.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write("\n".join(text) + "\n")
+        a, u = logs()
+        bad = failed(a, u, d)
+        check(not bad, "a clean pair of logs passes every test" + ("".join("\n#   " + b for b in bad)))
+        dup = [ln for ln in a if ln.startswith("diff-row: held ") and "site_k0" in ln]
+        bad = failed(a + dup, u, d)
+        check(any("no two rows of one key" in b for b in bad), "a duplicate row fails")
+        trunc = lambda lines: [ln for ln in lines if not (ln.startswith("diff-row: freed ") and "kmemleak" in ln)]
+        bad = failed(trunc(a), trunc(u), d)
+        check(any("freed: the workload's rows charged" in b for b in bad),
+              "a table truncated alike on both kernels fails")
+        bad = failed(mutate(a, r"^(diff-row: \S+) %d 1 (kmemleak-test.c:16 )" % (64 * possible), r"\1 64 1 \2"), u, d)
+        check(any("kmemleak_test: " in b for b in bad), "allocprof's percpu bytes not x possible CPUs fail")
+        bad = failed(mutate(a, r"^(diff-row: held) 28672 7 ", r"\1 28672 3 "), u, d)
+        check(any("held: allocprof_dropin_test: " in b for b in bad),
+              "alloc_pages_exact's calls counted once per allocation fail (equal relation)")
+    print(f"differential self-test: {results.count(True)} passed, {results.count(False)} failed")
     return 0 if all(results) else 1
 
 

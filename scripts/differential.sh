@@ -25,7 +25,9 @@ KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")}
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-differential.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$ALLOCPROF_LOGS"
-log="$ALLOCPROF_LOGS/${CHECK_NAME:-check}-differential"
+# Its logs in this run's directory (make check's, when it runs this).
+run_dir differential
+log="$ALLOCPROF_RUN_DIR/differential"
 start=$SECONDS
 
 report_fail() {

@@ -7,7 +7,8 @@
 # with CONFIG_MEM_ALLOC_PROFILING built plainly, rows of /proc/allocinfo.
 # Prints each snapshot of the modules' rows as
 #   diff-row: SNAPSHOT BYTES CALLS FILE:LINE [MODULE] func:FUNCTION...
-# for scripts/differential.py to compare.
+# and each command of the workload as "diff-cmd: COMMAND", for
+# scripts/differential.py to compare.
 M=/allocprof/modules
 MODS='allocprof_dropin_test|kmemleak_test|kset_example'
 DC=/sys/kernel/allocprof_dropin_test/control
@@ -39,7 +40,12 @@ snap() {
 	devres "$1"
 	echo "diff-snapshot: $1"
 }
-dc() { echo "$*" >$DC || fail "'$*'"; }
+# A command to allocprof_dropin_test, echoed for differential.py (the
+# sizes of its percpu allocations come from these lines).
+dc() {
+	echo "diff-cmd: $*"
+	echo "$*" >$DC || fail "'$*'"
+}
 
 snap loaded
 # Every covered API of allocprof_dropin_test, all held at once.
@@ -92,6 +98,17 @@ done
 snap rcu_later
 dc free
 snap freed
+# Pages another reference holds when the module frees them (get_page(),
+# then __free_pages() or free_pages(): the first page stays charged until
+# put_page()), and blocks split with split_page(), all but some pages
+# freed; a vmalloc area reallocated to 0 bytes (freed).
+for c in "pageref 2 0" "pageref 1 2" "pageref_addr 1 3" "split 1 2 1" "split 1 3 3" \
+	"kvrealloc0 2 8192"; do
+	dc $c
+done
+snap pages_held
+dc free
+snap pages_freed
 # Mempools: a slab, a kmalloc and a page pool and an embedded one, created
 # (the pool and its preallocated elements at the creation site), 3 fresh
 # elements from each (at the mempool_alloc sites), one taken from the

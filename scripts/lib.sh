@@ -21,6 +21,30 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # "PANIC: double fault" and "Kernel panic - not syncing".
 ALLOCPROF_CRASH_RE='Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|[Uu]nable to handle (kernel|page fault)|PANIC:'
 
+# run_dir NAME: sets and exports ALLOCPROF_RUN_DIR, the directory of this
+# run's logs and scratch state: the caller's when a script runs another
+# (check-debug.sh runs check.sh, check.sh runs differential.sh: one
+# directory for the whole run), else a new $ALLOCPROF_LOGS/runs/NAME-DATE-PID,
+# at which $ALLOCPROF_LOGS/NAME (a symlink) then points: the latest run of
+# NAME.  Two runs at once (two clones, a check beside a demo) never share
+# a file.  The 10 newest runs of each NAME are kept.
+run_dir() {
+	local name=$1 d link
+	if [ -n "${ALLOCPROF_RUN_DIR:-}" ] && [ -d "$ALLOCPROF_RUN_DIR" ]; then
+		export ALLOCPROF_RUN_DIR
+		return 0
+	fi
+	d="$ALLOCPROF_LOGS/runs/$name-$(date +%Y%m%d-%H%M%S)-$$"
+	mkdir -p "$d"
+	# Replaced in one rename: a reader never finds the link missing.
+	link="$ALLOCPROF_LOGS/.$name.$$"
+	ln -sfn "runs/${d##*/}" "$link" && mv -Tf "$link" "$ALLOCPROF_LOGS/$name"
+	# NAME-<digit>: the runs of NAME, not those of NAME-debug.
+	find "$ALLOCPROF_LOGS/runs" -mindepth 1 -maxdepth 1 -name "$name-[0-9]*" -printf '%f\n' |
+		sort -r | tail -n +11 | sed "s|^|$ALLOCPROF_LOGS/runs/|" | xargs -r rm -rf
+	export ALLOCPROF_RUN_DIR=$d
+}
+
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -25,7 +25,9 @@
 # with an equal share of VM_SMP and VM_MEM; default 1: no NUMA), TCG_THREAD=multi|single
 # (default single: see Documentation/allocprof/design.rst, Testing), ICOUNT=1 for
 # `-accel tcg,thread=single -icount shift=0,sleep=off`, VM_APPEND (extra
-# kernel command line), VM_CONSOLE_LOG (default $ALLOCPROF_LOGS/vm-console.log),
+# kernel command line), VM_CONSOLE_LOG (default: console.log in a directory
+# of this run's own, $ALLOCPROF_LOGS/runs/vm-DATE-PID, which
+# $ALLOCPROF_LOGS/vm points at: two VMs at once never share a console),
 # VM_MODULES (the .ko files to ship; default: every .ko under the repo).
 # ALLOCPROF_TESTS, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES and
 # BENCH_* variables are passed into the guest's
@@ -58,7 +60,19 @@ VM_SMP=${VM_SMP:-2}
 VM_MEM=${VM_MEM:-1G}
 VM_NUMA=${VM_NUMA:-1}
 mkdir -p "$ALLOCPROF_LOGS"
-console=${VM_CONSOLE_LOG:-$ALLOCPROF_LOGS/vm-console.log}
+# The console is this run's alone: vm.sh reads its own exit status and
+# crash lines from it, so a log shared with another VM (two clones, a
+# check beside a demo) would hand one run the other's result.  Without
+# VM_CONSOLE_LOG, a run directory of its own (never the caller's: two VMs
+# started by one script at once must not share one either).
+if [ -n "${VM_CONSOLE_LOG:-}" ]; then
+	console=$VM_CONSOLE_LOG
+else
+	unset ALLOCPROF_RUN_DIR
+	run_dir vm
+	console="$ALLOCPROF_RUN_DIR/console.log"
+fi
+mkdir -p "$(dirname "$console")"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-vm.XXXXXX")
 qemu_pid=
@@ -104,7 +118,7 @@ sh /allocprof/run
 rc=$?
 echo "allocprof-vm: exit status $rc"
 sync
-poweroff -f
+reboot -f
 INIT
 chmod +x "$root/init" "$root/allocprof/run"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"

@@ -20,6 +20,7 @@ mod codetag;
 mod controls;
 mod decimal;
 mod dropin;
+mod dropin_pages;
 mod dropin_rust;
 mod glue;
 mod kmalloc_sizes;
@@ -43,6 +44,10 @@ pub use dropin::{
 };
 pub use dropin::{
     allocprof_dropin_devm_alloc, allocprof_dropin_devm_free, allocprof_dropin_devm_realloc,
+};
+pub use dropin_pages::{
+    allocprof_dropin_pg_free, allocprof_dropin_pg_free_addr, allocprof_dropin_pg_free_exact,
+    allocprof_dropin_pg_split,
 };
 pub use kmalloc_sizes::allocprof_kmalloc_sizes;
 
@@ -79,6 +84,7 @@ impl kernel::Module for AllocprofModule {
         // SAFETY: module parameters are set before `init` and read-only.
         let (enabled, debug) = unsafe { (allocprof_param_enabled, allocprof_param_debug) };
         kmalloc_sizes::init();
+        dropin_pages::init()?;
         dropin_rust::check_abi()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;

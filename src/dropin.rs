@@ -18,6 +18,7 @@ use crate::allocprof::sizes::{
 };
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
 use crate::allocprof::Tag;
+use crate::dropin_pages;
 use crate::glue;
 use crate::ptr_table::{self, Charge, Inserted, PtrTable, Recharged};
 use core::ffi::{c_uint, c_void};
@@ -43,7 +44,6 @@ extern "C" {
     static allocprof_param_dropin_slots: c_uint;
     static allocprof_param_test_record_delay_ms: c_uint;
     static allocprof_param_test_record_sleep_ms: c_uint;
-    fn allocprof_page_address(page: *const c_void) -> *const c_void;
     fn allocprof_cache_bytes(s: *mut c_void, exact: *mut bool) -> c_uint;
 }
 
@@ -62,7 +62,7 @@ static MODULES: AtomicUsize = AtomicUsize::new(0);
 
 /// The table (perhaps [`ptr_table::NONE`]).
 #[inline(always)]
-fn table() -> &'static PtrTable {
+pub(crate) fn table() -> &'static PtrTable {
     // SAFETY: a static, or a table published once fully built and freed
     // only by `exit()` after every drop-in module is gone.
     unsafe { &*TABLE.load(Ordering::Acquire) }
@@ -198,7 +198,8 @@ fn bytes_of(object: usize, kind: c_uint, arg: usize) -> (usize, bool) {
         }
         VMALLOC => (vmalloc_bytes(object as *const u8, arg), true),
         PAGE | PAGEADDR => (bindings::PAGE_SIZE << arg.min(63), true),
-        EXACT => (page_align(arg), true),
+        // One page: an area is recorded page by page (`record_exact`).
+        EXACT => (bindings::PAGE_SIZE, true),
         PERCPU => (arg.saturating_mul(glue::possible_cpus()), true),
         BYTES => (arg, true),
         _ => (0, false),
@@ -222,8 +223,7 @@ fn opaque(mut x: usize) -> usize {
 #[inline(always)]
 fn key_of(object: usize, page: bool) -> usize {
     if page {
-        // SAFETY: `object` is a `struct page` the module allocated or frees.
-        unsafe { allocprof_page_address(object as *const c_void) as usize }
+        dropin_pages::addr_of(object as *const c_void)
     } else {
         object
     }
@@ -250,7 +250,10 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
     kind: c_uint,
     arg: usize,
 ) -> usize {
-    if object > ZERO_SIZE_PTR {
+    if object > ZERO_SIZE_PTR && kind == EXACT {
+        // SAFETY: per the function's contract.
+        record_exact(unsafe { &*tag }, object, arg);
+    } else if object > ZERO_SIZE_PTR {
         let (bytes, exact) = bytes_of(object, kind, arg);
         let fits = bytes <= u32::MAX as usize;
         record_slow(
@@ -262,6 +265,18 @@ pub unsafe extern "C" fn allocprof_dropin_alloc(
         );
     }
     opaque(object)
+}
+
+/// Records the area of `alloc_pages_exact(size)` at `addr`, charged to
+/// `tag`, page by page: the page allocator split it (`split_page()`), so
+/// that upstream charges each page a call and frees each on its own, as
+/// `free_pages_exact()` does.
+#[inline(never)]
+fn record_exact(tag: &Tag, addr: usize, size: usize) {
+    let end = addr.saturating_add(page_align(size));
+    for a in (addr..end).step_by(bindings::PAGE_SIZE) {
+        record_slow(tag, a, bindings::PAGE_SIZE as u32, true);
+    }
 }
 
 /// [`allocprof_dropin_alloc`] of a kmalloc of `size` bytes: the common
@@ -378,25 +393,35 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
             unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
         }
         Inserted::Replaced(old) => {
-            // The object the stale entry named was freed unseen: its
-            // charge is dropped and its row marked.
-            // SAFETY: the old tag's module is registered, or going: its
-            // memory is freed after a grace period (`free_module()`'s
-            // `synchronize_rcu()`), which waits for this region; as above.
-            unsafe {
-                let t = &*old.tag;
-                t.mark_inaccurate();
-                counters::update::<false>(t.counters(), u64::from(old.bytes));
-                counters::update::<true>(tag.counters(), u64::from(bytes));
-            }
+            drop_stale(old);
+            // SAFETY: as above.
+            unsafe { counters::update::<true>(tag.counters(), u64::from(bytes)) };
             tag.mark_inaccurate();
         }
         // No table ([`ptr_table::NONE`] is full), or no free slot.
-        Inserted::Full => {
-            UNTRACKED.fetch_add(1, Ordering::Relaxed);
-            tag.mark_inaccurate();
-        }
+        Inserted::Full => count_untracked(tag),
     }
+}
+
+/// An insertion found a stale entry of its address (the object it named
+/// was freed unseen): its charge is dropped and its row marked.  Inside
+/// the region of the insertion.
+pub(crate) fn drop_stale(old: Charge) {
+    // SAFETY: the old tag's module is registered, or going: its memory is
+    // freed after a grace period (`free_module()`'s `synchronize_rcu()`),
+    // which waits for the caller's region.
+    unsafe {
+        let t = &*old.tag;
+        t.mark_inaccurate();
+        counters::update::<false>(t.counters(), u64::from(old.bytes));
+    }
+}
+
+/// An allocation charged to `tag` that the table cannot hold: counted
+/// untracked, its row marked.
+pub(crate) fn count_untracked(tag: &Tag) {
+    UNTRACKED.fetch_add(1, Ordering::Relaxed);
+    tag.mark_inaccurate();
 }
 
 /// A drop-in module frees the object at address `object`: its entry, if
@@ -412,6 +437,22 @@ fn record_slow(tag: &Tag, key: usize, bytes: u32, exact: bool) {
 /// `NULL`, or `ZERO_SIZE_PTR`).
 #[no_mangle]
 pub unsafe extern "C" fn allocprof_dropin_free(object: usize) -> usize {
+    // SAFETY: per the function's contract.
+    unsafe { forget(object) }
+}
+
+/// Removes and uncharges the entry of `object` (a free's argument), if the
+/// table holds one: [`allocprof_dropin_free`].  Returns `object`.
+///
+/// # Safety
+///
+/// `object` is what a free function accepts (an object, `NULL` or
+/// `ZERO_SIZE_PTR`): not one of the table's own keys for a free or a busy
+/// slot, which no free function takes (the first addresses of the kernel
+/// image's mapping), and whose look-up would claim a slot that holds no
+/// entry.
+#[inline(always)]
+pub(crate) unsafe fn forget(object: usize) -> usize {
     let np = NoPreempt::enter();
     // No test of `object`: `NULL` and `ZERO_SIZE_PTR` are in no slot.
     let Some(c) = table().remove_first(object) else {
@@ -458,7 +499,7 @@ extern "C" fn free_slow(object: usize) -> usize {
 /// Uncharges what a removed entry was charged, inside the region that
 /// removed it.
 #[inline(always)]
-fn uncharge(c: Charge) {
+pub(crate) fn uncharge(c: Charge) {
     // SAFETY: an entry's tag belongs to a registered module, or to a going
     // one (whose drain skipped this slot, owned by the caller) whose memory
     // is freed after a grace period that waits for the caller's region;
@@ -495,14 +536,6 @@ pub(crate) fn drain(start: *const Tag, end: *const Tag) {
 
 /// A devm object of the size requested, or a string (`strlen + 1`).
 const DEVM_STRLEN: usize = 0;
-
-/// Forgets the devm `object` (uncharges it if the table holds it), as the
-/// module's free of it would.
-fn devm_forget(object: usize) {
-    // SAFETY: `object` is a devm object the module frees, or that devres
-    // frees for it: a free of it, as far as the table is concerned.
-    unsafe { allocprof_dropin_free(object) };
-}
 
 /// The bytes requested for a devm object: `size`, or for a string its
 /// length with the NUL.
@@ -592,7 +625,8 @@ pub unsafe extern "C" fn allocprof_dropin_devm_realloc(
     if old > ZERO_SIZE_PTR && devres.retrack(old, object) {
         // The tracker keeps its place, after the object that took the
         // old one's.
-        devm_forget(old);
+        // SAFETY: `old`, a devm object that devm_krealloc() freed.
+        unsafe { forget(old) };
         let bytes = glue::devres_bytes(size);
         let fits = bytes <= u32::MAX as usize;
         record_slow(tag, object, bytes.min(u32::MAX as usize) as u32, fits);
@@ -620,9 +654,15 @@ pub unsafe extern "C" fn allocprof_dropin_devm_free(dev: *mut c_void, object: *c
 /// A tracker's release (src/dropin_devres.c): its devm object is freed next (at
 /// detach, by the module's devm_kfree(), or moved by its devm_krealloc()):
 /// forgets it, if the table holds it (not if its module is gone).
+///
+/// # Safety
+///
+/// `object` is the devm object the tracker holds (an object: its free is
+/// next, as far as the table is concerned).
 #[no_mangle]
-pub(crate) extern "C" fn allocprof_dropin_devm_released(object: usize) {
-    devm_forget(object);
+pub(crate) unsafe extern "C" fn allocprof_dropin_devm_released(object: usize) {
+    // SAFETY: per the function's contract.
+    unsafe { forget(object) };
 }
 
 // Mempools (src/dropin_mempool.c).  A pool whose alloc and free
@@ -665,13 +705,7 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_mempool_made(
     match t.insert(key, pending, bytes.min(u32::MAX as usize) as u32) {
         Inserted::New => false,
         Inserted::Replaced(old) => {
-            // As in `record_slow`: a stale entry's charge is dropped.
-            // SAFETY: as in `record_slow`.
-            unsafe {
-                let t = &*old.tag;
-                t.mark_inaccurate();
-                counters::update::<false>(t.counters(), u64::from(old.bytes));
-            }
+            drop_stale(old);
             false
         }
         Inserted::Full => {

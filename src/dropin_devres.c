@@ -38,14 +38,17 @@ static bool allocprof_devm_fail_now(void)
 	return false;
 }
 
-static void allocprof_devm_tracker_release(struct device *dev, void *res)
+/*
+ * A tracker's release: forgets its object, then drops the tracker's
+ * reference to allocprof, as its last act: a jump to module_put(), in
+ * src/dropin_devres_release.S, so that no code of allocprof runs after it
+ * whatever the compiler's options.
+ */
+void allocprof_devm_tracker_release(struct device *dev, void *res);
+
+void allocprof_devm_tracker_forget(struct device *dev, void *res)
 {
 	allocprof_dropin_devm_released(READ_ONCE(*(unsigned long *)res));
-	/*
-	 * Last, so that nothing of allocprof runs after it (a tail call:
-	 * the return goes straight back to devres).
-	 */
-	module_put(THIS_MODULE);
 }
 
 static int allocprof_devm_tracker_match(struct device *dev, void *res, void *data)

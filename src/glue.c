@@ -132,6 +132,10 @@ EXPORT_SYMBOL_GPL(allocprof_dropin_kmalloc);
 EXPORT_SYMBOL_GPL(allocprof_dropin_bytes);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free);
 EXPORT_SYMBOL_GPL(allocprof_dropin_free_page);
+EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free);
+EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free_addr);
+EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free_exact);
+EXPORT_SYMBOL_GPL(allocprof_dropin_pg_split);
 /* The Rust drop-in's entry (src/dropin_rust.rs): jumped to by thunks. */
 extern void allocprof_rs_realloc_on(void);
 EXPORT_SYMBOL_GPL(allocprof_rs_realloc_on);
@@ -235,12 +239,6 @@ int allocprof_proc_exists(const char *path)
 	if (err == -ENOENT)
 		return 0;
 	return err ? err : 1;
-}
-
-/* page_address() of a page (a macro or an inline function). */
-const void *allocprof_page_address(const struct page *page)
-{
-	return page_address(page);
 }
 
 /* num_possible_cpus() is a macro. */

@@ -33,7 +33,8 @@ int allocprof_create_view_file(struct kobject *kobj, struct bin_attribute *attr,
 
 struct page;
 struct kmem_cache;
-const void *allocprof_page_address(const struct page *page);
+int allocprof_page_map_init(void);
+void allocprof_pages_free_shared(struct page *page, unsigned int order);
 unsigned int allocprof_possible_cpus(void);
 unsigned int allocprof_jiffies_to_msecs(unsigned long j);
 void allocprof_mdelay(unsigned int ms);
@@ -49,8 +50,13 @@ void allocprof_devm_untrack(struct device *dev, unsigned long object);
 bool allocprof_devm_retrack(struct device *dev, unsigned long old,
 			    unsigned long object);
 size_t allocprof_devres_bytes(size_t size);
+void allocprof_devm_tracker_forget(struct device *dev, void *res);
 /* Rust (src/dropin.rs); its exports are declared in allocprof_abi.h. */
 void allocprof_dropin_check_keys(void);
+void allocprof_dropin_pages_forget(unsigned long addr);
+void allocprof_dropin_pages_keep_first(unsigned long addr);
+unsigned long allocprof_dropin_page_addr(const struct page *page);
+struct page *allocprof_dropin_addr_page(unsigned long addr);
 void allocprof_dropin_devm_released(unsigned long object);
 struct allocprof_tag;
 bool allocprof_dropin_mempool_made(const struct allocprof_tag *pending,

@@ -344,16 +344,23 @@ impl PtrTable {
             .all(|f| f.load(Ordering::Relaxed) == 0)
     }
 
+    /// Claims `key`'s slot, if the table holds it: the entry is the
+    /// caller's to read, change and put back or remove, while the key
+    /// stays counted in its filter (the table is not empty meanwhile).
+    /// `key` passed [`is_key`].
+    #[inline(always)]
+    pub(crate) fn claim(&self, key: usize) -> Option<Claimed<'_>> {
+        debug_assert!(is_key(key));
+        let w = self.window(key);
+        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
+        Some(Claimed { w, j, key })
+    }
+
     /// Removes `key`'s entry, if it has one: what it was charged.  `key`
     /// passed [`is_key`].
     #[inline(always)]
     pub(crate) fn remove(&self, key: usize) -> Option<Charge> {
-        debug_assert!(is_key(key));
-        let w = self.window(key);
-        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
-        let c = w.charge(j);
-        w.release(j, key);
-        Some(c)
+        self.claim(key).map(Claimed::remove)
     }
 
     /// [`remove`](Self::remove)'s common case alone (see
@@ -363,13 +370,19 @@ impl PtrTable {
     /// accepts (`NULL`, `ZERO_SIZE_PTR`: no slot holds them).
     #[inline(always)]
     pub(crate) fn remove_first(&self, key: usize) -> Option<Charge> {
+        self.claim_first(key).map(Claimed::remove)
+    }
+
+    /// [`claim`](Self::claim)'s common case alone (see
+    /// [`remove_first`](Self::remove_first)): claims `key`'s slot if it is
+    /// the first of its window.  `key` as for `remove_first`.
+    #[inline(always)]
+    pub(crate) fn claim_first(&self, key: usize) -> Option<Claimed<'_>> {
         let w = self.window(key);
         if !w.claim_now(0, key) {
             return None;
         }
-        let c = w.charge(0);
-        w.release(0, key);
-        Some(c)
+        Some(Claimed { w, j: 0, key })
     }
 
     /// Re-charges `key`'s entry from the tag `from` to the tag `to`
@@ -377,20 +390,16 @@ impl PtrTable {
     /// its tag is `from` writes `to`, then publishes the key back (the
     /// bytes and the stamp unchanged).  What it found.
     pub(crate) fn recharge(&self, key: usize, from: *const Tag, to: *const Tag) -> Recharged {
-        debug_assert!(is_key(key));
-        let w = self.window(key);
-        let Some(j) = (0..WINDOW).find(|&j| w.claim(j, key)) else {
+        let Some(c) = self.claim(key) else {
             return Recharged::Absent;
         };
-        let c = w.charge(j);
-        let moved = core::ptr::eq(c.tag, from);
-        if moved {
-            w.slots[j].tag.store(to as usize as u32, Ordering::Relaxed);
-        }
-        w.slots[j].key.store(key, Ordering::Release);
-        if moved {
-            Recharged::Moved(c.bytes)
+        let charge = c.charge();
+        if core::ptr::eq(charge.tag, from) {
+            c.set_tag(to);
+            c.put_back();
+            Recharged::Moved(charge.bytes)
         } else {
+            c.put_back();
             Recharged::Kept
         }
     }
@@ -463,7 +472,7 @@ impl Window<'_> {
     /// Reads what slot `j`'s object was charged (the slot owned).
     #[inline(always)]
     fn charge(&self, j: usize) -> Charge {
-        self.slots[j].charge()
+        self.slots[j].charge_owned()
     }
 
     /// Writes the entry (`tag`, `bytes`, now) into slot `j`, owned, and
@@ -486,8 +495,69 @@ impl Window<'_> {
     }
 }
 
+/// A slot claimed by [`PtrTable::claim`] (its key `BUSY`): its entry is
+/// its owner's until [`put_back`](Self::put_back) or
+/// [`remove`](Self::remove).  Dropped otherwise, the slot would stay
+/// `BUSY`: both consume it.
+#[must_use]
+pub(crate) struct Claimed<'a> {
+    w: Window<'a>,
+    j: usize,
+    key: usize,
+}
+
+impl Claimed<'_> {
+    /// What the entry was charged.
+    #[inline(always)]
+    pub(crate) fn charge(&self) -> Charge {
+        self.w.charge(self.j)
+    }
+
+    /// Charges the entry to `tag` (which passed [`keeps_tag`]).
+    pub(crate) fn set_tag(&self, tag: *const Tag) {
+        self.w.slots[self.j]
+            .tag
+            .store(tag as usize as u32, Ordering::Relaxed);
+    }
+
+    /// Sets the bytes the entry is charged.
+    pub(crate) fn set_bytes(&self, bytes: u32) {
+        self.w.slots[self.j].bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Publishes the key again, with the entry as it now is (its stamp
+    /// unchanged).
+    #[inline(always)]
+    pub(crate) fn put_back(self) {
+        self.w.slots[self.j].key.store(self.key, Ordering::Release);
+    }
+
+    /// Removes the entry: what it was charged.
+    #[inline(always)]
+    pub(crate) fn remove(self) -> Charge {
+        let c = self.charge();
+        self.w.release(self.j, self.key);
+        c
+    }
+}
+
 impl Slot {
-    /// What its object was charged (read by its owner, or racily).
+    /// What its object was charged, read by its owner (the slot claimed):
+    /// plain reads, as no one else writes the entry meanwhile (one
+    /// sign-extending load for the tag).
+    #[inline(always)]
+    fn charge_owned(&self) -> Charge {
+        // SAFETY: the entry is written only by the slot's owner, the
+        // caller: no write races these reads (racy readers only read).
+        unsafe {
+            Charge {
+                tag: self.tag.as_ptr().cast::<i32>().read() as isize as *const Tag,
+                bytes: self.bytes.as_ptr().read(),
+            }
+        }
+    }
+
+    /// What its object was charged, read racily (a scan of the table).
     #[inline(always)]
     fn charge(&self) -> Charge {
         Charge {

@@ -99,6 +99,62 @@ unsafe fn this_cpu_add_bytes(c: *mut Counters, delta: u64) {
     }
 }
 
+/// Adds `delta` (two's complement for a subtraction) to the calls of the
+/// counters at per-CPU address `c` on the current CPU.
+///
+/// # Safety
+///
+/// As for `this_cpu_update`.
+#[inline(always)]
+unsafe fn this_cpu_add_calls(c: *mut Counters, delta: u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `this_cpu_update`.
+    unsafe {
+        core::arch::asm!(
+            "addq {d}, %gs:8({c})",
+            c = in(reg) c,
+            d = in(reg) delta,
+            options(att_syntax, nostack),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: as in `this_cpu_update`.
+    unsafe {
+        allocprof_this_cpu_add(core::ptr::addr_of_mut!((*c).calls), delta)
+    }
+}
+
+/// Adds `delta` bytes (a negative one subtracts) to the counters at
+/// per-CPU address `c` on the current CPU, and no call: a charge that
+/// changes size (the tail pages of a block freed while its first page is
+/// held).
+///
+/// # Safety
+///
+/// As for [`update`].
+#[inline(always)]
+pub unsafe fn add_bytes(c: *mut Counters, delta: i64) {
+    if delta != 0 {
+        // SAFETY: per the function's contract.
+        unsafe { this_cpu_add_bytes(c, delta as u64) };
+    }
+}
+
+/// Adds `delta` calls (a negative one subtracts) to the counters at
+/// per-CPU address `c` on the current CPU, and no byte: a block split
+/// into pages, each a call of its own, as upstream counts them.
+///
+/// # Safety
+///
+/// As for [`update`].
+#[inline(always)]
+pub unsafe fn add_calls(c: *mut Counters, delta: i64) {
+    if delta != 0 {
+        // SAFETY: per the function's contract.
+        unsafe { this_cpu_add_calls(c, delta as u64) };
+    }
+}
+
 /// Adds `bytes` and one call to the counters at per-CPU address `c` on the
 /// current CPU (`ADD`), or subtracts them.
 ///

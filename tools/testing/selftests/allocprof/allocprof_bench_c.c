@@ -8,6 +8,14 @@
  * Writing `NAME ITERATIONS` to /sys/kernel/allocprof_bench_c/run runs
  * NAME (kmalloc, pages0, pages3, kvmalloc; the loop bodies of
  * allocprof_bench's *_raw) and logs `allocprof_bench_c: NAME ops=N ns=T`.
+ *
+ * Writing 1 to /sys/kernel/allocprof_bench_c/hold allocates one
+ * kmalloc(64) at a call site of its own (hold_store) and keeps it; 0 frees
+ * it.  `make bench` reads that site's row of /proc/allocinfo around it to
+ * prove the state a loop ran in: charged with upstream's profiling on,
+ * not charged off (its loops free everything they allocate, so their own
+ * rows read 0 0 after a run either way).  A file of its own: run_store,
+ * into which the compiler inlines the loops, is left as it was.
  */
 #include <linux/gfp.h>
 #include <linux/kobject.h>
@@ -88,6 +96,28 @@ static ssize_t run_store(struct kobject *k, struct kobj_attribute *a,
 
 static struct kobj_attribute run_attr = __ATTR_WO(run);
 
+static void *held;
+
+static ssize_t hold_store(struct kobject *k, struct kobj_attribute *a,
+			  const char *buf, size_t count)
+{
+	bool on;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	if (on && !held) {
+		held = kmalloc(64, GFP_KERNEL);
+		if (!held)
+			return -ENOMEM;
+	} else if (!on) {
+		kfree(held);
+		held = NULL;
+	}
+	return count;
+}
+
+static struct kobj_attribute hold_attr = __ATTR_WO(hold);
+
 static int __init bench_init(void)
 {
 	int ret;
@@ -96,6 +126,8 @@ static int __init bench_init(void)
 	if (!kobj)
 		return -ENOMEM;
 	ret = sysfs_create_file(kobj, &run_attr.attr);
+	if (!ret)
+		ret = sysfs_create_file(kobj, &hold_attr.attr);
 	if (ret)
 		kobject_put(kobj);
 	return ret;
@@ -104,6 +136,7 @@ static int __init bench_init(void)
 static void __exit bench_exit(void)
 {
 	kobject_put(kobj);
+	kfree(held);
 }
 
 module_init(bench_init);

@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 138 allocprof
+start 159 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -110,7 +110,35 @@ dpattern "getpages 2 1" site_getpages 16384 2
 dpattern "folio 2 2" site_folio 32768 2
 dpattern "folio 1 0" site_folio 4096 1
 dpattern "zeroed 2" site_zeroed 8192 2
-dpattern "exact 2 5000" site_exact 16384 2
+# alloc_pages_exact(): the page allocator splits the area (split_page()),
+# so that each page is a call, as upstream counts them.
+dpattern "exact 2 5000" site_exact 16384 4
+
+# The charge goes with the last reference, as __free_pages() frees: a page
+# that get_page() holds stays charged after the module's __free_pages()
+# (or free_pages()); of a block that is not a compound page the tail pages
+# are freed then, its first page stays, charged alone; the put_page() of
+# "free" uncharges it.
+dpattern "pageref 2 0" site_pages 8192 2
+dpattern "pageref 2 2" site_pages 8192 2
+dpattern "pageref_addr 1 0" site_getpages 4096 1
+dpattern "pageref_addr 2 3" site_getpages 8192 2
+# split_page(): each page of the block an entry (and a call) of its own;
+# freeing all but KEEP leaves KEEP pages charged, KEEP calls.
+dpattern "split 1 2 1" site_pages 4096 1
+dpattern "split 2 2 3" site_pages 24576 6
+dpattern "split 1 3 8" site_pages 32768 8
+# The header on make's command line instead of the Kbuild (KCFLAGS: the
+# generated .mod.c gets it too): the module registers all the same.
+check "insmod of a module built with the header on make's command line" load allocprof_dropin_cmdline
+expect_row cmdline_init 256 1 "... registered: its init's kmalloc(200) is a row, 256 bytes in 1"
+check "... rmmod" rmmod allocprof_dropin_cmdline
+check "... its rows gone with it" sh -c "! grep -q '\[allocprof_dropin_cmdline\]' $ALLOCINFO"
+# A reallocation of a vmalloc area to 0 bytes frees it (kvrealloc()
+# returns NULL then): its charge goes.
+check "kvrealloc of a vmalloc area to 0: freed, NULL" dc kvrealloc0 2 8192
+expect_row site_vmalloc 0 0 "... the area's charge gone: 0 0"
+expect_row site_kvrealloc 0 0 "... nothing charged at kvrealloc's row"
 possible=$(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)
 dpattern "percpu 3 64" site_percpu $((3 * 64 * possible)) 3
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// expect: ok
 /*
  * Built by scripts/compile-fail.sh with the drop-in header forced in, never
  * loaded: the forms a driver's devm_ calls take must compile, without a

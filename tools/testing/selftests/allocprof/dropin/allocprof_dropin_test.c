@@ -13,6 +13,15 @@
  *   zeroed N | exact N SIZE | cache N | bulk N | percpu N SIZE
  *   folio N ORDER        folio_alloc(), freed by folio_put() (or, with
  *                        folio_get() before, by two folio_put()s)
+ *   pageref N ORDER      alloc_pages(), then get_page() and __free_pages():
+ *                        held by the second reference (the tail pages of
+ *                        an order above 0 are freed), put_page() at "free"
+ *   pageref_addr N ORDER the same with __get_free_pages() and free_pages()
+ *   split N ORDER KEEP   alloc_pages(), split_page(), the first pages freed
+ *                        one by one with __free_pages(), the last KEEP held
+ *   kvrealloc0 N SIZE    vmalloc(SIZE), then kvrealloc() to 0 bytes (which
+ *                        frees it with vrealloc() and returns NULL;
+ *                        vrealloc() itself is not exported in 6.12)
  *   free                 free everything held
  *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
  *   foreign              kfree() of a kstrdup() (not recorded), of NULL and
@@ -78,7 +87,7 @@
 #include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 
-enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU, FOLIO };
+enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU, FOLIO, PAGEREF };
 
 struct held {
 	enum kind kind;
@@ -118,6 +127,7 @@ static noinline void *site_kvmalloc(size_t s) { return kvmalloc(s, GFP_KERNEL); 
 static noinline void *site_kvzalloc(size_t s) { return kvzalloc(s, GFP_KERNEL); }
 static noinline void *site_vmalloc(size_t s) { return vmalloc(s); }
 static noinline void *site_vzalloc(size_t s) { return vzalloc(s); }
+static noinline void *site_kvrealloc(void *p, size_t s) { return kvrealloc(p, s, GFP_KERNEL); }
 static noinline struct page *site_pages(unsigned int o) { return alloc_pages(GFP_KERNEL, o); }
 static noinline unsigned long site_getpages(unsigned int o) { return __get_free_pages(GFP_KERNEL, o); }
 static noinline struct folio *site_folio(unsigned int o) { return folio_alloc(GFP_KERNEL, o); }
@@ -233,6 +243,10 @@ static void free_one(struct held *h)
 	case EXACT: free_pages_exact(h->p, h->size); break;
 	case CACHE: kmem_cache_free(cache, h->p); break;
 	case PERCPU: free_percpu(h->pcpu); break;
+	case PAGEREF:
+		/* The reference that outlived __free_pages()/free_pages(). */
+		put_page(h->page);
+		break;
 	case FOLIO:
 		/* A second reference, dropped first: only the last one frees. */
 		folio_get(h->folio);
@@ -374,6 +388,61 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 			return -ENOMEM;
 		for (i = 0; i < n && !ret; i++)
 			ret = hold((struct held){ .kind = CACHE, .p = p[i] });
+		return ret;
+	}
+	if (!strcmp(op, "kvrealloc0")) {
+		for (i = 0; i < n; i++) {
+			void *p = site_vmalloc(a), *q;
+
+			if (!p)
+				return -ENOMEM;
+			q = site_kvrealloc(p, 0);
+			/* Freed, and NULL returned: anything else is a failure. */
+			if (q)
+				return -EIO;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "pageref") || !strcmp(op, "pageref_addr")) {
+		if (a > 4)
+			return -EINVAL;
+		for (i = 0; i < n && !ret; i++) {
+			struct page *page;
+
+			if (op[7]) {
+				unsigned long addr = site_getpages(a);
+
+				if (!addr)
+					return -ENOMEM;
+				page = virt_to_page((void *)addr);
+				get_page(page);
+				free_pages(addr, a);
+			} else {
+				page = site_pages(a);
+				if (!page)
+					return -ENOMEM;
+				get_page(page);
+				__free_pages(page, a);
+			}
+			ret = hold((struct held){ .kind = PAGEREF, .page = page });
+		}
+		return ret;
+	}
+	if (!strcmp(op, "split")) {
+		if (a > 4 || !b || b > (1UL << a))
+			return -EINVAL;
+		for (i = 0; i < n && !ret; i++) {
+			struct page *page = site_pages(a);
+			unsigned long j;
+
+			if (!page)
+				return -ENOMEM;
+			split_page(page, a);
+			for (j = 0; j < (1UL << a) - b; j++)
+				__free_pages(page + j, 0);
+			for (; j < (1UL << a) && !ret; j++)
+				ret = hold((struct held){ .kind = PAGES, .page = page + j });
+		}
 		return ret;
 	}
 	for (i = 0; i < n && !ret; i++) {

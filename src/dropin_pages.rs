@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pages of drop-in modules, charged as upstream charges them
+//! (`mm/page_alloc.c`, `include/linux/pgalloc_tag.h`):
+//!
+//! - a free (`__free_pages()`, `free_pages()`) uncharges a block only when
+//!   it drops the last reference: a page that another reference holds
+//!   stays charged until that one goes, and of a block that is not a
+//!   compound page only the first page stays (its tail pages are freed at
+//!   once, as `__free_pages()` frees them);
+//! - `split_page()` gives each page of a block an entry of its own,
+//!   charged one page and one call, as upstream gives each page a
+//!   reference to the tag (which counts a call);
+//! - an `alloc_pages_exact()` area, which the page allocator splits so,
+//!   is recorded page by page (a call each), and `free_pages_exact()`
+//!   frees it page by page.
+//!
+//! When the table may hold a page, allocprof makes the free itself
+//! (`include/allocprof_dropin.h` calls these functions instead of the
+//! kernel's): the reference count and the entry are looked at before the
+//! kernel's free function runs.  The common case, a count of 1 (no other
+//! reference), is here, straight-line; the others are in
+//! `src/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
+
+use crate::allocprof::counters::{self, NoPreempt};
+use crate::dropin;
+use crate::ptr_table::{self, Inserted};
+use core::ffi::{c_uint, c_void};
+use kernel::bindings;
+
+/// `PAGE_SIZE`.
+const PAGE_SIZE: usize = bindings::PAGE_SIZE;
+
+extern "C" {
+    /// `PAGE_OFFSET`, `vmemmap` and `vmemmap - PAGE_OFFSET / SCALE`
+    /// (src/dropin_pages.c, set at load).
+    static allocprof_page_map: [usize; 3];
+    /// The free of a block whose reference count was not 1.
+    fn allocprof_pages_free_shared(page: *mut c_void, order: c_uint);
+}
+
+/// Page size over `struct page` size: `vmemmap` is to a `struct page`
+/// what the direct map is to its page, scaled down by this.
+const SCALE: usize = PAGE_SIZE / core::mem::size_of::<bindings::page>();
+const _: () = assert!(SCALE * core::mem::size_of::<bindings::page>() == PAGE_SIZE);
+
+/// The `struct page` of the page-aligned direct-map address `addr`
+/// (`virt_to_page()` of x86_64's `SPARSEMEM_VMEMMAP`, without a call):
+/// `vmemmap + (addr - PAGE_OFFSET) / SCALE`, that is `addr / SCALE` plus
+/// `vmemmap - PAGE_OFFSET / SCALE` (both addresses are multiples of
+/// `PAGE_SIZE`, so the division is exact either way).
+#[inline(always)]
+fn page_of(addr: usize) -> *mut bindings::page {
+    // SAFETY: set once at load, read-only after.
+    let bias = unsafe { allocprof_page_map[2] };
+    (addr / SCALE).wrapping_add(bias) as *mut bindings::page
+}
+
+/// The direct-map address of `page` (`page_address()`).
+#[inline(always)]
+pub(crate) fn addr_of(page: *const c_void) -> usize {
+    // SAFETY: as in `page_of`.
+    let [offset, vmemmap, _] = unsafe { allocprof_page_map };
+    let pfn = (page as usize).wrapping_sub(vmemmap) / core::mem::size_of::<bindings::page>();
+    offset.wrapping_add(pfn.wrapping_mul(PAGE_SIZE))
+}
+
+/// Whether `page` has one reference (its `_refcount` is 1), as one
+/// compare of memory and a branch (the compiler keeps an atomic load and
+/// its compare apart).
+///
+/// # Safety
+///
+/// `page` is a live `struct page`.
+#[inline(always)]
+unsafe fn only_reference(page: *mut bindings::page) -> bool {
+    // SAFETY: a 32-bit compare of the live page's `_refcount` (an aligned
+    // `atomic_t`: one load, as `atomic_read()` does); nothing written.
+    unsafe {
+        core::arch::asm!(
+            "cmpl $1, {off}({p})",
+            "jne {other}",
+            p = in(reg) page,
+            off = const core::mem::offset_of!(bindings::page, _refcount),
+            other = label { return false; },
+            options(att_syntax, nostack, readonly),
+        );
+    }
+    true
+}
+
+/// `free_pages(addr, order)` of a drop-in module whose address the table
+/// may hold (the header tested the filter): made here.  The common case
+/// (the page's only reference, its entry in the first slot of its window)
+/// is straight-line, ending in the kernel's `free_pages()` as a tail call;
+/// every other case is a tail call of its own.
+///
+/// # Safety
+///
+/// As for `free_pages()`: `addr` is 0 or a block of `order` pages of the
+/// page allocator that the caller holds a reference to.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order: c_uint) {
+    let np = NoPreempt::enter();
+    // No test of `addr`: 0 is in no slot.
+    let Some(e) = dropin::table().claim_first(addr) else {
+        drop(np);
+        // SAFETY: per the function's contract.
+        return unsafe { forget_free_addr(addr, order) };
+    };
+    // Recorded: a page the caller holds a reference to.
+    // SAFETY: as just said.
+    if !unsafe { only_reference(page_of(addr)) } {
+        e.put_back();
+        drop(np);
+        // SAFETY: per the function's contract.
+        return unsafe { free_addr_slow(addr, order) };
+    }
+    // The last reference: what a concurrent speculative reference (a
+    // get_page_unless_zero() of a PFN walker) would still hold is the
+    // free of a page the module has let go of.
+    dropin::uncharge(e.remove());
+    drop(np);
+    // SAFETY: per the function's contract.
+    unsafe { bindings::free_pages(addr as _, order) }
+}
+
+/// [`allocprof_dropin_pg_free_addr`] of a recorded page another reference
+/// holds or held.
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_pg_free_addr`], `addr` not 0.
+#[inline(never)]
+unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
+    // SAFETY: per the function's contract.
+    unsafe { allocprof_pages_free_shared(page_of(addr).cast(), order) };
+}
+
+/// [`allocprof_dropin_pg_free_addr`] of a page whose entry is not in the
+/// first slot of its window (or absent, or `addr` 0).
+///
+/// # Safety
+///
+/// As for [`allocprof_dropin_pg_free_addr`].
+#[inline(never)]
+unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
+    if addr != 0 && ptr_table::may_hold(addr) {
+        if let Some(e) = dropin::table().claim(addr) {
+            // SAFETY: recorded: a page the caller holds a reference to.
+            if !unsafe { only_reference(page_of(addr)) } {
+                e.put_back();
+                // SAFETY: per the function's contract.
+                return unsafe { free_addr_slow(addr, order) };
+            }
+            let np = NoPreempt::enter();
+            dropin::uncharge(e.remove());
+            drop(np);
+        }
+    }
+    // SAFETY: per the function's contract.
+    unsafe { bindings::free_pages(addr as _, order) }
+}
+
+/// `__free_pages(page, order)` of a drop-in module while the frees key is
+/// on: made here.
+///
+/// # Safety
+///
+/// As for `__free_pages()`.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, order: c_uint) {
+    let addr = addr_of(page.cast());
+    if ptr_table::may_hold(addr) {
+        // SAFETY: the caller holds a reference to the page.
+        if !unsafe { only_reference(page) } {
+            // SAFETY: per the function's contract.
+            return unsafe { allocprof_pages_free_shared(page.cast(), order) };
+        }
+        // SAFETY: a page's address (of the direct map).
+        unsafe { dropin::forget(addr) };
+    }
+    // SAFETY: per the function's contract.
+    unsafe { bindings::__free_pages(page, order) }
+}
+
+/// `free_pages_exact(addr, size)` of a drop-in module while the frees key
+/// is on: page by page, as the kernel's does (each page of the area is a
+/// page of its own, split by `alloc_pages_exact()`).
+///
+/// # Safety
+///
+/// As for `free_pages_exact()`.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void, size: usize) {
+    let start = addr as usize;
+    let end = start + crate::allocprof::sizes::page_align(size);
+    for a in (start..end).step_by(PAGE_SIZE) {
+        if ptr_table::may_hold(a) {
+            // SAFETY: per the function's contract, a page of the area.
+            unsafe { allocprof_dropin_pg_free_addr(a, 0) };
+        } else {
+            // SAFETY: as above.
+            unsafe { bindings::free_pages(a as _, 0) };
+        }
+    }
+}
+
+/// The free of a block another reference held (src/dropin_pages.c): the
+/// last reference was this one after all: the entry of `addr` goes.
+///
+/// # Safety
+///
+/// `addr` is the address of the block's first page.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn allocprof_dropin_pages_forget(addr: usize) {
+    // SAFETY: per the function's contract, a page's address.
+    unsafe { dropin::forget(addr) };
+}
+
+/// The free of a block that is not a compound page while another
+/// reference holds it (src/dropin_pages.c): its tail pages are freed,
+/// the entry of `addr` keeps its first page's bytes.
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_pages_keep_first(addr: usize) {
+    if !ptr_table::is_key(addr) || !ptr_table::may_hold(addr) {
+        return;
+    }
+    let _np = NoPreempt::enter();
+    let Some(e) = dropin::table().claim(addr) else {
+        return;
+    };
+    let c = e.charge();
+    if c.bytes as usize > PAGE_SIZE {
+        e.set_bytes(PAGE_SIZE as u32);
+        // SAFETY: the entry's tag's counters stay allocated during this
+        // region (as in `dropin::forget`).
+        unsafe {
+            counters::add_bytes(
+                (*c.tag).counters(),
+                -((c.bytes as usize - PAGE_SIZE) as i64),
+            )
+        };
+    }
+    e.put_back();
+}
+
+/// `split_page(page, order)` of a drop-in module, after the kernel's,
+/// while the frees key is on: the entry of the block becomes one entry
+/// per page, each a page and a call (the tag's calls grow by the pages
+/// but one).  A page the table cannot hold is uncharged (counted
+/// untracked, the row marked `accurate:no`).
+///
+/// # Safety
+///
+/// `page` is the first page of a block of `order` that the module holds.
+#[no_mangle]
+pub unsafe extern "C" fn allocprof_dropin_pg_split(page: *mut bindings::page, order: c_uint) {
+    let addr = addr_of(page.cast());
+    if order == 0 || !ptr_table::may_hold(addr) {
+        return;
+    }
+    let t = dropin::table();
+    let _np = NoPreempt::enter();
+    // Claimed, the entry stays counted: the table is not empty while the
+    // pages are added (the frees key stays on).
+    let Some(first) = t.claim(addr) else {
+        return;
+    };
+    let c = first.charge();
+    // SAFETY: as in `allocprof_dropin_pages_keep_first`.
+    let tag = unsafe { &*c.tag };
+    let pages = 1usize << order.min(20);
+    if c.bytes as usize != PAGE_SIZE * pages {
+        // Not recorded as a block of this order: left as it is.
+        tag.mark_inaccurate();
+        first.put_back();
+        return;
+    }
+    let (mut calls, mut lost) = (0i64, 0i64);
+    for i in 1..pages {
+        match t.insert(addr + i * PAGE_SIZE, c.tag, PAGE_SIZE as u32) {
+            Inserted::New => calls += 1,
+            Inserted::Replaced(old) => {
+                dropin::drop_stale(old);
+                calls += 1;
+            }
+            Inserted::Full => {
+                dropin::count_untracked(tag);
+                lost += PAGE_SIZE as i64;
+            }
+        }
+    }
+    first.set_bytes(PAGE_SIZE as u32);
+    first.put_back();
+    // SAFETY: as above.
+    unsafe {
+        counters::add_calls(tag.counters(), calls);
+        counters::add_bytes(tag.counters(), -lost);
+    }
+}
+
+/// [`addr_of`], for the check of the arithmetic at load (src/dropin_pages.c).
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_page_addr(page: *const c_void) -> usize {
+    addr_of(page)
+}
+
+/// [`page_of`], for the check of the arithmetic at load (src/dropin_pages.c).
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_addr_page(addr: usize) -> *mut bindings::page {
+    page_of(addr)
+}
+
+extern "C" {
+    fn allocprof_page_map_init() -> core::ffi::c_int;
+}
+
+/// Sets up and checks the page arithmetic (at load, before any drop-in
+/// module can be).
+pub(crate) fn init() -> kernel::error::Result {
+    // SAFETY: a C function of allocprof, called once at load.
+    kernel::error::to_result(unsafe { allocprof_page_map_init() })
+}
