@@ -40,18 +40,16 @@ endif
 # Each crate instantiates kernel::alloc's generics itself (else it would
 # call the kernel crate's own KVec<u8> and <Kmalloc as Allocator>::free,
 # whose allocations happen in the kernel); DWARF names the call sites
-# (kept only if the kernel asked for it); inlining up to ReallocFunc::call
-# puts the call sites in the driver's own functions (ALLOCPROF_RS_INLINE=
-# keeps rustc's inlining: sites then sit in the module's instances of
-# KVec::reserve, Box::new_uninit, ...).
-ALLOCPROF_RS_INLINE ?= 100000
-ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
-
+# (kept only if the kernel asked for it).
 rustflags-y += -Zshare-generics=n
 ifdef CONFIG_DEBUG_INFO_NONE
 rustflags-y += -Cdebuginfo=limited
 allocprof-rs-strip := --strip-debug
 endif
+# Inlining up to ReallocFunc::call puts the call sites in the driver's
+# own functions (ALLOCPROF_RS_INLINE= keeps rustc's inlining: sites then
+# sit in the module's instances of KVec::reserve, Box::new_uninit, ...).
+ALLOCPROF_RS_INLINE ?= 100000
 ifneq ($(ALLOCPROF_RS_INLINE),)
 rustflags-y += -Cllvm-args=-inline-threshold=$(ALLOCPROF_RS_INLINE) \
 	-Cllvm-args=-inlinecold-threshold=$(ALLOCPROF_RS_INLINE) \
@@ -61,18 +59,36 @@ endif
 # into one call have no line (DWARF line 0) and no inline frames.
 rustflags-y += -Cllvm-args=-enable-tail-merge=false
 
+# The tool, built by allocprof's `make` (scripts/rs-dropin-tool.sh).
+ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
+
 # The Rust modules of this directory: X.o of obj-m with an X.rs.
 allocprof-rs-objs := $(foreach o,$(obj-m),$(if $(wildcard $(src)/$(o:.o=.rs)),$(o)))
 
+# rustc (kbuild's command, without its objtool), the tool, the generated
+# assembly (with the kernel's flags, as kbuild's %.o: %.S, without its
+# dependency file: the target's is rustc's), `ld -r` of both, objtool on
+# the whole (as kbuild runs it on a composite module), then the sites'
+# __jump_table entries (the same assembly, ALLOCPROF_RS_JUMP_TABLE:
+# objtool cannot follow an entry whose target is in another object).
+# kbuild runs commands under set -e: the first that fails stops it.
+allocprof-rs-a-flags = $(filter-out -Wp$(comma)-MMD$(comma)%,$(a_flags)) -I$(ALLOCPROF)/include
+allocprof-rs-objtool = $(if $(objtool-enabled),$(objtool) $(objtool-args) $(1);)
 quiet_cmd_allocprof_rs_o_rs = RUSTC [M] $@ (allocprof drop-in)
-      cmd_allocprof_rs_o_rs = $(cmd_rustc_o_rs); \
-	$(ALLOCPROF_RS_TOOL) --in $@ --out $(@:.o=.allocprof-rw.o) \
-		--asm $(@:.o=.allocprof.s) --modname $(basetarget) \
-		--src-dir $(src) --srctree $(srctree) $(allocprof-rs-strip) \
-		$(if $(CONFIG_X86_KERNEL_IBT),--ibt); \
-	$(CC) -c -x assembler -o $(@:.o=.allocprof.o) $(@:.o=.allocprof.s); \
-	$(LD) -r -o $@ $(@:.o=.allocprof-rw.o) $(@:.o=.allocprof.o); \
-	rm -f $(@:.o=.allocprof-rw.o)
+      cmd_allocprof_rs_o_rs = \
+	$(rust_common_cmd) --emit=obj=$(@:.o=.allocprof-in.o) $<; \
+	$(ALLOCPROF_RS_TOOL) --in $(@:.o=.allocprof-in.o) --out $(@:.o=.allocprof-rw.o) \
+		--asm $(@:.o=.allocprof.S) --modname $(basetarget) \
+		--src-dir $(abspath $(src)) --srctree $(abspath $(srctree)) \
+		--symvers $(objtree)/Module.symvers \
+		$(allocprof-rs-strip) $(filter --remap-path-prefix=%,$(rust_flags)); \
+	$(CC) $(allocprof-rs-a-flags) -c -o $(@:.o=.allocprof.o) $(@:.o=.allocprof.S); \
+	$(CC) $(allocprof-rs-a-flags) -DALLOCPROF_RS_JUMP_TABLE -c \
+		-o $(@:.o=.allocprof-jt.o) $(@:.o=.allocprof.S); \
+	$(LD) -r -o $(@:.o=.allocprof-pre.o) $(@:.o=.allocprof-rw.o) $(@:.o=.allocprof.o); \
+	$(call allocprof-rs-objtool,$(@:.o=.allocprof-pre.o)) \
+	$(LD) -r -o $@ $(@:.o=.allocprof-pre.o) $(@:.o=.allocprof-jt.o); \
+	rm -f $(addprefix $(@:.o=.allocprof-),in.o rw.o pre.o)
 
 define rule_allocprof_rs_o_rs
 	$(call cmd_and_fixdep,allocprof_rs_o_rs)
@@ -87,4 +103,5 @@ endef
 $(foreach o,$(allocprof-rs-objs),$(eval $(call allocprof_rs_rule,$(o))))
 
 $(ALLOCPROF_RS_TOOL):
-	cargo build --release --locked --manifest-path $(ALLOCPROF)/tools/allocprof-rs-dropin/Cargo.toml
+	@echo >&2 "dropin.mk: $@ is missing: build allocprof first (make -C $(ALLOCPROF))"
+	@false

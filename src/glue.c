@@ -136,9 +136,6 @@ EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free);
 EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free_addr);
 EXPORT_SYMBOL_GPL(allocprof_dropin_pg_free_exact);
 EXPORT_SYMBOL_GPL(allocprof_dropin_pg_split);
-/* The Rust drop-in's entry (src/dropin_rust.rs): jumped to by thunks. */
-extern void allocprof_rs_realloc_on(void);
-EXPORT_SYMBOL_GPL(allocprof_rs_realloc_on);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 

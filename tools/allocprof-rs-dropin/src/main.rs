@@ -59,7 +59,12 @@ struct Args {
     modname: String,
     src_dir: String,
     srctree: Option<String>,
-    ibt: bool,
+    /// The module's `--remap-path-prefix=FROM=TO` flags (FROM, TO).
+    remaps: Vec<(String, String)>,
+    /// The directory rustc ran in (relative DWARF paths are joined to it).
+    cwd: String,
+    /// The kernel's Module.symvers (the kernel crate's exported `free`s).
+    symvers: Option<String>,
     strip_debug: bool,
     verbose: bool,
 }
@@ -68,8 +73,16 @@ fn parse_args() -> Result<Args> {
     let mut a = std::env::args().skip(1);
     let (mut input, mut output, mut asm, mut modname, mut src_dir, mut srctree) =
         (None, None, None, None, None, None);
-    let (mut ibt, mut strip_debug, mut verbose) = (false, false, false);
+    let mut symvers = None;
+    let (mut strip_debug, mut verbose) = (false, false);
+    let mut remaps = Vec::new();
     while let Some(arg) = a.next() {
+        if let Some(m) = arg.strip_prefix("--remap-path-prefix=") {
+            // As rustc splits it: at the last `=`.
+            let (from, to) = m.rsplit_once('=').ok_or_else(|| anyhow!("{arg}: no `=`"))?;
+            remaps.push((from.to_string(), to.to_string()));
+            continue;
+        }
         let mut val = || a.next().ok_or_else(|| anyhow!("{arg} needs a value"));
         match arg.as_str() {
             "--in" => input = Some(val()?),
@@ -78,13 +91,15 @@ fn parse_args() -> Result<Args> {
             "--modname" => modname = Some(val()?),
             "--src-dir" => src_dir = Some(val()?),
             "--srctree" => srctree = Some(val()?),
-            "--ibt" => ibt = true,
+            "--symvers" => symvers = Some(val()?),
             "--strip-debug" => strip_debug = true,
             "-v" | "--verbose" => verbose = true,
             "-h" | "--help" => {
                 println!(
                     "usage: allocprof-rs-dropin --in X.o --out X.rewritten.o --asm X.allocprof.S \
-                     --modname NAME --src-dir DIR [--srctree DIR] [--ibt] [--strip-debug] [-v]"
+                     --modname NAME --src-dir DIR [--srctree DIR] [--symvers FILE] \
+                     [--remap-path-prefix=FROM=TO]... \
+                     [--strip-debug] [-v]"
                 );
                 std::process::exit(0);
             }
@@ -104,7 +119,11 @@ fn parse_args() -> Result<Args> {
         modname: need(modname, "--modname")?,
         src_dir: canon(need(src_dir, "--src-dir")?),
         srctree: srctree.map(canon),
-        ibt,
+        remaps,
+        cwd: std::env::current_dir()
+            .map(|c| c.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        symvers,
         strip_debug,
         verbose,
     })
@@ -140,8 +159,8 @@ struct Place {
     function: String,
     /// On a line of the module's own source.
     own: bool,
-    /// Under `<... as Allocator>::free`: frees only, no row.
-    free: bool,
+    /// Under `<A as Allocator>::free`: a free, no row; `A`'s path.
+    free: Option<String>,
 }
 
 /// Section bases for the DWARF's relocations: each allocated section at a
@@ -154,7 +173,7 @@ fn section_bases(obj: &object::File<'_>) -> HashMap<object::SectionIndex, u64> {
         let alloc = matches!(s.flags(), object::SectionFlags::Elf { sh_flags } if sh_flags & u64::from(elf::SHF_ALLOC) != 0);
         if alloc {
             bases.insert(s.index(), next);
-            next += (s.size() + 0xfff) / 0x1000 * 0x1000 + 0x1000;
+            next += s.size().div_ceil(0x1000) * 0x1000 + 0x1000;
         }
     }
     bases
@@ -267,32 +286,60 @@ fn row_function(raw: &str) -> String {
     s
 }
 
-/// A file's name as a row shows it: relative to the module's directory,
-/// or to the kernel's source tree, else as DWARF gives it.
-fn row_file(path: &str, args: &Args) -> String {
-    let strip = |root: &str| -> Option<String> {
-        let root = root.trim_end_matches('/');
-        path.strip_prefix(root)
-            .and_then(|p| p.strip_prefix('/'))
-            .map(str::to_string)
-    };
-    strip(&args.src_dir)
-        .or_else(|| args.srctree.as_deref().and_then(strip))
-        .unwrap_or_else(|| path.to_string())
+/// `path` relative to the directory `root`, if it is under it.
+fn under<'a>(path: &'a str, root: &str) -> Option<&'a str> {
+    path.strip_prefix(root.trim_end_matches('/'))
+        .and_then(|p| p.strip_prefix('/'))
 }
 
-fn is_own(path: &str, args: &Args) -> bool {
-    let root = args.src_dir.trim_end_matches('/');
-    path.strip_prefix(root).is_some_and(|p| p.starts_with('/'))
-        && !args
-            .srctree
-            .as_deref()
-            .is_some_and(|t| path.starts_with(t.trim_end_matches('/')) && !t.starts_with(root))
+/// The source file a DWARF path names, canonical, if it exists: the path
+/// itself, or with the module's remaps undone (a `TO` prefix replaced by
+/// its `FROM`), the path as DWARF gives it or relative to the directory
+/// rustc ran in (addr2line joins a relative path, such as a prefix
+/// remapped to nothing, to it).
+fn source_path(path: &str, args: &Args) -> Option<String> {
+    let mut cands = vec![path.to_string()];
+    for p in [Some(path), under(path, &args.cwd)].into_iter().flatten() {
+        for (from, to) in &args.remaps {
+            if let Some(rest) = p.strip_prefix(to.as_str()) {
+                cands.push(format!("{from}{rest}"));
+            }
+        }
+    }
+    cands.iter().find_map(|c| {
+        std::fs::canonicalize(c)
+            .ok()
+            .filter(|c| c.is_file())
+            .map(|c| c.to_string_lossy().into_owned())
+    })
+}
+
+/// A DWARF path's file as a row shows it, and whether it is the module's
+/// own: relative to the module's directory (its own), or to the kernel's
+/// source tree, else as DWARF gives it.  A file of the kernel's tree is
+/// never the module's own, even under a module directory that holds the
+/// tree.
+fn file_of(path: &str, args: &Args) -> (String, bool) {
+    let Some(real) = source_path(path, args) else {
+        return (path.to_string(), false);
+    };
+    let in_tree = args.srctree.as_deref().and_then(|t| under(&real, t));
+    let tree_is_inside = args
+        .srctree
+        .as_deref()
+        .is_some_and(|t| under(t, &args.src_dir).is_some());
+    if let Some(rel) = under(&real, &args.src_dir) {
+        if !(tree_is_inside && in_tree.is_some()) {
+            return (rel.to_string(), true);
+        }
+    }
+    (in_tree.unwrap_or(&real).to_string(), false)
 }
 
 fn place_of(ctx: &addr2line::Context<Reader>, probe: u64, args: &Args) -> Result<Place> {
     let mut frames = ctx.find_frames(probe).skip_all_loads()?;
-    let mut chain: Vec<(String, String, u32)> = Vec::new();
+    // (function, file as a row shows it, line, the module's own file).
+    let mut chain: Vec<(String, String, u32, bool)> = Vec::new();
     while let Some(f) = frames.next()? {
         let func = f
             .function
@@ -300,41 +347,35 @@ fn place_of(ctx: &addr2line::Context<Reader>, probe: u64, args: &Args) -> Result
             .and_then(|n| n.raw_name().ok())
             .map(|n| n.into_owned())
             .unwrap_or_default();
-        let (file, line) = f
+        let (file, line, own) = f
             .location
             .map(|l| {
-                let file = l.file.unwrap_or("?");
-                let file = std::fs::canonicalize(file)
-                    .map(|c| c.to_string_lossy().into_owned())
-                    .unwrap_or_else(|_| file.to_string());
-                (file, l.line.unwrap_or(0))
+                let (file, own) = file_of(l.file.unwrap_or("?"), args);
+                (file, l.line.unwrap_or(0), own)
             })
-            .unwrap_or_else(|| ("?".to_string(), 0));
-        chain.push((func, file, line));
+            .unwrap_or_else(|| ("?".to_string(), 0, false));
+        chain.push((func, file, line, own));
     }
     if chain.is_empty() {
         bail!("no DWARF for address {probe:#x}: was the module built with -Cdebuginfo?");
     }
     if args.verbose {
-        for (f, file, line) in &chain {
+        for (f, file, line, _) in &chain {
             eprintln!("      {}:{} in {}", file, line, row_function(f));
         }
     }
-    let free = chain.iter().any(|(f, _, _)| {
-        let d = format!("{:#}", rustc_demangle::demangle(f));
-        d.contains(" as kernel::alloc::Allocator>::free")
-    });
+    let free = chain.iter().find_map(|(f, _, _, _)| free_allocator(f));
     // A call merged from several (line 0) is placed nowhere.
     let (i, own) = match chain
         .iter()
-        .position(|(_, file, line)| is_own(file, args) && *line != 0)
+        .position(|(_, _, line, own)| *own && *line != 0)
     {
         Some(i) => (i, true),
         None => (chain.len() - 1, false),
     };
-    let (func, file, line) = &chain[i];
+    let (func, file, line, _) = &chain[i];
     Ok(Place {
-        file: row_file(file, args),
+        file: file.clone(),
         line: *line,
         function: row_function(func),
         own,
@@ -342,21 +383,36 @@ fn place_of(ctx: &addr2line::Context<Reader>, probe: u64, args: &Args) -> Result
     })
 }
 
-/// The call sites of `real` (symbol index) in the object's executable
-/// sections; an error for any other kind of reference to it.
-fn find_sites(
-    obj: &object::File<'_>,
-    real: object::SymbolIndex,
-    ctx: &addr2line::Context<Reader>,
-    bases: &HashMap<object::SectionIndex, u64>,
-    args: &Args,
-) -> Result<Vec<Site>> {
-    let mut sites = Vec::new();
+/// `raw` (a mangled function name) is `<A as kernel::alloc::Allocator>::free`:
+/// `A`'s path.
+fn free_allocator(raw: &str) -> Option<String> {
+    let d = format!("{:#}", rustc_demangle::demangle(raw));
+    d.strip_prefix('<')?
+        .strip_suffix(" as kernel::alloc::Allocator>::free")
+        .map(str::to_string)
+}
+
+/// One call (or tail call) of a symbol in the object.
+struct Call {
+    /// Its section's name and index.
+    section: String,
+    index: object::SectionIndex,
+    /// Offset of the relocation (the rel32 field) in the section.
+    r_offset: u64,
+    insn: Insn,
+    /// Offset of the instruction.
+    start: u64,
+}
+
+/// The calls of the symbol `sym` in the object's executable sections; an
+/// error for any other kind of reference to it.
+fn calls_of(obj: &object::File<'_>, sym: object::SymbolIndex, what: &str) -> Result<Vec<Call>> {
+    let mut calls = Vec::new();
     for s in obj.sections() {
         let exec = matches!(s.flags(), object::SectionFlags::Elf { sh_flags } if sh_flags & u64::from(elf::SHF_EXECINSTR) != 0);
         let name = s.name()?.to_string();
         for (off, r) in s.relocations() {
-            if r.target() != RelocationTarget::Symbol(real) {
+            if r.target() != RelocationTarget::Symbol(sym) {
                 continue;
             }
             let RelocationFlags::Elf { r_type } = r.flags() else {
@@ -367,41 +423,123 @@ fn find_sites(
                 || r.addend() != -4
             {
                 bail!(
-                    "{name}+{off:#x}: a reference to ReallocFunc::call that is not a call \
+                    "{name}+{off:#x}: a reference to {what} that is not a call \
                      (relocation type {r_type}): not handled"
                 );
             }
             let data = s.data()?;
             let o = off as usize;
+            if o == 0 || o + 4 > data.len() {
+                bail!("{name}+{off:#x}: a relocation of {what} out of its section");
+            }
             let (insn, start) = match (o.checked_sub(2).map(|i| data[i]), data[o - 1]) {
                 (_, 0xe8) => (Insn::Call, off - 1),
                 (_, 0xe9) => (Insn::Jmp, off - 1),
                 (Some(0x0f), 0x80..=0x8f) => (Insn::Jcc, off - 2),
-                _ => bail!("{name}+{off:#x}: ReallocFunc::call reached by an unknown instruction"),
+                _ => bail!("{name}+{off:#x}: {what} reached by an unknown instruction"),
             };
-            let base = bases.get(&s.index()).copied().unwrap_or(0);
-            if args.verbose {
-                eprintln!("  site {name}+{start:#x} ({insn:?}):");
-            }
-            let place =
-                place_of(ctx, base + start, args).with_context(|| format!("{name}+{start:#x}"))?;
-            sites.push(Site {
+            calls.push(Call {
                 section: name.clone(),
+                index: s.index(),
                 r_offset: off,
                 insn,
-                place,
+                start,
             });
         }
+    }
+    Ok(calls)
+}
+
+/// The call sites of `real` (`ReallocFunc::call`), placed.
+fn find_sites(
+    obj: &object::File<'_>,
+    real: object::SymbolIndex,
+    ctx: &addr2line::Context<Reader>,
+    bases: &HashMap<object::SectionIndex, u64>,
+    args: &Args,
+) -> Result<Vec<Site>> {
+    let mut sites = Vec::new();
+    for c in calls_of(obj, real, "ReallocFunc::call")? {
+        let base = bases.get(&c.index).copied().unwrap_or(0);
+        if args.verbose {
+            eprintln!("  site {}+{:#x} ({:?}):", c.section, c.start, c.insn);
+        }
+        let place = place_of(ctx, base + c.start, args)
+            .with_context(|| format!("{}+{:#x}", c.section, c.start))?;
+        sites.push(Site {
+            section: c.section,
+            r_offset: c.r_offset,
+            insn: c.insn,
+            place,
+        });
     }
     Ok(sites)
 }
 
-/// Rewrites the object: the sites' relocations name their thunks, and
+/// What replaces the call of `Kmalloc::aligned_layout(Layout::new::<()>())`
+/// of a free: its result, align 1 in `%rax` and size 0 in `%rdx`, in the
+/// call's five bytes (`xor %edx, %edx; lea 1(%rdx), %eax`).
+const UNIT_LAYOUT: [u8; 5] = [0x31, 0xd2, 0x8d, 0x42, 0x01];
+
+/// The calls of `Kmalloc::aligned_layout` inlined from a free
+/// (`<A as Allocator>::free` passes `Layout::new::<()>()` to `realloc`,
+/// which pads it): where the kernel crate's own `free` folds it away, a
+/// module of unshared generics calls it, out of line (not `#[inline]`,
+/// another crate's).  Their sections and relocation offsets.
+fn free_layout_calls(
+    obj: &object::File<'_>,
+    ctx: &addr2line::Context<Reader>,
+    bases: &HashMap<object::SectionIndex, u64>,
+    args: &Args,
+) -> Result<Vec<(String, u64)>> {
+    let Some(sym) = obj
+        .symbols()
+        .find(|s| s.is_undefined() && s.name().is_ok_and(is_aligned_layout))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for c in calls_of(obj, sym.index(), "Kmalloc::aligned_layout")? {
+        if !matches!(c.insn, Insn::Call) {
+            continue;
+        }
+        let base = bases.get(&c.index).copied().unwrap_or(0);
+        let place = place_of(ctx, base + c.start, args)
+            .with_context(|| format!("{}+{:#x}", c.section, c.start))?;
+        if place.free.is_some() {
+            out.push((c.section, c.r_offset));
+        }
+    }
+    Ok(out)
+}
+
+/// `Kmalloc::aligned_layout` of the kernel crate.
+fn is_aligned_layout(name: &str) -> bool {
+    name.starts_with("_R")
+        && name.contains("6kernel5alloc9allocator")
+        && name.ends_with("7Kmalloc14aligned_layout")
+}
+
+/// The kernel crate's exported `<A as Allocator>::free` of each allocator
+/// `A` (its path), from the kernel's Module.symvers: what a plainly built
+/// module calls for a drop.
+fn kernel_frees(symvers: &str) -> HashMap<String, String> {
+    symvers
+        .lines()
+        .filter_map(|l| l.split('\t').nth(1))
+        .filter(|n| n.starts_with("_R") && n.contains("9Allocator4free"))
+        .filter_map(|n| Some((free_allocator(n)?, n.to_string())))
+        .collect()
+}
+
+/// Rewrites the object: the sites' relocations name their thunks, the
+/// calls of `aligned_layout` of frees are replaced by their result, and
 /// `init_module` is renamed (the generated one registers, then calls it).
 fn rewrite(
     data: &[u8],
     real_name: &str,
     sites: &[Site],
+    layout_calls: &[(String, u64)],
     out: &str,
     strip_debug: bool,
 ) -> Result<()> {
@@ -436,6 +574,14 @@ fn rewrite(
         .find(|s| &*s.name == real_name.as_bytes())
         .map(|s| s.id())
         .ok_or_else(|| anyhow!("rewrite: {real_name} not found"))?;
+    let layout_sym = b
+        .symbols
+        .iter()
+        .find(|s| {
+            s.st_shndx == elf::SHN_UNDEF
+                && std::str::from_utf8(&s.name).is_ok_and(is_aligned_layout)
+        })
+        .map(|s| s.id());
     let mut renamed = false;
     for s in b.symbols.iter_mut() {
         if &*s.name == b"init_module" && s.st_shndx != elf::SHN_UNDEF {
@@ -452,16 +598,15 @@ fn rewrite(
         .iter()
         .map(|s| (s.id(), String::from_utf8_lossy(&s.name).into_owned()))
         .collect();
-    let mut done = 0;
+    let (mut done, mut patched) = (0, Vec::new());
     for s in b.sections.iter_mut() {
         let Some(target) = s.sh_info_section else {
             continue;
         };
-        let tname = &names
+        let (tid, tname) = names
             .iter()
             .find(|(id, _)| *id == target)
-            .ok_or_else(|| anyhow!("rewrite: relocation section without target"))?
-            .1;
+            .ok_or_else(|| anyhow!("rewrite: relocation section without target"))?;
         if let SectionData::Relocation(relocs) = &mut s.data {
             for r in relocs.iter_mut() {
                 if r.symbol != Some(real) {
@@ -475,10 +620,40 @@ fn rewrite(
                     done += 1;
                 }
             }
+            relocs.retain(|r| {
+                let hit = layout_sym.is_some()
+                    && r.symbol == layout_sym
+                    && layout_calls
+                        .iter()
+                        .any(|(sec, off)| sec == tname && *off == r.r_offset);
+                if hit {
+                    patched.push((*tid, r.r_offset));
+                }
+                !hit
+            });
         }
     }
     if done != sites.len() {
         bail!("rewrite: retargeted {done} of {} relocations", sites.len());
+    }
+    if patched.len() != layout_calls.len() {
+        bail!(
+            "rewrite: replaced {} of {} calls of aligned_layout",
+            patched.len(),
+            layout_calls.len()
+        );
+    }
+    for (sec, off) in patched {
+        let s = b.sections.get_mut(sec);
+        let SectionData::Data(bytes) = &mut s.data else {
+            bail!("rewrite: a call of aligned_layout in a section without data");
+        };
+        let o = off as usize;
+        let code = &mut bytes.to_mut()[o - 1..o + 4];
+        if code[0] != 0xe8 {
+            bail!("rewrite: the call of aligned_layout at {off:#x} is not a call");
+        }
+        code.copy_from_slice(&UNIT_LAYOUT);
     }
     if strip_debug {
         // The DWARF the build added for this step alone, and its
@@ -516,64 +691,91 @@ fn asciz(s: &str) -> String {
     o
 }
 
-fn emit_asm(args: &Args, real_name: &str, sites: &[Site], rows: &[Place]) -> String {
+/// `s` inside an assembler comment.
+fn comment(s: &str) -> String {
+    s.replace("*/", "* /")
+}
+
+/// The module's assembly: include/allocprof_rs_dropin.h's code for each
+/// site (an allocation site charged to its row's tag; a free, through the
+/// kernel crate's exported `free` of its allocator, in `kfrees`, if there
+/// is one), the tags and the registering `init_module`.
+fn emit_asm(
+    args: &Args,
+    real_name: &str,
+    sites: &[Site],
+    rows: &[Place],
+    kfrees: &HashMap<String, String>,
+) -> String {
     let mut a = String::new();
     let _ = writeln!(
         a,
-        "/* Generated by allocprof-rs-dropin from {}: do not edit. */",
-        Path::new(&args.input)
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
+        "/* Generated by allocprof-rs-dropin from {}: do not edit. */\n\
+         #include <linux/linkage.h>\n#include <asm/frame.h>\n#include <allocprof_rs_dropin.h>",
+        comment(
+            &Path::new(&args.input)
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+        )
     );
-    // Strings.
-    a.push_str("\t.section .rodata.allocprof_rs,\"a\",@progbits\n");
+    // Strings (not in the jump table's pass: include/allocprof_rs_dropin.h).
+    a.push_str("\n#ifndef ALLOCPROF_RS_JUMP_TABLE\n\t.section .rodata.allocprof_rs, \"a\"\n");
     let _ = writeln!(a, ".Lmodname:\n\t.asciz {}", asciz(&args.modname));
     for (i, r) in rows.iter().enumerate() {
         let _ = writeln!(a, ".Lfile{i}:\n\t.asciz {}", asciz(&r.file));
         let _ = writeln!(a, ".Lfunc{i}:\n\t.asciz {}", asciz(&r.function));
     }
     // Tags: struct allocprof_tag (include/allocprof_abi.h), 40 bytes.
-    a.push_str("\n\t.section alloc_tags,\"aw\",@progbits\n\t.balign 8\n");
+    a.push_str("\n\t.section alloc_tags, \"aw\"\n\t.balign 8\n");
     for (i, r) in rows.iter().enumerate() {
         let _ = writeln!(
             a,
             ".Ltag{i}:\t/* {}:{} func:{} */\n\t.long 0\n\t.long {}\n\t.quad .Lmodname\n\
              \t.quad .Lfunc{i}\n\t.quad .Lfile{i}\n\t.quad allocprof_sink",
-            r.file, r.line, r.function, r.line
+            comment(&r.file),
+            r.line,
+            comment(&r.function),
+            r.line
         );
     }
-    // Thunks.
-    a.push_str("\n\t.section .text.allocprof_rs,\"ax\",@progbits\n");
+    a.push_str("#endif\n\n");
+    if sites.iter().any(|s| s.place.free.is_none()) {
+        let _ = writeln!(a, "ALLOCPROF_RS_MODULE {real_name}");
+    }
     for (i, s) in sites.iter().enumerate() {
-        let tag = if s.place.free {
-            "\txorl %eax, %eax\t/* a free: no row */".to_string()
-        } else {
-            let t = rows.binary_search(&s.place).expect("row of a site");
-            format!("\tmovq $.Ltag{t}, %rax")
-        };
-        let _ = writeln!(
-            a,
-            "\t.globl __allocprof_rs_site_{i}\n\t.hidden __allocprof_rs_site_{i}\n\
-             \t.type __allocprof_rs_site_{i}, @function\n__allocprof_rs_site_{i}:\t/* {}+{:#x} */\n\
-             1:\tjmp {real_name}\n{tag}\n\tmovq ${real_name}, %r10\n\tjmp allocprof_rs_realloc_on\n\
-             \t.size __allocprof_rs_site_{i}, . - __allocprof_rs_site_{i}\n\
-             \t.pushsection __jump_table, \"aw\"\n\t.balign 8\n\t.long 1b - .\n\
-             \t.long {real_name} - .\n\t.quad allocprof_dropin_key + 1 - .\n\t.popsection",
-            s.section, s.r_offset
-        );
+        let _ = writeln!(a, "/* {}+{:#x} */", comment(&s.section), s.r_offset);
+        match &s.place.free {
+            None => {
+                let t = rows.binary_search(&s.place).expect("row of a site");
+                let _ = writeln!(
+                    a,
+                    "ALLOCPROF_RS_ALLOC_SITE __allocprof_rs_site_{i}, {real_name}, .Ltag{t}"
+                );
+            }
+            Some(alloc) => match kfrees.get(alloc) {
+                Some(free) => {
+                    let _ = writeln!(a, "ALLOCPROF_RS_KFREE_SITE __allocprof_rs_site_{i}, {free}");
+                }
+                None => {
+                    let _ = writeln!(
+                        a,
+                        "ALLOCPROF_RS_FREE_SITE __allocprof_rs_site_{i}, {real_name}"
+                    );
+                }
+            },
+        }
     }
     // Registration before the module's own init.
-    let _ = writeln!(
-        a,
-        "\n\t.section .init.text,\"ax\",@progbits\n\t.globl init_module\n\
-         \t.type init_module, @function\ninit_module:\n{}\tsubq $8, %rsp\n\
+    a.push_str(
+        "\n#ifndef ALLOCPROF_RS_JUMP_TABLE\n\t.section .init.text, \"ax\"\nSYM_FUNC_START(init_module)\n\tFRAME_BEGIN\n\
          \tmovq $__this_module, %rdi\n\tmovq $__start_alloc_tags, %rsi\n\
          \tmovq $__stop_alloc_tags, %rdx\n\tcall allocprof_dropin_register\n\
-         \taddq $8, %rsp\n\tjmp __allocprof_rs_module_init\n\
-         \t.size init_module, . - init_module\n\
-         \t.weak __start_alloc_tags\n\t.weak __stop_alloc_tags",
-        if args.ibt { "\tendbr64\n" } else { "" }
+         \tFRAME_END\n\tjmp __allocprof_rs_module_init\nSYM_FUNC_END(init_module)\n\
+         /* Its address taken, as module_init()'s ___ADDRESSABLE: the module's\n\
+          * .mod.c calls it indirectly (objtool keeps its ENDBR). */\n\
+         \t.pushsection .init.data, \"aw\"\n\t.balign 8\n\t.quad init_module\n\t.popsection\n\
+         \t.weak __start_alloc_tags\n\t.weak __stop_alloc_tags\n#endif\n",
     );
     a
 }
@@ -603,41 +805,61 @@ fn run() -> Result<()> {
             shared.join(", ")
         );
     }
+    let name = Path::new(&args.input)
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .replace(".allocprof-in", "");
     let Some((real, real_name)) = real else {
         // Nothing of kernel::alloc: the object is used as it is.
         std::fs::write(&args.output, &data)?;
         std::fs::write(&args.asm, "/* no allocation call sites */\n")?;
-        eprintln!(
-            "  ALLOCPROF-RS {}: no call of ReallocFunc::call",
-            args.input
-        );
+        eprintln!("  ALLOCPROF-RS {name}: no call of ReallocFunc::call");
         return Ok(());
+    };
+    let kfrees = match &args.symvers {
+        Some(f) => {
+            kernel_frees(&std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?)
+        }
+        None => HashMap::new(),
     };
     let bases = section_bases(&obj);
     let ctx = dwarf_context(&obj, &bases)?;
     let sites = find_sites(&obj, real, &ctx, &bases, &args)?;
+    let layout_calls = free_layout_calls(&obj, &ctx, &bases, &args)?;
     let mut rows: Vec<Place> = sites
         .iter()
-        .filter(|s| !s.place.free)
+        .filter(|s| s.place.free.is_none())
         .map(|s| s.place.clone())
         .collect();
     rows.sort();
     rows.dedup();
-    rewrite(&data, &real_name, &sites, &args.output, args.strip_debug)?;
-    std::fs::write(&args.asm, emit_asm(&args, &real_name, &sites, &rows))
-        .with_context(|| format!("writing {}", args.asm))?;
-    let frees = sites.iter().filter(|s| s.place.free).count();
+    rewrite(
+        &data,
+        &real_name,
+        &sites,
+        &layout_calls,
+        &args.output,
+        args.strip_debug,
+    )?;
+    std::fs::write(
+        &args.asm,
+        emit_asm(&args, &real_name, &sites, &rows, &kfrees),
+    )
+    .with_context(|| format!("writing {}", args.asm))?;
+    let frees = sites.iter().filter(|s| s.place.free.is_some()).count();
     let unplaced: Vec<&Site> = sites
         .iter()
-        .filter(|s| !s.place.free && !s.place.own)
+        .filter(|s| s.place.free.is_none() && !s.place.own)
         .collect();
     let tails = sites
         .iter()
         .filter(|s| !matches!(s.insn, Insn::Call))
         .count();
     eprintln!(
-        "  ALLOCPROF-RS {}: {} call sites of ReallocFunc::call ({} tail calls): {} allocation sites in {} rows, {} frees; {} allocation sites not on a line of the module's source",
-        Path::new(&args.input).file_name().unwrap_or_default().to_string_lossy(),
+        "  ALLOCPROF-RS {name}: {} call sites of ReallocFunc::call ({} tail calls): \
+         {} allocation sites in {} rows, {} frees; {} allocation sites not on a line \
+         of the module's source",
         sites.len(),
         tails,
         sites.len() - frees,
