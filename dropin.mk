@@ -57,7 +57,7 @@ rustflags-y += -Cllvm-args=-inline-threshold=$(ALLOCPROF_RS_INLINE) \
 endif
 # No tail merging: identical call sequences (drops on error paths) merged
 # into one call have no line (DWARF line 0) and no inline frames.
-rustflags-y += -Cllvm-args=-enable-tail-merge=false
+rustflags-y += -Cllvm-args=-enable-tail-merge=false -Cllvm-args=-simplifycfg-sink-common=false
 
 # The tool, built by allocprof's `make` (scripts/rs-dropin-tool.sh).
 ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
@@ -72,6 +72,7 @@ allocprof-rs-objs := $(foreach o,$(obj-m),$(if $(wildcard $(src)/$(o:.o=.rs)),$(
 # __jump_table entries (the same assembly, ALLOCPROF_RS_JUMP_TABLE:
 # objtool cannot follow an entry whose target is in another object).
 # kbuild runs commands under set -e: the first that fails stops it.
+# ALLOCPROF_RS_KEEP=1 keeps the intermediate objects.
 allocprof-rs-a-flags = $(filter-out -Wp$(comma)-MMD$(comma)%,$(a_flags)) -I$(ALLOCPROF)/include
 allocprof-rs-objtool = $(if $(objtool-enabled),$(objtool) $(objtool-args) $(1);)
 quiet_cmd_allocprof_rs_o_rs = RUSTC [M] $@ (allocprof drop-in)
@@ -88,7 +89,7 @@ quiet_cmd_allocprof_rs_o_rs = RUSTC [M] $@ (allocprof drop-in)
 	$(LD) -r -o $(@:.o=.allocprof-pre.o) $(@:.o=.allocprof-rw.o) $(@:.o=.allocprof.o); \
 	$(call allocprof-rs-objtool,$(@:.o=.allocprof-pre.o)) \
 	$(LD) -r -o $@ $(@:.o=.allocprof-pre.o) $(@:.o=.allocprof-jt.o); \
-	rm -f $(addprefix $(@:.o=.allocprof-),in.o rw.o pre.o)
+	$(if $(ALLOCPROF_RS_KEEP),:,rm -f $(addprefix $(@:.o=.allocprof),-in.o -rw.o -pre.o -jt.o .o))
 
 define rule_allocprof_rs_o_rs
 	$(call cmd_and_fixdep,allocprof_rs_o_rs)

@@ -237,8 +237,9 @@ fn dwarf_context(
 }
 
 /// A function's name as a row shows it: demangled without hashes,
-/// `<T as Trait>::f` as `T::f`, `<T>::f` as `T::f`, closures dropped (as the
-/// Rust API's rows drop them), at most 255 bytes.
+/// `<T as Trait>::f` as `T::f`, `<T>::f` as `T::f`, without generic
+/// arguments (`f::<T>` as `f`), closures dropped (as the Rust API's rows
+/// drop them), at most 255 bytes.
 fn row_function(raw: &str) -> String {
     let d = format!("{:#}", rustc_demangle::demangle(raw));
     let mut s = d.as_str().to_string();
@@ -268,9 +269,23 @@ fn row_function(raw: &str) -> String {
             s = format!("{}{}", inner, &s[end + 1..]);
         }
     }
+    // Generic arguments dropped (`f::<T>`, `Foo<T>::f`): one row per call
+    // site of the source, whatever the instances.
+    let mut plain = String::new();
+    let (mut depth, mut prev) = (0, ' ');
+    for c in s.chars() {
+        match c {
+            '<' => depth += 1,
+            // Not the `->` of a function type.
+            '>' if depth > 0 && prev != '-' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
     let mut out: Vec<&str> = Vec::new();
-    for seg in s.split("::") {
-        if seg.starts_with("{closure") {
+    for seg in plain.split("::") {
+        if seg.is_empty() || seg.starts_with("{closure") {
             continue;
         }
         out.push(seg);
