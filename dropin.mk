@@ -59,6 +59,10 @@ endif
 # into one call have no line (DWARF line 0) and no inline frames.
 rustflags-y += -Cllvm-args=-enable-tail-merge=false -Cllvm-args=-simplifycfg-sink-common=false
 
+# ALLOCPROF_RS_FLAGS_ONLY=1: the compiler flags above alone, without the
+# tool (make bench's measure of what the flags cost by themselves).
+ifeq ($(ALLOCPROF_RS_FLAGS_ONLY),)
+
 # The tool, built by allocprof's `make` (scripts/rs-dropin-tool.sh).
 ALLOCPROF_RS_TOOL ?= $(ALLOCPROF)/tools/allocprof-rs-dropin/target/release/allocprof-rs-dropin
 
@@ -106,3 +110,5 @@ $(foreach o,$(allocprof-rs-objs),$(eval $(call allocprof_rs_rule,$(o))))
 $(ALLOCPROF_RS_TOOL):
 	@echo >&2 "dropin.mk: $@ is missing: build allocprof first (make -C $(ALLOCPROF))"
 	@false
+
+endif # ALLOCPROF_RS_FLAGS_ONLY

@@ -902,3 +902,155 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(src_dir: &str, srctree: Option<&str>, cwd: &str, remaps: &[(&str, &str)]) -> Args {
+        Args {
+            input: "x.o".into(),
+            output: "x.rw.o".into(),
+            asm: "x.S".into(),
+            modname: "x".into(),
+            src_dir: src_dir.into(),
+            srctree: srctree.map(str::to_string),
+            remaps: remaps
+                .iter()
+                .map(|(f, t)| (f.to_string(), t.to_string()))
+                .collect(),
+            cwd: cwd.into(),
+            symvers: None,
+            strip_debug: false,
+            verbose: false,
+        }
+    }
+
+    #[test]
+    fn row_function_names() {
+        // A driver's function, a trait method, a generic with a closure
+        // argument (one row per call site: no generic arguments).
+        assert_eq!(
+            row_function("_RNvCs3aSuthxc6Os_18allocprof_bench_rs4kbox"),
+            "allocprof_bench_rs::kbox"
+        );
+        assert_eq!(
+            row_function(
+                "_RNvXCsk4nubnyjFf2_26allocprof_dropin_rust_testNtB2_14DropinRustTestNtCs1EKtwoKEMO2_6kernel6Module4init"
+            ),
+            "allocprof_dropin_rust_test::DropinRustTest::init"
+        );
+        assert_eq!(
+            row_function(
+                "_RINvCsk4nubnyjFf2_26allocprof_dropin_rust_test10site_spawnNCNvB2_4work0EB2_"
+            ),
+            "allocprof_dropin_rust_test::site_spawn"
+        );
+        assert_eq!(
+            row_function(
+                "_RNvYNtNtNtCs1EKtwoKEMO2_6kernel5alloc9allocator7KmallocNtB6_9Allocator4freeB8_"
+            ),
+            "kernel::alloc::allocator::Kmalloc::free"
+        );
+        // Not a Rust name: as it is.
+        assert_eq!(row_function("plain_c_name"), "plain_c_name");
+        let long = format!("_RNvCs3aSuthxc6Os_1a{}", "x".repeat(300));
+        assert!(row_function(&long).len() <= 255);
+    }
+
+    #[test]
+    fn free_allocators() {
+        assert_eq!(
+            free_allocator(
+                "_RNvYNtNtNtCs1EKtwoKEMO2_6kernel5alloc9allocator7KmallocNtB6_9Allocator4freeB8_"
+            )
+            .as_deref(),
+            Some("kernel::alloc::allocator::Kmalloc")
+        );
+        assert_eq!(
+            free_allocator("_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call"),
+            None
+        );
+    }
+
+    #[test]
+    fn symbol_classes() {
+        let call = "_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call";
+        let layout =
+            "_RNvMs_NtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB4_7Kmalloc14aligned_layout";
+        let shared =
+            "_RNvYNtNtNtCs1EKtwoKEMO2_6kernel5alloc9allocator7KmallocNtB6_9Allocator4freeB8_";
+        assert!(is_realloc_call(call) && !is_realloc_call(layout));
+        assert!(is_aligned_layout(layout) && !is_aligned_layout(call));
+        assert!(is_shared_alloc_generic(shared));
+        assert!(!is_shared_alloc_generic(call) && !is_shared_alloc_generic(layout));
+    }
+
+    #[test]
+    fn kernel_frees_from_symvers() {
+        let symvers = "0x12345678\t_RNvYNtNtNtCs1EKtwoKEMO2_6kernel5alloc9allocator7KmallocNtB6_9Allocator4freeB8_\tvmlinux\tEXPORT_SYMBOL_GPL\t\n\
+                       0x9abcdef0\tkfree\tvmlinux\tEXPORT_SYMBOL\t\n";
+        let m = kernel_frees(symvers);
+        assert_eq!(m.len(), 1);
+        assert!(m["kernel::alloc::allocator::Kmalloc"].ends_with("9Allocator4freeB8_"));
+    }
+
+    #[test]
+    fn strings_and_comments() {
+        assert_eq!(asciz("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(asciz("é"), "\"\\303\\251\"");
+        assert_eq!(comment("<*/>"), "<* />");
+    }
+
+    #[test]
+    fn unit_layout_is_its_result() {
+        // xor %edx, %edx; lea 1(%rdx), %eax: align 1 in %rax, size 0 in
+        // %rdx, in the five bytes of the call.
+        assert_eq!(UNIT_LAYOUT, [0x31, 0xd2, 0x8d, 0x42, 0x01]);
+    }
+
+    #[test]
+    fn files_own_and_remapped() {
+        let t =
+            std::env::temp_dir().join(format!("allocprof-rs-dropin-files-{}", std::process::id()));
+        let m = t.join("module");
+        let k = t.join("kernel");
+        std::fs::create_dir_all(&m).unwrap();
+        std::fs::create_dir_all(k.join("rust")).unwrap();
+        std::fs::write(m.join("drv.rs"), "").unwrap();
+        std::fs::write(k.join("rust/alloc.rs"), "").unwrap();
+        let (m, k, c) = (
+            m.to_string_lossy().into_owned(),
+            k.to_string_lossy().into_owned(),
+            t.join("build").to_string_lossy().into_owned(),
+        );
+        let a = args(&m, Some(&k), &c, &[]);
+        assert_eq!(
+            file_of(&format!("{m}/drv.rs"), &a),
+            ("drv.rs".to_string(), true)
+        );
+        assert_eq!(
+            file_of(&format!("{k}/rust/alloc.rs"), &a),
+            ("rust/alloc.rs".to_string(), false)
+        );
+        assert_eq!(
+            file_of("/nowhere/x.rs", &a),
+            ("/nowhere/x.rs".to_string(), false)
+        );
+        // The module's directory remapped to nothing: DWARF says
+        // "drv.rs", which addr2line joins to rustc's directory.
+        let r = args(&m, Some(&k), &c, &[(&format!("{m}/"), "")]);
+        assert_eq!(
+            file_of(&format!("{c}/drv.rs"), &r),
+            ("drv.rs".to_string(), true)
+        );
+        assert_eq!(file_of("drv.rs", &r), ("drv.rs".to_string(), true));
+        // A module directory that holds the kernel's tree: the tree's
+        // files are not the module's.
+        let t_str = t.to_string_lossy().into_owned();
+        let a = args(&t_str, Some(&k), &c, &[]);
+        assert!(!file_of(&format!("{k}/rust/alloc.rs"), &a).1);
+        assert!(file_of(&format!("{m}/drv.rs"), &a).1);
+        std::fs::remove_dir_all(&t).unwrap();
+    }
+}

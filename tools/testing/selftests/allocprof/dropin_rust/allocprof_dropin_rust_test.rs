@@ -6,7 +6,10 @@
 //! drop-in lines in its directory's Kbuild.
 //!
 //! Each allocation is in a `site_*` function of its own (`#[inline(never)]`),
-//! so that its row is found by function.  At load the module allocates one
+//! so that its row is found by function; a line that allocates through
+//! `Vmalloc` or `KVmalloc` names its type (`VVec::extend_from_slice(&mut
+//! v, ..)`), which scripts/differential.py reads to tell which of
+//! upstream's rust/helpers/ rows charges it.  At load the module allocates one
 //! object of each kind (`init_*` sites) and holds them until unload.
 //! Commands, written to `/sys/kernel/allocprof_dropin_rust_test/control`,
 //! allocate objects held until `free` (which drops them all):
@@ -143,7 +146,7 @@ fn site_vvec(n: usize) -> Result<VVec<u8>> {
     let mut left = n;
     while left > 0 {
         let k = left.min(chunk.len());
-        v.extend_from_slice(&chunk[..k], GFP_KERNEL)?;
+        VVec::extend_from_slice(&mut v, &chunk[..k], GFP_KERNEL)?;
         left -= k;
     }
     Ok(v)
@@ -155,7 +158,7 @@ fn site_kvvec(n: usize) -> Result<KVVec<u8>> {
     let mut left = n;
     while left > 0 {
         let k = left.min(4096);
-        v.extend_with(k, 5u8, GFP_KERNEL)?;
+        KVVec::extend_with(&mut v, k, 5u8, GFP_KERNEL)?;
         left -= k;
     }
     Ok(v)
@@ -197,7 +200,7 @@ fn site_vshrink_cap() -> Result<VVec<u8>> {
 
 #[inline(never)]
 fn site_vshrink(v: VVec<u8>) -> VVec<u8> {
-    let mut it = v.into_iter();
+    let mut it = VVec::into_iter(v);
     it.next();
     it.collect(GFP_KERNEL)
 }
