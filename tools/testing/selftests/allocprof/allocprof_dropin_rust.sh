@@ -16,6 +16,11 @@ start 87 allocprof
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
 F=$D.rs
+# The lines of three call sites in dropin_rust/allocprof_dropin_rust_test.rs
+# (its KBox::new lines in init_kbox, site_foreign_out and site_reuse).
+L_INIT_KBOX=321
+L_FOREIGN_OUT=303
+L_REUSE=308
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
 dmesg -c >/dev/null
 
@@ -45,7 +50,7 @@ dc() { echo "$*" >"$DC" || ktap_print_msg "'$*' failed"; }
 # A row's whole line: "BYTES CALLS FILE:LINE [MODULE] func:FUNCTION".
 line() { awk -v f="func:$D::$1" '$NF == f || $(NF-1) == f { print $1, $2, $3, $4, $5 }' "$ALLOCINFO"; }
 
-expect_eq "init_kbox" "$(line init_kbox)" "32 1 $F:318 [$D] func:$D::init_kbox" \
+expect_eq "init_kbox" "$(line init_kbox)" "32 1 $F:$L_INIT_KBOX [$D] func:$D::init_kbox" \
 	"its rows name file:line [module] func: KBox<[u64; 3]> at load, 32 bytes"
 rr init_kvec 512 1 "100 u32 pushed at load: capacity 128, 512 bytes in 1 call"
 rr init_arc 96 1 "Arc<[u64; 8]>: ArcInner of 72 bytes, kmalloc-96"
@@ -149,9 +154,9 @@ check "a kmalloc of the module's own C call and a kernel crate CString, dropped 
 dc reuse
 if dmesg | grep -q "$D: reuse: same address"; then
 	check "a KBox freed by C's kfree() and the address allocated again: the new row holds it, marked accurate:no" \
-		grep -q "^ *128 *1 $F:305 \[$D\] func:$D::site_reuse accurate:no $" "$ALLOCINFO"
+		grep -q "^ *128 *1 $F:$L_REUSE \[$D\] func:$D::site_reuse accurate:no $" "$ALLOCINFO"
 	check "... the stale object uncharged from its row, marked too" \
-		grep -q "^ *0 *0 $F:300 \[$D\] func:$D::site_foreign_out accurate:no $" "$ALLOCINFO"
+		grep -q "^ *0 *0 $F:$L_FOREIGN_OUT \[$D\] func:$D::site_foreign_out accurate:no $" "$ALLOCINFO"
 else
 	ktap_test_skip "address reuse: the allocator gave another address"
 	ktap_test_skip "address reuse: the stale row"
@@ -165,7 +170,7 @@ rr site_foreign_out 128 1 "a KBox freed by C's kfree(): the table never sees it,
 dmesg -c >/dev/null
 check "rmmod $D" rmmod $D
 check "the unload report names its row: 128 bytes in 1" \
-	sh -c "dmesg | grep -q '$F:300 \[$D\] func:$D::site_foreign_out: 128 bytes in 1 allocations still live at module unload'"
+	sh -c "dmesg | grep -q '$F:$L_FOREIGN_OUT \[$D\] func:$D::site_foreign_out: 128 bytes in 1 allocations still live at module unload'"
 check "... and no other row" test "$(dmesg | grep -c 'still live at module unload')" = 1
 check "its rows gone" sh -c "! grep -q '\[$D\]' $ALLOCINFO"
 
