@@ -44,6 +44,15 @@ pub(crate) struct ReallocFn(unsafe extern "C" fn(*const c_void, usize, u32) -> *
 const KVMALLOC: core::ffi::c_uint = 3;
 const VMALLOC: core::ffi::c_uint = 4;
 
+/// `ReallocFunc::call`'s signature (a module's call site, the probe's).
+type CallFn = unsafe fn(
+    &ReallocFn,
+    Option<NonNull<u8>>,
+    Layout,
+    Layout,
+    Flags,
+) -> Result<NonNull<[u8]>, AllocError>;
+
 /// What a claim of [`allocprof_rs_claim_slot`] found: nothing to claim
 /// (0), an entry of another module's tag (not held: `FOREIGN`), else the
 /// claimed slot's place in its window, plus one.
@@ -237,6 +246,10 @@ const PROBE_NEW: usize = 0x2000;
 const PROBE_LEN: usize = 77;
 
 /// The probe's `ReallocFn`: never called.
+///
+/// # Safety
+///
+/// None: it does nothing (`unsafe` as the helpers it stands for).
 unsafe extern "C" fn probe_fn(_p: *const c_void, _s: usize, _f: u32) -> *mut c_void {
     core::ptr::null_mut()
 }
@@ -262,7 +275,7 @@ fn flags_raw(flags: Flags) -> u32 {
 /// None (it only notes its arguments); `unsafe` as `ReallocFunc::call`.
 #[no_mangle]
 #[inline(never)]
-unsafe fn allocprof_rs_abi_probe_real(
+unsafe extern "Rust" fn allocprof_rs_abi_probe_real(
     this: &ReallocFn,
     ptr: Option<NonNull<u8>>,
     layout: Layout,
@@ -290,13 +303,7 @@ unsafe fn allocprof_rs_abi_probe_real(
 /// reach the probe with each of them, return its result, and (`record`)
 /// record it at the probe's tag.
 fn probe_once(
-    f: unsafe fn(
-        &ReallocFn,
-        Option<NonNull<u8>>,
-        Layout,
-        Layout,
-        Flags,
-    ) -> Result<NonNull<[u8]>, AllocError>,
+    f: CallFn,
     ptr: usize,
     layout: (usize, usize),
     old: (usize, usize),

@@ -230,7 +230,7 @@ fn site_pin_init() -> Result<Pin<KBox<Pinned>>> {
 
 #[inline(never)]
 fn site_arc_pin_init() -> Result<Arc<Mutex<u64>>> {
-    Ok(Arc::pin_init(kernel::new_mutex!(12u64), GFP_KERNEL)?)
+    Arc::pin_init(kernel::new_mutex!(12u64), GFP_KERNEL)
 }
 
 #[inline(never)]
