@@ -24,6 +24,7 @@
 use crate::allocprof::counters::NoPreempt;
 use crate::allocprof::Tag;
 use crate::dropin;
+use crate::glue;
 use crate::ptr_table;
 use core::alloc::Layout;
 use core::ffi::{c_char, c_void};
@@ -57,6 +58,10 @@ type CallFn = unsafe fn(
 /// (0), an entry of another module's tag (not held: `FOREIGN`), else the
 /// claimed slot's place in its window, plus one.
 const FOREIGN: usize = usize::MAX;
+
+extern "C" {
+    static allocprof_param_test_realloc_sleep_ms: core::ffi::c_uint;
+}
 
 /// The head of `struct allocprof_tag` (include/allocprof_abi.h): the
 /// module name is at offset 8.
@@ -184,6 +189,13 @@ pub(crate) unsafe extern "C" fn allocprof_rs_realloc_done(
     // Freed: a zero size frees the old object (the result is a dangling
     // pointer); moved: a new address.
     let gone = new != 0 && (size == 0 || new != old);
+    // SAFETY: a module parameter, read-only after load.
+    let sleep = unsafe { allocprof_param_test_realloc_sleep_ms };
+    if sleep != 0 && gone {
+        // The test of the claim: another task may allocate the freed
+        // address meanwhile.
+        glue::test_msleep(sleep);
+    }
     match claim {
         0 => {}
         FOREIGN => {

@@ -110,6 +110,10 @@ MODULE_PARM_DESC(test_record_delay_ms, "Test only: delay a drop-in record (gener
  * before its non-preemptible region (in process context only), as a task
  * preempted between its call site's branch and allocprof would.
  */
+unsigned int allocprof_param_test_realloc_sleep_ms;
+module_param_named(test_realloc_sleep_ms, allocprof_param_test_realloc_sleep_ms, uint, 0444);
+MODULE_PARM_DESC(test_realloc_sleep_ms, "Test only: a Rust drop-in reallocation that moved (process context) sleeps this many ms before it records (default: 0)");
+
 unsigned int allocprof_param_test_record_sleep_ms;
 module_param_named(test_record_sleep_ms, allocprof_param_test_record_sleep_ms, uint, 0444);
 MODULE_PARM_DESC(test_record_sleep_ms, "Test only: a drop-in record (general path, process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");

@@ -12,7 +12,7 @@
 # allocated behind the module's back, a full pointer table, and its
 # unload report.  Every row exact: file:line, function, bytes, calls.
 . "$(dirname "$0")/lib.sh"
-start 87 allocprof
+start 93 allocprof
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
 F=$D.rs
@@ -183,6 +183,30 @@ dc "kbox 10"
 dc free
 rr site_kbox 0 0 "... nor its allocations"
 echo 1 >"$SYSCTL"
+check "rmmod $D" rmmod $D
+
+# A reallocation's old object, freed by the real call, allocated again by
+# another task on the same CPU before the reallocation records (it sleeps
+# 200 ms first: test_realloc_sleep_ms): its entry stays claimed across the
+# call, so that the other task's record of the address is never taken for
+# it (forgetting the old object after the call would drop that record
+# and mark the rows accurate:no).
+rmmod allocprof
+check "allocprof with moved reallocations sleeping 200 ms before they record" load allocprof test_realloc_sleep_ms=200
+check "insmod $D" load $D
+taskset -c 0 sh -c "echo 'grow 64' > $DC" &
+gp=$!
+n=0
+while kill -0 $gp 2>/dev/null; do
+	taskset -c 0 sh -c "echo 'churn 2' > $DC"
+	n=$((n + 1))
+done
+wait $gp
+ktap_print_msg "$n churn writes on CPU 0 while a KVec grew there"
+rr site_grow 256 1 "a KVec grown to 64 u32 (6 moves) while another task allocated and freed on its CPU: 256 1"
+expect_eq "churn" "$(r site_churn_box) $(r site_churn_vec)" "0 0 0 0" "... the other task's rows 0 0"
+check "no row marked accurate:no" sh -c "! grep -q accurate:no $ALLOCINFO"
+dc free
 check "rmmod $D" rmmod $D
 
 # A full pointer table: what it cannot hold is counted, its row marked.
