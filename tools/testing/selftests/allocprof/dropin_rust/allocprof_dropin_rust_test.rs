@@ -589,6 +589,15 @@ impl kernel::Module for DropinRustTest {
             grown: KVec::new(),
         };
         let held = KBox::pin_init(kernel::new_mutex!(state), GFP_KERNEL)?;
+        // The sizes of the objects whose bytes the kernel's configuration
+        // changes (lockdep grows a mutex), for the test's expectations:
+        // this module's Mutex<State>, and an Arc's inner object of a
+        // Mutex<u64> (a refcount beside it).
+        pr_info!(
+            "sizes: state_mutex={} arc_mutex={}\n",
+            core::mem::size_of::<Mutex<State>>(),
+            core::mem::size_of::<(bindings::refcount_t, Mutex<u64>)>()
+        );
         HELD.store(
             core::ptr::from_ref(held.as_ref().get_ref()).cast_mut(),
             Ordering::Release,
