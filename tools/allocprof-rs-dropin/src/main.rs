@@ -3,27 +3,32 @@
 //! allocprof-rs-dropin: the build step of allocprof's Rust drop-in mode
 //! (Documentation/allocprof/dropin-rust.rst).
 //!
-//! It reads a Rust kernel module's object (`X.o`, as rustc and objtool
-//! left it), finds every call of the kernel crate's
-//! `kernel::alloc::allocator::ReallocFunc::call` (through which every
-//! allocation, reallocation and free of `Kmalloc`, `Vmalloc` and
-//! `KVmalloc` goes), and for each:
+//! It reads a Rust kernel module's object (as rustc left it, built by
+//! dropin.mk with unshared generics, the inlining flags and DWARF), finds
+//! every call of the kernel crate's `kernel::alloc::allocator::
+//! ReallocFunc::call` (through which every allocation, reallocation and
+//! free of `Kmalloc`, `Vmalloc` and `KVmalloc` goes), and for each:
 //!
-//! - names it from the module's DWARF: the innermost inline frame whose
-//!   source file is the module's own (under `--src-dir`), else the
-//!   function the call sits in (a non-inlined generic);
-//! - gives it a per-site thunk, `__allocprof_rs_site_N`, to which the call's
-//!   relocation is retargeted in the rewritten object (`--out`).  The thunk
-//!   is a JMP to the real function (a static branch on allocprof's
-//!   drop-in key, patched into a NOP when allocprof records), then the
-//!   site's tag in `%rax` and a JMP to allocprof's
-//!   `allocprof_rs_realloc_on`;
-//! - emits the thunks, the tags (in `alloc_tags`, as the C drop-in's) and
-//!   an `init_module` that registers the module with allocprof before
-//!   calling the module's own (renamed) init, as assembly (`--asm`).
+//! - names it from the module's DWARF: a free (a frame `<A as
+//!   Allocator>::free`), or a row: the innermost inline frame whose source
+//!   file is the module's own (under `--src-dir`, the module's remaps
+//!   undone), else the function the call sits in (a non-inlined generic:
+//!   counted and listed as not placed on a driver line);
+//! - gives it a site of its own, `__allocprof_rs_site_N`, to which the
+//!   call's relocation is retargeted in the rewritten object (`--out`): the
+//!   code of include/allocprof_rs_dropin.h, a static branch to where the
+//!   plain module goes, then the site's path into allocprof (a free of
+//!   `Kmalloc` ends in the kernel crate's exported `<Kmalloc as
+//!   Allocator>::free`, found in `--symvers`);
+//! - replaces each call of `Kmalloc::aligned_layout(Layout::new::<()>())`
+//!   inlined from a free by its result;
+//! - emits the sites, the tags (in `alloc_tags`, as the C drop-in's) and an
+//!   `init_module` that registers the module with allocprof before calling
+//!   the module's own (renamed) init, as assembly (`--asm`, a `.S`).
 //!
-//! The build (dropin.mk) assembles that file and links it with the
-//! rewritten object into `X.o` (`ld -r`), before modpost.
+//! The build (dropin.mk) assembles that file twice (the second time the
+//! sites' `__jump_table` entries alone), links it with the rewritten
+//! object into `X.o` (`ld -r`, objtool between), before modpost.
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use object::build::elf::{Builder, SectionData};
