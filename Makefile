@@ -35,12 +35,22 @@ kernel: deps
 ifdef DEFAULT_KDIR
 modules: deps
 endif
-# allocprof, the test modules of the Kbuild files, then one drop-in test
-# module built with the header on make's command line (KCFLAGS: into
-# every C file of that build, its generated .mod.c included).
+# The Rust drop-in's build step (tools/allocprof-rs-dropin, which
+# dropin.mk runs), the copies of two Rust samples of the kernel tree
+# (rust_minimal.rs, rust_print.rs: unmodified, built with the drop-in
+# lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
+# Kbuild files, then one drop-in test module built with the header on
+# make's command line (KCFLAGS: into every C file of that build, its
+# generated .mod.c included).
 CMDLINE_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_cmdline
+SAMPLES_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_rust_samples
 modules:
 	@kdir=$$($(KDIR_BUILD_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
+		$(ROOT)/scripts/rs-dropin-tool.sh build && \
+		src=$$kdir/source/samples/rust && { [ -d $$src ] || src=$$kdir/samples/rust; } && \
+		for f in rust_minimal.rs rust_print.rs; do \
+			cmp -s $$src/$$f $(SAMPLES_DIR)/$$f || cp $$src/$$f $(SAMPLES_DIR)/$$f || exit 1; \
+		done && \
 		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules && \
 		$(MAKE) -C $$kdir M=$(CMDLINE_DIR) LLVM=$(LLVM) \
 			KBUILD_EXTRA_SYMBOLS=$(ROOT)/Module.symvers \
@@ -62,7 +72,9 @@ lint: modules
 clean:
 	@kdir=$$($(KDIR_CMD) 2>/dev/null); if [ -d "$$kdir" ]; then $(MAKE) -C $$kdir M=$(ROOT) clean; fi
 	@find $(ROOT) -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name '*.rmeta' \
-		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' | grep -v '/.git/' | xargs rm -f
+		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' -o -name '*.allocprof.S' \
+		| grep -v '/.git/' | xargs rm -f
+	@rm -f $(SAMPLES_DIR)/*.rs
 
 demo: modules
 	@$(ROOT)/scripts/demo.sh

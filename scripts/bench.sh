@@ -57,7 +57,34 @@ cp "$sel/allocprof_bench_c.c" "$ddir/"
 run_long "drop-in bench module" "$logs/dropin-module.log" \
 	make -C "$kdir" M="$ddir" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules
 objdump -d "$ddir/allocprof_bench_c.o" >"$logs/dropin-module.dis"
+
+# The Rust drop-in: allocprof_bench_rs.rs (a plain Rust module, built
+# plainly by the tree's Kbuild) copied, unmodified, beside a Kbuild of its
+# obj-m and the two drop-in lines (module allocprof_bench_rsdi); and again
+# with the drop-in's compiler flags alone, without the tool
+# (ALLOCPROF_RS_FLAGS_ONLY=1: allocprof_bench_rsfl), to show what the
+# flags do to the module by themselves.
+step "Rust drop-in bench modules (allocprof_bench_rs.rs with the drop-in lines; with its flags alone)"
+rdir="$logs/dropin-rs-module"
+for v in di fl; do
+	mkdir -p "$rdir/$v"
+	# (The sysfs layer it mounts, named by its absolute path: the copy
+	# is elsewhere.)
+	sed "s|^#\[path = \"[./]*src/ffi/sysfs.rs\"\]|#[path = \"$ALLOCPROF_ROOT/src/ffi/sysfs.rs\"]|" \
+		"$sel/allocprof_bench_rs.rs" >"$rdir/$v/allocprof_bench_rs$v.rs"
+	{
+		echo "obj-m := allocprof_bench_rs$v.o"
+		[ $v = fl ] && echo "ALLOCPROF_RS_FLAGS_ONLY := 1"
+		echo "ALLOCPROF := $ALLOCPROF_ROOT"
+		echo 'include $(ALLOCPROF)/dropin.mk'
+	} >"$rdir/$v/Kbuild"
+	run_long "Rust bench module ($v)" "$logs/dropin-rs-module-$v.log" \
+		make -C "$kdir" M="$rdir/$v" LLVM=1 modules
+	objdump -dr "$rdir/$v/allocprof_bench_rs$v.ko" >"$logs/allocprof_bench_rs$v.dis"
+done
+objdump -dr "$sel/allocprof_bench_rs.ko" >"$logs/allocprof_bench_rs.dis"
 mapfile -t kos < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
+kos+=("$rdir/di/allocprof_bench_rsdi.ko" "$rdir/fl/allocprof_bench_rsfl.ko")
 
 results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$results"
@@ -77,6 +104,7 @@ vm() {
 }
 report() {
 	cp "$logs/dropin-module.dis" "$results/allocprof_bench_di.dis"
+	cp "$logs"/allocprof_bench_rs*.dis "$results/"
 	step "report"
 	python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
 		"$(dpkg-query -W -f='${Version}' linux-source-6.12)"

@@ -147,6 +147,20 @@ done
 host_pid=$!
 host_passed=0 host_failed=0 host_skipped=0
 
+# The Rust drop-in's build step (tools/allocprof-rs-dropin): its cargo test
+# (unit tests, and the tool on objects rustc makes of a stand-in kernel
+# crate and driver), counted the same way.
+rs_out=$(ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/rs-dropin-tool.sh" 2>&1)
+rs_rc=$?
+printf '%s\n' "$rs_out" | tee "$logs/rs-dropin-tool.log"
+rs=$(printf '%s\n' "$rs_out" |
+	sed -n 's/^ *cargo test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' | tail -n 1)
+[ -n "$rs" ] || rs="0 1 0"
+read -r rs_passed rs_failed rs_skipped <<<"$rs"
+[ "$rs_rc" -ne 0 ] && [ "$rs_failed" -eq 0 ] && rs_failed=1
+host_passed=$((host_passed + rs_passed)) host_failed=$((host_failed + rs_failed))
+host_skipped=$((host_skipped + rs_skipped))
+
 # The measuring scripts' own tests (synthetic logs: a failed bench
 # variant is a missed target, duplicate or missing differential rows fail).
 step "script self-tests"

@@ -8,7 +8,9 @@
 # the drop-in's two, built against the test kernel, and loaded in the
 # test VM after allocprof (scripts/guest-demo.sh): its rows, the sysctl
 # switched off and on, its unload and allocprof's report of what it left
-# allocated.
+# allocated.  Then a Rust module of the kernel tree, samples/rust/
+# rust_minimal.rs, unmodified, with the same two lines: its rows at its
+# own lines.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,8 +30,24 @@ make -s -C "$KDIR" M="$d" LLVM=1 modules >"$ALLOCPROF_RUN_DIR/build.log" 2>&1 ||
 	tail -n 20 "$ALLOCPROF_RUN_DIR/build.log"
 	die "kmemleak-test did not build (log: $ALLOCPROF_RUN_DIR/build.log)"
 }
+r="$ALLOCPROF_RUN_DIR/rust_minimal"
+mkdir -p "$r"
+cp "$KDIR/source/samples/rust/rust_minimal.rs" "$r/"
+cat >"$r/Kbuild" <<KBUILD
+obj-m := rust_minimal.o
+ALLOCPROF := $ALLOCPROF_ROOT
+include \$(ALLOCPROF)/dropin.mk
+KBUILD
+step "rust_minimal.rs of the kernel tree, with the same lines in its Kbuild"
+sed 's/^/    /' "$r/Kbuild"
+make -s -C "$KDIR" M="$r" LLVM=1 modules 2>&1 | tee "$ALLOCPROF_RUN_DIR/build-rust.log" | grep 'ALLOCPROF-RS' |
+	sed 's/^ */    /' || {
+	tail -n 20 "$ALLOCPROF_RUN_DIR/build-rust.log"
+	die "rust_minimal did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
+}
+[ -f "$r/rust_minimal.ko" ] || die "rust_minimal did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
 "$ALLOCPROF_ROOT/scripts/tool.sh" build
 step "the test VM"
 VM_CONSOLE_LOG="$ALLOCPROF_RUN_DIR/console.log" \
-	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $d/kmemleak-test.ko" \
+	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $d/kmemleak-test.ko $r/rust_minimal.ko" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-demo.sh"

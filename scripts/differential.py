@@ -18,7 +18,9 @@ source line of the call site tells (SRCDIR holds the module sources):
 
   vmalloc  upstream also charges the page-pointer array and counts each
            page: bytes + calls * kmalloc_size(8 * P), calls * (P + 1),
-           P = pages per area
+           P = pages per area (past 512 pages the array is a vmalloc area
+           of Q = 8 * P / 4096 pages: bytes + calls * (Q * 4096 +
+           kmalloc_size(8 * Q)), calls * (P + Q + 1))
   exact    alloc_pages_exact: equal, bytes and calls (both count each page
            a call: split_page gives every page its own reference, and
            allocprof charges one call per page as upstream does)
@@ -40,6 +42,20 @@ source line of the call site tells (SRCDIR holds the module sources):
 An empty or truncated table must not pass as "the same rows on both
 kernels": MIN_CHARGED sets, from the workload, how many rows of each
 module allocprof must show charged in each snapshot.
+
+The Rust drop-in ("diff-rsrow:", "diff-rshelper:", "diff-rssnapshot:"
+lines): upstream charges every allocation of kernel::alloc to one of
+three rows of rust/helpers/ (rust_helper_krealloc, _kvrealloc,
+_vrealloc), whatever the module.  For each Rust module and snapshot
+(RS_SNAPSHOTS: after its load, after the test module's workload, after
+its free, after its unload) the change of each of those rows since
+before the module's load must equal the sum of the module's rows under
+allocprof that allocate through it: Vmalloc (a source line naming VBox
+or VVec) in the vmalloc relation above, KVmalloc (KVBox, KVVec) equal,
+or in the vmalloc relation for an object past KMALLOC_MAX_SIZE (4 MiB:
+kvrealloc() then falls back to vmalloc), Kmalloc (every other line)
+equal; after the unload, no row of the module and every change back to
+0 0.  RS_MIN_CHARGED: the rows the workload charges.
 """
 import os
 import re
@@ -80,6 +96,24 @@ MIN_CHARGED["mp_held"]["allocprof_dropin_test"] = 9
 MIN_CHARGED["mp_resized"]["allocprof_dropin_test"] = 5
 MIN_CHARGED["devm_changed"]["devm"] = 9
 del MIN_CHARGED["devm_unbound"]["devm"]
+# The Rust modules: their snapshots (PREFIX_pre, then these), the rows
+# charged (at least) in each, from the workload of
+# scripts/guest-differential.sh: rust_minimal's vector (line 27);
+# rust_print frees in its init what it allocates; the test module's load
+# holds 6 objects (init_kbox, init_kvec, init_arc, init_vbox, init_held,
+# DropinRustTest::init), its workload 19 more (kbox, vbox, kvbox, kvec,
+# vvec, kvvec, from_elem, inplace_cap, shrink_cap, vshrink_cap, arc,
+# unique, unique_uninit, pin_init, arc_pin_init, box_pin, rbtree, work,
+# grow).
+RS_MODULES = {"rust_minimal": "rust_minimal", "rust_print": "rust_print",
+              "rstest": "allocprof_dropin_rust_test"}
+RS_SNAPSHOTS = {"rust_minimal": ["loaded", "unloaded"], "rust_print": ["loaded", "unloaded"],
+                "rstest": ["loaded", "held", "freed", "unloaded"]}
+RS_MIN_CHARGED = {"rust_minimal_loaded": 1, "rust_print_loaded": 0, "rstest_loaded": 6,
+                  "rstest_held": 25, "rstest_freed": 6}
+RS_HELPERS = ("krealloc", "kvrealloc", "vrealloc")
+# KMALLOC_MAX_SIZE: kvrealloc() falls back to vmalloc past it.
+KMALLOC_MAX = 4 << 20
 BAD = re.compile(r"Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|"
                  r"[Uu]nable to handle (kernel|page fault)|PANIC:|WARNING:|Call Trace|UBSAN|KASAN")
 
@@ -123,6 +157,20 @@ def parse(lines):
         elif line.startswith("diff-devres: "):
             _, snap, b, c = line.split()
             snaps.setdefault("devres", {})[snap] = (int(b), int(c))
+        elif line.startswith("diff-rsrow: "):
+            m = ROW.match("diff-row: " + line[len("diff-rsrow: "):])
+            if m:
+                snap, b, c, f, ln, mod, fn, rest = m.groups()
+                key = (mod, os.path.basename(f), int(ln), fn)
+                rs = snaps.setdefault("rsrows", {}).setdefault(snap, {})
+                if key in rs:
+                    snaps.setdefault("dups", []).append(f"{snap}: two rows of {key}")
+                rs[key] = (int(b), int(c), rest.strip())
+        elif line.startswith("diff-rshelper: "):
+            _, snap, helper, b, c = line.split()
+            snaps.setdefault("rshelpers", {}).setdefault(snap, {})[helper] = (int(b), int(c))
+        elif line.startswith("diff-rssnapshot: "):
+            snaps.setdefault("rsseen", set()).add(line.split()[1])
     for s in seen:
         rows.setdefault(s, {})
     return rows, seen, errors, snaps
@@ -156,10 +204,8 @@ def expected(kind, snap, key, a):
     if key[3] == "site_rcu" and snap == "rcu_at_call":
         return None
     if kind == "vmalloc" and c:
-        pages = b // (c * PAGE)
-        if b != pages * c * PAGE:
-            return (-1, -1)  # not areas of one size: no relation
-        return (b + c * kmalloc_size(8 * pages), c * (pages + 1))
+        # (-1, -1): not areas of one size, no relation.
+        return vmalloc_relation(b, c) or (-1, -1)
     if kind == "exact":
         return (b, c)
     if kind == "percpu":
@@ -178,6 +224,99 @@ def percpu_size(key, srcdir, cmds):
         return int(m.group(1))
     sizes = {int(c[2]) for c in cmds if len(c) == 3 and c[0] == "percpu"}
     return sizes.pop() if len(sizes) == 1 else None
+
+
+def rs_kind(key, srcdir):
+    """The allocator of a Rust row's call site, from its source line:
+    "vmalloc" (VBox, VVec), "kvmalloc" (KVBox, KVVec) or "kmalloc"."""
+    text = source_line(key, srcdir)
+    if re.search(r"\bV(Box|Vec)\b", text):
+        return "vmalloc"
+    if re.search(r"\bKV(Box|Vec)\b", text):
+        return "kvmalloc"
+    return "kmalloc"
+
+
+def vmalloc_relation(b, c):
+    """Upstream's (bytes, calls) for allocprof's row of c vmalloc areas of
+    b bytes in all (one size: P pages each), or None.  Upstream charges
+    each page a call and the page-pointer array of 8 * P bytes:
+    kmalloc'd, or past a page vmalloc'd itself (__vmalloc_area_node():
+    its Q pages, a call each, and its own array, kmalloc'd)."""
+    if not c:
+        return (b, c)
+    pages = b // (c * PAGE)
+    if b != pages * c * PAGE:
+        return None
+    array = 8 * pages
+    if array <= PAGE:
+        extra = (kmalloc_size(array), 1)
+    else:
+        q = -(-array // PAGE)
+        extra = (q * PAGE + kmalloc_size(8 * q), q + 1)
+    return (b + c * extra[0], c * (pages + extra[1]))
+
+
+def rs_expected(rows, srcdir):
+    """What upstream's three helper rows must have changed by, from a Rust
+    module's rows under allocprof: {helper: (bytes, calls)}, and the
+    rows in no relation (a vmalloc row of areas of several sizes)."""
+    want = {h: (0, 0) for h in RS_HELPERS}
+    bad = []
+    for key, (b, c, _) in rows.items():
+        kind = rs_kind(key, srcdir)
+        helper = {"kmalloc": "krealloc", "kvmalloc": "kvrealloc", "vmalloc": "vrealloc"}[kind]
+        v = (b, c)
+        if kind == "vmalloc" or (kind == "kvmalloc" and c and b // c > KMALLOC_MAX):
+            v = vmalloc_relation(b, c)
+            if v is None:
+                bad.append(f"{key[1]}:{key[2]} {key[3]}: {b} {c}: not areas of one size")
+                continue
+        want[helper] = (want[helper][0] + v[0], want[helper][1] + v[1])
+    return want, bad
+
+
+def compare_rust(ainfo, uinfo, srcdir, test):
+    """The Rust modules' rows against upstream's rust/helpers/ rows."""
+    arows, urows = ainfo.get("rsrows", {}), uinfo.get("rshelpers", {})
+    kinds = set()
+    for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
+        seen = info.get("rsseen", set())
+        missing = [f"{p}_{s}" for p, ss in RS_SNAPSHOTS.items() for s in ["pre"] + ss
+                   if f"{p}_{s}" not in seen]
+        test(not missing, f"{name} VM: every Rust module's snapshot", [f"missing: {missing}"])
+    for prefix, snaps in RS_SNAPSHOTS.items():
+        mod = RS_MODULES[prefix]
+        pre = urows.get(f"{prefix}_pre", {})
+        for s in snaps:
+            snap = f"{prefix}_{s}"
+            rows = {k: v for k, v in arows.get(snap, {}).items() if k[0] == mod}
+            up = urows.get(snap, {})
+            delta = {h: (up.get(h, (0, 0))[0] - pre.get(h, (0, 0))[0],
+                         up.get(h, (0, 0))[1] - pre.get(h, (0, 0))[1]) for h in RS_HELPERS}
+            if s == "unloaded":
+                test(not rows and all(d == (0, 0) for d in delta.values()),
+                     f"{snap}: {mod} unloaded: no row of it, upstream's rust/helpers/ rows back where they were",
+                     [f"allocprof rows: {sorted(rows)}"] + [f"upstream {h}: {d[0]} {d[1]}" for h, d in delta.items()])
+                continue
+            want, bad = rs_expected(rows, srcdir)
+            for k, v in rows.items():
+                if v[0] or v[1]:
+                    kinds.add(rs_kind(k, srcdir))
+            marked = [f"{k[1]}:{k[2]} {k[3]}: {v[2]}" for k, v in rows.items() if v[2]]
+            test(want == delta and not bad and not marked,
+                 f"{snap}: {mod}: the sum of its {len(rows)} rows is upstream's change of "
+                 f"rust_helper_krealloc, _kvrealloc, _vrealloc, bytes and calls",
+                 [f"{h}: allocprof {want[h][0]} {want[h][1]}, upstream {delta[h][0]} {delta[h][1]}"
+                  for h in RS_HELPERS] + bad + marked
+                 + [f"  {k[1]}:{k[2]} {k[3]} ({rs_kind(k, srcdir)}): {v[0]} {v[1]}" for k, v in sorted(rows.items())
+                    if v[0] or v[1]])
+            charged = sum(1 for v in rows.values() if v[0] or v[1])
+            n = RS_MIN_CHARGED.get(snap, 0)
+            test(charged >= n, f"{snap}: {mod}: the workload's rows charged under allocprof (>= {n})",
+                 [f"{charged} rows charged"])
+    test(kinds >= {"kmalloc", "kvmalloc", "vmalloc"},
+         "Rust rows of each allocator (Kmalloc, KVmalloc, Vmalloc) compared", [sorted(kinds)])
 
 
 def compare(alog_lines, ulog_lines, rc_a, rc_u, srcdir, consoles, out=print):
@@ -279,6 +418,7 @@ def compare(alog_lines, ulog_lines, rc_a, rc_u, srcdir, consoles, out=print):
     # Every relation must have been exercised, or the test proves nothing of it.
     test(all(k in kinds for k in ("equal", "vmalloc", "exact", "percpu", "kfree_rcu", "devm")),
          "every relation (equal, vmalloc, exact, percpu, kfree_rcu, devm) exercised", [sorted(kinds)])
+    compare_rust(ainfo, uinfo, srcdir, test)
     # The allocprof tool, run in both VMs on their own tables.
     for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
         lines = info.get("tool", [])
@@ -312,6 +452,11 @@ def self_test():
         "allocprof_dropin_test.c": ["return __alloc_percpu(s, 8);", "return alloc_pages_exact(s, GFP_KERNEL);",
                                     "return kmalloc(64, GFP_KERNEL);"] + ["return kmalloc(8, GFP_KERNEL);"] * 16
         + ["return devm_kmalloc(d, 100, GFP_KERNEL);"] * 12 + ["p = kmalloc(16, GFP_KERNEL);"],
+        "rust_minimal.rs": ["numbers.push(72, GFP_KERNEL)?;"] * 3,
+        "rust_print.rs": ["let a = Arc::new(1, GFP_KERNEL)?;"],
+        "allocprof_dropin_rust_test.rs": ["Ok(KBox::new([1u64, 2, 3], GFP_KERNEL)?)"] * 30
+        + ["Ok(VBox::new([2u8; 5000], GFP_KERNEL)?)", "KVVec::extend_with(&mut v, k, 5u8, GFP_KERNEL)?;",
+           "Ok(KVBox::new([3u8; 100], GFP_KERNEL)?)"],
     }
     possible = 2
 
@@ -354,6 +499,41 @@ def self_test():
             u.append("diff-snapshot: " + snap)
         for side in (a, u):
             side += ["diff-tool: ok t%d" % i for i in range(4)]
+        # The Rust modules: rows under allocprof, rust/helpers/ rows upstream.
+        rsrow = lambda snap, b, c, f, ln, mod, fn: row(snap, b, c, f, ln, mod, fn).replace("diff-row:", "diff-rsrow:", 1)
+        helpers = lambda snap, k, kv, v: ["diff-rshelper: %s krealloc %d %d" % (snap, 1000 + k[0], 10 + k[1]),
+                                          "diff-rshelper: %s vrealloc %d %d" % (snap, 500 + v[0], 5 + v[1])] \
+            + (["diff-rshelper: %s kvrealloc %d %d" % (snap, kv[0], kv[1])] if kv != (0, 0) else [])
+        T = "allocprof_dropin_rust_test"
+        for prefix, mod, f, loaded in (("rust_minimal", "rust_minimal", "rust_minimal.rs",
+                                         [(0, 0), (0, 0), (16, 1)]),
+                                        ("rust_print", "rust_print", "rust_print.rs", [(0, 0)])):
+            for snap in ("pre", "loaded", "unloaded"):
+                name = "%s_%s" % (prefix, snap)
+                if snap == "loaded":
+                    for i, v in enumerate(loaded):
+                        a.append(rsrow(name, v[0], v[1], f, i + 1, mod, mod + "::init"))
+                k = (sum(v[0] for v in loaded), sum(v[1] for v in loaded)) if snap == "loaded" else (0, 0)
+                u.extend(helpers(name, k, (0, 0), (0, 0)))
+                a.append("diff-rssnapshot: %s %s" % (name, mod))
+                u.append("diff-rssnapshot: %s %s" % (name, mod))
+        for snap in ("pre", "loaded", "held", "freed", "unloaded"):
+            name = "rstest_" + snap
+            k, kv, v = (0, 0), (0, 0), (0, 0)
+            if snap in ("loaded", "held", "freed"):
+                n = 25 if snap == "held" else 6
+                for i in range(n):
+                    a.append(rsrow(name, 32, 1, T + ".rs", i + 1, T, T + "::site_%d" % i))
+                k = (32 * n, n)
+                a.append(rsrow(name, 8192, 1, T + ".rs", 31, T, T + "::init_vbox"))
+                v = (8192 + 16, 3)
+                if snap == "held":
+                    a.append(rsrow(name, 8388608, 1, T + ".rs", 32, T, T + "::site_kvvec"))
+                    a.append(rsrow(name, 128, 1, T + ".rs", 33, T, T + "::site_kvbox"))
+                    kv = (8388608 + 16384 + 32 + 128, 2048 + 4 + 1 + 1)
+            u.extend(helpers(name, k, kv, v))
+            a.append("diff-rssnapshot: %s %s" % (name, T))
+            u.append("diff-rssnapshot: %s %s" % (name, T))
         return a, u
 
     def failed(a, u, d):
@@ -389,6 +569,18 @@ def self_test():
         bad = failed(mutate(a, r"^(diff-row: held) 28672 7 ", r"\1 28672 3 "), u, d)
         check(any("held: allocprof_dropin_test: " in b for b in bad),
               "alloc_pages_exact's calls counted once per allocation fail (equal relation)")
+        bad = failed(mutate(a, r"^(diff-rsrow: rstest_held) 32 1 (\S+:1 )", r"\1 40 1 \2"), u, d)
+        check(any("rstest_held: allocprof_dropin_rust_test: the sum" in b for b in bad),
+              "a Rust row 8 bytes off upstream's rust/helpers/ change fails")
+        bad = failed(mutate(a, r"^(diff-rsrow: rstest_held 8388608 1 .*)$", r"\1 accurate:no"), u, d)
+        check(any("rstest_held: allocprof_dropin_rust_test: the sum" in b for b in bad),
+              "a Rust row marked accurate:no fails")
+        bad = failed(a, mutate(u, r"^(diff-rshelper: rstest_unloaded krealloc) (\d+)", r"\1 9999"), d)
+        check(any("rstest_unloaded" in b for b in bad),
+              "upstream's rust/helpers/ rows not back after the unload fail")
+        bad = failed(mutate(a, r"^(diff-rsrow: rstest_held 8388608 1 \S+:)32 ", r"\g<1>1 "), u, d)
+        check(any("rstest_held: allocprof_dropin_rust_test: the sum" in b for b in bad),
+              "a KVVec past 4 MiB taken for a kmalloc row (its vmalloc relation not applied) fails")
     print(f"differential self-test: {results.count(True)} passed, {results.count(False)} failed")
     return 0 if all(results) else 1
 

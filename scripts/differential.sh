@@ -13,7 +13,11 @@
 # unmodified modules of the kernel tree, copied from its source at build
 # time: samples/kmemleak/kmemleak-test.c (kmalloc, kzalloc, vmalloc,
 # __alloc_percpu, all left live) and samples/kobject/kset-example.c
-# (kzalloc'd kobjects, freed by their release).
+# (kzalloc'd kobjects, freed by their release).  The Rust drop-in's:
+# rust_minimal and rust_print of samples/rust/ and
+# allocprof_dropin_rust_test, as make modules builds them with the
+# drop-in lines, and built plainly against the upstream kernel (its
+# rust/helpers/ rows against the sum of each module's rows).
 #
 # Prints "ok"/"not ok" lines and, last, "differential: P passed, F failed".
 set -uo pipefail
@@ -42,13 +46,25 @@ kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$se
 src="$KDIR/source"
 [ -f "$src/samples/kmemleak/kmemleak-test.c" ] || report_fail "no kernel source at $src"
 dropin_ko="$sel/dropin/allocprof_dropin_test.ko"
-[ -f "$dropin_ko" ] && [ -f "$ALLOCPROF_ROOT/allocprof.ko" ] || report_fail "run 'make modules' first"
+rust_kos="$sel/dropin_rust/allocprof_dropin_rust_test.ko $sel/dropin_rust_samples/rust_minimal.ko $sel/dropin_rust_samples/rust_print.ko"
+for k in "$dropin_ko" "$ALLOCPROF_ROOT/allocprof.ko" $rust_kos; do
+	[ -f "$k" ] || report_fail "run 'make modules' first (no $k)"
+done
 
 mkdir -p "$work/dropin" "$work/plain"
 for d in dropin plain; do
 	cp "$src/samples/kmemleak/kmemleak-test.c" "$src/samples/kobject/kset-example.c" "$work/$d/"
 done
 cp "$sel/dropin/allocprof_dropin_test.c" "$work/plain/"
+# The Rust modules, plain (the test module mounts src/ffi/sysfs.rs,
+# named by its absolute path here: the copy is elsewhere); their sources
+# beside the C ones too, where differential.py reads call sites.
+mkdir -p "$work/plainrs/m"
+cp "$src/samples/rust/rust_minimal.rs" "$src/samples/rust/rust_print.rs" "$work/plainrs/m/"
+sed "s|^#\[path = \"[./]*src/ffi/sysfs.rs\"\]|#[path = \"$ALLOCPROF_ROOT/src/ffi/sysfs.rs\"]|" \
+	"$sel/dropin_rust/allocprof_dropin_rust_test.rs" >"$work/plainrs/m/allocprof_dropin_rust_test.rs"
+cp "$work/plainrs/m/"*.rs "$work/plain/"
+echo "obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o" >"$work/plainrs/m/Kbuild"
 # (a) the one line a user adds; (b) nothing.
 {
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
@@ -59,17 +75,19 @@ make -C "$KDIR" M="$work/dropin" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Mo
 	modules >"$log-build.log" 2>&1 || { tail -n 20 "$log-build.log"; report_fail "drop-in build (log: $log-build.log)"; }
 make -C "$kup" M="$work/plain" LLVM=1 modules >>"$log-build.log" 2>&1 ||
 	{ tail -n 20 "$log-build.log"; report_fail "plain build (log: $log-build.log)"; }
+make -C "$kup" M="$work/plainrs/m" LLVM=1 modules >>"$log-build.log" 2>&1 ||
+	{ tail -n 20 "$log-build.log"; report_fail "plain Rust build (log: $log-build.log)"; }
 info "built in $((SECONDS - start))s"
 
 for mode in allocprof upstream; do
 	{ echo "MODE=$mode"; cat "$ALLOCPROF_ROOT/scripts/guest-differential.sh"; } >"$work/run-$mode.sh"
 done
 TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-allocprof-console.log" \
-	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $dropin_ko $work/dropin/kmemleak-test.ko $work/dropin/kset-example.ko" \
+	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $dropin_ko $work/dropin/kmemleak-test.ko $work/dropin/kset-example.ko $rust_kos" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-allocprof.sh" >"$log-allocprof.log" 2>&1
 rc_a=$?
 TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-upstream-console.log" KDIR="$kup" \
-	VM_MODULES="$work/plain/allocprof_dropin_test.ko $work/plain/kmemleak-test.ko $work/plain/kset-example.ko" \
+	VM_MODULES="$work/plain/allocprof_dropin_test.ko $work/plain/kmemleak-test.ko $work/plain/kset-example.ko $work/plainrs/m/rust_minimal.ko $work/plainrs/m/rust_print.ko $work/plainrs/m/allocprof_dropin_rust_test.ko" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-upstream.sh" >"$log-upstream.log" 2>&1
 rc_u=$?
 info "both VMs done in $((SECONDS - start))s (logs: $log-*.log)"

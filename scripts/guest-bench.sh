@@ -6,6 +6,9 @@
 #              with the cumulative counters) and the C raw loop, rounds
 #              interleaved; memory; allocinfo read cost; then the C loop
 #              built with the drop-in header (raw, off, offlive, on)
+#              then the Rust drop-in's loops (allocprof_bench_rs.rs: plain,
+#              with the drop-in's flags alone, with the drop-in lines off
+#              and on)
 #   dropin     the drop-in part of allocprof only (BENCH_ONLY=dropin)
 #   upstream   the C loop on the kernel with CONFIG_MEM_ALLOC_PROFILING,
 #              vm.mem_profiling 1 and 0 (written); /proc/allocinfo read
@@ -27,6 +30,8 @@ ROUNDS=${BENCH_ROUNDS:-6}
 KITERS=${BENCH_KMALLOC_ITERS:-4000}
 PITERS=${BENCH_PAGE_ITERS:-20000}
 KVITERS=${BENCH_KV_ITERS:-20000}
+RSBOX=${BENCH_RS_KBOX_ITERS:-20000}
+RSVEC=${BENCH_RS_KVEC_ITERS:-2000}
 SYSCTL=/proc/sys/vm/mem_profiling
 CUM=/sys/kernel/allocprof/cumulative
 MV=/sys/kernel/allocprof/modules
@@ -36,6 +41,8 @@ READ=/allocprof/selftests/allocprof/allocinfo_read
 failures=0
 iters() {
 	case $1 in
+	kbox) echo "$RSBOX" ;;
+	kvec) echo "$RSVEC" ;;
 	kmalloc*) echo "$KITERS" ;;
 	kvmalloc*) echo "$KVITERS" ;;
 	*) echo "$PITERS" ;;
@@ -211,6 +218,61 @@ dropin_bench() {
 	dt free mem.dropin_live_held
 }
 
+# The Rust drop-in, with allocprof loaded: allocprof_bench_rs.rs built
+# plainly (raw: allocprof_bench_rs, the tree's), with the drop-in's
+# compiler flags alone (flags: allocprof_bench_rsfl, no target: what the
+# flags do by themselves) and with the drop-in lines (allocprof_bench_rsdi:
+# off, profiling off and nothing recorded; on), rounds rotated.  All use
+# the sysfs directory allocprof_bench_rs: one is loaded at a time.  A run
+# with profiling on must charge an iteration's allocations: kbox 1, kvec
+# 6 (a KVec<u32> of 64 pushes: capacities 1, 2, ..., 64; 4 to 8 bytes
+# stays in kmalloc-8, in place), off none.
+dropin_rs_bench() {
+	RR=/sys/kernel/allocprof_bench_rs/run
+	rcur=
+	rvariant() { # VARIANT KEY
+		want=allocprof_bench_rsdi
+		case $1 in
+		raw) want=allocprof_bench_rs ;;
+		flags) want=allocprof_bench_rsfl ;;
+		esac
+		if [ "$rcur" != "$want" ]; then
+			if [ -n "$rcur" ]; then
+				rmmod "$rcur" || fail "$2" "rmmod $rcur failed" || return 1
+			fi
+			rcur=
+			insmod "$M/$want.ko" || fail "$2" "insmod $want failed" || return 1
+			rcur=$want
+		fi
+		case $1 in
+		on) setv $SYSCTL 1 "$2" ;;
+		*) setv $SYSCTL 0 "$2" ;;
+		esac
+	}
+	for k in kbox kvec; do
+		rvariant raw warmup.dropin_rs.$k && run $RR "$k" warmup.dropin_rs.$k
+		want_on=1
+		[ $k = kvec ] && want_on=6
+		r=0
+		order="raw flags off on"
+		while [ $r -lt "$ROUNDS" ]; do
+			for v in $order; do
+				key=dropin_rs.${k}_$v
+				rvariant $v "$key" || continue
+				run $RR "$k" "$key" || continue
+				case $v in
+				off) charged "$key" allocprof_bench_rsdi $RR "$k" 0 ;;
+				on) charged "$key" allocprof_bench_rsdi $RR "$k" $want_on ;;
+				esac
+			done
+			order="${order#* } ${order%% *}"
+			r=$((r + 1))
+		done
+	done
+	[ -z "$rcur" ] || rmmod "$rcur"
+	setv $SYSCTL 1 setup
+}
+
 case "$BENCH_MODE" in
 allocprof)
 	need setup insmod $M/allocprof.ko
@@ -298,11 +360,13 @@ allocprof)
 	done
 	need setup rmmod allocprof_test
 	dropin_bench
+	dropin_rs_bench
 	;;
 dropin)
 	need setup insmod $M/allocprof.ko
 	need setup insmod $M/allocprof_bench_c.ko
 	dropin_bench
+	dropin_rs_bench
 	;;
 upstream)
 	[ "$(cat $SYSCTL)" = 1 ] || fail setup "vm.mem_profiling reads '$(cat $SYSCTL)' at boot, not 1"

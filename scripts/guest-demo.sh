@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`, inside the test VM (scripts/demo.sh): allocprof, then
-# samples/kmemleak/kmemleak-test.c built with the drop-in lines.
+# samples/kmemleak/kmemleak-test.c built with the drop-in lines, then
+# samples/rust/rust_minimal.rs built with the same lines.
 set -e
 M=/allocprof/modules
 # The kernel's messages are shown where the demo asks for them.
@@ -32,5 +33,12 @@ show allocprof top --module kmemleak_test -n 5
 echo '$ echo 1 > /proc/sys/vm/mem_profiling'
 echo 1 >/proc/sys/vm/mem_profiling
 show rmmod kmemleak-test
+say "a Rust module of the kernel tree, unmodified, with the same two lines: rust_minimal"
+echo "\$ insmod $M/rust_minimal.ko"
+insmod $M/rust_minimal.ko 2>/dev/null
+say "its three pushes at their own lines: the first allocated (line 25), the second fitted in place (26), the third moved the vector: charged at 27, 25 uncharged"
+echo "\$ grep rust_minimal /sys/kernel/allocprof/allocinfo"
+grep rust_minimal /sys/kernel/allocprof/allocinfo
+show rmmod rust_minimal
 show rmmod allocprof
 echo "demo done"

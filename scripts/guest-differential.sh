@@ -137,4 +137,45 @@ echo allocprof_dropin_devm >$D/bind || fail "bind"
 snap devm_rebound
 rmmod kset-example || fail "rmmod kset-example"
 snap kset_gone
+
+# The Rust drop-in: rust_minimal and rust_print of the kernel tree and
+# allocprof_dropin_rust_test, built with the drop-in lines (allocprof) or
+# plainly (upstream, which charges every kernel::alloc allocation to
+# rust/helpers/'s rust_helper_krealloc, _kvrealloc or _vrealloc).  Each
+# module's rows (allocprof), or those three rows summed (upstream),
+# before its load, after it, after the test module's workload and its
+# free, and after its unload.
+rshelpers() {
+	[ "$MODE" = upstream ] &&
+		awk -v s="$1" '$3 ~ /^rust\/helpers\/(slab|vmalloc)\.c:/ && $4 ~ /^func:rust_helper_/ {
+			f = substr($4, 18); b[f] += $1; c[f] += $2; n[f] = 1 }
+			END { for (f in n) print "diff-rshelper: " s, f, b[f], c[f] }' $INFO
+}
+rsnap() { # SNAPSHOT MODULE
+	grep "\[$2\]" $INFO | sed "s/^ */diff-rsrow: $1 /"
+	rshelpers "$1"
+	echo "diff-rssnapshot: $1 $2"
+}
+for m in rust_minimal rust_print; do
+	rsnap ${m}_pre $m
+	insmod $M/$m.ko || fail "insmod $m"
+	rsnap ${m}_loaded $m
+	rmmod $m || fail "rmmod $m"
+	rsnap ${m}_unloaded $m
+done
+R=allocprof_dropin_rust_test
+RC=/sys/kernel/$R/control
+rsnap rstest_pre $R
+insmod $M/$R.ko || fail "insmod $R"
+rsnap rstest_loaded $R
+for c in "kbox 10" vbox kvbox "kvec 100" "vvec 10000" "kvvec 5000000" "from_elem 300" inplace shrink \
+	arc unique pinned "rbtree 10" zst "work 5" "grow 50" foreign_in; do
+	echo "diff-cmd: $c"
+	echo "$c" >$RC || fail "'$c' to $R"
+done
+rsnap rstest_held $R
+echo free >$RC || fail "free to $R"
+rsnap rstest_freed $R
+rmmod $R || fail "rmmod $R"
+rsnap rstest_unloaded $R
 echo "diff-done"

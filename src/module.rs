@@ -51,6 +51,7 @@ impl kernel::Module for AllocprofModule {
         let params = params::get();
         kmalloc_sizes::init();
         page_map::init()?;
+        dropin::rust::check_abi()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;
         let views = module_views::ModulesDir::create(file.dir())?;

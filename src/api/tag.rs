@@ -154,6 +154,13 @@ impl Tag {
         self.flags.load(Ordering::Relaxed) & FUNCTION_CALLBACK != 0
     }
 
+    /// Whether `other` names the same module string: the tags of one
+    /// module built by one tool or compilation share it (the Rust
+    /// drop-in's tags of a module do).
+    pub fn same_module(&self, other: &Tag) -> bool {
+        core::ptr::eq(self.modname, other.modname)
+    }
+
     /// Marks the row ` accurate:no`: some of its figures may be wrong.
     pub fn mark_inaccurate(&self) {
         self.flags.fetch_or(INACCURATE, Ordering::Relaxed);

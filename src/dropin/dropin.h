@@ -19,6 +19,7 @@ struct page;
 int allocprof_page_map_init(void);
 void allocprof_pages_free_shared(struct page *page, unsigned int order);
 unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact);
+unsigned int allocprof_rs_realloc_kind(const void *fn);
 void allocprof_dropin_schedule_check(void);
 void allocprof_dropin_flush_check(void);
 bool allocprof_devm_track(struct device *dev, unsigned long object, gfp_t gfp);

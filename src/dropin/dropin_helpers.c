@@ -2,8 +2,9 @@
 /*
  * allocprof: the drop-in mode's one-purpose C helpers (src/dropin/hooks.rs
  * calls them): the bytes of a slab cache's object, from a mirror of the
- * private struct kmem_cache, and the check of the frees key, a delayed
- * work item (DECLARE_DELAYED_WORK() is a C initializer).
+ * private struct kmem_cache, the check of the frees key, a delayed
+ * work item (DECLARE_DELAYED_WORK() is a C initializer), and the kind of a
+ * Rust allocation (src/dropin/rust.rs), by the helper it goes through.
  */
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -57,4 +58,29 @@ void allocprof_dropin_schedule_check(void)
 void allocprof_dropin_flush_check(void)
 {
 	cancel_delayed_work_sync(&allocprof_dropin_check);
+}
+
+/*
+ * The helpers of rust/helpers/ that kernel::alloc's Kmalloc, Vmalloc and
+ * KVmalloc reallocate through (ReallocFunc's function; exported for Rust
+ * modules, declared in no C header).
+ */
+void *rust_helper_krealloc(const void *objp, size_t new_size, gfp_t flags);
+void *rust_helper_vrealloc(const void *p, size_t size, gfp_t flags);
+void *rust_helper_kvrealloc(const void *p, size_t size, gfp_t flags);
+
+/*
+ * What a Rust drop-in allocation through @fn is, as include/allocprof_dropin.h
+ * numbers the kinds: 1 kmalloc, 4 vmalloc, 3 kvmalloc, 0 none of them.
+ * Compares addresses only: @fn is not called.
+ */
+unsigned int allocprof_rs_realloc_kind(const void *fn)
+{
+	if (fn == rust_helper_krealloc)
+		return 1;
+	if (fn == rust_helper_vrealloc)
+		return 4;
+	if (fn == rust_helper_kvrealloc)
+		return 3;
+	return 0;
 }

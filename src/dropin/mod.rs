@@ -16,3 +16,4 @@ pub(crate) mod hooks;
 pub(crate) mod page_map;
 pub(crate) mod pages;
 pub(crate) mod ptr_table;
+pub(crate) mod rust;

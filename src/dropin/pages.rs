@@ -155,13 +155,15 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
 pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, order: c_uint) {
     let addr = addr_of(page.cast());
     if ptr_table::may_hold(addr) {
-        // SAFETY: the caller holds a reference to the page.
-        if !unsafe { only_reference(page) } {
-            // SAFETY: per the function's contract.
-            return unsafe { allocprof_pages_free_shared(page.cast(), order) };
+        // SAFETY: the caller holds a reference to the page, a live struct
+        // page, which the shared path frees as the function's contract
+        // says; `addr` is its address, of the direct map (a free's).
+        unsafe {
+            if !only_reference(page) {
+                return allocprof_pages_free_shared(page.cast(), order);
+            }
+            hooks::forget(addr);
         }
-        // SAFETY: a page's address (of the direct map).
-        unsafe { hooks::forget(addr) };
     }
     // SAFETY: per the function's contract.
     unsafe { bindings::__free_pages(page, order) }
@@ -179,12 +181,14 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void
     let start = addr as usize;
     let end = start + crate::allocprof::sizes::page_align(size);
     for a in (start..end).step_by(PAGE_SIZE) {
-        if ptr_table::may_hold(a) {
-            // SAFETY: per the function's contract, a page of the area.
-            unsafe { allocprof_dropin_pg_free_addr(a, 0) };
-        } else {
-            // SAFETY: as above.
-            unsafe { free_pages(a, 0) };
+        // SAFETY: per the function's contract, a page of the area, which
+        // its free takes, the table's way or the kernel's.
+        unsafe {
+            if ptr_table::may_hold(a) {
+                allocprof_dropin_pg_free_addr(a, 0);
+            } else {
+                free_pages(a, 0);
+            }
         }
     }
 }

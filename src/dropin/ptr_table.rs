@@ -407,6 +407,22 @@ impl PtrTable {
         Some(Claimed { w, j, key })
     }
 
+    /// A claim of `key` that [`Claimed::into_index`] gave up (held across
+    /// a call: src/dropin/rust.rs).
+    ///
+    /// # Safety
+    ///
+    /// `j` is what `into_index` returned for a claim of `key` in this
+    /// table, not taken back since.
+    #[inline(always)]
+    pub(crate) unsafe fn claimed(&self, key: usize, j: usize) -> Claimed<'_> {
+        Claimed {
+            w: self.window(key),
+            j,
+            key,
+        }
+    }
+
     /// Removes `key`'s entry, if it has one: what it was charged.  `key`
     /// passed [`is_key`].
     #[inline(always)]
@@ -581,6 +597,13 @@ impl Claimed<'_> {
     #[inline(always)]
     pub(crate) fn put_back(self) {
         self.w.slots[self.j].key.store(self.key, Ordering::Release);
+    }
+
+    /// The claim as its place in the key's window, to be taken back with
+    /// [`PtrTable::claimed`]: the slot stays claimed meanwhile.
+    #[inline(always)]
+    pub(crate) fn into_index(self) -> usize {
+        self.j
     }
 
     /// Removes the entry: what it was charged.

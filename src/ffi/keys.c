@@ -80,6 +80,7 @@ struct allocprof_params {
 	unsigned int test_record_sleep_ms;
 	unsigned int dropin_slots;
 	unsigned int test_view_delay_ms;
+	unsigned int test_realloc_sleep_ms;
 };
 
 struct allocprof_params allocprof_params = {
@@ -123,13 +124,20 @@ MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (roun
 module_param_named(test_view_delay_ms, allocprof_params.test_view_delay_ms, uint, 0444);
 MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
 
+/*
+ * Test hook: milliseconds a Rust drop-in reallocation that moved sleeps
+ * (process context) before it records, its old object's entry held.
+ */
+module_param_named(test_realloc_sleep_ms, allocprof_params.test_realloc_sleep_ms, uint, 0444);
+MODULE_PARM_DESC(test_realloc_sleep_ms, "Test only: a Rust drop-in reallocation that moved (process context) sleeps this many ms before it records (default: 0)");
+
 /* The registration C ABI and the kmalloc size table, defined in Rust. */
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 
 /* src/ffi/params.rs relies on exactly this layout. */
-static_assert(sizeof(struct allocprof_params) == 24);
+static_assert(sizeof(struct allocprof_params) == 28);
 static_assert(offsetof(struct allocprof_params, test_delay_ms) == 4);
 static_assert(offsetof(struct allocprof_params, test_view_delay_ms) == 20);
 

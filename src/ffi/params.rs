@@ -25,9 +25,12 @@ pub(crate) struct Params {
     /// `test_view_delay_ms`: sleep before creating and before removing a
     /// per-module view.
     pub(crate) test_view_delay_ms: u32,
+    /// `test_realloc_sleep_ms`: a Rust drop-in reallocation that moved
+    /// sleeps this long before it records.
+    pub(crate) test_realloc_sleep_ms: u32,
 }
 
-const _: () = assert!(core::mem::size_of::<Params>() == 24);
+const _: () = assert!(core::mem::size_of::<Params>() == 28);
 
 extern "C" {
     static allocprof_params: Params;

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * allocprof's Rust drop-in: the code between a Rust module's calls of
+ * kernel::alloc's ReallocFunc::call and allocprof, as assembler macros
+ * (Documentation/allocprof/dropin-rust.rst).  Included by the assembly
+ * tools/allocprof-rs-dropin writes for each module (X.allocprof.S) and by
+ * src/dropin/dropin_rust_entry.S, which runs the same code at allocprof's load
+ * against a probe of the same Rust signature (check_abi() in
+ * src/dropin/rust.rs): one text for both, so that what the check
+ * verifies is what the modules run.  Needs <linux/linkage.h> and
+ * <asm/frame.h>.
+ *
+ * ReallocFunc::call(&self, ptr: Option<NonNull<u8>>, layout: Layout,
+ * old_layout: Layout, flags: Flags) -> Result<NonNull<[u8]>, AllocError>
+ * in rustc's ABI on x86_64: &self in %rdi, ptr in %rsi (0: None), layout
+ * in %rdx (align) and %rcx (size), old_layout in %r8 and %r9, flags the
+ * one stack argument (8(%rsp) at entry); the result in %rax (0: Err) and
+ * %rdx (the length).  What it passes to the C function as the old object
+ * is ptr if old_layout's size is not 0, else NULL.
+ *
+ * Each call site of the module calls a site of its own (its relocation
+ * retargeted by the tool), which starts with a static branch on
+ * allocprof_dropin_key: a JMP, in the "likely" form (key + 1, as
+ * include/allocprof_dropin.h), while the key is off, patched into a NOP
+ * when it is on.  While off, a site costs that JMP and goes where the
+ * plain module would.
+ */
+#ifndef _ALLOCPROF_RS_DROPIN_H
+#define _ALLOCPROF_RS_DROPIN_H
+
+#ifdef __ASSEMBLY__
+
+/*
+ * The static branches of the sites are their first instruction, \name
+ * (a function of its own, a sibling call), and a __jump_table entry of
+ * its own: the tool's assembly is assembled twice, the second time with
+ * ALLOCPROF_RS_JUMP_TABLE defined for the entries alone, linked into the
+ * module after objtool, which cannot follow an entry to another
+ * object's code.  The rest of a site (\name_on, reached through the NOP)
+ * is a function of its own too, for objtool.
+ */
+#ifdef ALLOCPROF_RS_JUMP_TABLE
+.macro ALLOCPROF_RS_JUMP name, target
+	.pushsection __jump_table, "aw"
+	.balign 8
+	.long \name - .
+	.long \target - .
+	.quad allocprof_dropin_key + 1 - .
+	.popsection
+.endm
+.macro ALLOCPROF_RS_MODULE real
+.endm
+.macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
+.macro ALLOCPROF_RS_FREE_SITE name, real
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
+.macro ALLOCPROF_RS_KFREE_SITE name, free
+	ALLOCPROF_RS_JUMP \name, \name\()_off
+.endm
+#else /* !ALLOCPROF_RS_JUMP_TABLE */
+
+/* The start of a site: its branch, a JMP to \target. */
+.macro ALLOCPROF_RS_SITE_START name, target
+	.pushsection .text.allocprof_rs, "ax"
+	.globl \name
+	.hidden \name
+	.type \name, @function
+\name:
+	jmp \target
+	.size \name, . - \name
+	.type \name\()_on, @function
+\name\()_on:
+.endm
+.macro ALLOCPROF_RS_SITE_END name
+	.size \name\()_on, . - \name\()_on
+	.popsection
+.endm
+
+/*
+ * The module's two shared paths, \real its ReallocFunc::call.
+ *
+ * __allocprof_rs_alloc: a site that allocates or reallocates, its tag in
+ * %rax.  A frame of 56 bytes: 0 flags (the stack argument of \real),
+ * 8 the tag, 16 &self, 24 the old object, 32 the size, 40 the claim, 48
+ * the result's length.  An old object is first claimed in allocprof's
+ * table (allocprof_rs_claim(): every register but %rax, %r10 and %r11
+ * kept), so that no other CPU's record of its address, once \real has
+ * freed it, is taken for it; after \real, allocprof_rs_alloc_done() or
+ * allocprof_rs_realloc_done() records (C functions).
+ */
+.macro ALLOCPROF_RS_MODULE real
+	.pushsection .text.allocprof_rs, "ax"
+	.type __allocprof_rs_alloc, @function
+__allocprof_rs_alloc:
+	FRAME_BEGIN
+	subq $56, %rsp
+	movq %rax, 8(%rsp)
+	movq %rdi, 16(%rsp)
+	movq %rcx, 32(%rsp)
+	movq 64+FRAME_OFFSET(%rsp), %rax
+	movq %rax, 0(%rsp)
+	xorl %eax, %eax
+	testq %r9, %r9
+	cmovnzq %rsi, %rax
+	movq %rax, 24(%rsp)
+	testq %rax, %rax
+	jnz .Lallocprof_rs_realloc
+	call \real
+	movq %rax, 40(%rsp)
+	movq %rdx, 48(%rsp)
+	movq 8(%rsp), %rdi
+	movq 16(%rsp), %rsi
+	movq %rax, %rdx
+	movq 32(%rsp), %rcx
+	call allocprof_rs_alloc_done
+	movq 40(%rsp), %rax
+	movq 48(%rsp), %rdx
+	addq $56, %rsp
+	FRAME_END
+	RET
+.Lallocprof_rs_realloc:
+	movq 8(%rsp), %rax
+	call allocprof_rs_claim
+	movq %rax, 40(%rsp)
+	call \real
+	movq %rax, 0(%rsp)
+	movq %rdx, 48(%rsp)
+	movq 8(%rsp), %rdi
+	movq 16(%rsp), %rsi
+	movq 24(%rsp), %rdx
+	movq 32(%rsp), %rcx
+	movq %rax, %r8
+	movq 40(%rsp), %r9
+	call allocprof_rs_realloc_done
+	movq 0(%rsp), %rax
+	movq 48(%rsp), %rdx
+	addq $56, %rsp
+	FRAME_END
+	RET
+	.size __allocprof_rs_alloc, . - __allocprof_rs_alloc
+	.popsection
+.endm
+
+/*
+ * A call site that allocates or reallocates, charged to \tag: while the
+ * key is off, a JMP to \real.
+ */
+.macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
+	ALLOCPROF_RS_SITE_START \name, \real
+	movq $\tag, %rax
+	jmp __allocprof_rs_alloc
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * A free (size 0, a drop): the filter test of include/allocprof_dropin.h
+ * on the object (%rsi), and allocprof_rs_forget() if the table may hold
+ * it (every register but %rax, %r10 and %r11 kept), then \real.
+ */
+.macro ALLOCPROF_RS_FREE_SITE name, real
+	ALLOCPROF_RS_SITE_START \name, \real
+	imull $0x9e3779b1, %esi, %r11d
+	shrl $16, %r11d
+	cmpw $0, allocprof_dropin_filter(,%r11,2)
+	jne .Lallocprof_rs_forget_\@
+	jmp \real
+.Lallocprof_rs_forget_\@:
+	FRAME_BEGIN
+	call allocprof_rs_forget
+	FRAME_END
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * A free of an allocator whose free the kernel crate exports, \free
+ * (<Kmalloc as Allocator>::free(ptr, layout): what a plainly built
+ * module calls for the same drop, and which calls the C function
+ * itself): as ALLOCPROF_RS_FREE_SITE, then \free of the object and
+ * old_layout instead of \real (its result, which a free drops, is not
+ * ReallocFunc::call's).
+ */
+.macro ALLOCPROF_RS_KFREE_SITE name, free
+	ALLOCPROF_RS_SITE_START \name, \name\()_off
+	imull $0x9e3779b1, %esi, %r11d
+	shrl $16, %r11d
+	cmpw $0, allocprof_dropin_filter(,%r11,2)
+	jne .Lallocprof_rs_forget_\@
+	jmp \name\()_off
+.Lallocprof_rs_forget_\@:
+	FRAME_BEGIN
+	call allocprof_rs_forget
+	FRAME_END
+	jmp \name\()_off
+	.size \name\()_on, . - \name\()_on
+	.globl \name\()_off
+	.hidden \name\()_off
+	.type \name\()_off, @function
+\name\()_off:
+	movq %rsi, %rdi
+	movq %r8, %rsi
+	movq %r9, %rdx
+	jmp \free
+	.size \name\()_off, . - \name\()_off
+	.popsection
+.endm
+
+#endif /* ALLOCPROF_RS_JUMP_TABLE */
+
+#endif /* __ASSEMBLY__ */
+#endif /* _ALLOCPROF_RS_DROPIN_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Rust drop-in's entries in allocprof (Documentation/allocprof/
+ * dropin-rust.rst): what the code of include/allocprof_rs_dropin.h,
+ * assembled into each drop-in Rust module, calls with the arguments of
+ * ReallocFunc::call live in its registers; and that code once more,
+ * around a probe, for check_abi() (src/dropin/rust.rs).
+ */
+#include <linux/linkage.h>
+#include <linux/export.h>
+#include <asm/frame.h>
+#include <allocprof_rs_dropin.h>
+
+/* Saves and restores the argument registers around a C call. */
+.macro SAVE_ARGS
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %r8
+	pushq %r9
+.endm
+.macro RESTORE_ARGS
+	popq %r9
+	popq %r8
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+.endm
+
+/*
+ * allocprof_rs_forget: allocprof_dropin_free(%rsi), the free of a
+ * module's object; every register but %rax, %r10 and %r11 kept.
+ */
+SYM_FUNC_START(allocprof_rs_forget)
+	FRAME_BEGIN
+	SAVE_ARGS
+	movq %rsi, %rdi
+	call allocprof_dropin_free
+	RESTORE_ARGS
+	FRAME_END
+	RET
+SYM_FUNC_END(allocprof_rs_forget)
+EXPORT_SYMBOL_GPL(allocprof_rs_forget)
+
+/*
+ * allocprof_rs_claim: allocprof_rs_claim_slot(%rsi, %rax), the claim of
+ * the old object of a reallocation by the site of tag %rax, into %rax;
+ * every other register but %r10 and %r11 kept.
+ */
+SYM_FUNC_START(allocprof_rs_claim)
+	FRAME_BEGIN
+	SAVE_ARGS
+	movq %rsi, %rdi
+	movq %rax, %rsi
+	call allocprof_rs_claim_slot
+	RESTORE_ARGS
+	FRAME_END
+	RET
+SYM_FUNC_END(allocprof_rs_claim)
+EXPORT_SYMBOL_GPL(allocprof_rs_claim)
+
+EXPORT_SYMBOL_GPL(allocprof_rs_alloc_done)
+EXPORT_SYMBOL_GPL(allocprof_rs_realloc_done)
+
+/*
+ * The probe (check_abi()): a module's code of include/allocprof_rs_dropin.h
+ * around allocprof_rs_abi_probe_real, a Rust function of ReallocFunc::call's
+ * signature, entered without the static branch: an allocation site of
+ * the probe's tag, and a free site.
+ */
+ALLOCPROF_RS_MODULE allocprof_rs_abi_probe_real
+
+	.pushsection .text.allocprof_rs, "ax"
+SYM_FUNC_START(allocprof_rs_abi_probe_alloc)
+	movq $allocprof_rs_abi_probe_tag, %rax
+	jmp __allocprof_rs_alloc
+SYM_FUNC_END(allocprof_rs_abi_probe_alloc)
+
+SYM_FUNC_START(allocprof_rs_abi_probe_free)
+	FRAME_BEGIN
+	call allocprof_rs_forget
+	FRAME_END
+	jmp allocprof_rs_abi_probe_real
+SYM_FUNC_END(allocprof_rs_abi_probe_free)
+	.popsection
