@@ -16,11 +16,6 @@ start 93 allocprof
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
 F=$D.rs
-# The lines of three call sites in dropin_rust/allocprof_dropin_rust_test.rs
-# (its KBox::new lines in init_kbox, site_foreign_out and site_reuse).
-L_INIT_KBOX=321
-L_FOREIGN_OUT=303
-L_REUSE=308
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
 dmesg -c >/dev/null
 
@@ -55,6 +50,10 @@ kbucket() {
 # The sizes the kernel's configuration changes (lockdep grows a mutex).
 set -- $(dmesg | sed -n "s/^.*$D: sizes: state_mutex=\([0-9]*\) arc_mutex=\([0-9]*\)\$/\1 \2/p" | tail -n 1)
 state_mutex=${1:-0} arc_mutex=${2:-0}
+# The lines of three call sites (the KBox::new lines of init_kbox,
+# site_foreign_out and site_reuse), as the module's line!() says them.
+set -- $(dmesg | sed -n "s/^.*$D: lines: init_kbox=\([0-9]*\) foreign_out=\([0-9]*\) reuse=\([0-9]*\)\$/\1 \2 \3/p" | tail -n 1)
+L_INIT_KBOX=${1:-0} L_FOREIGN_OUT=${2:-0} L_REUSE=${3:-0}
 r() { row "$D::$1"; }
 # rr NAME BYTES CALLS DESCRIPTION
 rr() { expect_row "$D::$1" "$2" "$3" "$4"; }

@@ -301,11 +301,15 @@ fn site_grow(v: &mut KVec<u32>, n: u32) -> Result {
 fn site_foreign_out() -> Result<KBox<[u8; 100]>> {
     Ok(KBox::new([16u8; 100], GFP_KERNEL)?)
 }
+/// The line of `site_foreign_out`'s `KBox::new` (printed at load).
+const LINE_FOREIGN_OUT: u32 = line!() - 3;
 
 #[inline(never)]
 fn site_reuse() -> Result<KBox<[u8; 100]>> {
     Ok(KBox::new([17u8; 100], GFP_KERNEL)?)
 }
+/// The line of `site_reuse`'s `KBox::new` (printed at load).
+const LINE_REUSE: u32 = line!() - 3;
 
 /// The objects allocated at load, held until unload.
 struct InitObjs {
@@ -319,6 +323,8 @@ struct InitObjs {
 fn init_kbox() -> Result<KBox<[u64; 3]>> {
     Ok(KBox::new([1u64, 2, 3], GFP_KERNEL)?)
 }
+/// The line of `init_kbox`'s `KBox::new` (three above: printed at load).
+const LINE_INIT_KBOX: u32 = line!() - 3;
 
 #[inline(never)]
 fn init_kvec() -> Result<KVec<u32>> {
@@ -585,6 +591,13 @@ impl kernel::Module for DropinRustTest {
             "sizes: state_mutex={} arc_mutex={}\n",
             core::mem::size_of::<Mutex<State>>(),
             core::mem::size_of::<(bindings::refcount_t, Mutex<u64>)>()
+        );
+        // The lines of three call sites, for the test's rows.
+        pr_info!(
+            "lines: init_kbox={} foreign_out={} reuse={}\n",
+            LINE_INIT_KBOX,
+            LINE_FOREIGN_OUT,
+            LINE_REUSE
         );
         HELD.store(
             core::ptr::from_ref(held.as_ref().get_ref()).cast_mut(),
