@@ -127,11 +127,14 @@ host_test() {
 # The host tests, beside the VM (which takes one CPU): the compile-time
 # tests (the Rust API's guarantees, the drop-in header's builds), the
 # drop-in header on modules of the kernel tree (W=1, sparse, stack
-# frames), the tool's cargo test.  Their output is shown after the VM's.
+# frames), the tool's cargo test, and that of the Rust drop-in's build step
+# (tools/allocprof-rs-dropin: unit tests, and the tool on objects rustc
+# makes of a stand-in kernel crate and driver).  Their output is shown
+# after the VM's.
 # CHECK_HOST names those to run (make check-debug: the compile-time tests
 # alone, against its kernel; the others test nothing of the kernel's).
-read -r -a host_tests <<<"${CHECK_HOST:-compile-fail dropin-tree cargo}"
-for h in compile-fail dropin-tree cargo; do
+read -r -a host_tests <<<"${CHECK_HOST:-compile-fail dropin-tree cargo rs-dropin}"
+for h in compile-fail dropin-tree cargo rs-dropin; do
 	case " ${host_tests[*]} " in *" $h "*) ;; *) not_run+=("$h") ;; esac
 done
 (
@@ -140,26 +143,13 @@ done
 		compile-fail) host_test compile-fail compile-fail "$ALLOCPROF_ROOT/scripts/compile-fail.sh" ;;
 		dropin-tree) host_test dropin-tree dropin-tree "$ALLOCPROF_ROOT/scripts/dropin-tree.sh" ;;
 		cargo) host_test cargo "cargo test" env ALLOCPROF_LOGS="$logs" "$ALLOCPROF_ROOT/scripts/tool.sh" test ;;
+		rs-dropin) host_test rs-dropin "cargo test" env ALLOCPROF_LOGS="$logs" "$ALLOCPROF_ROOT/scripts/rs-dropin-tool.sh" ;;
 		*) echo "not ok - CHECK_HOST: no host test $h" >"$logs/$h.log"; echo "0 1 0 0" >"$logs/$h.counts" ;;
 		esac
 	done
 ) &
 host_pid=$!
 host_passed=0 host_failed=0 host_skipped=0
-
-# The Rust drop-in's build step (tools/allocprof-rs-dropin): its cargo test
-# (unit tests, and the tool on objects rustc makes of a stand-in kernel
-# crate and driver), counted the same way.
-rs_out=$(ALLOCPROF_LOGS=$logs "$ALLOCPROF_ROOT/scripts/rs-dropin-tool.sh" 2>&1)
-rs_rc=$?
-printf '%s\n' "$rs_out" | tee "$logs/rs-dropin-tool.log"
-rs=$(printf '%s\n' "$rs_out" |
-	sed -n 's/^ *cargo test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' | tail -n 1)
-[ -n "$rs" ] || rs="0 1 0"
-read -r rs_passed rs_failed rs_skipped <<<"$rs"
-[ "$rs_rc" -ne 0 ] && [ "$rs_failed" -eq 0 ] && rs_failed=1
-host_passed=$((host_passed + rs_passed)) host_failed=$((host_failed + rs_failed))
-host_skipped=$((host_skipped + rs_skipped))
 
 # The measuring scripts' own tests (synthetic logs: a failed bench
 # variant is a missed target, duplicate or missing differential rows fail).
