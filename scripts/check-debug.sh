@@ -11,7 +11,9 @@
 # modules are built against that kernel from a copy of the tree (in this
 # run's directory, $ALLOCPROF_LOGS/runs/check-debug-DATE-PID/tree: two runs
 # at once each build their own), so the working tree keeps its `make
-# check` build.
+# check` build; that copy's scripts run the suite, so that the compile-time
+# tests build against the debug kernel's allocprof and check its code (the
+# devres release's jump under frame pointers).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +30,12 @@ mkdir -p "$tree"
 # goes when the run ends, its build log stays.
 trap 'rm -rf "$tree"' EXIT
 (cd "$ALLOCPROF_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
+# The Cargo crates' build directories are shared (cargo locks them): the
+# tools are not built again from nothing.
+for c in tools/allocprof tools/allocprof-rs-dropin; do
+	mkdir -p "$ALLOCPROF_ROOT/$c/target"
+	ln -s "$ALLOCPROF_ROOT/$c/target" "$tree/$c/target"
+done
 run_long "debug modules" "$ALLOCPROF_RUN_DIR/modules-debug.log" \
 	make -C "$tree" KDIR="$kdbg" modules
 mapfile -t kos < <(find "$tree" -name '*.ko')
@@ -40,4 +48,4 @@ export LIFECYCLE_CYCLES=${LIFECYCLE_CYCLES:-40} TABLE_BS1_BYTES=${TABLE_BS1_BYTE
 export FEATURES_LOCK_MS=${FEATURES_LOCK_MS:-45000}
 KDIR="$kdbg" VM_MODULES="${kos[*]}" VM_MEM=${VM_MEM:-2G} VM_NUMA=${VM_NUMA:-2} TIMEOUT=${TIMEOUT:-2400} \
 	VM_APPEND="slub_debug=FZPU kmemleak=on ${VM_APPEND:-}" CHECK_NAME=check-debug CHECK_EXTRA=0 CHECK_MODULES=0 CHECK_HOST=compile-fail \
-	"$ALLOCPROF_ROOT/scripts/check.sh"
+	"$tree/scripts/check.sh"
