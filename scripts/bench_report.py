@@ -120,36 +120,33 @@ def build(res, kver):
             if craw and x:
                 rat[f"upstream_{k}_{v}"] = x / craw - 1
 
-    # The drop-in path: the C loop built with the drop-in header, against
-    # the same loop built plainly, measured in the same rotated rounds.
-    di_kinds = ["kmalloc", "pages0", "pages3", "kvmalloc"]
-    for k in di_kinds:
-        for v in ("raw", "off", "offlive", "on"):
-            key = f"dropin.{k}_{v}"
-            if key in r:
-                ipo[f"dropin_{k}_{v}"] = per_op(r[key])
-                every[f"dropin_{k}_{v}"] = [round(x, 2) for x in rounds(r[key])]
-        raw = ipo.get(f"dropin_{k}_raw")
-        for v in ("off", "offlive", "on"):
-            x = ipo.get(f"dropin_{k}_{v}")
-            if raw and x:
-                rat[f"dropin_{k}_{v}"] = x / raw - 1
+    def variants(log, name, kinds, others):
+        """Figures of the variants of a module built plainly ("raw") and
+        otherwise, logged as LOG.KIND_VARIANT, measured in the same
+        rotated rounds: instructions per operation as NAME_KIND_VARIANT,
+        and each variant's ratio to raw."""
+        for k in kinds:
+            for v in ("raw",) + others:
+                key = f"{log}.{k}_{v}"
+                if key in r:
+                    ipo[f"{name}_{k}_{v}"] = per_op(r[key])
+                    every[f"{name}_{k}_{v}"] = [round(x, 2) for x in rounds(r[key])]
+            raw = ipo.get(f"{name}_{k}_raw")
+            for v in others:
+                x = ipo.get(f"{name}_{k}_{v}")
+                if raw and x:
+                    rat[f"{name}_{k}_{v}"] = x / raw - 1
 
+    # The drop-in path: the C loop built with the drop-in header, against
+    # the same loop built plainly.
+    di_kinds = ["kmalloc", "pages0", "pages3", "kvmalloc"]
+    variants("dropin", "dropin", di_kinds, ("off", "offlive", "on"))
     # The Rust drop-in: allocprof_bench_rs.rs built plainly (raw), with the
     # drop-in's flags alone (flags: no target) and with the drop-in lines
-    # (off, on), rounds rotated.
+    # (off, on).
     rs_kinds = ["kbox", "kvec"]
+    variants("dropin_rs", "dropin_rs", rs_kinds, ("flags", "off", "on"))
     for k in rs_kinds:
-        for v in ("raw", "flags", "off", "on"):
-            key = f"dropin_rs.{k}_{v}"
-            if key in r:
-                ipo[f"dropin_rs_{k}_{v}"] = per_op(r[key])
-                every[f"dropin_rs_{k}_{v}"] = [round(x, 2) for x in rounds(r[key])]
-        raw = ipo.get(f"dropin_rs_{k}_raw")
-        for v in ("flags", "off", "on"):
-            x = ipo.get(f"dropin_rs_{k}_{v}")
-            if raw and x:
-                rat[f"dropin_rs_{k}_{v}"] = x / raw - 1
         fl, on = ipo.get(f"dropin_rs_{k}_flags"), ipo.get(f"dropin_rs_{k}_on")
         if fl and on:
             # The hooks' own cost: on against the same flags without them.

@@ -142,6 +142,19 @@ read_cost() {
 }
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
+# swap_to VAR MODULE KEY: MODULE loaded in place of the one VAR names (if
+# another: unloaded first), VAR then naming it; a failure is KEY's.
+swap_to() {
+	eval "swap_cur=\$$1"
+	[ "$swap_cur" = "$2" ] && return 0
+	if [ -n "$swap_cur" ]; then
+		rmmod "$swap_cur" || fail "$3" "rmmod $swap_cur failed" || return 1
+	fi
+	eval "$1="
+	insmod "$M/$2.ko" || fail "$3" "insmod $2 failed" || return 1
+	eval "$1=\$2"
+}
+
 # The drop-in path, with allocprof and allocprof_bench_c loaded:
 dropin_bench() {
 	# allocprof_bench_c.c unmodified, built with the
@@ -162,14 +175,7 @@ dropin_bench() {
 	variant() { # VARIANT KEY: the module and the state it runs in
 		want=allocprof_bench_di
 		[ "$1" = raw ] && want=allocprof_bench_c
-		if [ "$cur" != "$want" ]; then
-			if [ -n "$cur" ]; then
-				rmmod "$cur" || fail "$2" "rmmod $cur failed" || return 1
-			fi
-			cur=
-			insmod "$M/$want.ko" || fail "$2" "insmod $want failed" || return 1
-			cur=$want
-		fi
+		swap_to cur "$want" "$2" || return 1
 		case $1 in
 		off)
 			setv $SYSCTL 1 "$2" && dt free "$2" && setv $SYSCTL 0 "$2"
@@ -236,14 +242,7 @@ dropin_rs_bench() {
 		raw) want=allocprof_bench_rs ;;
 		flags) want=allocprof_bench_rsfl ;;
 		esac
-		if [ "$rcur" != "$want" ]; then
-			if [ -n "$rcur" ]; then
-				rmmod "$rcur" || fail "$2" "rmmod $rcur failed" || return 1
-			fi
-			rcur=
-			insmod "$M/$want.ko" || fail "$2" "insmod $want failed" || return 1
-			rcur=$want
-		fi
+		swap_to rcur "$want" "$2" || return 1
 		case $1 in
 		on) setv $SYSCTL 1 "$2" ;;
 		*) setv $SYSCTL 0 "$2" ;;

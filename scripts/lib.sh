@@ -45,6 +45,22 @@ run_dir() {
 	export ALLOCPROF_RUN_DIR=$d
 }
 
+# cargo_test_report LOG RC: what a `cargo test` that wrote LOG and exited
+# RC did: its "test result:" lines, then "cargo test: P passed, F failed,
+# S skipped" (S: the tests cargo reports ignored; scripts/check.sh counts
+# this line), and on a failure the failing tests and the log's path.
+cargo_test_report() {
+	local log=$1 rc=$2 passed failed skipped
+	grep '^test result:' "$log" | sed 's/^/    /' || true
+	read -r passed failed skipped < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log" |
+		awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
+	printf 'cargo test: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+	if [ "$rc" -ne 0 ]; then
+		grep -E '^(test .* FAILED|error)' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
+		printf 'error: cargo test failed (exit %d); full log: %s\n' "$rc" "$log" >&2
+	fi
+}
+
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -42,14 +42,7 @@ fi
 step "Rust drop-in build step (tools/allocprof-rs-dropin)"
 rc=0
 cargo_offline test --no-fail-fast >"$log" 2>&1 || rc=$?
-grep '^test result:' "$log" | sed 's/^/    /' || true
-read -r passed failed skipped < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log" |
-	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
-printf 'cargo test: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
-if [ "$rc" -ne 0 ]; then
-	grep -E '^(test .* FAILED|error)' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
-	printf 'error: cargo test failed (exit %d); full log: %s\n' "$rc" "$log" >&2
-fi
+cargo_test_report "$log" "$rc"
 if ! cargo_offline build --release >>"$log" 2>&1; then
 	tail -n 40 "$log" >&2
 	die "building tools/allocprof-rs-dropin failed; full log: $log"

@@ -31,16 +31,9 @@ all | build | test) ;;
 esac
 if [ "$mode" != build ]; then
 	(cd "$dir" && cargo test --locked --no-fail-fast --color never) >"$log" 2>&1 || rc=$?
-	grep '^test result:' "$log" | sed 's/^/    /' || true
-	# Skipped: the tests cargo reports as ignored (no test skips at run time:
-	# one whose precondition is missing fails, saying so).
-	read -r passed failed skipped < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log" |
-		awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
-	printf 'cargo test: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
-	if [ "$rc" -ne 0 ]; then
-		grep -E '^(test .* FAILED|error)' "$log" | head -n 20 | sed 's/^/    /' >&2 || true
-		printf 'error: cargo test failed (exit %d); full log: %s\n' "$rc" "$log" >&2
-	fi
+	# (No test skips at run time: one whose precondition is missing
+	# fails, saying so.)
+	cargo_test_report "$log" "$rc"
 fi
 if [ "$mode" = test ]; then
 	exit "$rc"
