@@ -67,6 +67,9 @@ logs=$ALLOCPROF_RUN_DIR
 out="$logs/check.log"
 not_run=()
 
+# A KDIR given (make check KDIR=...) is the kernel of every step; else the
+# test kernel, which `make modules` builds first when it is not cached.
+user_kdir=${KDIR:-}
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")}
 export KDIR
 extra=${CHECK_EXTRA:-1}
@@ -97,7 +100,12 @@ fi
 # caller built them (make check-debug: CHECK_MODULES=0).
 if [ "${CHECK_MODULES:-1}" = 1 ]; then
 	t_start
-	make -s -C "$ALLOCPROF_ROOT" modules || die "the modules did not build"
+	if [ -n "$user_kdir" ]; then
+		make -s -C "$ALLOCPROF_ROOT" KDIR="$user_kdir" modules
+	else
+		# (The exported KDIR would tell make not to build the kernel.)
+		env -u KDIR make -s -C "$ALLOCPROF_ROOT" modules
+	fi || die "the modules did not build"
 	t_end "test kernel and modules"
 fi
 
