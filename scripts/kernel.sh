@@ -96,7 +96,9 @@ mkdir -p "$ALLOCPROF_CACHE/src"
 log="$ALLOCPROF_LOGS/kernel-$name-${kdir##*-}.log"
 mkdir -p "$ALLOCPROF_LOGS"
 mkdir -p "$kdir"
-kmake() { make -C "$src" O="$kdir" LLVM=1 "$@"; }
+# (MAKEFLAGS emptied: called from a make recipe, kernel.sh would inherit
+# its -s, which silences the steps that the progress lines count.)
+kmake() { MAKEFLAGS= make -C "$src" O="$kdir" LLVM=1 "$@"; }
 info "configuring: tinyconfig + ${fragments[*]}"
 kmake rustavailable >"$log" 2>&1 || {
 	tail -n 20 "$log" >&2
