@@ -59,13 +59,15 @@ modules:
 
 # The import graph of src/ (no circle, nothing uses the crate root:
 # scripts/imports.py), every module parameter in admin-guide.rst
-# (scripts/params-doc.py), rustfmt, then a rebuild under clippy with every
+# (scripts/params-doc.py), the raw kernel calls of src/ within budget and
+# in the FFI-facing layer (scripts/unsafe-budget.py), rustfmt, then a rebuild under clippy with every
 # warning an error.
 lint: modules
 	@echo "==> lint"
 	@python3 $(ROOT)/scripts/imports.py --self-test >/dev/null
 	@python3 $(ROOT)/scripts/imports.py $(ROOT)
 	@python3 $(ROOT)/scripts/params-doc.py $(ROOT)
+	@python3 $(ROOT)/scripts/unsafe-budget.py $(ROOT)
 	@rustfmt --edition 2021 --check $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@$(MAKE) -s -C $$($(KDIR_CMD)) M=$(ROOT) LLVM=$(LLVM) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
