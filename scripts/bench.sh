@@ -68,9 +68,9 @@ step "Rust drop-in bench modules (allocprof_bench_rs.rs with the drop-in lines; 
 rdir="$logs/dropin-rs-module"
 for v in di fl; do
 	mkdir -p "$rdir/$v"
-	# (The sysfs layer it mounts, named by its absolute path: the copy
-	# is elsewhere.)
-	sed "s|^#\[path = \"[./]*src/ffi/sysfs.rs\"\]|#[path = \"$ALLOCPROF_ROOT/src/ffi/sysfs.rs\"]|" \
+	# (The files it mounts with #[path], the sysfs layer and bench_cmd.rs,
+	# named by their absolute paths: the copy is elsewhere.)
+	sed "s|^#\[path = \"\([^/\"][^\"]*\)\"\]|#[path = \"$sel/\1\"]|" \
 		"$sel/allocprof_bench_rs.rs" >"$rdir/$v/allocprof_bench_rs$v.rs"
 	{
 		echo "obj-m := allocprof_bench_rs$v.o"

@@ -21,6 +21,10 @@ use kernel::prelude::*;
 #[path = "../../../../src/ffi/sysfs.rs"]
 pub mod sysfs;
 
+#[path = "bench_cmd.rs"]
+mod bench_cmd;
+use bench_cmd::parse;
+
 module! {
     type: BenchRs,
     name: "allocprof_bench_rs",
@@ -54,22 +58,6 @@ fn kvec(iters: usize) -> Result<usize> {
         drop(core::hint::black_box(v));
     }
     Ok(iters)
-}
-
-/// Parses `NAME ITERATIONS`.
-fn parse(line: &[u8]) -> Result<(&[u8], usize)> {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let mut words = line.split(|c| *c == b' ').filter(|w| !w.is_empty());
-    let name = words.next().ok_or(EINVAL)?;
-    let n = words.next().ok_or(EINVAL)?;
-    if words.next().is_some() || n.is_empty() || n.len() > 9 || !n.iter().all(u8::is_ascii_digit) {
-        return Err(EINVAL);
-    }
-    let iters = n.iter().fold(0usize, |a, c| a * 10 + (c - b'0') as usize);
-    if iters == 0 {
-        return Err(EINVAL);
-    }
-    Ok((name, iters))
 }
 
 /// `/sys/kernel/allocprof_bench_rs/run`: one command per `write(2)`.
