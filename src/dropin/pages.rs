@@ -48,6 +48,31 @@ unsafe fn free_pages(addr: usize, order: c_uint) {
     unsafe { bindings::free_pages(addr as _, order) }
 }
 
+/// The kernel's free of the block of `order` pages whose struct page is
+/// `page`: `__free_pages(page, order)`, which is what `free_pages(addr,
+/// order)` does after computing `page` from the address (13
+/// instructions on the test kernel: the callers here have `page`
+/// already); on `CONFIG_DEBUG_VM` kernels `free_pages()` of the block's
+/// address, whose `VM_BUG_ON` checks the address first.
+///
+/// # Safety
+///
+/// As for `__free_pages()`: `page` is the struct page of a block of
+/// `order` pages of the page allocator, of the direct map, that the
+/// caller holds a reference to.
+#[inline(always)]
+unsafe fn free_block(page: *mut c_void, order: c_uint) {
+    // SAFETY: per the function's contract (`addr_of(page)` is the block's
+    // address).
+    unsafe {
+        if cfg!(CONFIG_DEBUG_VM) {
+            free_pages(addr_of(page), order)
+        } else {
+            bindings::__free_pages(page.cast(), order)
+        }
+    }
+}
+
 /// Whether `page` has one reference (its `_refcount` is 1), as one
 /// compare of memory and a branch (the compiler keeps an atomic load and
 /// its compare apart).
@@ -91,9 +116,11 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order
         // SAFETY: per the function's contract.
         return unsafe { forget_free_addr(addr, order) };
     };
-    // Recorded: a page the caller holds a reference to.
+    // Recorded (by allocprof_dropin_bytes()): a page of the direct map
+    // the caller holds a reference to.
+    let page = page_of(addr);
     // SAFETY: as just said.
-    if !unsafe { only_reference(page_of(addr)) } {
+    if !unsafe { only_reference(page) } {
         e.put_back();
         drop(np);
         // SAFETY: per the function's contract.
@@ -104,8 +131,9 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_addr(addr: usize, order
     // free of a page the module has let go of.
     hooks::uncharge(&np, e.remove());
     drop(np);
-    // SAFETY: per the function's contract.
-    unsafe { free_pages(addr, order) }
+    // SAFETY: per the function's contract; `page` is the block's, of the
+    // direct map (as said above).
+    unsafe { free_block(page.cast(), order) }
 }
 
 /// [`allocprof_dropin_pg_free_addr`] of a recorded page another reference
@@ -154,19 +182,19 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
 #[no_mangle]
 pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free(page: *mut bindings::page, order: c_uint) {
     let addr = addr_of(page.cast());
-    if ptr_table::may_hold(addr) {
-        // SAFETY: the caller holds a reference to the page, a live struct
-        // page, which the shared path frees as the function's contract
-        // says; `addr` is its address, of the direct map (a free's).
-        unsafe {
+    // SAFETY: the caller holds a reference to the page, a live struct
+    // page, which the shared path and `free_block()` free as the
+    // function's contract says; `addr` is its address, of the direct map
+    // (a free's).
+    unsafe {
+        if ptr_table::may_hold(addr) {
             if !only_reference(page) {
                 return allocprof_pages_free_shared(page.cast(), order);
             }
             hooks::forget(addr);
         }
+        free_block(page.cast(), order)
     }
-    // SAFETY: per the function's contract.
-    unsafe { bindings::__free_pages(page, order) }
 }
 
 /// `free_pages_exact(addr, size)` of a drop-in module while the frees key
