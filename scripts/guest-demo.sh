@@ -18,7 +18,7 @@ show allocprof top --module kmemleak_test --nonzero -n 20
 say "the same rows for a fleet's scraper (OpenMetrics)"
 echo "\$ allocprof export --format openmetrics --module kmemleak_test | grep -m 3 live_bytes{"
 allocprof export --format openmetrics --module kmemleak_test | grep -m 3 'live_bytes{'
-say "profiling off: call sites cost a NOP; what was recorded stays charged until freed"
+say "profiling off: each call site costs a jump past its record; what was recorded stays charged until freed"
 echo '$ echo 0 > /proc/sys/vm/mem_profiling'
 echo 0 >/proc/sys/vm/mem_profiling
 show cat /proc/sys/vm/mem_profiling
