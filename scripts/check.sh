@@ -52,9 +52,63 @@ two_vms() {
 	echo "two-vms: $p passed, $f failed"
 	[ "$f" -eq 0 ]
 }
+# demo_test LOGDIR: make demo's script (scripts/demo.sh, its own VM) in a
+# run directory of LOGDIR, judged by what the demo must show: its exit,
+# kmemleak-test's sixteen call sites charged at their own lines, their
+# OpenMetrics lines, the leak report at unload, nothing recorded with
+# profiling off, rust_minimal's three rows, and a clean guest console.
+# Prints ok/not ok lines and "demo: P passed, F failed".
+demo_test() {
+	local d="$1/demo" rc=0 p=0 f=0
+	mkdir -p "$d"
+	ALLOCPROF_RUN_DIR="$d" "$ALLOCPROF_ROOT/scripts/demo.sh" >"$d/demo.out" 2>&1 || rc=$?
+	tr -d '\r' <"$d/demo.out" >"$d/demo.lines" # the serial console's CRLF
+	judge() { # DESCRIPTION, then a command that must succeed
+		local what=$1
+		shift
+		if "$@"; then
+			echo "ok - demo: $what"
+			p=$((p + 1))
+		else
+			echo "not ok - demo: $what"
+			f=$((f + 1))
+		fi
+	}
+	has() { grep -qE -- "$1" "$d/demo.lines"; }
+	count() { grep -cE -- "$1" "$d/demo.lines"; }
+	judge "make demo's script exits 0, its guest too, and says demo done" \
+		eval '[ "$rc" -eq 0 ] && has "^allocprof-vm: exit status 0$" && has "^demo done$"'
+	judge "kmemleak-test's 16 call sites charged, at its own lines (allocprof top)" \
+		eval '[ "$(count "^ *[0-9.]+[KMG]?B? +[1-9][0-9]* +kmemleak-test\.c:[0-9]+ \[kmemleak_test\] func:kmemleak_test_init$")" -eq 16 ] &&
+			has "^total: [0-9.]+[KMG]?B? in [1-9][0-9]* calls, 16 rows"'
+	judge "three OpenMetrics lines of its rows" \
+		eval '[ "$(count "^allocprof_live_bytes\{.*module=\"kmemleak_test\".*\} [1-9][0-9]*$")" -eq 3 ]'
+	judge "the leak report at its unload" \
+		has "^allocprof: kmemleak-test\.c:[0-9]+ \[kmemleak_test\] func:kmemleak_test_init: [0-9]+ bytes in [0-9]+ allocations still live at module unload$"
+	judge "loaded again with profiling off: nothing recorded" \
+		has "^total: 0B in 0 calls, 16 rows"
+	judge "rust_minimal's pushes at lines 25, 26 and 27: 0 0, 0 0, 16 1" \
+		eval 'has "^ +0 +0 rust_minimal\.rs:25 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$" &&
+			has "^ +0 +0 rust_minimal\.rs:26 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$" &&
+			has "^ +16 +1 rust_minimal\.rs:27 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$"'
+	judge "its guest console holds no kernel error report" \
+		eval '[ -s "$d/console.log" ] && ! grep -aEq "$BAD" "$d/console.log"'
+	if [ "$f" -ne 0 ]; then
+		echo "#   its output: $d/demo.out"
+		sed 's/^/#   /' "$d/demo.lines" | tail -n 30
+	fi
+	echo "demo: $p passed, $f failed"
+	[ "$f" -eq 0 ]
+}
 # `scripts/check.sh two-vms` runs that test alone.
 if [ "${1:-}" = two-vms ]; then
 	two_vms
+	exit $?
+fi
+# `scripts/check.sh demo` runs the demo's test alone.
+if [ "${1:-}" = demo ]; then
+	run_dir check-demo
+	demo_test "$ALLOCPROF_RUN_DIR"
 	exit $?
 fi
 
@@ -277,8 +331,17 @@ if [ "$extra" = 1 ]; then
 	[ -n "${t_passed:-}" ] || { echo "not ok - two-vms did not report"; t_passed=0 t_failed=1; }
 	passed=$((passed + t_passed)) failed=$((failed + t_failed))
 	t_end two-vms
+
+	step "make demo (scripts/demo.sh: its rows, report and console judged)"
+	t_start
+	demo_test "$logs" | tee "$logs/demo.log"
+	read -r e_passed e_failed < <(sed -n 's/^demo: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$logs/demo.log" | tail -n 1)
+	[ -n "${e_passed:-}" ] || { echo "not ok - demo did not report"; e_passed=0 e_failed=1; }
+	passed=$((passed + e_passed)) failed=$((failed + e_failed))
+	t_end demo
 else
-	not_run+=(differential mttcg two-vms)
+	not_run+=(differential mttcg two-vms demo)
 fi
 
 # The OOM test (allocprof_features.sh) makes the OOM killer run, whose
