@@ -248,6 +248,33 @@ tee -a "$logs/self-test.log" <"$t/out"
 host_passed=$((host_passed + $(grep -c '^ok ' "$t/out"))) host_failed=$((host_failed + $(grep -c '^not ok ' "$t/out")))
 rm -rf "$t"
 
+# kernel.sh's wait for another run's build of the same directory: a
+# progress line every five seconds naming that run's last step, then the
+# kernel it built (a cache of its own: a lock held 7 s by a stand-in for
+# the other run, which marks the directory built and logs one step).
+t=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-kwait.XXXXXX")
+kd=$(ALLOCPROF_CACHE="$t" "$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$ALLOCPROF_SELFTESTS/config")
+mkdir -p "$t/logs" "$kd"
+printf '  CC      kernel/stand-in.o\n' >"$t/logs/kernel-test-${kd##*-}.log.build"
+flock "$kd.lock" sh -c 'echo held >"$1/held"; sleep 7; touch "$2/.allocprof-built"' - "$t" "$kd" &
+hold=$!
+while [ ! -f "$t/held" ]; do sleep 0.1; done
+w_out=$(ALLOCPROF_CACHE="$t" "$ALLOCPROF_ROOT/scripts/kernel.sh" build test "$ALLOCPROF_SELFTESTS/config" 2>&1)
+w_rc=$?
+wait "$hold"
+printf '%s\n' "$w_out" | sed 's/^/#   /' >>"$logs/self-test.log"
+if [ "$w_rc" -eq 0 ] && grep -q 'another run is building' <<<"$w_out" &&
+	grep -qE '^ +\[waiting for kernel test [0-9]+s\] its last step: CC +kernel/stand-in\.o$' <<<"$w_out" &&
+	grep -q "built by that run: $kd" <<<"$w_out"; then
+	w_line="ok - kernel.sh: a wait for another run's build prints its progress, then uses its kernel"
+	host_passed=$((host_passed + 1))
+else
+	w_line="not ok - kernel.sh: the wait for another run's build (exit $w_rc):"$'\n'$(printf '%s\n' "$w_out" | sed 's/^/#   /')
+	host_failed=$((host_failed + 1))
+fi
+printf '%s\n' "$w_line" | tee -a "$logs/self-test.log"
+rm -rf "$t"
+
 step "kselftests in the test VM"
 export VM_CONSOLE_LOG="$logs/console.log"
 t_start

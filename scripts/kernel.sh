@@ -65,11 +65,22 @@ fi
 # One build of a directory at a time: another run building it (a check
 # beside a demo, two clones, make check's build of the upstream kernel in
 # the background) is waited for, then its kernel used.
+# The logs of this build directory (two clones' kernels of one NAME may
+# be built at once), and kernel-NAME.log* linking to the latest.
+log="$ALLOCPROF_LOGS/kernel-$name-${kdir##*-}.log"
 mkdir -p "$ALLOCPROF_CACHE"
 exec 9>"$kdir.lock"
 if ! flock -n 9; then
-	info "another run is building $kdir: waiting for it"
-	flock 9
+	# A progress line every five seconds: the other run's last step, from
+	# its log (the same file: one cache, one directory).
+	info "another run is building $kdir: waiting for it (its log: $log.build)"
+	wait_start=$SECONDS
+	until flock -w 5 9; do
+		last=$({ ls -t "$log.modules" "$log.build" 2>/dev/null || true; } | head -n 1)
+		last=${last:+$({ grep -E '^ +[A-Z]+' "$last" 2>/dev/null || true; } | tail -n 1 | sed 's/^ *//')}
+		printf '    [waiting for kernel %s %ds] %s\n' "$name" $((SECONDS - wait_start)) \
+			"${last:+its last step: $last}"
+	done
 fi
 if [ -f "$kdir/.allocprof-built" ]; then
 	info "built by that run: $kdir"
@@ -91,9 +102,6 @@ mkdir -p "$ALLOCPROF_CACHE/src"
 	fi
 ) 8>"$src.lock"
 
-# The logs of this build directory (two clones' kernels of one NAME may
-# be built at once), and kernel-NAME.log* linking to the latest.
-log="$ALLOCPROF_LOGS/kernel-$name-${kdir##*-}.log"
 mkdir -p "$ALLOCPROF_LOGS"
 mkdir -p "$kdir"
 # (MAKEFLAGS emptied: called from a make recipe, kernel.sh would inherit
