@@ -100,6 +100,14 @@ demo_test() {
 	echo "demo: $p passed, $f failed"
 	[ "$f" -eq 0 ]
 }
+# add_suite NAME LOG: adds to the totals the "NAME: P passed, F failed"
+# line a sub-suite wrote last in LOG (one failure if it wrote none).
+add_suite() {
+	local p f
+	read -r p f < <(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" "$2" | tail -n 1)
+	[ -n "${p:-}" ] || { echo "not ok - $1 did not report"; p=0 f=1; }
+	passed=$((passed + p)) failed=$((failed + f))
+}
 # `scripts/check.sh two-vms` runs that test alone.
 if [ "${1:-}" = two-vms ]; then
 	two_vms
@@ -324,10 +332,7 @@ if [ "$extra" = 1 ]; then
 	t_start
 	"$ALLOCPROF_ROOT/scripts/differential.sh" 2>&1 | tee "$logs/differential.log"
 	t_end differential
-	read -r d_passed d_failed < <(sed -n 's/^differential: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-		"$logs/differential.log" | tail -n 1)
-	[ -n "${d_passed:-}" ] || { echo "not ok - differential test did not report"; d_passed=0 d_failed=1; }
-	passed=$((passed + d_passed)) failed=$((failed + d_failed))
+	add_suite differential "$logs/differential.log"
 
 	step "drop-in pointer table under MTTCG (TCG_THREAD=multi)"
 	t_start
@@ -353,19 +358,13 @@ if [ "$extra" = 1 ]; then
 	step "two VMs at once (scripts/vm.sh: each run its own console and status)"
 	t_start
 	two_vms | tee "$logs/two-vms.log"
-	read -r t_passed t_failed < <(sed -n 's/^two-vms: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-		"$logs/two-vms.log" | tail -n 1)
-	[ -n "${t_passed:-}" ] || { echo "not ok - two-vms did not report"; t_passed=0 t_failed=1; }
-	passed=$((passed + t_passed)) failed=$((failed + t_failed))
+	add_suite two-vms "$logs/two-vms.log"
 	t_end two-vms
 
 	step "make demo (scripts/demo.sh: its rows, report and console judged)"
 	t_start
 	demo_test "$logs" | tee "$logs/demo.log"
-	read -r e_passed e_failed < <(sed -n 's/^demo: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
-		"$logs/demo.log" | tail -n 1)
-	[ -n "${e_passed:-}" ] || { echo "not ok - demo did not report"; e_passed=0 e_failed=1; }
-	passed=$((passed + e_passed)) failed=$((failed + e_failed))
+	add_suite demo "$logs/demo.log"
 	t_end demo
 else
 	not_run+=(differential mttcg two-vms demo)

@@ -77,7 +77,7 @@ if ! flock -n 9; then
 	wait_start=$SECONDS
 	until flock -w 5 9; do
 		last=$({ ls -t "$log.modules" "$log.build" 2>/dev/null || true; } | head -n 1)
-		last=${last:+$({ grep -E '^ +[A-Z]+' "$last" 2>/dev/null || true; } | tail -n 1 | sed 's/^ *//')}
+		last=${last:+$(last_step "$last")}
 		printf '    [waiting for kernel %s %ds] %s\n' "$name" $((SECONDS - wait_start)) \
 			"${last:+its last step: $last}"
 	done

@@ -65,6 +65,12 @@ step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# last_step LOG: the last step line of a kernel build's LOG ("CC mm/slub.o"),
+# or nothing.
+last_step() {
+	{ grep -E '^ +[A-Z]+' "$1" 2>/dev/null || true; } | tail -n 1 | sed 's/^ *//'
+}
+
 # run_long LABEL LOG CMD...: run CMD with its output in LOG, printing a
 # condensed progress line every few seconds; on failure print the log's
 # tail and path and return CMD's status.
@@ -79,7 +85,7 @@ run_long() {
 		sleep 5
 		kill -0 "$pid" 2>/dev/null || break
 		n=$(grep -c -E '^ +(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|OBJCOPY)' "$log" 2>/dev/null || true)
-		last=$({ grep -E '^ +[A-Z]+' "$log" 2>/dev/null || true; } | tail -n 1 | sed 's/^ *//')
+		last=$(last_step "$log")
 		printf '    [%s %ds] %s steps done%s\n' "$label" $((SECONDS - start)) "${n:-0}" \
 			"${last:+, last: $last}"
 	done
