@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turns the logs of scripts/bench.sh into results.json and results.md.
 
-Usage: bench_report.py RESULTS_DIR KERNEL_VERSION
+Usage: bench_report.py RESULTS_DIR KERNEL_VERSION [--only PREFIX]...
        bench_report.py --self-test
 
 Every figure comes from a "result: KEY ..." line of a log; per-operation
@@ -17,8 +17,13 @@ is not its own, a state not proven by the call sites' counters: every
 round of KEY is dropped) or when its VM did not finish (no "bench-done:"
 line: every figure of that log is dropped).  A target whose figure is
 missing is missed, and so is one that says "and <= upstream" when
-upstream's figure is missing.  Exit status 1 if any figure failed so
-(after writing the results), else 0.
+upstream's figure is missing.  Exit status 1 (after writing the
+results) if any target is missed, for whatever reason (a figure not
+measured, a missing log, a read whose added rows are not its own, a
+value over its limit or over upstream's), else 0.  --only PREFIX (one or
+more) judges the targets whose name starts with a PREFIX alone
+(BENCH_ONLY=dropin: "drop-in " and "Rust drop-in "), the others still
+in results.md; a PREFIX that matches no target is an error.
 """
 import json
 import re
@@ -405,20 +410,64 @@ def build(res, kver):
     return fig, md
 
 
+def judged(fig, only=None):
+    """The targets that decide the exit status: all, or those whose name
+    starts with a prefix of ONLY (a string or a list; None if a prefix
+    matches no target)."""
+    if only is None:
+        return fig["targets"]
+    only = [only] if isinstance(only, str) else only
+    ts = [t for t in fig["targets"] if any(t["target"].startswith(p) for p in only)]
+    if not all(any(t["target"].startswith(p) for t in ts) for p in only):
+        return None
+    return ts
+
+
+def exit_status(fig, only=None, quiet=False):
+    """1 if any judged target is missed (or ONLY matches none), else 0;
+    the reasons on stderr unless QUIET."""
+    err = (lambda *a: None) if quiet else (lambda m: print(m, file=sys.stderr))
+    ts = judged(fig, only)
+    if ts is None:
+        err(f"error: a prefix of {only!r} starts no target's name")
+        return 1
+    missed = [t for t in ts if not t["met"]]
+    for t in missed:
+        err(f"error: target missed ({t['why']}): {t['target']}")
+    if fig["failed"] and only is None:
+        err(f"error: {len(fig['failed'])} figures not measured (see results.md)")
+    return 1 if missed or (fig["failed"] and only is None) else 0
+
+
 def main():
     if sys.argv[1:] == ["--self-test"]:
         return self_test()
-    res = Path(sys.argv[1])
-    kver = sys.argv[2] if len(sys.argv) > 2 else "?"
+    args = sys.argv[1:]
+    only = []
+    while "--only" in args:
+        i = args.index("--only")
+        if i + 1 >= len(args):
+            print("error: --only needs a PREFIX", file=sys.stderr)
+            return 2
+        only.append(args[i + 1])
+        del args[i:i + 2]
+    only = only or None
+    if not args or not Path(args[0]).is_dir():
+        print(f"usage: {sys.argv[0]} RESULTS_DIR KERNEL_VERSION [--only PREFIX]... | --self-test",
+              file=sys.stderr)
+        return 2
+    res = Path(args[0])
+    kver = args[1] if len(args) > 1 else "?"
     fig, md = build(res, kver)
     (res / "results.json").write_text(json.dumps(fig, indent=2) + "\n")
     (res / "results.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     print(f"\nresults: {res}/results.md, {res}/results.json")
-    if fig["failed"]:
-        print(f"error: {len(fig['failed'])} figures not measured (see results.md)", file=sys.stderr)
-        return 1
-    return 0
+    rc = exit_status(fig, only)
+    ts = judged(fig, only) or []
+    print(f"targets: {sum(t['met'] for t in ts)} met, {sum(not t['met'] for t in ts)} missed"
+          + (f" (judged: those starting with {' or '.join(map(repr, only))})" if only else ""))
+    return rc
 
 
 def self_test():
@@ -504,6 +553,30 @@ def self_test():
                  + rounds_of("dropin_rs.kbox_off", 450.0, ops=20000) if n == "allocprof" else x)
     check(not t[RSOFF]["met"] and t[RSOFF]["why"] == "over the limit",
           "a Rust drop-in off figure 1.9% over the plain module: MISSED")
+    # The exit status: any missed target, for any reason, is exit 1 (the
+    # synthetic logs measure some targets only: each case judges the
+    # targets of one prefix, as --only does).
+    KM = "kmalloc profiling "
+    _, fig = judge(lambda n, x: x)
+    check(exit_status(fig, KM, True) == 0, "clean logs: the kmalloc targets met, exit 0")
+    _, fig = judge(lambda n, x: [ln for ln in x if "kmalloc_on" not in ln] + rounds_of("allocprof.kmalloc_on", 330.0)
+                   if n == "allocprof" else x)
+    check(not fig["failed"] and exit_status(fig, KM, True) == 1,
+          "a target over its limit, every figure measured: exit 1")
+    with tempfile.TemporaryDirectory() as d:
+        # A results directory holding allocprof.log alone (the other
+        # logs missing): their figures are missing, no bench-fail line.
+        (Path(d) / "allocprof.log").write_text("\n".join(logs()["allocprof"] + ["bench-done: 0"]) + "\n")
+        fig, _ = build(Path(d), "test")
+    check(not fig["failed"] and exit_status(fig, KM, True) == 1 and exit_status(fig, None, True) == 1,
+          "missing logs (allocprof.log alone): exit 1")
+    check(exit_status(fig, "Rust drop-in KBox", True) == 0 and exit_status(fig, "no such target", True) == 1
+          and exit_status(fig, ["Rust drop-in KBox", "no such target"], True) == 1
+          and exit_status(fig, ["Rust drop-in KBox", KM], True) == 1,
+          "--only: the targets of its prefix alone decide; a prefix of no target is exit 1")
+    _, fig = judge(lambda n, x: [ln.replace("rows=2820", "rows=820") for ln in x])
+    check(not fig["failed"] and exit_status(fig, "allocinfo read", True) == 1,
+          "a read whose added rows are not its own: exit 1")
     print(f"bench_report self-test: {results.count(True)} passed, {results.count(False)} failed")
     return 0 if all(results) else 1
 
