@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Every module parameter of allocprof is documented in admin-guide.rst.
 
-Reads each module_param*() of src/ (C glue) and checks that the admin
+Reads each module parameter of src/ (C glue: module_param*() and
+src/ffi/keys.c's allocprof_param(), at the start of a line, not in a
+macro's body) and checks that the admin
 guide names it three times over: in the insmod synopsis (``NAME=``), in
 the table of files (``/sys/module/allocprof/parameters/NAME``) and in the
 list of parameters (a line ````NAME```` opening its entry).  Exits 1 with
@@ -15,7 +17,8 @@ import sys
 def params(root):
     names = set()
     for f in sorted(root.joinpath("src").rglob("*.c")):
-        for m in re.finditer(r"\bmodule_param(?:_named)?\(\s*(\w+)", f.read_text()):
+        for m in re.finditer(r"^(?:module_param(?:_named)?|allocprof_param)\(\s*(\w+)",
+                             f.read_text(), re.M):
             names.add(m.group(1))
     return names
 

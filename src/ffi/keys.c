@@ -88,48 +88,56 @@ struct allocprof_params allocprof_params = {
 	.dropin_slots = 65536,
 };
 
-module_param_named(enabled, allocprof_params.enabled, bool, 0444);
-MODULE_PARM_DESC(enabled, "Profile from load on (default: 1)");
+/*
+ * allocprof_param(NAME, TYPE, DESC): the read-only module parameter NAME,
+ * a member of allocprof_params, with its description.
+ */
+#define allocprof_param(name, type, desc)				\
+	module_param_named(name, allocprof_params.name, type, 0444);	\
+	MODULE_PARM_DESC(name, desc)
 
-module_param_named(debug, allocprof_params.debug, bool, 0444);
-MODULE_PARM_DESC(debug, "Debug checks on, vm.mem_profiling read-only (default: 0)");
+allocprof_param(enabled, bool,
+		"Profile from load on (default: 1)");
+
+allocprof_param(debug, bool,
+		"Debug checks on, vm.mem_profiling read-only (default: 0)");
 
 /* Test hook (kselftests only): milliseconds to sleep inside setup windows. */
-module_param_named(test_delay_ms, allocprof_params.test_delay_ms, uint, 0444);
-MODULE_PARM_DESC(test_delay_ms, "Test only: widen setup race windows by this many ms (default: 0)");
+allocprof_param(test_delay_ms, uint,
+		"Test only: widen setup race windows by this many ms (default: 0)");
 
 /*
  * Test hook: milliseconds a drop-in record on its general path (every kind
  * but kmalloc and pages by address, e.g. vmalloc) busy-waits inside its
  * non-preemptible region before storing its object.
  */
-module_param_named(test_record_delay_ms, allocprof_params.test_record_delay_ms, uint, 0444);
-MODULE_PARM_DESC(test_record_delay_ms, "Test only: delay a drop-in record (general path) by this many ms before it stores its object (default: 0)");
+allocprof_param(test_record_delay_ms, uint,
+		"Test only: delay a drop-in record (general path) by this many ms before it stores its object (default: 0)");
 
 /*
  * Test hook: milliseconds a drop-in record on its general path sleeps
  * before its non-preemptible region (in process context only), as a task
  * preempted between its call site's branch and allocprof would.
  */
-module_param_named(test_record_sleep_ms, allocprof_params.test_record_sleep_ms, uint, 0444);
-MODULE_PARM_DESC(test_record_sleep_ms, "Test only: a drop-in record (general path, process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
+allocprof_param(test_record_sleep_ms, uint,
+		"Test only: a drop-in record (general path, process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
 
-module_param_named(dropin_slots, allocprof_params.dropin_slots, uint, 0444);
-MODULE_PARM_DESC(dropin_slots, "Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
+allocprof_param(dropin_slots, uint,
+		"Objects the drop-in pointer table can hold (rounded up to a power of two; default: 65536)");
 
 /*
  * Test hook: milliseconds to sleep before creating a per-module view (with
  * the registry locked) and before removing one (unlocked).
  */
-module_param_named(test_view_delay_ms, allocprof_params.test_view_delay_ms, uint, 0444);
-MODULE_PARM_DESC(test_view_delay_ms, "Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
+allocprof_param(test_view_delay_ms, uint,
+		"Test only: delay the creation and the removal of a per-module view by this many ms (default: 0)");
 
 /*
  * Test hook: milliseconds a Rust drop-in reallocation that moved sleeps
  * (process context) before it records, its old object's entry held.
  */
-module_param_named(test_realloc_sleep_ms, allocprof_params.test_realloc_sleep_ms, uint, 0444);
-MODULE_PARM_DESC(test_realloc_sleep_ms, "Test only: a Rust drop-in reallocation that moved (process context) sleeps this many ms before it records (default: 0)");
+allocprof_param(test_realloc_sleep_ms, uint,
+		"Test only: a Rust drop-in reallocation that moved (process context) sleeps this many ms before it records (default: 0)");
 
 /* The registration C ABI and the kmalloc size table, defined in Rust. */
 EXPORT_SYMBOL_GPL(allocprof_register_module);
