@@ -26,6 +26,7 @@ use crate::allocprof::counters::NoPreempt;
 use crate::dropin::hooks;
 use crate::dropin::page_map::{addr_of, page_of};
 use crate::dropin::ptr_table::{self, table, Inserted};
+use crate::ffi::{helpers, params};
 use core::ffi::{c_uint, c_void};
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
@@ -158,6 +159,7 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     if addr != 0 && ptr_table::may_hold(addr) {
         if let Some(e) = table().claim(addr) {
+            test_sleep();
             // SAFETY: recorded: a page the caller holds a reference to.
             if !unsafe { only_reference(page_of(addr)) } {
                 e.put_back();
@@ -171,6 +173,16 @@ unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     }
     // SAFETY: per the function's contract.
     unsafe { free_pages(addr, order) }
+}
+
+/// The test hook `test_page_free_sleep_ms`: a page free on its slow path
+/// sleeps (in process context) before it enters its non-preemptible
+/// region, as a task preempted there would.
+fn test_sleep() {
+    let ms = params::get().test_page_free_sleep_ms;
+    if ms != 0 {
+        helpers::test_msleep(ms);
+    }
 }
 
 /// `__free_pages(page, order)` of a drop-in module while the frees key is

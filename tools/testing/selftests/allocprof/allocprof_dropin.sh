@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 159 allocprof
+start 163 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -344,5 +344,28 @@ switch_during_record test_record_sleep_ms=2000
 expect_row site_vmalloc 0 0 "a record reaching allocprof after profiling went off: not stored"
 dc free
 expect_row site_vmalloc 0 0 "... and its free: 0 0"
+unload_all
+# A page another module allocated, freed on the slow path (its entry not
+# in the first slot of its window: 16 slots make one window of them all)
+# while that module unloads: test_page_free_sleep_ms holds the free 2 s
+# before its non-preemptible region.  The unload must not free the
+# module's tags under it: the free claims the entry only inside that
+# region, which the unload's grace period waits for (before the fix the
+# entry was claimed before, the unload's drain skipped the busy slot, the
+# module's memory was freed and the free read its tag: an oops).
+load allocprof dropin_slots=16 test_page_free_sleep_ms=2000
+load $D
+echo $DEV >$DRV/unbind
+load allocprof_dropin_peer handoff=1
+PA=$(cat /sys/module/allocprof_dropin_peer/parameters/page_addr)
+check "the peer's page handed over: charged to the peer" \
+	grep -q "^ *4096 *1 .*\[allocprof_dropin_peer\] func:peer_init" "$ALLOCINFO"
+dmesg -c >/dev/null
+dc free_addr "$PA" &
+sleep 0.5
+check "rmmod of the page's module while another frees the page" rmmod allocprof_dropin_peer
+wait
+check "... the free read nothing of the gone module (no oops)" sh -c "! dmesg | grep -qE 'BUG|Oops|general protection'"
+check "... and its rows went with it" sh -c "! grep -q '\[allocprof_dropin_peer\]' $ALLOCINFO"
 unload_all
 ktap_finished

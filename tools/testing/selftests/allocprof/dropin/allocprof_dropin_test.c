@@ -23,6 +23,8 @@
  *                        frees it with vrealloc() and returns NULL;
  *                        vrealloc() itself is not exported in 6.12)
  *   free                 free everything held
+ *   free_addr ADDR       free_page(ADDR): a page another module handed over
+ *                        (allocprof_dropin_peer handoff=1)
  *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
  *   foreign              kfree() of a kstrdup() (not recorded), of NULL and
  *                        of ZERO_SIZE_PTR, and allocprof's look-up of NULL
@@ -621,6 +623,11 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	if (!strcmp(op, "churn"))
 		return churn(n) ?: count;
+	if (!strcmp(op, "free_addr")) {
+		/* Without the lock: the test unloads the page's module meanwhile. */
+		free_page(n);
+		return count;
+	}
 	if (n > MAX_HELD)
 		return -EINVAL;
 	mutex_lock(&lock);
