@@ -150,7 +150,12 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 }
 
 /// [`allocprof_dropin_pg_free_addr`] of a page whose entry is not in the
-/// first slot of its window (or absent, or `addr` 0).
+/// first slot of its window (or absent, or `addr` 0).  The entry is
+/// claimed inside the non-preemptible region that uncharges it: a
+/// module's unload waits for that region (its grace period) before it
+/// drains the module's entries and frees its tags, so a claim made
+/// outside it could be held across the unload (the drain skips a claimed
+/// slot), and the tag read after it freed.
 ///
 /// # Safety
 ///
@@ -158,18 +163,19 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 #[inline(never)]
 unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     if addr != 0 && ptr_table::may_hold(addr) {
+        test_sleep();
+        let np = NoPreempt::enter();
         if let Some(e) = table().claim(addr) {
-            test_sleep();
             // SAFETY: recorded: a page the caller holds a reference to.
             if !unsafe { only_reference(page_of(addr)) } {
                 e.put_back();
+                drop(np);
                 // SAFETY: per the function's contract.
                 return unsafe { free_addr_slow(addr, order) };
             }
-            let np = NoPreempt::enter();
             hooks::uncharge(&np, e.remove());
-            drop(np);
         }
+        drop(np);
     }
     // SAFETY: per the function's contract.
     unsafe { free_pages(addr, order) }
