@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 163 allocprof
+start 169 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -367,5 +367,27 @@ check "rmmod of the page's module while another frees the page" rmmod allocprof_
 wait
 check "... the free read nothing of the gone module (no oops)" sh -c "! dmesg | grep -qE 'BUG|Oops|general protection'"
 check "... and its rows went with it" sh -c "! grep -q '\[allocprof_dropin_peer\]' $ALLOCINFO"
+unload_all
+# Pages the module frees while a process maps them (vm_insert_page()):
+# the mapping holds the last references, which the kernel drops at
+# munmap or at the process's exit, where the module cannot see it; the
+# charge goes then, as upstream's does.  allocprof keeps the module's
+# reference and frees the page itself once it is the only one left (at a
+# read of allocinfo, a second later, or at the module's unload): the row
+# comes back to 0, and the unload reports no leak (before the fix the
+# rows kept the pages for ever and rmmod reported them still live).
+load allocprof
+load $D
+dc map 2
+expect_row site_map 8192 2 "2 pages freed by the module while mapped: still charged (the mapping holds them)"
+dc unmap
+expect_row site_map 0 0 "... munmap drops their last references: 0 0"
+sh -c "echo map 1 >$DC"
+expect_row site_map 0 0 "a page mapped by a process that exits: 0 0"
+check "... no row marked accurate:no" sh -c "! grep -q 'site_map.*accurate:no' $ALLOCINFO"
+sh -c "echo map 3 >$DC"
+dmesg -c >/dev/null
+check "rmmod right after a mapped page's process exited (no read between)" rmmod $D
+check "... reports no leak" sh -c "! dmesg | grep -q 'still live at module unload'"
 unload_all
 ktap_finished
