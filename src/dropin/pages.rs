@@ -23,11 +23,11 @@
 //! `src/dropin/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
 
 use crate::allocprof::counters::NoPreempt;
+use crate::allocprof::Tag;
 use crate::dropin::hooks;
 use crate::dropin::page_map::{addr_of, page_of};
 use crate::dropin::ptr_table::{self, table, Inserted};
 use crate::ffi::{helpers, params};
-use crate::allocprof::Tag;
 use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::bindings;
