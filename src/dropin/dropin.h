@@ -18,6 +18,7 @@ struct page;
 /* C, called by the Rust side. */
 int allocprof_page_map_init(void);
 void allocprof_pages_free_shared(struct page *page, unsigned int order);
+void allocprof_pages_settle(unsigned long addr, bool force);
 unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact);
 unsigned int allocprof_rs_realloc_kind(const void *fn);
 void allocprof_dropin_schedule_check(void);
@@ -31,8 +32,9 @@ void allocprof_devm_tracker_forget(struct device *dev, void *res);
 
 /* Rust (src/dropin/hooks.rs, pages.rs, page_map.rs), called by the C side. */
 void allocprof_dropin_check_keys(void);
-void allocprof_dropin_pages_forget(unsigned long addr);
-void allocprof_dropin_pages_keep_first(unsigned long addr);
+bool allocprof_dropin_settle_pages(void);
+bool allocprof_dropin_pages_release(unsigned long addr, bool keep_first);
+bool allocprof_dropin_pages_settled(unsigned long addr);
 unsigned long allocprof_dropin_page_addr(const struct page *page);
 struct page *allocprof_dropin_addr_page(unsigned long addr);
 void allocprof_dropin_devm_released(unsigned long object);

@@ -46,6 +46,9 @@ unsigned int allocprof_cache_bytes(struct kmem_cache *s, bool *exact)
  */
 static void allocprof_dropin_check_fn(struct work_struct *work)
 {
+	/* Released pages left: looked at again a second later. */
+	if (allocprof_dropin_settle_pages())
+		allocprof_dropin_schedule_check();
 	allocprof_dropin_check_keys();
 }
 static DECLARE_DELAYED_WORK(allocprof_dropin_check, allocprof_dropin_check_fn);

@@ -46,13 +46,19 @@ int allocprof_page_map_init(void)
 
 /*
  * __free_pages(@page, @order) of a drop-in module whose count was not 1
- * when allocprof looked (another reference holds the block, or did), as
- * mm/page_alloc.c's __free_pages() charges it: if this is the last
- * reference after all, the block's entry goes with the block; if not, a
- * compound page stays whole (its last reference frees it: __folio_put(),
- * which a drop-in module's free uncharges), while a block that is not one
- * keeps its first page and its tail pages are freed now, the entry then
- * charged that one page.
+ * when allocprof looked: another reference holds the block (a mapping of
+ * a process, the network stack, a PFN walker's), which the kernel may
+ * drop where allocprof cannot see it (munmap(), a process's exit).
+ * Upstream uncharges the block with its last reference, wherever that
+ * goes.  So allocprof keeps the module's reference instead of dropping
+ * it, the entry marked released (src/dropin/pages.rs), and drops it
+ * itself once it is the only one left (allocprof_pages_settle()): the
+ * entry goes, then the kernel frees the block.  While allocprof holds a
+ * reference the block cannot be freed, so it cannot be allocated again
+ * by anyone and mistaken for the module's.  As __free_pages() does, a
+ * block that is not a compound page keeps its first page (its entry then
+ * charged that page) and its tail pages are freed now.  A block the table
+ * no longer holds is the kernel's to free.
  */
 void allocprof_pages_free_shared(struct page *page, unsigned int order)
 {
@@ -60,24 +66,41 @@ void allocprof_pages_free_shared(struct page *page, unsigned int order)
 	bool head = PageHead(page);
 	unsigned long addr = (unsigned long)page_address(page);
 
-	if (!page_ref_add_unless(page, -1, 1)) {
-		/* The count is 1: the last reference, this one. */
-		allocprof_dropin_pages_forget(addr);
+	if (!allocprof_dropin_pages_release(addr, !head && order)) {
 		__free_pages(page, order);
 		return;
 	}
-	if (head || !order)
-		return;
-	allocprof_dropin_pages_keep_first(addr);
 	/*
-	 * The tail blocks, as __free_pages() frees them (free_unref_page()
-	 * is not exported): each has a count of 0; given one, the kernel's
-	 * free drops it.
+	 * The tail blocks of a block that is not a compound page, as
+	 * __free_pages() frees them (free_unref_page() is not exported): each
+	 * has a count of 0; given one, the kernel's free drops it.
 	 */
-	while (order-- > 0) {
+	while (!head && order-- > 0) {
 		struct page *tail = page + (1 << order);
 
 		set_page_count(tail, 1);
 		__free_pages(tail, order);
 	}
+	/* The other references may have gone meanwhile. */
+	allocprof_pages_settle(addr, false);
+}
+
+/*
+ * A released block (allocprof_pages_free_shared()) at @addr: if
+ * allocprof's reference is the only one left (or @force: its module is
+ * going), its entry goes (uncharged), then the reference is dropped,
+ * which frees the block if it was the last.  The entry's removal decides:
+ * only the one who removes it drops the reference, so two callers at
+ * once, or a caller whose block another has settled meanwhile, drop
+ * nothing.  A reference taken after the look (a PFN walker's
+ * get_page_unless_zero()) keeps the block until it goes; the module had
+ * let it go.
+ */
+void allocprof_pages_settle(unsigned long addr, bool force)
+{
+	struct page *page = virt_to_page((void *)addr);
+
+	if ((force || page_ref_count(page) == 1) &&
+	    allocprof_dropin_pages_settled(addr))
+		put_page(page);
 }

@@ -139,7 +139,8 @@ fn check_keys() {
     update_frees_key();
 }
 
-/// The work item of `allocprof_dropin_schedule_check()`.
+/// The work item of `allocprof_dropin_schedule_check()` (after it has
+/// settled the released pages: src/dropin/pages.rs).
 #[no_mangle]
 pub(crate) extern "C" fn allocprof_dropin_check_keys() {
     check_keys();
@@ -489,7 +490,9 @@ pub(crate) fn objects_of(tag: *const Tag, max: usize, mut f: impl FnMut(u32, u32
 }
 
 /// Removes the entries of the tags `[start, end)` (a module going away,
-/// its tags already pointing at the sink and a grace period passed).
+/// its tags already pointing at the sink and a grace period passed), but
+/// its released pages' (src/dropin/pages.rs: `settle_module()` removes
+/// those).
 pub(crate) fn drain(start: *const Tag, end: *const Tag) {
     table().drain(|t| t >= start && t < end);
 }

@@ -23,10 +23,13 @@
 //! `src/dropin/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
 
 use crate::allocprof::counters::NoPreempt;
+use crate::allocprof::Tag;
 use crate::dropin::hooks;
 use crate::dropin::page_map::{addr_of, page_of};
 use crate::dropin::ptr_table::{self, table, Inserted};
+use crate::ffi::{helpers, params};
 use core::ffi::{c_uint, c_void};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 
@@ -149,7 +152,12 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 }
 
 /// [`allocprof_dropin_pg_free_addr`] of a page whose entry is not in the
-/// first slot of its window (or absent, or `addr` 0).
+/// first slot of its window (or absent, or `addr` 0).  The entry is
+/// claimed inside the non-preemptible region that uncharges it: a
+/// module's unload waits for that region (its grace period) before it
+/// drains the module's entries and frees its tags, so a claim made
+/// outside it could be held across the unload (the drain skips a claimed
+/// slot), and the tag read after it freed.
 ///
 /// # Safety
 ///
@@ -157,20 +165,32 @@ unsafe extern "C" fn free_addr_slow(addr: usize, order: c_uint) {
 #[inline(never)]
 unsafe extern "C" fn forget_free_addr(addr: usize, order: c_uint) {
     if addr != 0 && ptr_table::may_hold(addr) {
+        test_sleep();
+        let np = NoPreempt::enter();
         if let Some(e) = table().claim(addr) {
             // SAFETY: recorded: a page the caller holds a reference to.
             if !unsafe { only_reference(page_of(addr)) } {
                 e.put_back();
+                drop(np);
                 // SAFETY: per the function's contract.
                 return unsafe { free_addr_slow(addr, order) };
             }
-            let np = NoPreempt::enter();
             hooks::uncharge(&np, e.remove());
-            drop(np);
         }
+        drop(np);
     }
     // SAFETY: per the function's contract.
     unsafe { free_pages(addr, order) }
+}
+
+/// The test hook `test_page_free_sleep_ms`: a page free on its slow path
+/// sleeps (in process context) before it enters its non-preemptible
+/// region, as a task preempted there would.
+fn test_sleep() {
+    let ms = params::get().test_page_free_sleep_ms;
+    if ms != 0 {
+        helpers::test_msleep(ms);
+    }
 }
 
 /// `__free_pages(page, order)` of a drop-in module while the frees key is
@@ -221,37 +241,103 @@ pub(crate) unsafe extern "C" fn allocprof_dropin_pg_free_exact(addr: *mut c_void
     }
 }
 
-/// The free of a block another reference held (src/dropin/dropin_pages.c): the
-/// last reference was this one after all: the entry of `addr` goes.
-///
-/// # Safety
-///
-/// `addr` is the address of the block's first page.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn allocprof_dropin_pages_forget(addr: usize) {
-    // SAFETY: per the function's contract, a page's address.
-    unsafe { hooks::forget(addr) };
-}
+/// Released pages' entries in the table (a racy count: it tells whether
+/// a scan can find one).
+static RELEASED_PAGES: AtomicUsize = AtomicUsize::new(0);
 
-/// The free of a block that is not a compound page while another
-/// reference holds it (src/dropin/dropin_pages.c): its tail pages are freed,
-/// the entry of `addr` keeps its first page's bytes.
+/// The free of a recorded block another reference holds
+/// (src/dropin/dropin_pages.c): its entry is marked released, allocprof
+/// keeping the module's reference; with `keep_first` (a block that is not
+/// a compound page, whose tail pages the caller frees next) it is charged
+/// its first page alone.  Whether the table held it (if not, the caller
+/// frees the block the kernel's way).
 #[no_mangle]
-pub(crate) extern "C" fn allocprof_dropin_pages_keep_first(addr: usize) {
+pub(crate) extern "C" fn allocprof_dropin_pages_release(addr: usize, keep_first: bool) -> bool {
     if !ptr_table::is_key(addr) || !ptr_table::may_hold(addr) {
-        return;
+        return false;
     }
     let np = NoPreempt::enter();
     let Some(e) = table().claim(addr) else {
-        return;
+        return false;
     };
     let c = e.charge();
-    if c.bytes as usize > PAGE_SIZE {
+    if keep_first && c.bytes as usize > PAGE_SIZE {
         e.set_bytes(PAGE_SIZE as u32);
         c.tag(&np)
             .add_in(&np, -((c.bytes as usize - PAGE_SIZE) as i64), 0);
     }
-    e.put_back();
+    RELEASED_PAGES.fetch_add(1, Ordering::Relaxed);
+    e.put_back_released();
+    drop(np);
+    // Looked at again in a second (the drop-in work item), if no read of
+    // allocinfo does first.
+    helpers::dropin_schedule_check();
+    true
+}
+
+/// A released page's entry goes, uncharged (src/dropin/dropin_pages.c
+/// then drops allocprof's reference): whether the table still held it.
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_pages_settled(addr: usize) -> bool {
+    let np = NoPreempt::enter();
+    let Some(e) = table().claim_released(addr) else {
+        return false;
+    };
+    hooks::uncharge(&np, e.remove());
+    RELEASED_PAGES.fetch_sub(1, Ordering::Relaxed);
+    true
+}
+
+extern "C" {
+    /// Settles the released page at `addr` (src/dropin/dropin_pages.c).
+    fn allocprof_pages_settle(addr: usize, force: bool);
+}
+
+/// Settles the released page at `addr`, a key [`PtrTable::released`]
+/// found: its entry goes and allocprof's reference is dropped if that is
+/// the only reference left, or if `force`.
+///
+/// [`PtrTable::released`]: ptr_table::PtrTable::released
+fn settle(addr: usize, force: bool) {
+    // SAFETY: `addr` is a page's address of the direct map (a released
+    // entry's key); its struct page is only read unless the entry is still
+    // there, which means that allocprof holds a reference to the page,
+    // which the function drops with the entry.
+    unsafe { allocprof_pages_settle(addr, force) }
+}
+
+/// Settles every released page whose other references are gone: its row
+/// is then what upstream's is (at a read of `allocinfo`, and a second
+/// after a release, until none is left).  Whether released pages remain.
+pub(crate) fn settle_released() -> bool {
+    if RELEASED_PAGES.load(Ordering::Relaxed) == 0 {
+        return false;
+    }
+    table().released(|addr, _| settle(addr, false));
+    RELEASED_PAGES.load(Ordering::Relaxed) != 0
+}
+
+/// [`settle_released`], for the drop-in work item
+/// (src/dropin/dropin_helpers.c), which runs again a second later while
+/// this returns true.
+#[no_mangle]
+pub(crate) extern "C" fn allocprof_dropin_settle_pages() -> bool {
+    settle_released()
+}
+
+/// A drop-in module of the tags `[start, end)` is going: its released
+/// pages' entries go, uncharged (the module let them go: they are no
+/// leak of it), and allocprof's references to them are dropped (a page
+/// still held elsewhere, e.g. mapped, is freed when that goes).
+pub(crate) fn settle_module(start: *const Tag, end: *const Tag) {
+    if RELEASED_PAGES.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    table().released(|addr, tag| {
+        if tag >= start && tag < end {
+            settle(addr, true);
+        }
+    });
 }
 
 /// `split_page(page, order)` of a drop-in module, after the kernel's,

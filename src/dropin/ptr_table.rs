@@ -54,6 +54,14 @@ const EMPTY: usize = 0xffff_ffff_8000_0000;
 /// A slot being written or removed (the same, plus one).
 const BUSY: usize = EMPTY + 1;
 
+/// The mark of a released page's key (src/dropin/pages.rs): the page's
+/// address plus this.  Keys are addresses of objects, at least 2-aligned
+/// (pages: 4096), so a marked key names no object: no free, insertion or
+/// look-up of an address finds it; only [`PtrTable::released`] and
+/// [`PtrTable::claim_released`] do.  It stays in the window of, and
+/// counted in the filter of, the address.
+pub(crate) const RELEASED: usize = 1;
+
 /// Whether `key` can name an object (is neither `EMPTY` nor `BUSY`).
 #[inline(always)]
 pub(crate) fn is_key(key: usize) -> bool {
@@ -404,7 +412,12 @@ impl PtrTable {
         debug_assert!(is_key(key));
         let w = self.window(key);
         let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
-        Some(Claimed { w, j, key })
+        Some(Claimed {
+            w,
+            j,
+            key,
+            counted: key,
+        })
     }
 
     /// A claim of `key` that [`Claimed::into_index`] gave up (held across
@@ -420,6 +433,7 @@ impl PtrTable {
             w: self.window(key),
             j,
             key,
+            counted: key,
         }
     }
 
@@ -449,7 +463,39 @@ impl PtrTable {
         if !w.claim_now(0, key) {
             return None;
         }
-        Some(Claimed { w, j: 0, key })
+        Some(Claimed {
+            w,
+            j: 0,
+            key,
+            counted: key,
+        })
+    }
+
+    /// Calls `f` with the address and the tag of every released page's
+    /// entry (a racy read: [`claim_released`](Self::claim_released) tells
+    /// whether one is still there).
+    pub(crate) fn released(&self, mut f: impl FnMut(usize, *const Tag)) {
+        for s in 0..self.slots() {
+            let w = self.slot(s);
+            let key = w.key();
+            if is_key(key) && key & RELEASED != 0 {
+                f(key - RELEASED, w.entry().tag);
+            }
+        }
+    }
+
+    /// Claims the entry of the released page at `addr`, if the table
+    /// holds one (see [`Claimed::put_back_released`]).
+    pub(crate) fn claim_released(&self, addr: usize) -> Option<Claimed<'_>> {
+        let w = self.window(addr);
+        let key = addr | RELEASED;
+        let j = (0..WINDOW).find(|&j| w.claim(j, key))?;
+        Some(Claimed {
+            w,
+            j,
+            key,
+            counted: addr,
+        })
     }
 
     /// Re-charges `key`'s entry from the tag `from` to the tag `to`
@@ -482,12 +528,13 @@ impl PtrTable {
         }
     }
 
-    /// Removes every entry whose tag `pred` accepts.
+    /// Removes every entry whose tag `pred` accepts, but released pages'
+    /// (whose reference their owner must drop: [`PtrTable::released`]).
     pub(crate) fn drain(&self, mut pred: impl FnMut(*const Tag) -> bool) {
         for s in 0..self.slots() {
             let w = self.slot(s);
             let key = w.key();
-            if is_key(key) && pred(w.entry().tag) && w.claim(key) {
+            if is_key(key) && key & RELEASED == 0 && pred(w.entry().tag) && w.claim(key) {
                 // Read again, owned: the slot may have been emptied and
                 // refilled with the same address between the reads.
                 if pred(w.entry().tag) {
@@ -570,7 +617,11 @@ impl Window<'_> {
 pub(crate) struct Claimed<'a> {
     w: Window<'a>,
     j: usize,
+    /// The key the slot held, put back by [`put_back`](Self::put_back).
     key: usize,
+    /// The key counted in the filter: `key`, or of a released page's
+    /// entry its address.
+    counted: usize,
 }
 
 impl Claimed<'_> {
@@ -599,6 +650,16 @@ impl Claimed<'_> {
         self.w.slots[self.j].key.store(self.key, Ordering::Release);
     }
 
+    /// Publishes the entry again as a released page's (its key marked
+    /// [`RELEASED`]): the module has let the page at the key go, and
+    /// allocprof holds the module's reference to it until it settles it.
+    /// `self` is a claim of the page's address.
+    pub(crate) fn put_back_released(self) {
+        self.w.slots[self.j]
+            .key
+            .store(self.counted | RELEASED, Ordering::Release);
+    }
+
     /// The claim as its place in the key's window, to be taken back with
     /// [`PtrTable::claimed`]: the slot stays claimed meanwhile.
     #[inline(always)]
@@ -610,7 +671,7 @@ impl Claimed<'_> {
     #[inline(always)]
     pub(crate) fn remove(self) -> Charge {
         let c = self.charge();
-        self.w.release(self.j, self.key);
+        self.w.release(self.j, self.counted);
         c
     }
 }

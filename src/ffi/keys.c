@@ -81,6 +81,7 @@ struct allocprof_params {
 	unsigned int dropin_slots;
 	unsigned int test_view_delay_ms;
 	unsigned int test_realloc_sleep_ms;
+	unsigned int test_page_free_sleep_ms;
 };
 
 struct allocprof_params allocprof_params = {
@@ -139,13 +140,20 @@ allocprof_param(test_view_delay_ms, uint,
 allocprof_param(test_realloc_sleep_ms, uint,
 		"Test only: a Rust drop-in reallocation that moved (process context) sleeps this many ms before it records (default: 0)");
 
+/*
+ * Test hook: milliseconds a drop-in page free on its slow path (process
+ * context) sleeps before it enters allocprof's non-preemptible region.
+ */
+module_param_named(test_page_free_sleep_ms, allocprof_params.test_page_free_sleep_ms, uint, 0444);
+MODULE_PARM_DESC(test_page_free_sleep_ms, "Test only: a drop-in page free on its slow path (process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
+
 /* The registration C ABI and the kmalloc size table, defined in Rust. */
 EXPORT_SYMBOL_GPL(allocprof_register_module);
 EXPORT_SYMBOL_GPL(allocprof_unregister_module);
 EXPORT_SYMBOL_GPL(allocprof_kmalloc_sizes);
 
 /* src/ffi/params.rs relies on exactly this layout. */
-static_assert(sizeof(struct allocprof_params) == 28);
+static_assert(sizeof(struct allocprof_params) == 32);
 static_assert(offsetof(struct allocprof_params, test_delay_ms) == 4);
 static_assert(offsetof(struct allocprof_params, test_view_delay_ms) == 20);
 

@@ -28,9 +28,12 @@ pub(crate) struct Params {
     /// `test_realloc_sleep_ms`: a Rust drop-in reallocation that moved
     /// sleeps this long before it records.
     pub(crate) test_realloc_sleep_ms: u32,
+    /// `test_page_free_sleep_ms`: a drop-in page free on its slow path
+    /// sleeps this long before its non-preemptible region.
+    pub(crate) test_page_free_sleep_ms: u32,
 }
 
-const _: () = assert!(core::mem::size_of::<Params>() == 28);
+const _: () = assert!(core::mem::size_of::<Params>() == 32);
 
 extern "C" {
     static allocprof_params: Params;

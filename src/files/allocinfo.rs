@@ -13,6 +13,7 @@
 
 use crate::allocprof as ap;
 use crate::allocprof::{static_branch, KeepsBoxRef, KvBuf, Ref, TaggedBox};
+use crate::dropin::pages;
 use crate::ffi::helpers;
 use crate::ffi::params;
 use crate::ffi::pcpu::{Cumulative, PcpuCounters, Totals};
@@ -114,6 +115,9 @@ impl Snapshot {
         reg: &Registry<AllocTags>,
         only: Option<&[u8]>,
     ) -> Result<TaggedBox<Snapshot>> {
+        // Pages that drop-in modules freed while other references held
+        // them, whose other references have gone since: uncharged first.
+        pages::settle_released();
         let shown =
             |m: &&alloc_tag::ModuleData| only.map_or(true, |n| m.tags.section().name() == n);
         let orphans = if only.is_some() {

@@ -18,7 +18,7 @@
 //! their rows become orphans.
 
 use crate::allocprof::{static_branch, Tag};
-use crate::dropin::hooks;
+use crate::dropin::{hooks, pages};
 use crate::ffi::kvec_ext;
 use crate::ffi::module::ModuleTags;
 use crate::ffi::mutex::{self, Mutex};
@@ -141,6 +141,12 @@ impl TagType for AllocTags {
             dropin,
         } = m;
         rows_changed();
+        if dropin {
+            // Pages the module freed while other references held them:
+            // not its allocations any more, not reported.
+            let (start, end) = tags.section().bounds();
+            pages::settle_module(start, end);
+        }
         // Every charge that loaded one of the module's counters pointers
         // has landed once this returns.
         let (section, detached) = tags.detach();
@@ -193,6 +199,9 @@ impl TagType for AllocTags {
         if dropin {
             let (start, end) = section.bounds();
             hooks::drain(start, end);
+            // Released pages' entries: the drain leaves them (one may
+            // have been released since the first look).
+            pages::settle_module(start, end);
             hooks::module_removed();
         }
         view

@@ -12,7 +12,7 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 159 allocprof
+start 169 allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -344,5 +344,50 @@ switch_during_record test_record_sleep_ms=2000
 expect_row site_vmalloc 0 0 "a record reaching allocprof after profiling went off: not stored"
 dc free
 expect_row site_vmalloc 0 0 "... and its free: 0 0"
+unload_all
+# A page another module allocated, freed on the slow path (its entry not
+# in the first slot of its window: 16 slots make one window of them all)
+# while that module unloads: test_page_free_sleep_ms holds the free 2 s
+# before its non-preemptible region.  The unload must not free the
+# module's tags under it: the free claims the entry only inside that
+# region, which the unload's grace period waits for (before the fix the
+# entry was claimed before, the unload's drain skipped the busy slot, the
+# module's memory was freed and the free read its tag: an oops).
+load allocprof dropin_slots=16 test_page_free_sleep_ms=2000
+load $D
+echo $DEV >$DRV/unbind
+load allocprof_dropin_peer handoff=1
+PA=$(cat /sys/module/allocprof_dropin_peer/parameters/page_addr)
+check "the peer's page handed over: charged to the peer" \
+	grep -q "^ *4096 *1 .*\[allocprof_dropin_peer\] func:peer_init" "$ALLOCINFO"
+dmesg -c >/dev/null
+dc free_addr "$PA" &
+sleep 0.5
+check "rmmod of the page's module while another frees the page" rmmod allocprof_dropin_peer
+wait
+check "... the free read nothing of the gone module (no oops)" sh -c "! dmesg | grep -qE 'BUG|Oops|general protection'"
+check "... and its rows went with it" sh -c "! grep -q '\[allocprof_dropin_peer\]' $ALLOCINFO"
+unload_all
+# Pages the module frees while a process maps them (vm_insert_page()):
+# the mapping holds the last references, which the kernel drops at
+# munmap or at the process's exit, where the module cannot see it; the
+# charge goes then, as upstream's does.  allocprof keeps the module's
+# reference and frees the page itself once it is the only one left (at a
+# read of allocinfo, a second later, or at the module's unload): the row
+# comes back to 0, and the unload reports no leak (before the fix the
+# rows kept the pages for ever and rmmod reported them still live).
+load allocprof
+load $D
+dc map 2
+expect_row site_map 8192 2 "2 pages freed by the module while mapped: still charged (the mapping holds them)"
+dc unmap
+expect_row site_map 0 0 "... munmap drops their last references: 0 0"
+sh -c "echo map 1 >$DC"
+expect_row site_map 0 0 "a page mapped by a process that exits: 0 0"
+check "... no row marked accurate:no" sh -c "! grep -q 'site_map.*accurate:no' $ALLOCINFO"
+sh -c "echo map 3 >$DC"
+dmesg -c >/dev/null
+check "rmmod right after a mapped page's process exited (no read between)" rmmod $D
+check "... reports no leak" sh -c "! dmesg | grep -q 'still live at module unload'"
 unload_all
 ktap_finished

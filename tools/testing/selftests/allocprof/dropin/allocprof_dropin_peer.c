@@ -7,6 +7,11 @@
  * entries drained from the pointer table) meet the table's concurrent
  * inserts and removes.  Its init allocates 4 kmalloc(100), one page and
  * one vmalloc(5000); its exit frees them.
+ *
+ * With handoff=1 its page is handed to another module instead: its
+ * address is the parameter page_addr (read only), and its exit leaves it
+ * alone (allocprof_dropin.sh: allocprof_dropin_test's "free_addr" frees
+ * it, with free_page(), while this module unloads).
  */
 #include <linux/gfp.h>
 #include <linux/module.h>
@@ -17,6 +22,13 @@ static void *obj[4];
 static unsigned long page;
 static void *area;
 
+static bool handoff;
+module_param(handoff, bool, 0444);
+MODULE_PARM_DESC(handoff, "Hand the page allocated at init to another module (page_addr): the exit does not free it");
+static unsigned long page_addr;
+module_param(page_addr, ulong, 0444);
+MODULE_PARM_DESC(page_addr, "With handoff=1: the address of the page handed over");
+
 static int __init peer_init(void)
 {
 	int i;
@@ -24,6 +36,10 @@ static int __init peer_init(void)
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		obj[i] = kmalloc(100, GFP_KERNEL);
 	page = __get_free_page(GFP_KERNEL);
+	if (handoff) {
+		page_addr = page;
+		page = 0;
+	}
 	area = vmalloc(5000);
 	return 0;
 }

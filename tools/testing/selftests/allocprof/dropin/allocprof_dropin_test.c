@@ -23,6 +23,15 @@
  *                        frees it with vrealloc() and returns NULL;
  *                        vrealloc() itself is not exported in 6.12)
  *   free                 free everything held
+ *   free_addr ADDR       free_page(ADDR): a page another module handed over
+ *                        (allocprof_dropin_peer handoff=1)
+ *   map N                N alloc_page() mapped into the writing process
+ *                        (vm_mmap() of a file of the module whose ->mmap
+ *                        inserts them with vm_insert_page()), then freed
+ *                        by the module with __free_page() while mapped:
+ *                        the mapping holds the last references
+ *   unmap                vm_munmap() of that mapping (the same process):
+ *                        the kernel drops the last references
  *   kfree_rcu N          N kmalloc(64) freed at once with kfree_rcu()
  *   foreign              kfree() of a kstrdup() (not recorded), of NULL and
  *                        of ZERO_SIZE_PTR, and allocprof's look-up of NULL
@@ -74,10 +83,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/irq_work.h>
 #include <linux/kobject.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/platform_device.h>
@@ -294,6 +306,77 @@ static void irq_fn(struct irq_work *w)
 	atomic_set(&irq_done, 1);
 }
 
+/* "map" and "unmap": pages the module lets go while a process maps them. */
+static struct page *map_pages[8];
+static unsigned int map_n;
+static unsigned long map_addr, map_len;
+static struct mm_struct *map_mm;	/* compared, never followed */
+
+static noinline struct page *site_map(void) { return alloc_page(GFP_KERNEL); }
+
+static int map_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < map_n && !ret; i++)
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, map_pages[i]);
+	return ret;
+}
+
+static const struct file_operations map_fops = {
+	.owner = THIS_MODULE,
+	.mmap = map_mmap,
+};
+
+/* "map N" (the lock held). */
+static int map(unsigned long n)
+{
+	unsigned long addr;
+	struct file *f;
+	unsigned int i;
+
+	if (!n || n > ARRAY_SIZE(map_pages))
+		return -EINVAL;
+	for (map_n = 0; map_n < n; map_n++) {
+		map_pages[map_n] = site_map();
+		if (!map_pages[map_n])
+			break;
+	}
+	if (map_n < n) {
+		addr = -ENOMEM;
+	} else {
+		f = anon_inode_getfile("allocprof_dropin_map", &map_fops, NULL, O_RDWR);
+		if (IS_ERR(f)) {
+			addr = PTR_ERR(f);
+		} else {
+			addr = vm_mmap(f, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			fput(f);
+		}
+	}
+	/* Mapped or not, the module lets its pages go. */
+	for (i = 0; i < map_n; i++)
+		__free_page(map_pages[i]);
+	map_n = 0;
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	map_addr = addr;
+	map_len = n * PAGE_SIZE;
+	map_mm = current->mm;
+	return 0;
+}
+
+/* "unmap" (the lock held): in the process that mapped. */
+static int unmap(void)
+{
+	unsigned long addr = map_addr;
+
+	if (!addr || current->mm != map_mm)
+		return -EINVAL;
+	map_addr = 0;
+	return vm_munmap(addr, map_len);
+}
+
 /* "churn": the sites of kmalloc, pages and cache, nothing held after. */
 static int churn(unsigned long n)
 {
@@ -334,6 +417,10 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 	}
 	if (!strncmp(op, "mp_", 3))
 		return run_mempool(op, n);
+	if (!strcmp(op, "map"))
+		return map(n);
+	if (!strcmp(op, "unmap"))
+		return unmap();
 	if (!strcmp(op, "foreign")) {
 		char *s = kstrdup("foreign", GFP_KERNEL);
 
@@ -621,6 +708,11 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	if (!strcmp(op, "churn"))
 		return churn(n) ?: count;
+	if (!strcmp(op, "free_addr")) {
+		/* Without the lock: the test unloads the page's module meanwhile. */
+		free_page(n);
+		return count;
+	}
 	if (n > MAX_HELD)
 		return -EINVAL;
 	mutex_lock(&lock);
