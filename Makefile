@@ -59,7 +59,8 @@ modules:
 
 # The import graph of src/ (no circle, nothing uses the crate root:
 # scripts/imports.py), every module parameter in admin-guide.rst
-# (scripts/params-doc.py), the raw kernel calls of src/ within budget and
+# (scripts/params-doc.py), the documentation pages valid reStructuredText
+# (scripts/rst-check.py), the raw kernel calls of src/ within budget and
 # in the FFI-facing layer (scripts/unsafe-budget.py), rustfmt, then a rebuild under clippy with every
 # warning an error.
 lint: modules
@@ -67,6 +68,7 @@ lint: modules
 	@python3 $(ROOT)/scripts/imports.py --self-test >/dev/null
 	@python3 $(ROOT)/scripts/imports.py $(ROOT)
 	@python3 $(ROOT)/scripts/params-doc.py $(ROOT)
+	@python3 $(ROOT)/scripts/rst-check.py $(ROOT)
 	@python3 $(ROOT)/scripts/unsafe-budget.py $(ROOT)
 	@rustfmt --edition 2021 --check $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')

@@ -18,6 +18,9 @@ have_rust_src() { [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/src/rus
 have_bindgen() { bindgen --version 2>/dev/null | grep -qx "bindgen $ALLOCPROF_BINDGEN_VERSION"; }
 # The static build of tools/allocprof for the test VM (scripts/tool.sh).
 have_musl() { rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; }
+# make lint's check of the documentation (scripts/rst-check.py), for the
+# python3 on PATH.
+have_docutils() { python3 -c 'import docutils' 2>/dev/null; }
 command -v rustc >/dev/null || die "no rustc on PATH: install Rust with rustup first"
 
 cmds=()
@@ -26,6 +29,7 @@ cmds=()
 have_rust_src || cmds+=("rustup component add rust-src")
 have_bindgen || cmds+=("cargo install --locked bindgen-cli --version $ALLOCPROF_BINDGEN_VERSION")
 have_musl || cmds+=("rustup target add x86_64-unknown-linux-musl")
+have_docutils || cmds+=("python3 -m pip install docutils")
 
 step "dependencies"
 if [ ${#cmds[@]} -eq 0 ]; then
@@ -46,4 +50,5 @@ done
 have_rust_src || die "rust-src still missing after install"
 have_bindgen || die "bindgen $ALLOCPROF_BINDGEN_VERSION still missing after install"
 have_musl || die "the x86_64-unknown-linux-musl target still missing after install"
+have_docutils || die "python3 cannot import docutils after install"
 info "dependencies installed"

@@ -144,8 +144,8 @@ allocprof_param(test_realloc_sleep_ms, uint,
  * Test hook: milliseconds a drop-in page free on its slow path (process
  * context) sleeps before it enters allocprof's non-preemptible region.
  */
-module_param_named(test_page_free_sleep_ms, allocprof_params.test_page_free_sleep_ms, uint, 0444);
-MODULE_PARM_DESC(test_page_free_sleep_ms, "Test only: a drop-in page free on its slow path (process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
+allocprof_param(test_page_free_sleep_ms, uint,
+		"Test only: a drop-in page free on its slow path (process context) sleeps this many ms before it enters allocprof's non-preemptible region (default: 0)");
 
 /* The registration C ABI and the kmalloc size table, defined in Rust. */
 EXPORT_SYMBOL_GPL(allocprof_register_module);
