@@ -50,6 +50,8 @@ show() { tail -n "${2:-15}" "$1" | sed 's/^/# /'; }
 ap="$work/allocprof"
 mkdir -p "$ap"
 cp -r "$ALLOCPROF_ROOT/dropin.mk" "$ALLOCPROF_ROOT/include" "$ALLOCPROF_ROOT/Module.symvers" "$ap/"
+mkdir -p "$ap/$(dirname "${tool#"$ALLOCPROF_ROOT/"}")"
+ln -s "$tool" "$ap/${tool#"$ALLOCPROF_ROOT/"}"
 real_rustc=$(command -v rustc)
 # stand_in VERSION: a rustc that says VERSION and refuses
 # --remap-path-scope (its -Z form becomes the real rustc's stable one).
@@ -105,7 +107,7 @@ real_rc=$?
 build "$work/1.94" "$work/1.94.log" ALLOCPROF_RS_KEEP=1 RUSTC="$(stand_in 1.94.1)"
 rc=$?
 if [ "$real_rc" -eq 0 ] && [ "$rc" -eq 0 ] && [ -f "$work/1.94/allocprof_rsb_first.ko" ] &&
-	grep -q '^ALLOCPROF-RS allocprof_rsb_first.o:' "$work/1.94.log"; then
+	grep -q '^ *ALLOCPROF-RS allocprof_rsb_first.o:' "$work/1.94.log"; then
 	ok "a rustc without --remap-path-scope (1.94.1) builds a drop-in module"
 else
 	notok "a rustc without --remap-path-scope (1.94.1) builds a drop-in module (exit $real_rc, $rc)"
@@ -168,7 +170,7 @@ rc=$?
 for o in allocprof_rsb_first:allocprof_rsb_first rsb_comp_main:allocprof_rsb_comp rsb_mixed_main:allocprof_rsb_mixed; do
 	obj=${o%%:*} mod=${o#*:}
 	t "$obj.o (module $mod): the tool ran, its rows named [$mod]" sh -c "
-		[ $rc -eq 0 ] && grep -q '^ALLOCPROF-RS $obj.o: ' $work/comp.log &&
+		[ $rc -eq 0 ] && grep -q '^ *ALLOCPROF-RS $obj.o: ' $work/comp.log &&
 		grep -qx '.Lmodname:' $d/$obj.allocprof.S &&
 		grep -A1 -x '.Lmodname:' $d/$obj.allocprof.S | grep -qF '.asciz \"$mod\"'"
 done
@@ -184,40 +186,46 @@ limit=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$KDIR/.config")
 frames() { # OBJECT: "FRAME FUNCTION" of each function, largest first
 	"${OBJDUMP:-llvm-objdump}" -d --no-show-raw-insn "$1" | awk '
 		function out() { if (f != "") print n * 8 + sub_, f }
+		function hex(h,  v, i) { v = 0; for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; return v }
 		/^[0-9a-f]+ <.*>:$/ { out(); f = $2; n = 0; sub_ = 0; k = 0; done = 0; next }
 		f != "" && !done && /^ +[0-9a-f]+:/ {
 			if (++k > 16) done = 1
 			else if ($2 == "pushq" || $2 == "push") n++
-			else if (($2 == "subq" || $2 == "sub") && $3 ~ /^\$0x[0-9a-f]+,%rsp$/) {
-				sub_ = strtonum(substr($3, 2, index($3, ",") - 2)); done = 1
+			else if ($2 ~ /^subq?$/ && $0 ~ /\$[0-9a-fx]+, *%rsp$/) {
+				v = $3; sub(/^\$/, "", v); sub(/,.*$/, "", v)
+				sub_ = (v ~ /^0x/) ? hex(substr(v, 3)) : v + 0; done = 1
 			}
 		}
 		END { out() }' | sort -rn
 }
+# (The test module's #[path] files: where it finds them, from five levels down.)
+fr="$work/fr/tools/testing/selftests/allocprof"
+mkdir -p "$work/fr/src/ffi"
+cp "$ALLOCPROF_ROOT/src/ffi/sysfs.rs" "$work/fr/src/ffi/"
 for v in plain dropin; do
-	mkdir -p "$work/fr-$v"
+	mkdir -p "$fr/$v"
 	cp "$KDIR/source/samples/rust/rust_minimal.rs" "$KDIR/source/samples/rust/rust_print.rs" \
-		"$ALLOCPROF_SELFTESTS/dropin_rust/allocprof_dropin_rust_test.rs" "$work/fr-$v/"
-	echo "obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o" >"$work/fr-$v/Kbuild"
+		"$ALLOCPROF_SELFTESTS/dropin_rust/allocprof_dropin_rust_test.rs" "$fr/$v/"
+	echo "obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o" >"$fr/$v/Kbuild"
 done
-printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ap" >>"$work/fr-dropin/Kbuild"
+printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ap" >>"$fr/dropin/Kbuild"
 for v in plain dropin; do
-	make -C "$KDIR" M="$work/fr-$v" LLVM=1 rust_minimal.o rust_print.o allocprof_dropin_rust_test.o \
+	make -C "$KDIR" M="$fr/$v" LLVM=1 rust_minimal.o rust_print.o allocprof_dropin_rust_test.o \
 		>"$work/fr-$v.log" 2>&1 || { show "$work/fr-$v.log"; }
 done
 for m in rust_minimal rust_print allocprof_dropin_rust_test; do
-	if [ ! -f "$work/fr-plain/$m.o" ] || [ ! -f "$work/fr-dropin/$m.o" ]; then
+	if [ ! -f "$fr/plain/$m.o" ] || [ ! -f "$fr/dropin/$m.o" ]; then
 		notok "$m: frames (a build failed)"
 		continue
 	fi
-	read -r p pf < <(frames "$work/fr-plain/$m.o" | head -n 1)
-	read -r d df < <(frames "$work/fr-dropin/$m.o" | head -n 1)
+	read -r p pf < <(frames "$fr/plain/$m.o" | head -n 1)
+	read -r d df < <(frames "$fr/dropin/$m.o" | head -n 1)
 	echo "# $m: largest frame $p bytes plainly ($pf), $d with the drop-in ($df)"
 	if [ $((d - p)) -le "$SLACK" ] && { [ -z "$limit" ] || [ "$d" -lt "$limit" ] || [ "$p" -ge "$limit" ]; }; then
 		ok "$m: the largest frame grows by at most $SLACK bytes (${p} -> ${d}), under CONFIG_FRAME_WARN (${limit:-none})"
 	else
 		notok "$m: the largest frame grows by at most $SLACK bytes (${p} -> ${d}), under CONFIG_FRAME_WARN (${limit:-none})"
-		frames "$work/fr-dropin/$m.o" | head -n 5 | sed 's/^/# drop-in: /'
+		frames "$fr/dropin/$m.o" | head -n 5 | sed 's/^/# drop-in: /'
 	fi
 done
 
