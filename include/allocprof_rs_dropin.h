@@ -39,7 +39,26 @@
  * object's code.  The rest of a site (\name_on, reached through the NOP)
  * is a function of its own too, for objtool.
  */
-#ifdef ALLOCPROF_RS_JUMP_TABLE
+/*
+ * ALLOCPROF_RS_OFF_STUBS (an object of a composite module, which kbuild's
+ * objtool may check whole, after the module's objects are linked, the
+ * sites' entries included: it must find each entry's target there, and
+ * follows the NOP into the rest of the site): each site is one function
+ * with its entry, assembled once (the ALLOCPROF_RS_JUMP_TABLE pass is
+ * empty), and a branch that would go to \real (ReallocFunc::call, in
+ * another object) goes to a stub at the site's end, a JMP to \real: one
+ * more JMP while off.
+ */
+#if defined(ALLOCPROF_RS_JUMP_TABLE) && defined(ALLOCPROF_RS_OFF_STUBS)
+.macro ALLOCPROF_RS_MODULE real
+.endm
+.macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
+.endm
+.macro ALLOCPROF_RS_FREE_SITE name, real
+.endm
+.macro ALLOCPROF_RS_KFREE_SITE name, free
+.endm
+#elif defined(ALLOCPROF_RS_JUMP_TABLE)
 .macro ALLOCPROF_RS_JUMP name, target
 	.pushsection __jump_table, "aw"
 	.balign 8
@@ -61,7 +80,11 @@
 .endm
 #else /* !ALLOCPROF_RS_JUMP_TABLE */
 
-/* The start of a site: its branch, a JMP to \target. */
+/*
+ * The start of a site: its branch, a JMP to \target (with
+ * ALLOCPROF_RS_OFF_STUBS: its __jump_table entry too, and the site one
+ * function).
+ */
 .macro ALLOCPROF_RS_SITE_START name, target
 	.pushsection .text.allocprof_rs, "ax"
 	.globl \name
@@ -69,14 +92,36 @@
 	.type \name, @function
 \name:
 	jmp \target
+#ifdef ALLOCPROF_RS_OFF_STUBS
+	.pushsection __jump_table, "aw"
+	.balign 8
+	.long \name - .
+	.long \target - .
+	.quad allocprof_dropin_key + 1 - .
+	.popsection
+#else
 	.size \name, . - \name
 	.type \name\()_on, @function
 \name\()_on:
+#endif
 .endm
-.macro ALLOCPROF_RS_SITE_END name
+/* Its end; with ALLOCPROF_RS_OFF_STUBS, the stub, a JMP to \real. */
+.macro ALLOCPROF_RS_SITE_END name, real
+#ifdef ALLOCPROF_RS_OFF_STUBS
+.L\name\()_off:
+	jmp \real
+	.size \name, . - \name
+#else
 	.size \name\()_on, . - \name\()_on
+#endif
 	.popsection
 .endm
+/* Where a site's branch goes while off: \real, or its stub. */
+#ifdef ALLOCPROF_RS_OFF_STUBS
+#define ALLOCPROF_RS_OFF(n, r) .L\name\()_off
+#else
+#define ALLOCPROF_RS_OFF(n, r) r
+#endif
 
 /*
  * The module's two shared paths, \real its ReallocFunc::call.
@@ -148,10 +193,10 @@ __allocprof_rs_alloc:
  * key is off, a JMP to \real.
  */
 .macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
-	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
 	movq $\tag, %rax
 	jmp __allocprof_rs_alloc
-	ALLOCPROF_RS_SITE_END \name
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*
@@ -160,7 +205,7 @@ __allocprof_rs_alloc:
  * it (every register but %rax, %r10 and %r11 kept), then \real.
  */
 .macro ALLOCPROF_RS_FREE_SITE name, real
-	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
 	imull $0x9e3779b1, %esi, %r11d
 	shrl $16, %r11d
 	cmpw $0, allocprof_dropin_filter(,%r11,2)
@@ -171,7 +216,7 @@ __allocprof_rs_alloc:
 	call allocprof_rs_forget
 	FRAME_END
 	jmp \real
-	ALLOCPROF_RS_SITE_END \name
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*
@@ -182,6 +227,28 @@ __allocprof_rs_alloc:
  * old_layout instead of \real (its result, which a free drops, is not
  * ReallocFunc::call's).
  */
+#ifdef ALLOCPROF_RS_OFF_STUBS
+/* One function, its free path a local label. */
+.macro ALLOCPROF_RS_KFREE_SITE name, free
+	ALLOCPROF_RS_SITE_START \name, .L\name\()_off
+	imull $0x9e3779b1, %esi, %r11d
+	shrl $16, %r11d
+	cmpw $0, allocprof_dropin_filter(,%r11,2)
+	jne .Lallocprof_rs_forget_\@
+	jmp .L\name\()_off
+.Lallocprof_rs_forget_\@:
+	FRAME_BEGIN
+	call allocprof_rs_forget
+	FRAME_END
+.L\name\()_off:
+	movq %rsi, %rdi
+	movq %r8, %rsi
+	movq %r9, %rdx
+	jmp \free
+	.size \name, . - \name
+	.popsection
+.endm
+#else
 .macro ALLOCPROF_RS_KFREE_SITE name, free
 	ALLOCPROF_RS_SITE_START \name, \name\()_off
 	imull $0x9e3779b1, %esi, %r11d
@@ -206,6 +273,7 @@ __allocprof_rs_alloc:
 	.size \name\()_off, . - \name\()_off
 	.popsection
 .endm
+#endif
 
 #endif /* ALLOCPROF_RS_JUMP_TABLE */
 

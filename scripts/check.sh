@@ -199,12 +199,14 @@ host_test() {
 # drop-in header on modules of the kernel tree (W=1, sparse, stack
 # frames), the tool's cargo test, and that of the Rust drop-in's build step
 # (tools/allocprof-rs-dropin: unit tests, and the tool on objects rustc
-# makes of a stand-in kernel crate and driver).  Their output is shown
+# makes of a stand-in kernel crate and driver), and dropin.mk's Rust build
+# (scripts/rs-dropin-build.sh: rustc versions, leftovers, rebuilds,
+# composites, frames).  Their output is shown
 # after the VM's.
 # CHECK_HOST names those to run (make check-debug: the compile-time tests
 # alone, against its kernel; the others test nothing of the kernel's).
-read -r -a host_tests <<<"${CHECK_HOST:-compile-fail dropin-tree cargo rs-dropin}"
-for h in compile-fail dropin-tree cargo rs-dropin; do
+read -r -a host_tests <<<"${CHECK_HOST:-compile-fail dropin-tree cargo rs-dropin rs-dropin-build}"
+for h in compile-fail dropin-tree cargo rs-dropin rs-dropin-build; do
 	case " ${host_tests[*]} " in *" $h "*) ;; *) not_run+=("$h") ;; esac
 done
 (
@@ -214,6 +216,7 @@ done
 		dropin-tree) host_test dropin-tree dropin-tree "$ALLOCPROF_ROOT/scripts/dropin-tree.sh" ;;
 		cargo) host_test cargo "cargo test" env ALLOCPROF_LOGS="$logs" "$ALLOCPROF_ROOT/scripts/tool.sh" test ;;
 		rs-dropin) host_test rs-dropin "cargo test" env ALLOCPROF_LOGS="$logs" "$ALLOCPROF_ROOT/scripts/rs-dropin-tool.sh" ;;
+		rs-dropin-build) host_test rs-dropin-build rs-dropin-build "$ALLOCPROF_ROOT/scripts/rs-dropin-build.sh" ;;
 		*) echo "not ok - CHECK_HOST: no host test $h" >"$logs/$h.log"; echo "0 1 0 0" >"$logs/$h.counts" ;;
 		esac
 	done
