@@ -16,4 +16,5 @@ pub(crate) mod hooks;
 pub(crate) mod page_map;
 pub(crate) mod pages;
 pub(crate) mod ptr_table;
+pub(crate) mod kcalls;
 pub(crate) mod rust;

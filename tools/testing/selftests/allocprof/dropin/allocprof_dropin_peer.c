@@ -7,6 +7,10 @@
  * entries drained from the pointer table) meet the table's concurrent
  * inserts and removes.  Its init allocates 4 kmalloc(100), one page and
  * one vmalloc(5000); its exit frees them.
+ *
+ * allocprof_dropin_peer_give() (for allocprof_dropin_rust_test's
+ * foreign_grow, through symbol_get: no dependency) returns a kmalloc(64)
+ * charged to this module's row, which the caller owns from then on.
  */
 #include <linux/gfp.h>
 #include <linux/module.h>
@@ -37,6 +41,13 @@ static void __exit peer_exit(void)
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		kfree(obj[i]);
 }
+
+void *allocprof_dropin_peer_give(void);
+noinline void *allocprof_dropin_peer_give(void)
+{
+	return kmalloc(64, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(allocprof_dropin_peer_give);
 
 module_init(peer_init);
 module_exit(peer_exit);
