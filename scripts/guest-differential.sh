@@ -168,8 +168,12 @@ RC=/sys/kernel/$R/control
 rsnap rstest_pre $R
 insmod $M/$R.ko || fail "insmod $R"
 rsnap rstest_loaded $R
+# read_all: the kernel crate's read_all() of 100 bytes of this shell's
+# first mapping, twice, into a KVec<u8>; cstring: CStrings the kernel
+# crate makes (both: src/dropin/kcalls.rs).
+addr=$(awk '{ split($1, a, "-"); print a[1]; exit }' /proc/$$/maps)
 for c in "kbox 10" vbox kvbox "kvec 100" "vvec 10000" "kvvec 5000000" "from_elem 300" inplace shrink \
-	arc unique pinned "rbtree 10" zst "work 5" "grow 50" foreign_in; do
+	arc unique pinned "rbtree 10" zst "work 5" "grow 50" foreign_in "read_all $addr" cstring; do
 	echo "diff-cmd: $c"
 	echo "$c" >$RC || fail "'$c' to $R"
 done

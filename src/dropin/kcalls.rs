@@ -63,7 +63,7 @@ fn new_cstring<E>(tag: &SiteTag<'_>, r: Result<CString, E>) -> Result<CString, E
 
 /// `UserSlice::read_all` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_slice_read_all(
+extern "Rust" fn allocprof_rs_k_slice_read_all(
     s: UserSlice,
     buf: &mut KVec<u8>,
     flags: Flags,
@@ -74,7 +74,7 @@ fn allocprof_rs_k_slice_read_all(
 
 /// `UserSliceReader::read_all` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_reader_read_all(
+extern "Rust" fn allocprof_rs_k_reader_read_all(
     r: UserSliceReader,
     buf: &mut KVec<u8>,
     flags: Flags,
@@ -85,7 +85,7 @@ fn allocprof_rs_k_reader_read_all(
 
 /// `CString::try_from_fmt` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_cstring_try_from_fmt(
+extern "Rust" fn allocprof_rs_k_cstring_try_from_fmt(
     args: fmt::Arguments<'_>,
     tag: SiteTag<'_>,
 ) -> Result<CString, Error> {
@@ -94,25 +94,37 @@ fn allocprof_rs_k_cstring_try_from_fmt(
 
 /// `CString::try_from(&CStr)` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_cstring_try_from(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+extern "Rust" fn allocprof_rs_k_cstring_try_from(
+    s: &CStr,
+    tag: SiteTag<'_>,
+) -> Result<CString, AllocError> {
     new_cstring(&tag, CString::try_from(s))
 }
 
 /// `CStr::to_cstring` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_to_cstring(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+extern "Rust" fn allocprof_rs_k_to_cstring(
+    s: &CStr,
+    tag: SiteTag<'_>,
+) -> Result<CString, AllocError> {
     new_cstring(&tag, s.to_cstring())
 }
 
 /// `CStr::to_ascii_lowercase` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_to_ascii_lowercase(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+extern "Rust" fn allocprof_rs_k_to_ascii_lowercase(
+    s: &CStr,
+    tag: SiteTag<'_>,
+) -> Result<CString, AllocError> {
     new_cstring(&tag, s.to_ascii_lowercase())
 }
 
 /// `CStr::to_ascii_uppercase` at a site of `tag`.
 #[no_mangle]
-fn allocprof_rs_k_to_ascii_uppercase(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+extern "Rust" fn allocprof_rs_k_to_ascii_uppercase(
+    s: &CStr,
+    tag: SiteTag<'_>,
+) -> Result<CString, AllocError> {
     new_cstring(&tag, s.to_ascii_uppercase())
 }
 
@@ -171,7 +183,7 @@ fn probe_read_all(len: usize, buf: &mut KVec<u8>, flags: Flags, tag: &SiteTag<'_
 }
 
 #[no_mangle]
-fn allocprof_rs_abi_kprobe_slice_read_all_real(
+extern "Rust" fn allocprof_rs_abi_kprobe_slice_read_all_real(
     s: UserSlice,
     buf: &mut KVec<u8>,
     flags: Flags,
@@ -181,7 +193,7 @@ fn allocprof_rs_abi_kprobe_slice_read_all_real(
 }
 
 #[no_mangle]
-fn allocprof_rs_abi_kprobe_reader_read_all_real(
+extern "Rust" fn allocprof_rs_abi_kprobe_reader_read_all_real(
     r: UserSliceReader,
     buf: &mut KVec<u8>,
     flags: Flags,
@@ -191,7 +203,7 @@ fn allocprof_rs_abi_kprobe_reader_read_all_real(
 }
 
 #[no_mangle]
-fn allocprof_rs_abi_kprobe_cstring_try_from_fmt_real(
+extern "Rust" fn allocprof_rs_abi_kprobe_cstring_try_from_fmt_real(
     args: fmt::Arguments<'_>,
     tag: SiteTag<'_>,
 ) -> Result<CString, Error> {
@@ -202,7 +214,10 @@ fn allocprof_rs_abi_kprobe_cstring_try_from_fmt_real(
 }
 
 #[no_mangle]
-fn allocprof_rs_abi_kprobe_cstr_real(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+extern "Rust" fn allocprof_rs_abi_kprobe_cstr_real(
+    s: &CStr,
+    tag: SiteTag<'_>,
+) -> Result<CString, AllocError> {
     if s.as_bytes() != PROBE_STR.as_bytes() || !probe_tag(&tag) {
         return Err(AllocError);
     }
@@ -214,9 +229,7 @@ fn allocprof_rs_abi_kprobe_cstr_real(s: &CStr, tag: SiteTag<'_>) -> Result<CStri
 /// signature finds them, and returns its result.  Called at load.
 pub(crate) fn check_abi() -> Result {
     let mut buf = KVec::<u8>::with_capacity(3, GFP_KERNEL)?;
-    let same = |r: Result<CString, AllocError>| {
-        matches!(r, Ok(s) if s.as_bytes_with_nul() == PROBE_STR.as_bytes_with_nul())
-    };
+    let same = |r: Result<CString, AllocError>| matches!(r, Ok(s) if s.as_bytes_with_nul() == PROBE_STR.as_bytes_with_nul());
     // SAFETY: the probes only look at their arguments (nothing is read
     // from the user pointer) and copy the string.
     let ok = unsafe {

@@ -515,7 +515,11 @@ impl PtrTable {
                 // its parker waits for it.
                 let _np = NoPreempt::enter();
                 if w.claim(PARKED) {
-                    let to = if pred(w.entry().tag) { ORPHANED } else { PARKED };
+                    let to = if pred(w.entry().tag) {
+                        ORPHANED
+                    } else {
+                        PARKED
+                    };
                     w.unclaim(to);
                 }
                 continue;

@@ -1269,6 +1269,56 @@ mod tests {
     }
 
     #[test]
+    fn known_calls_of_6_12() {
+        // The symbols of 6.12's kernel.o (rust/kernel/).
+        let k = |n: &str| known_call(n).map(|k| k.map(|k| k.wrapper));
+        assert_eq!(
+            k("_RNvMs_NtCs1EKtwoKEMO2_6kernel7uaccessNtB4_15UserSliceReader8read_all"),
+            Ok(Some("allocprof_rs_k_reader_read_all"))
+        );
+        assert_eq!(
+            k("_RNvMNtCs1EKtwoKEMO2_6kernel7uaccessNtB2_9UserSlice8read_all"),
+            Ok(Some("allocprof_rs_k_slice_read_all"))
+        );
+        assert_eq!(
+            k("_RNvMsg_NtCs1EKtwoKEMO2_6kernel3strNtB5_7CString12try_from_fmt"),
+            Ok(Some("allocprof_rs_k_cstring_try_from_fmt"))
+        );
+        assert_eq!(
+            k("_RNvXsj_NtCs1EKtwoKEMO2_6kernel3strNtB5_7CStringINtNtCs1peUGmbrgHn_4core7convert7TryFromRNtB5_4CStrE8try_from"),
+            Ok(Some("allocprof_rs_k_cstring_try_from"))
+        );
+        for (n, w) in [
+            ("10to_cstring", "allocprof_rs_k_to_cstring"),
+            ("18to_ascii_lowercase", "allocprof_rs_k_to_ascii_lowercase"),
+            ("18to_ascii_uppercase", "allocprof_rs_k_to_ascii_uppercase"),
+        ] {
+            let sym = format!("_RNvMs3_NtCs1EKtwoKEMO2_6kernel3strNtB5_4CStr{n}");
+            assert_eq!(k(&sym), Ok(Some(w)));
+        }
+        // Pages: known, not recorded.
+        assert_eq!(
+            k("_RNvMs0_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4Page10alloc_page"),
+            Ok(Some(""))
+        );
+        // Audited, nothing of the module allocated.
+        for n in [
+            "_RNvMs_NtCs1EKtwoKEMO2_6kernel7uaccessNtB4_15UserSliceReader10read_slice",
+            "_RNvMs3_NtCs1EKtwoKEMO2_6kernel3strNtB5_4CStr19from_bytes_with_nul",
+            "_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call",
+            // Not a module of allocations: not looked at.
+            "_RNvMNtNtCs1EKtwoKEMO2_6kernel4sync7condvarNtB2_7CondVar10notify_all",
+        ] {
+            assert_eq!(k(n), Ok(None), "{n}");
+        }
+        // A function of kernel::str not audited (another kernel's).
+        assert_eq!(
+            k("_RNvMs3_NtCs1EKtwoKEMO2_6kernel3strNtB5_4CStr9to_string"),
+            Err("<kernel::str::CStr>::to_string".to_string())
+        );
+    }
+
+    #[test]
     fn kernel_frees_from_symvers() {
         let symvers = "0x12345678\t_RNvYNtNtNtCs1EKtwoKEMO2_6kernel5alloc9allocator7KmallocNtB6_9Allocator4freeB8_\tvmlinux\tEXPORT_SYMBOL_GPL\t\n\
                        0x9abcdef0\tkfree\tvmlinux\tEXPORT_SYMBOL\t\n";

@@ -84,8 +84,8 @@ use kernel::error::code::{EINVAL, ENODEV};
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::str::CString;
-use kernel::uaccess::UserSlice;
 use kernel::sync::{Arc, Mutex, UniqueArc};
+use kernel::uaccess::UserSlice;
 use kernel::workqueue;
 
 #[path = "../../../../../src/ffi/sysfs.rs"]
