@@ -62,6 +62,9 @@
 .macro ALLOCPROF_RS_KCALL_SITE name, real, wrap, tag
 	ALLOCPROF_RS_JUMP \name, \real
 .endm
+.macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
 #else /* !ALLOCPROF_RS_JUMP_TABLE */
 
 /* The start of a site: its branch, a JMP to \target. */
@@ -228,13 +231,33 @@ __allocprof_rs_alloc:
 .endm
 
 /*
+ * A page the kernel crate allocated for the module freed,
+ * <Page as Drop>::drop(&mut self), \real: while the key is off, a JMP to
+ * \real; on, the page (the Page's one field, at (%rdi): its size is a
+ * pointer's, checked at allocprof's build) forgotten first
+ * (allocprof_dropin_free_page(), %rdi kept).
+ */
+.macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
+	ALLOCPROF_RS_SITE_START \name, \real
+	FRAME_BEGIN
+	pushq %rdi
+	movq (%rdi), %rdi
+	call allocprof_dropin_free_page
+	popq %rdi
+	FRAME_END
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
  * The tag's register of each wrapper, in rustc's ABI on x86_64: after a
  * UserSlice or UserSliceReader (a register pair), the &mut KVec<u8> and
  * the Flags of read_all(), %r8; after the sret pointer of a
  * Result<CString, _> and a fmt::Arguments (a register pair from rustc
  * 1.93, whose format_args!() makes a template and an argument pointer;
  * before, 48 bytes passed by reference), %rcx (%rdx); after the sret
- * pointer and a &CStr (a pair), %rcx.  check_abi() of
+ * pointer and a &CStr (a pair), %rcx; after the Flags of
+ * Page::alloc_page() (its result, a pointer, in %rax), %rsi.  check_abi() of
  * src/dropin/kcalls.rs runs each at allocprof's load around a probe of
  * the wrapper's signature (allocprof is built by the kernel's rustc, as
  * its modules are).
@@ -264,6 +287,9 @@ __allocprof_rs_alloc:
 .endm
 .macro ALLOCPROF_RS_TAG_allocprof_rs_k_to_ascii_uppercase tag
 	movq $\tag, %rcx
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_page_alloc tag
+	movq $\tag, %rsi
 .endm
 
 #endif /* ALLOCPROF_RS_JUMP_TABLE */

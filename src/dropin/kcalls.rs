@@ -25,11 +25,16 @@
 //! - a new `CString` (`try_from_fmt`, `try_from(&CStr)`, `to_cstring`,
 //!   `to_ascii_lowercase`, `to_ascii_uppercase`): its buffer recorded at
 //!   the site (a `kmalloc` of its length with the NUL, its capacity in
-//!   each), which the module's drop uncharges.
+//!   each), which the module's drop uncharges;
+//! - a new `Page` (`Page::alloc_page`, `alloc_pages()` of order 0): the
+//!   page recorded at the site, as the C drop-in records `alloc_page()`;
+//!   its drop (`<Page as Drop>::drop`, `__free_pages()`) forgets it first
+//!   (`ALLOCPROF_RS_KPAGE_FREE_SITE`, assembly alone: it needs no tag).
 
 use super::rust::{allocprof_rs_abi_probe_tag, claim, finish, SiteTag, KMALLOC};
 use core::fmt;
 use kernel::alloc::{AllocError, Flags};
+use kernel::page::Page;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::uaccess::{UserSlice, UserSliceReader};
@@ -57,6 +62,26 @@ fn new_cstring<E>(tag: &SiteTag<'_>, r: Result<CString, E>) -> Result<CString, E
     if let Ok(s) = &r {
         let b = s.as_bytes_with_nul();
         tag.record(KMALLOC, b.as_ptr() as usize, b.len());
+    }
+    r
+}
+
+/// A `struct page`, as include/allocprof_dropin.h numbers the kinds.
+const PAGE: core::ffi::c_uint = 5;
+
+// `ALLOCPROF_RS_KPAGE_FREE_SITE` reads the page of a `&mut Page` at its
+// address: its one field, a pointer.
+const _: () = assert!(core::mem::size_of::<Page>() == core::mem::size_of::<usize>());
+
+/// `Page::alloc_page` at a site of `tag`: a page of order 0 recorded.
+#[no_mangle]
+extern "Rust" fn allocprof_rs_k_page_alloc(
+    flags: Flags,
+    tag: SiteTag<'_>,
+) -> Result<Page, AllocError> {
+    let r = Page::alloc_page(flags);
+    if let Ok(p) = &r {
+        tag.record(PAGE, p.as_ptr() as usize, 0);
     }
     r
 }
@@ -150,6 +175,7 @@ extern "Rust" {
     fn allocprof_rs_abi_kprobe_to_cstring(s: &CStr) -> Result<CString, AllocError>;
     fn allocprof_rs_abi_kprobe_to_ascii_lowercase(s: &CStr) -> Result<CString, AllocError>;
     fn allocprof_rs_abi_kprobe_to_ascii_uppercase(s: &CStr) -> Result<CString, AllocError>;
+    fn allocprof_rs_abi_kprobe_page_alloc(flags: Flags) -> Result<Page, AllocError>;
 }
 
 /// The probe's user pointer and length, for `read_all`.
@@ -224,6 +250,17 @@ extern "Rust" fn allocprof_rs_abi_kprobe_cstr_real(
     s.to_cstring()
 }
 
+#[no_mangle]
+extern "Rust" fn allocprof_rs_abi_kprobe_page_alloc_real(
+    flags: Flags,
+    tag: SiteTag<'_>,
+) -> Result<Page, AllocError> {
+    if flags != probe_flags() || !probe_tag(&tag) {
+        return Err(AllocError);
+    }
+    Page::alloc_page(flags)
+}
+
 /// Checks that each wrapper's site code passes the real function's
 /// arguments and the site's tag where a function of the wrapper's
 /// signature finds them, and returns its result.  Called at load.
@@ -231,7 +268,7 @@ pub(crate) fn check_abi() -> Result {
     let mut buf = KVec::<u8>::with_capacity(3, GFP_KERNEL)?;
     let same = |r: Result<CString, AllocError>| matches!(r, Ok(s) if s.as_bytes_with_nul() == PROBE_STR.as_bytes_with_nul());
     // SAFETY: the probes only look at their arguments (nothing is read
-    // from the user pointer) and copy the string.
+    // from the user pointer), copy the string, allocate a page.
     let ok = unsafe {
         allocprof_rs_abi_kprobe_slice_read_all(
             UserSlice::new(PROBE_UPTR, PROBE_LEN),
@@ -253,6 +290,7 @@ pub(crate) fn check_abi() -> Result {
             && same(allocprof_rs_abi_kprobe_to_cstring(PROBE_STR))
             && same(allocprof_rs_abi_kprobe_to_ascii_lowercase(PROBE_STR))
             && same(allocprof_rs_abi_kprobe_to_ascii_uppercase(PROBE_STR))
+            && allocprof_rs_abi_kprobe_page_alloc(probe_flags()).is_ok()
     };
     if !ok {
         pr_err!("Rust drop-in: the Rust ABI of the kernel crate's wrapped functions is not the one expected\n");

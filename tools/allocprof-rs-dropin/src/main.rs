@@ -57,18 +57,37 @@ fn is_shared_alloc_generic(name: &str) -> bool {
         && !name.ends_with("8contains")
 }
 
-/// A non-generic function of the kernel crate that allocates or
-/// reallocates a module's object with the kernel crate's own calls of
-/// `ReallocFunc::call`, out of the module's sites (`-Zshare-generics=n`
-/// changes nothing for a function that is not generic).
+/// A non-generic function of the kernel crate that allocates,
+/// reallocates or frees a module's object itself, out of the module's
+/// sites (`-Zshare-generics=n` changes nothing for a function that is not
+/// generic).
 struct KnownCall {
     /// Its path, demangled without the crates' hashes.
     path: &'static str,
     /// allocprof's wrapper of it (src/dropin/kcalls.rs): its Rust
     /// signature plus the site's tag, last, in the register that
     /// include/allocprof_rs_dropin.h's `ALLOCPROF_RS_TAG_<wrapper>` names;
-    /// empty: not handled (counted).
+    /// a row at the call's line.  Empty: none.
     wrapper: &'static str,
+    /// A free of a page (`<Page as Drop>::drop(&mut self)`): the page
+    /// forgotten first (`ALLOCPROF_RS_KPAGE_FREE_SITE`), no row.
+    page_free: bool,
+}
+
+impl KnownCall {
+    /// Whether a call of it gets a site of its own.
+    fn handled(&self) -> bool {
+        !self.wrapper.is_empty() || self.page_free
+    }
+}
+
+/// A [`KnownCall`] with a wrapper.
+const fn wrap(path: &'static str, wrapper: &'static str) -> KnownCall {
+    KnownCall {
+        path,
+        wrapper,
+        page_free: false,
+    }
 }
 
 /// Every such function of 6.12's kernel crate (rust/kernel/, all
@@ -76,44 +95,45 @@ struct KnownCall {
 /// for all (Documentation/allocprof/dropin-rust.rst has the table).
 const KNOWN_CALLS: &[KnownCall] = &[
     // Grow the module's `KVec<u8>` (`reserve`).
-    KnownCall {
-        path: "<kernel::uaccess::UserSlice>::read_all",
-        wrapper: "allocprof_rs_k_slice_read_all",
-    },
-    KnownCall {
-        path: "<kernel::uaccess::UserSliceReader>::read_all",
-        wrapper: "allocprof_rs_k_reader_read_all",
-    },
+    wrap(
+        "<kernel::uaccess::UserSlice>::read_all",
+        "allocprof_rs_k_slice_read_all",
+    ),
+    wrap(
+        "<kernel::uaccess::UserSliceReader>::read_all",
+        "allocprof_rs_k_reader_read_all",
+    ),
     // Return a new `CString`, which the module drops.
-    KnownCall {
-        path: "<kernel::str::CString>::try_from_fmt",
-        wrapper: "allocprof_rs_k_cstring_try_from_fmt",
-    },
-    KnownCall {
-        path: "<kernel::str::CString as core::convert::TryFrom<&kernel::str::CStr>>::try_from",
-        wrapper: "allocprof_rs_k_cstring_try_from",
-    },
-    KnownCall {
-        path: "<kernel::str::CStr>::to_cstring",
-        wrapper: "allocprof_rs_k_to_cstring",
-    },
-    KnownCall {
-        path: "<kernel::str::CStr>::to_ascii_lowercase",
-        wrapper: "allocprof_rs_k_to_ascii_lowercase",
-    },
-    KnownCall {
-        path: "<kernel::str::CStr>::to_ascii_uppercase",
-        wrapper: "allocprof_rs_k_to_ascii_uppercase",
-    },
-    // A page for the module (`alloc_pages`, not `kernel::alloc`) and its
-    // free: not recorded (no row, no entry: never a false report).
-    KnownCall {
-        path: "<kernel::page::Page>::alloc_page",
-        wrapper: "",
-    },
+    wrap(
+        "<kernel::str::CString>::try_from_fmt",
+        "allocprof_rs_k_cstring_try_from_fmt",
+    ),
+    wrap(
+        "<kernel::str::CString as core::convert::TryFrom<&kernel::str::CStr>>::try_from",
+        "allocprof_rs_k_cstring_try_from",
+    ),
+    wrap(
+        "<kernel::str::CStr>::to_cstring",
+        "allocprof_rs_k_to_cstring",
+    ),
+    wrap(
+        "<kernel::str::CStr>::to_ascii_lowercase",
+        "allocprof_rs_k_to_ascii_lowercase",
+    ),
+    wrap(
+        "<kernel::str::CStr>::to_ascii_uppercase",
+        "allocprof_rs_k_to_ascii_uppercase",
+    ),
+    // A page for the module (`alloc_pages()` through rust/helpers/page.c)
+    // and its free (`__free_pages()`).
+    wrap(
+        "<kernel::page::Page>::alloc_page",
+        "allocprof_rs_k_page_alloc",
+    ),
     KnownCall {
         path: "<kernel::page::Page as core::ops::drop::Drop>::drop",
         wrapper: "",
+        page_free: true,
     },
 ];
 
@@ -227,7 +247,7 @@ fn find_kcalls(
 fn retarget_kcalls(b: &mut Builder<'_>, kcalls: &[KSite]) -> Result<()> {
     let mut ids = Vec::new();
     for (i, k) in kcalls.iter().enumerate() {
-        if k.known.wrapper.is_empty() {
+        if !k.known.handled() {
             ids.push(None);
             continue;
         }
@@ -276,10 +296,10 @@ fn retarget_kcalls(b: &mut Builder<'_>, kcalls: &[KSite]) -> Result<()> {
 fn kcalls_line(kcalls: &[KSite], unaudited: &[String], handled: bool) -> String {
     let n = kcalls
         .iter()
-        .filter(|k| handled && !k.known.wrapper.is_empty())
+        .filter(|k| handled && k.known.handled())
         .count();
     format!(
-        "{} calls of kernel-crate functions that allocate for it ({n} recorded at its rows), \
+        "{} calls of kernel-crate functions that allocate or free for it ({n} handled), \
          {} kernel-crate functions not audited",
         kcalls.len(),
         unaudited.len()
@@ -291,6 +311,16 @@ fn kcalls_line(kcalls: &[KSite], unaudited: &[String], handled: bool) -> String 
 fn emit_kcalls(kcalls: &[KSite], rows: &[Place]) -> String {
     let mut a = String::new();
     for (i, k) in kcalls.iter().enumerate() {
+        if k.known.page_free {
+            let _ = writeln!(
+                a,
+                "/* {}+{:#x}: {} */\nALLOCPROF_RS_KPAGE_FREE_SITE __allocprof_rs_kcall_{i}, {}",
+                comment(&k.call.section),
+                k.call.r_offset,
+                comment(k.known.path),
+                k.real
+            );
+        }
         if k.known.wrapper.is_empty() {
             continue;
         }
@@ -1155,9 +1185,9 @@ fn run() -> Result<()> {
         unplaced.len(),
         kcalls_line(&kcalls, &unaudited, true)
     );
-    for k in kcalls.iter().filter(|k| k.known.wrapper.is_empty()) {
+    for k in kcalls.iter().filter(|k| !k.known.handled()) {
         eprintln!(
-            "    not recorded: {}+{:#x}: {} (not kernel::alloc: no row)",
+            "    not handled: {}+{:#x}: {}",
             k.call.section, k.call.r_offset, k.known.path
         );
     }
@@ -1296,11 +1326,13 @@ mod tests {
             let sym = format!("_RNvMs3_NtCs1EKtwoKEMO2_6kernel3strNtB5_4CStr{n}");
             assert_eq!(k(&sym), Ok(Some(w)));
         }
-        // Pages: known, not recorded.
+        // Pages.
         assert_eq!(
             k("_RNvMs0_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4Page10alloc_page"),
-            Ok(Some(""))
+            Ok(Some("allocprof_rs_k_page_alloc"))
         );
+        let drop = known_call("_RNvXs1_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4PageNtNtNtCs1peUGmbrgHn_4core3ops4drop4Drop4drop");
+        assert!(matches!(drop, Ok(Some(k)) if k.page_free && k.handled()));
         // Audited, nothing of the module allocated.
         for n in [
             "_RNvMs_NtCs1EKtwoKEMO2_6kernel7uaccessNtB4_15UserSliceReader10read_slice",

@@ -12,7 +12,7 @@
 # allocated behind the module's back, a full pointer table, and its
 # unload report.  Every row exact: file:line, function, bytes, calls.
 . "$(dirname "$0")/lib.sh"
-start 112 allocprof
+start 115 allocprof
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
 F=$D.rs
@@ -68,7 +68,7 @@ rr init_arc 96 1 "Arc<[u64; 8]>: ArcInner of 72 bytes, kmalloc-96"
 rr init_vbox 8192 1 "VBox<[u8; 5000]>: 2 pages"
 rr init_held 32768 1 "KVec::with_capacity(1000) of 32-byte objects"
 rr DropinRustTest::init "$(kbucket "$state_mutex")" 1 "KBox::pin_init of its Mutex of two KVecs ($state_mutex bytes): its bucket"
-expect_eq "rows" "$(grep -c "\[$D\]" "$ALLOCINFO")" 50 "50 rows: one per call site of its source that allocates"
+expect_eq "rows" "$(grep -c "\[$D\]" "$ALLOCINFO")" 52 "52 rows: one per call site of its source that allocates"
 check "no allocation site outside its source, no row marked" sh -c "
 	! grep '\[$D\]' $ALLOCINFO | grep -v ' $F:' && ! grep -q accurate:no $ALLOCINFO"
 
@@ -143,6 +143,11 @@ rr site_uppercase 16 1 "CStr::to_ascii_uppercase() of 11 bytes: 16"
 dc free
 expect_eq "cstrings" "$(r site_cstring_fmt) $(r site_cstring_from) $(r site_to_cstring) $(r site_lowercase) $(r site_uppercase)" \
 	"0 0 0 0 0 0 0 0 0 0" "... dropped by the module: all 0 0"
+dc page
+rr site_page 4096 1 "Page::alloc_page(): a page, held: 4096 1"
+rr site_page_dropped 0 0 "... another, dropped at once (<Page as Drop>::drop): 0 0"
+dc free
+rr site_page 0 0 "... dropped: 0 0"
 
 dc "work 20"
 rr site_work 5120 20 "20 closures on the system workqueue, each holding a KBox<[u8; 200]>: 5120 in 20"

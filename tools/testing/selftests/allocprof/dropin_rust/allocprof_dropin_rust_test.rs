@@ -73,6 +73,8 @@
 //! |                | `site_cstring_from`: `CString::try_from(&CStr)` of 17,   |
 //! |                | `site_to_cstring`: `to_cstring` of 4, `site_lowercase`,  |
 //! |                | `site_uppercase`: `to_ascii_*case` of 11, held           |
+//! | `page`         | `site_page`: a `Page::alloc_page`, held;                 |
+//! |                | `site_page_dropped`: another, dropped at once            |
 //! | `grow N`       | `site_grow`: N more `u32` pushed into the module's one   |
 //! |                | growing `KVec` (kept until `free`)                       |
 //! | `free`         | drops everything held                                    |
@@ -81,6 +83,7 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::bindings;
 use kernel::error::code::{EINVAL, ENODEV};
+use kernel::page::Page;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::str::CString;
@@ -127,6 +130,7 @@ enum Obj {
     Units(KVec<()>),
     Work(KBox<[u8; 200]>),
     Str(CString),
+    Page(Page),
 }
 
 /// The objects held (at most `MAX_HELD`: the vector never grows, so that
@@ -419,6 +423,17 @@ fn site_uppercase() -> Result<CString> {
     Ok(kernel::c_str!("abcdefghij").to_ascii_uppercase()?)
 }
 
+#[inline(never)]
+fn site_page() -> Result<Page> {
+    Ok(Page::alloc_page(GFP_KERNEL)?)
+}
+
+#[inline(never)]
+fn site_page_dropped() -> Result {
+    drop(core::hint::black_box(Page::alloc_page(GFP_KERNEL)?));
+    Ok(())
+}
+
 /// The objects allocated at load, held until unload.
 struct InitObjs {
     _kbox: KBox<[u64; 3]>,
@@ -684,6 +699,10 @@ fn run(state: &mut State, line: &[u8]) -> Result {
         }
         b"foreign_grow" => hold(held, Obj::Bytes(foreign_grow()?))?,
         b"read_all" => hold(held, Obj::Bytes(read_all(address(arg)?)?))?,
+        b"page" => {
+            hold(held, Obj::Page(site_page()?))?;
+            site_page_dropped()?;
+        }
         b"cstring" => {
             hold(held, Obj::Str(site_cstring_fmt()?))?;
             hold(held, Obj::Str(site_cstring_from()?))?;
