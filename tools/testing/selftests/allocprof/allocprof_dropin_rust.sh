@@ -9,8 +9,11 @@
 # nodes), in loops, from the system workqueue, growing (moves charged
 # as krealloc charges them, in place or not) and shrinking, zero-sized,
 # with profiling switched between allocation and free, objects freed or
-# allocated behind the module's back, a full pointer table, and its
-# unload report.  Every row exact: file:line, function, bytes, calls.
+# allocated behind the module's back, the kernel crate's non-generic
+# functions that allocate for it (read_all() of its KVec<u8>, CStrings,
+# pages), another module's object reallocated (and that module unloaded
+# meanwhile), a full pointer table, and its unload report.  Every row
+# exact: file:line, function, bytes, calls.
 . "$(dirname "$0")/lib.sh"
 start 115 allocprof
 D=allocprof_dropin_rust_test
