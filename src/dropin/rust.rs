@@ -79,6 +79,7 @@ impl SiteTag<'_> {
     /// include/allocprof_dropin.h numbers them: `KMALLOC`, vmalloc,
     /// kvmalloc; 0: the ABI probe's, which notes what it got), when
     /// profiling is on (the record functions test it).
+    #[inline(always)]
     pub(crate) fn record(&self, kind: core::ffi::c_uint, new: usize, size: usize) {
         if kind == 0 {
             probe_seen(self.0, new, size);
@@ -98,6 +99,7 @@ impl SiteTag<'_> {
 
 /// The kind of the allocator `this` calls: 0 if it is none of the three
 /// (the type's invariant says it is: the ABI probe's).
+#[inline(always)]
 fn kind_of(this: &ReallocFn) -> core::ffi::c_uint {
     allocprof_rs_realloc_kind(this.0 as *const c_void)
 }
