@@ -65,6 +65,9 @@
 .macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
 	ALLOCPROF_RS_JUMP \name, \real
 .endm
+.macro ALLOCPROF_RS_KMARK_SITE name, real, tag
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
 #else /* !ALLOCPROF_RS_JUMP_TABLE */
 
 /* The start of a site: its branch, a JMP to \target. */
@@ -244,6 +247,24 @@ __allocprof_rs_alloc:
 	movq (%rdi), %rdi
 	call allocprof_dropin_free_page
 	popq %rdi
+	FRAME_END
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * A call of a function of the kernel crate's kernel::alloc, str, uaccess
+ * or page that the tool's table does not know (another kernel's), \real:
+ * what it does for the module is unknown, so its row, \tag, is marked
+ * accurate:no when it runs (allocprof_rs_mark: every register but %rax,
+ * %r10 and %r11 kept), then a JMP to \real; while the key is off, a JMP
+ * to \real.
+ */
+.macro ALLOCPROF_RS_KMARK_SITE name, real, tag
+	ALLOCPROF_RS_SITE_START \name, \real
+	movq $\tag, %rax
+	FRAME_BEGIN
+	call allocprof_rs_mark
 	FRAME_END
 	jmp \real
 	ALLOCPROF_RS_SITE_END \name

@@ -61,6 +61,22 @@ SYM_FUNC_START(allocprof_rs_claim)
 SYM_FUNC_END(allocprof_rs_claim)
 EXPORT_SYMBOL_GPL(allocprof_rs_claim)
 
+/*
+ * allocprof_rs_mark: allocprof_rs_mark_tag(%rax), the row of a call of a
+ * kernel-crate function the tool does not know marked; every register but
+ * %rax, %r10 and %r11 kept.
+ */
+SYM_FUNC_START(allocprof_rs_mark)
+	FRAME_BEGIN
+	SAVE_ARGS
+	movq %rax, %rdi
+	call allocprof_rs_mark_tag
+	RESTORE_ARGS
+	FRAME_END
+	RET
+SYM_FUNC_END(allocprof_rs_mark)
+EXPORT_SYMBOL_GPL(allocprof_rs_mark)
+
 EXPORT_SYMBOL_GPL(allocprof_rs_alloc_done)
 EXPORT_SYMBOL_GPL(allocprof_rs_realloc_done)
 

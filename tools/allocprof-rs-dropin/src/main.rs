@@ -72,12 +72,21 @@ struct KnownCall {
     /// A free of a page (`<Page as Drop>::drop(&mut self)`): the page
     /// forgotten first (`ALLOCPROF_RS_KPAGE_FREE_SITE`), no row.
     page_free: bool,
+    /// A function of [`ALLOC_MODULES`] not audited (not in the table):
+    /// what it does for the module is unknown, its call's row marked
+    /// `accurate:no` when it runs (`ALLOCPROF_RS_KMARK_SITE`).
+    mark: bool,
 }
 
 impl KnownCall {
     /// Whether a call of it gets a site of its own.
     fn handled(&self) -> bool {
-        !self.wrapper.is_empty() || self.page_free
+        !self.wrapper.is_empty() || self.page_free || self.mark
+    }
+
+    /// Whether a call of it has a row (at its line).
+    fn has_row(&self) -> bool {
+        !self.wrapper.is_empty() || self.mark
     }
 }
 
@@ -87,6 +96,7 @@ const fn wrap(path: &'static str, wrapper: &'static str) -> KnownCall {
         path,
         wrapper,
         page_free: false,
+        mark: false,
     }
 }
 
@@ -134,6 +144,7 @@ const KNOWN_CALLS: &[KnownCall] = &[
         path: "<kernel::page::Page as core::ops::drop::Drop>::drop",
         wrapper: "",
         page_free: true,
+        mark: false,
     },
 ];
 
@@ -224,14 +235,21 @@ fn find_kcalls(
             Ok(Some(k)) => k,
             Ok(None) => continue,
             Err(path) => {
-                unaudited.push(path);
-                continue;
+                unaudited.push(path.clone());
+                // Its calls marked: a site of its own each (the tool runs
+                // once: the entry lives as long as it).
+                &*Box::leak(Box::new(KnownCall {
+                    path: String::leak(path),
+                    wrapper: "",
+                    page_free: false,
+                    mark: true,
+                }))
             }
         };
         // Referenced other than by a call (its address taken): its calls
         // are not handled, said on the build line.
         let Ok(calls) = calls_of(obj, sym.index(), known.path) else {
-            unaudited.push(format!("{} (its address taken)", known.path));
+            unaudited.push(format!("{} (its address taken: not handled)", known.path));
             continue;
         };
         for c in calls {
@@ -303,12 +321,13 @@ fn retarget_kcalls(b: &mut Builder<'_>, kcalls: &[KSite]) -> Result<()> {
 fn kcalls_line(kcalls: &[KSite], unaudited: &[String], handled: bool) -> String {
     let n = kcalls
         .iter()
-        .filter(|k| handled && k.known.handled())
+        .filter(|k| handled && k.known.handled() && !k.known.mark)
         .count();
+    let marked = kcalls.iter().filter(|k| handled && k.known.mark).count();
     format!(
         "{} calls of kernel-crate functions that allocate or free for it ({n} handled), \
-         {} kernel-crate functions not audited",
-        kcalls.len(),
+         {} kernel-crate functions not audited ({marked} calls: their rows marked accurate:no)",
+        kcalls.iter().filter(|k| !k.known.mark).count(),
         unaudited.len()
     )
 }
@@ -318,6 +337,17 @@ fn kcalls_line(kcalls: &[KSite], unaudited: &[String], handled: bool) -> String 
 fn emit_kcalls(kcalls: &[KSite], rows: &[Place]) -> String {
     let mut a = String::new();
     for (i, k) in kcalls.iter().enumerate() {
+        if k.known.mark {
+            let t = rows.binary_search(&k.place).expect("row of a kernel call");
+            let _ = writeln!(
+                a,
+                "/* {}+{:#x}: {} (not audited) */\nALLOCPROF_RS_KMARK_SITE __allocprof_rs_kcall_{i}, {}, .Ltag{t}",
+                comment(&k.call.section),
+                k.call.r_offset,
+                comment(k.known.path),
+                k.real
+            );
+        }
         if k.known.page_free {
             let _ = writeln!(
                 a,
@@ -1151,7 +1181,7 @@ fn run() -> Result<()> {
         .chain(
             kcalls
                 .iter()
-                .filter(|k| !k.known.wrapper.is_empty())
+                .filter(|k| k.known.has_row())
                 .map(|k| k.place.clone()),
         )
         .collect();
