@@ -78,6 +78,15 @@
 .macro ALLOCPROF_RS_KFREE_SITE name, free
 	ALLOCPROF_RS_JUMP \name, \name\()_off
 .endm
+.macro ALLOCPROF_RS_KCALL_SITE name, real, wrap, tag
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
+.macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
+.macro ALLOCPROF_RS_KMARK_SITE name, real, tag
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
 #else /* !ALLOCPROF_RS_JUMP_TABLE */
 
 /*
@@ -274,6 +283,103 @@ __allocprof_rs_alloc:
 	.popsection
 .endm
 #endif
+
+/*
+ * A call of a non-generic function of the kernel crate that allocates or
+ * reallocates a module's object with the kernel crate's own calls of
+ * ReallocFunc::call (read_all() of a KVec<u8>, a new CString: the tool's
+ * table of them, KNOWN_CALLS), \real, charged to \tag: while the key is
+ * off, a JMP to \real; on, the tag in the argument register after
+ * \real's own arguments (ALLOCPROF_RS_TAG_\wrap, below) and a JMP to
+ * allocprof's wrapper \wrap, of the same Rust signature plus the tag,
+ * which calls \real and records (src/dropin/kcalls.rs).
+ */
+.macro ALLOCPROF_RS_KCALL_SITE name, real, wrap, tag
+	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_TAG_\wrap \tag
+	jmp \wrap
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * A page the kernel crate allocated for the module freed,
+ * <Page as Drop>::drop(&mut self), \real: while the key is off, a JMP to
+ * \real; on, the page (the Page's one field, at (%rdi): its size is a
+ * pointer's, checked at allocprof's build) forgotten first
+ * (allocprof_dropin_free_page(), %rdi kept).
+ */
+.macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
+	ALLOCPROF_RS_SITE_START \name, \real
+	FRAME_BEGIN
+	pushq %rdi
+	movq (%rdi), %rdi
+	call allocprof_dropin_free_page
+	popq %rdi
+	FRAME_END
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * A call of a function of the kernel crate's kernel::alloc, str, uaccess
+ * or page that the tool's table does not know (another kernel's), \real:
+ * what it does for the module is unknown, so its row, \tag, is marked
+ * accurate:no when it runs (allocprof_rs_mark: every register but %rax,
+ * %r10 and %r11 kept), then a JMP to \real; while the key is off, a JMP
+ * to \real.
+ */
+.macro ALLOCPROF_RS_KMARK_SITE name, real, tag
+	ALLOCPROF_RS_SITE_START \name, \real
+	movq $\tag, %rax
+	FRAME_BEGIN
+	call allocprof_rs_mark
+	FRAME_END
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name
+.endm
+
+/*
+ * The tag's register of each wrapper, in rustc's ABI on x86_64: after a
+ * UserSlice or UserSliceReader (a register pair), the &mut KVec<u8> and
+ * the Flags of read_all(), %r8; after the sret pointer of a
+ * Result<CString, _> and a fmt::Arguments (a register pair from rustc
+ * 1.93, whose format_args!() makes a template and an argument pointer;
+ * before, 48 bytes passed by reference), %rcx (%rdx); after the sret
+ * pointer and a &CStr (a pair), %rcx; after the Flags of
+ * Page::alloc_page() (its result, a pointer, in %rax), %rsi.  check_abi() of
+ * src/dropin/kcalls.rs runs each at allocprof's load around a probe of
+ * the wrapper's signature (allocprof is built by the kernel's rustc, as
+ * its modules are).
+ */
+#if CONFIG_RUSTC_VERSION >= 109300
+#define ALLOCPROF_RS_FMT_TAG %rcx
+#else
+#define ALLOCPROF_RS_FMT_TAG %rdx
+#endif
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_slice_read_all tag
+	movq $\tag, %r8
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_reader_read_all tag
+	movq $\tag, %r8
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_cstring_try_from_fmt tag
+	movq $\tag, ALLOCPROF_RS_FMT_TAG
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_cstring_try_from tag
+	movq $\tag, %rcx
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_to_cstring tag
+	movq $\tag, %rcx
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_to_ascii_lowercase tag
+	movq $\tag, %rcx
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_to_ascii_uppercase tag
+	movq $\tag, %rcx
+.endm
+.macro ALLOCPROF_RS_TAG_allocprof_rs_k_page_alloc tag
+	movq $\tag, %rsi
+.endm
 
 #endif /* ALLOCPROF_RS_JUMP_TABLE */
 

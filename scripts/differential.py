@@ -46,15 +46,16 @@ module allocprof must show charged in each snapshot.
 The Rust drop-in ("diff-rsrow:", "diff-rshelper:", "diff-rssnapshot:"
 lines): upstream charges every allocation of kernel::alloc to one of
 three rows of rust/helpers/ (rust_helper_krealloc, _kvrealloc,
-_vrealloc), whatever the module.  For each Rust module and snapshot
+_vrealloc), whatever the module, and every page of Page::alloc_page to
+a fourth (rust_helper_alloc_pages).  For each Rust module and snapshot
 (RS_SNAPSHOTS: after its load, after the test module's workload, after
 its free, after its unload) the change of each of those rows since
 before the module's load must equal the sum of the module's rows under
 allocprof that allocate through it: Vmalloc (a source line naming VBox
 or VVec) in the vmalloc relation above, KVmalloc (KVBox, KVVec) equal,
 or in the vmalloc relation for an object past KMALLOC_MAX_SIZE (4 MiB:
-kvrealloc() then falls back to vmalloc), Kmalloc (every other line)
-equal; after the unload, no row of the module and every change back to
+kvrealloc() then falls back to vmalloc), a page (a line naming
+Page::alloc_page) equal, Kmalloc (every other line) equal; after the unload, no row of the module and every change back to
 0 0.  RS_MIN_CHARGED: the rows the workload charges.
 """
 import os
@@ -104,14 +105,15 @@ del MIN_CHARGED["devm_unbound"]["devm"]
 # DropinRustTest::init), its workload 19 more (kbox, vbox, kvbox, kvec,
 # vvec, kvvec, from_elem, inplace_cap, shrink_cap, vshrink_cap, arc,
 # unique, unique_uninit, pin_init, arc_pin_init, box_pin, rbtree, work,
-# grow).
+# grow, reader_read_all, cstring_fmt, cstring_from, to_cstring, lowercase,
+# uppercase, page).
 RS_MODULES = {"rust_minimal": "rust_minimal", "rust_print": "rust_print",
               "rstest": "allocprof_dropin_rust_test"}
 RS_SNAPSHOTS = {"rust_minimal": ["loaded", "unloaded"], "rust_print": ["loaded", "unloaded"],
                 "rstest": ["loaded", "held", "freed", "unloaded"]}
 RS_MIN_CHARGED = {"rust_minimal_loaded": 1, "rust_print_loaded": 0, "rstest_loaded": 6,
-                  "rstest_held": 25, "rstest_freed": 6}
-RS_HELPERS = ("krealloc", "kvrealloc", "vrealloc")
+                  "rstest_held": 32, "rstest_freed": 6}
+RS_HELPERS = ("krealloc", "kvrealloc", "vrealloc", "alloc_pages")
 # KMALLOC_MAX_SIZE: kvrealloc() falls back to vmalloc past it.
 KMALLOC_MAX = 4 << 20
 BAD = re.compile(r"Kernel panic|Oops|BUG:|kernel BUG at|general protection fault|"
@@ -228,8 +230,11 @@ def percpu_size(key, srcdir, cmds):
 
 def rs_kind(key, srcdir):
     """The allocator of a Rust row's call site, from its source line:
-    "vmalloc" (VBox, VVec), "kvmalloc" (KVBox, KVVec) or "kmalloc"."""
+    "page" (Page::alloc_page), "vmalloc" (VBox, VVec), "kvmalloc" (KVBox,
+    KVVec) or "kmalloc"."""
     text = source_line(key, srcdir)
+    if re.search(r"\bPage::alloc_page\b", text):
+        return "page"
     if re.search(r"\bV(Box|Vec)\b", text):
         return "vmalloc"
     if re.search(r"\bKV(Box|Vec)\b", text):
@@ -258,14 +263,15 @@ def vmalloc_relation(b, c):
 
 
 def rs_expected(rows, srcdir):
-    """What upstream's three helper rows must have changed by, from a Rust
+    """What upstream's four helper rows must have changed by, from a Rust
     module's rows under allocprof: {helper: (bytes, calls)}, and the
     rows in no relation (a vmalloc row of areas of several sizes)."""
     want = {h: (0, 0) for h in RS_HELPERS}
     bad = []
     for key, (b, c, _) in rows.items():
         kind = rs_kind(key, srcdir)
-        helper = {"kmalloc": "krealloc", "kvmalloc": "kvrealloc", "vmalloc": "vrealloc"}[kind]
+        helper = {"kmalloc": "krealloc", "kvmalloc": "kvrealloc", "vmalloc": "vrealloc",
+                  "page": "alloc_pages"}[kind]
         v = (b, c)
         if kind == "vmalloc" or (kind == "kvmalloc" and c and b // c > KMALLOC_MAX):
             v = vmalloc_relation(b, c)
@@ -306,7 +312,7 @@ def compare_rust(ainfo, uinfo, srcdir, test):
             marked = [f"{k[1]}:{k[2]} {k[3]}: {v[2]}" for k, v in rows.items() if v[2]]
             test(want == delta and not bad and not marked,
                  f"{snap}: {mod}: the sum of its {len(rows)} rows is upstream's change of "
-                 f"rust_helper_krealloc, _kvrealloc, _vrealloc, bytes and calls",
+                 f"rust_helper_krealloc, _kvrealloc, _vrealloc, _alloc_pages, bytes and calls",
                  [f"{h}: allocprof {want[h][0]} {want[h][1]}, upstream {delta[h][0]} {delta[h][1]}"
                   for h in RS_HELPERS] + bad + marked
                  + [f"  {k[1]}:{k[2]} {k[3]} ({rs_kind(k, srcdir)}): {v[0]} {v[1]}" for k, v in sorted(rows.items())
@@ -315,8 +321,8 @@ def compare_rust(ainfo, uinfo, srcdir, test):
             n = RS_MIN_CHARGED.get(snap, 0)
             test(charged >= n, f"{snap}: {mod}: the workload's rows charged under allocprof (>= {n})",
                  [f"{charged} rows charged"])
-    test(kinds >= {"kmalloc", "kvmalloc", "vmalloc"},
-         "Rust rows of each allocator (Kmalloc, KVmalloc, Vmalloc) compared", [sorted(kinds)])
+    test(kinds >= {"kmalloc", "kvmalloc", "vmalloc", "page"},
+         "Rust rows of each allocator (Kmalloc, KVmalloc, Vmalloc, pages) compared", [sorted(kinds)])
 
 
 def compare(alog_lines, ulog_lines, rc_a, rc_u, srcdir, consoles, out=print):
@@ -454,9 +460,9 @@ def self_test():
         + ["return devm_kmalloc(d, 100, GFP_KERNEL);"] * 12 + ["p = kmalloc(16, GFP_KERNEL);"],
         "rust_minimal.rs": ["numbers.push(72, GFP_KERNEL)?;"] * 3,
         "rust_print.rs": ["let a = Arc::new(1, GFP_KERNEL)?;"],
-        "allocprof_dropin_rust_test.rs": ["Ok(KBox::new([1u64, 2, 3], GFP_KERNEL)?)"] * 30
+        "allocprof_dropin_rust_test.rs": ["Ok(KBox::new([1u64, 2, 3], GFP_KERNEL)?)"] * 40
         + ["Ok(VBox::new([2u8; 5000], GFP_KERNEL)?)", "KVVec::extend_with(&mut v, k, 5u8, GFP_KERNEL)?;",
-           "Ok(KVBox::new([3u8; 100], GFP_KERNEL)?)"],
+           "Ok(KVBox::new([3u8; 100], GFP_KERNEL)?)", "Ok(Page::alloc_page(GFP_KERNEL)?)"],
     }
     possible = 2
 
@@ -501,9 +507,11 @@ def self_test():
             side += ["diff-tool: ok t%d" % i for i in range(4)]
         # The Rust modules: rows under allocprof, rust/helpers/ rows upstream.
         rsrow = lambda snap, b, c, f, ln, mod, fn: row(snap, b, c, f, ln, mod, fn).replace("diff-row:", "diff-rsrow:", 1)
-        helpers = lambda snap, k, kv, v: ["diff-rshelper: %s krealloc %d %d" % (snap, 1000 + k[0], 10 + k[1]),
-                                          "diff-rshelper: %s vrealloc %d %d" % (snap, 500 + v[0], 5 + v[1])] \
-            + (["diff-rshelper: %s kvrealloc %d %d" % (snap, kv[0], kv[1])] if kv != (0, 0) else [])
+        helpers = lambda snap, k, kv, v, p=(0, 0): [
+            "diff-rshelper: %s krealloc %d %d" % (snap, 1000 + k[0], 10 + k[1]),
+            "diff-rshelper: %s vrealloc %d %d" % (snap, 500 + v[0], 5 + v[1])] \
+            + (["diff-rshelper: %s kvrealloc %d %d" % (snap, kv[0], kv[1])] if kv != (0, 0) else []) \
+            + (["diff-rshelper: %s alloc_pages %d %d" % (snap, p[0], p[1])] if p != (0, 0) else [])
         T = "allocprof_dropin_rust_test"
         for prefix, mod, f, loaded in (("rust_minimal", "rust_minimal", "rust_minimal.rs",
                                          [(0, 0), (0, 0), (16, 1)]),
@@ -519,19 +527,21 @@ def self_test():
                 u.append("diff-rssnapshot: %s %s" % (name, mod))
         for snap in ("pre", "loaded", "held", "freed", "unloaded"):
             name = "rstest_" + snap
-            k, kv, v = (0, 0), (0, 0), (0, 0)
+            k, kv, v, p = (0, 0), (0, 0), (0, 0), (0, 0)
             if snap in ("loaded", "held", "freed"):
-                n = 25 if snap == "held" else 6
+                n = 32 if snap == "held" else 6
                 for i in range(n):
                     a.append(rsrow(name, 32, 1, T + ".rs", i + 1, T, T + "::site_%d" % i))
                 k = (32 * n, n)
-                a.append(rsrow(name, 8192, 1, T + ".rs", 31, T, T + "::init_vbox"))
+                a.append(rsrow(name, 8192, 1, T + ".rs", 41, T, T + "::init_vbox"))
                 v = (8192 + 16, 3)
                 if snap == "held":
-                    a.append(rsrow(name, 8388608, 1, T + ".rs", 32, T, T + "::site_kvvec"))
-                    a.append(rsrow(name, 128, 1, T + ".rs", 33, T, T + "::site_kvbox"))
+                    a.append(rsrow(name, 8388608, 1, T + ".rs", 42, T, T + "::site_kvvec"))
+                    a.append(rsrow(name, 128, 1, T + ".rs", 43, T, T + "::site_kvbox"))
                     kv = (8388608 + 16384 + 32 + 128, 2048 + 4 + 1 + 1)
-            u.extend(helpers(name, k, kv, v))
+                    a.append(rsrow(name, 4096, 1, T + ".rs", 44, T, T + "::site_page"))
+                    p = (4096, 1)
+            u.extend(helpers(name, k, kv, v, p))
             a.append("diff-rssnapshot: %s %s" % (name, T))
             u.append("diff-rssnapshot: %s %s" % (name, T))
         return a, u
@@ -578,7 +588,7 @@ def self_test():
         bad = failed(a, mutate(u, r"^(diff-rshelper: rstest_unloaded krealloc) (\d+)", r"\1 9999"), d)
         check(any("rstest_unloaded" in b for b in bad),
               "upstream's rust/helpers/ rows not back after the unload fail")
-        bad = failed(mutate(a, r"^(diff-rsrow: rstest_held 8388608 1 \S+:)32 ", r"\g<1>1 "), u, d)
+        bad = failed(mutate(a, r"^(diff-rsrow: rstest_held 8388608 1 \S+:)42 ", r"\g<1>1 "), u, d)
         check(any("rstest_held: allocprof_dropin_rust_test: the sum" in b for b in bad),
               "a KVVec past 4 MiB taken for a kmalloc row (its vmalloc relation not applied) fails")
     print(f"differential self-test: {results.count(True)} passed, {results.count(False)} failed")

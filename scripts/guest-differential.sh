@@ -147,7 +147,7 @@ snap kset_gone
 # free, and after its unload.
 rshelpers() {
 	[ "$MODE" = upstream ] &&
-		awk -v s="$1" '$3 ~ /^rust\/helpers\/(slab|vmalloc)\.c:/ && $4 ~ /^func:rust_helper_/ {
+		awk -v s="$1" '$3 ~ /^rust\/helpers\/(slab|vmalloc|page)\.c:/ && $4 ~ /^func:rust_helper_/ {
 			f = substr($4, 18); b[f] += $1; c[f] += $2; n[f] = 1 }
 			END { for (f in n) print "diff-rshelper: " s, f, b[f], c[f] }' $INFO
 }
@@ -168,8 +168,12 @@ RC=/sys/kernel/$R/control
 rsnap rstest_pre $R
 insmod $M/$R.ko || fail "insmod $R"
 rsnap rstest_loaded $R
+# read_all: the kernel crate's read_all() of 100 bytes of this shell's
+# first mapping, twice, into a KVec<u8>; cstring: CStrings the kernel
+# crate makes, page: Page::alloc_page (all: src/dropin/kcalls.rs).
+addr=$(awk '{ split($1, a, "-"); print a[1]; exit }' /proc/$$/maps)
 for c in "kbox 10" vbox kvbox "kvec 100" "vvec 10000" "kvvec 5000000" "from_elem 300" inplace shrink \
-	arc unique pinned "rbtree 10" zst "work 5" "grow 50" foreign_in; do
+	arc unique pinned "rbtree 10" zst "work 5" "grow 50" foreign_in "read_all $addr" cstring page; do
 	echo "diff-cmd: $c"
 	echo "$c" >$RC || fail "'$c' to $R"
 done

@@ -52,6 +52,7 @@ impl kernel::Module for AllocprofModule {
         kmalloc_sizes::init();
         page_map::init()?;
         dropin::rust::check_abi()?;
+        dropin::kcalls::check_abi()?;
         let registry = alloc_tag::new_registry()?;
         let file = allocinfo::AllocinfoFile::create()?;
         let views = module_views::ModulesDir::create(file.dir())?;

@@ -61,6 +61,22 @@ SYM_FUNC_START(allocprof_rs_claim)
 SYM_FUNC_END(allocprof_rs_claim)
 EXPORT_SYMBOL_GPL(allocprof_rs_claim)
 
+/*
+ * allocprof_rs_mark: allocprof_rs_mark_tag(%rax), the row of a call of a
+ * kernel-crate function the tool does not know marked; every register but
+ * %rax, %r10 and %r11 kept.
+ */
+SYM_FUNC_START(allocprof_rs_mark)
+	FRAME_BEGIN
+	SAVE_ARGS
+	movq %rax, %rdi
+	call allocprof_rs_mark_tag
+	RESTORE_ARGS
+	FRAME_END
+	RET
+SYM_FUNC_END(allocprof_rs_mark)
+EXPORT_SYMBOL_GPL(allocprof_rs_mark)
+
 EXPORT_SYMBOL_GPL(allocprof_rs_alloc_done)
 EXPORT_SYMBOL_GPL(allocprof_rs_realloc_done)
 
@@ -84,4 +100,37 @@ SYM_FUNC_START(allocprof_rs_abi_probe_free)
 	FRAME_END
 	jmp allocprof_rs_abi_probe_real
 SYM_FUNC_END(allocprof_rs_abi_probe_free)
+	.popsection
+
+/*
+ * The wrappers of the kernel crate's functions (src/dropin/kcalls.rs),
+ * and their probes (its check_abi()): each wrapper's tag register of
+ * include/allocprof_rs_dropin.h, entered with the real function's
+ * arguments, then a probe of the wrapper's signature.
+ */
+EXPORT_SYMBOL_GPL(allocprof_rs_k_slice_read_all)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_reader_read_all)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_cstring_try_from_fmt)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_cstring_try_from)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_to_cstring)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_to_ascii_lowercase)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_to_ascii_uppercase)
+EXPORT_SYMBOL_GPL(allocprof_rs_k_page_alloc)
+
+.macro ALLOCPROF_RS_KPROBE wrap, probe, real
+SYM_FUNC_START(\probe)
+	ALLOCPROF_RS_TAG_\wrap allocprof_rs_abi_probe_tag
+	jmp \real
+SYM_FUNC_END(\probe)
+.endm
+
+	.pushsection .text.allocprof_rs, "ax"
+ALLOCPROF_RS_KPROBE allocprof_rs_k_slice_read_all, allocprof_rs_abi_kprobe_slice_read_all, allocprof_rs_abi_kprobe_slice_read_all_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_reader_read_all, allocprof_rs_abi_kprobe_reader_read_all, allocprof_rs_abi_kprobe_reader_read_all_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_cstring_try_from_fmt, allocprof_rs_abi_kprobe_cstring_try_from_fmt, allocprof_rs_abi_kprobe_cstring_try_from_fmt_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_cstring_try_from, allocprof_rs_abi_kprobe_cstring_try_from, allocprof_rs_abi_kprobe_cstr_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_to_cstring, allocprof_rs_abi_kprobe_to_cstring, allocprof_rs_abi_kprobe_cstr_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_to_ascii_lowercase, allocprof_rs_abi_kprobe_to_ascii_lowercase, allocprof_rs_abi_kprobe_cstr_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_to_ascii_uppercase, allocprof_rs_abi_kprobe_to_ascii_uppercase, allocprof_rs_abi_kprobe_cstr_real
+ALLOCPROF_RS_KPROBE allocprof_rs_k_page_alloc, allocprof_rs_abi_kprobe_page_alloc, allocprof_rs_abi_kprobe_page_alloc_real
 	.popsection

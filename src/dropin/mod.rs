@@ -13,6 +13,7 @@
 //! profiling through it.
 
 pub(crate) mod hooks;
+pub(crate) mod kcalls;
 pub(crate) mod page_map;
 pub(crate) mod pages;
 pub(crate) mod ptr_table;

@@ -26,9 +26,11 @@
 //! search for a stale entry of the same address when the counter is 0.
 //!
 //! Concurrency: no lock.  A slot's key is its state: `EMPTY`, `BUSY`
-//! (being written or being removed) or the object's address.  `EMPTY` and
-//! `BUSY` are addresses no free function accepts (the first two of the
-//! kernel image's mapping, which maps physical address 0), so that a
+//! (being written or being removed), `PARKED` or `ORPHANED` (an entry of
+//! another module held across a reallocation: src/dropin/rust.rs) or the
+//! object's address.  These four states are addresses no free function
+//! accepts (the first four of the kernel image's mapping, which maps
+//! physical address 0), so that a
 //! free's look-up needs no test of its argument: `NULL` or
 //! `ZERO_SIZE_PTR` finds no slot.  Inserting
 //! claims an `EMPTY` slot with a compare-and-swap, writes the entry, then
@@ -53,6 +55,13 @@ pub(crate) const WINDOW: usize = 16;
 const EMPTY: usize = 0xffff_ffff_8000_0000;
 /// A slot being written or removed (the same, plus one).
 const BUSY: usize = EMPTY + 1;
+/// A slot whose entry, of another module's tag, is held across a
+/// reallocation that may sleep ([`Claimed::park`]): its key stays counted
+/// in the filter, and [`PtrTable::drain`] sees it (it skips `BUSY` slots).
+const PARKED: usize = EMPTY + 2;
+/// A parked slot whose tag's module went meanwhile: the drain of its
+/// entries marked it so; its parker releases it without reading the tag.
+const ORPHANED: usize = EMPTY + 3;
 
 /// The mark of a released page's key (src/dropin/pages.rs): the page's
 /// address plus this.  Keys are addresses of objects, at least 2-aligned
@@ -62,11 +71,17 @@ const BUSY: usize = EMPTY + 1;
 /// counted in the filter of, the address.
 pub(crate) const RELEASED: usize = 1;
 
-/// Whether `key` can name an object (is neither `EMPTY` nor `BUSY`).
+/// Whether `key` can name an object (is none of `EMPTY`, `BUSY`,
+/// `PARKED`, `ORPHANED`; a released page's marked key is one).
 #[inline(always)]
 pub(crate) fn is_key(key: usize) -> bool {
-    key.wrapping_sub(EMPTY) > 1
+    key.wrapping_sub(EMPTY) > 3
 }
+
+/// What [`Claimed::park`] returns, or-ed with the slot's place in its
+/// window (the other tokens of a claim held across a call are that place
+/// plus one: [`Claimed::into_token`]).
+const PARKED_TOKEN: usize = 1 << 8;
 /// Filter counters (one per 16-bit hash).
 pub(crate) const FILTER_LEN: usize = 1 << 16;
 // A filter counter never wraps: the keys of one counter (one 16-bit hash
@@ -420,20 +435,26 @@ impl PtrTable {
         })
     }
 
-    /// A claim of `key` that [`Claimed::into_index`] gave up (held across
-    /// a call: src/dropin/rust.rs).
+    /// A claim of `key` held across a call, from its token: what
+    /// [`Claimed::into_token`] (a claim still `BUSY`) or [`Claimed::park`]
+    /// (a parked slot) returned; `None` for the token 0 (nothing held).
     ///
     /// # Safety
     ///
-    /// `j` is what `into_index` returned for a claim of `key` in this
-    /// table, not taken back since.
+    /// `token` is 0, or what one of those returned for a claim of `key` in
+    /// this table, not taken back since.
     #[inline(always)]
-    pub(crate) unsafe fn claimed(&self, key: usize, j: usize) -> Claimed<'_> {
-        Claimed {
+    pub(crate) unsafe fn held(&self, key: usize, token: usize) -> Option<Held<'_>> {
+        let claim = |j| Claimed {
             w: self.window(key),
             j,
             key,
             counted: key,
+        };
+        match token {
+            0 => None,
+            t if t & PARKED_TOKEN != 0 => Some(Held::Parked(Parked(claim(t & !PARKED_TOKEN)))),
+            t => Some(Held::Busy(claim(t - 1))),
         }
     }
 
@@ -529,11 +550,28 @@ impl PtrTable {
     }
 
     /// Removes every entry whose tag `pred` accepts, but released pages'
-    /// (whose reference their owner must drop: [`PtrTable::released`]).
+    /// (whose reference their owner must drop: [`PtrTable::released`]); a
+    /// parked one (held across another module's reallocation) is marked
+    /// `ORPHANED` for its parker, which releases it without reading its
+    /// tag.
     pub(crate) fn drain(&self, mut pred: impl FnMut(*const Tag) -> bool) {
         for s in 0..self.slots() {
             let w = self.slot(s);
             let key = w.key();
+            if key == PARKED {
+                // Claimed (`BUSY`) for a moment, not preempted meanwhile:
+                // its parker waits for it.
+                let _np = NoPreempt::enter();
+                if w.claim(PARKED) {
+                    let to = if pred(w.entry().tag) {
+                        ORPHANED
+                    } else {
+                        PARKED
+                    };
+                    w.unclaim(to);
+                }
+                continue;
+            }
             if is_key(key) && key & RELEASED == 0 && pred(w.entry().tag) && w.claim(key) {
                 // Read again, owned: the slot may have been emptied and
                 // refilled with the same address between the reads.
@@ -660,11 +698,22 @@ impl Claimed<'_> {
             .store(self.counted | RELEASED, Ordering::Release);
     }
 
-    /// The claim as its place in the key's window, to be taken back with
-    /// [`PtrTable::claimed`]: the slot stays claimed meanwhile.
+    /// The claim as a token (its place in the key's window, plus one), to
+    /// be taken back with [`PtrTable::held`]: the slot stays claimed
+    /// (`BUSY`) meanwhile, which [`PtrTable::drain`] skips: for an entry of
+    /// a module that cannot go meanwhile.
     #[inline(always)]
-    pub(crate) fn into_index(self) -> usize {
-        self.j
+    pub(crate) fn into_token(self) -> usize {
+        self.j + 1
+    }
+
+    /// Parks the slot (`PARKED`): held, across a call that may sleep, for
+    /// an entry of a module that may go meanwhile; its drain then marks
+    /// the slot `ORPHANED`.  A token for [`PtrTable::held`].
+    #[inline(always)]
+    pub(crate) fn park(self) -> usize {
+        self.w.slots[self.j].key.store(PARKED, Ordering::Release);
+        self.j | PARKED_TOKEN
     }
 
     /// Removes the entry: what it was charged.
@@ -673,6 +722,42 @@ impl Claimed<'_> {
         let c = self.charge();
         self.w.release(self.j, self.counted);
         c
+    }
+}
+
+/// A claim held across a call: [`PtrTable::held`].
+pub(crate) enum Held<'a> {
+    /// Claimed (`BUSY`) all along: the entry is the caller's.
+    Busy(Claimed<'a>),
+    /// Parked: [`Parked::unpark`] takes it back.
+    Parked(Parked<'a>),
+}
+
+/// A parked slot ([`Claimed::park`]).
+pub(crate) struct Parked<'a>(Claimed<'a>);
+
+impl<'a> Parked<'a> {
+    /// Claims the parked slot again, inside the region `_np`: its entry,
+    /// whose tag is valid inside that region (its module's drain, which
+    /// would have marked the slot, has not reached it, and its memory is
+    /// freed after a grace period that waits for the region); `None` if
+    /// the module went (the slot was marked `ORPHANED`): the slot is
+    /// released, its tag not read.  Waits while the drain looks at it.
+    #[inline(always)]
+    pub(crate) fn unpark(self, _np: &NoPreempt) -> Option<Claimed<'a>> {
+        let c = self.0;
+        let k = &c.w.slots[c.j].key;
+        loop {
+            match k.compare_exchange(PARKED, BUSY, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return Some(c),
+                Err(BUSY) => core::hint::spin_loop(),
+                Err(_) => {
+                    // `ORPHANED`: only the parker changes it.
+                    c.w.release(c.j, c.key);
+                    return None;
+                }
+            }
+        }
     }
 }
 
@@ -732,7 +817,8 @@ impl SlotRef<'_> {
         }
     }
 
-    /// Puts `key` back, unchanged.
+    /// Publishes `key` again (the one it held, or a parked slot's state),
+    /// the entry unchanged.
     fn unclaim(&self, key: usize) {
         self.slot.key.store(key, Ordering::Release);
     }

@@ -22,8 +22,8 @@
 //! allocprof's module notifier unregisters it.
 
 use super::hooks;
-use super::ptr_table::{self, table};
-use crate::allocprof::counters::NoPreempt;
+use super::ptr_table::{self, table, Held};
+use crate::allocprof::counters::{sink, NoPreempt};
 use crate::allocprof::Tag;
 use crate::ffi::{helpers, params};
 use core::alloc::Layout;
@@ -41,7 +41,7 @@ pub(crate) struct ReallocFn(unsafe extern "C" fn(*const c_void, usize, u32) -> *
 
 /// Allocation kinds, as include/allocprof_dropin.h numbers them
 /// (`hooks`).
-const KMALLOC: core::ffi::c_uint = 1;
+pub(crate) const KMALLOC: core::ffi::c_uint = 1;
 
 unsafe extern "C" {
     /// The kind of an allocation through `fn` (src/dropin/dropin_helpers.c):
@@ -60,36 +60,48 @@ type CallFn = unsafe fn(
     Flags,
 ) -> Result<NonNull<[u8]>, AllocError>;
 
-/// What a claim of [`allocprof_rs_claim_slot`] found: nothing to claim
-/// (0), an entry of another module's tag (not held: `FOREIGN`), else the
-/// claimed slot's place in its window, plus one.
-const FOREIGN: usize = usize::MAX;
+/// The tag of a drop-in module's call site, as the site's code passes it
+/// (include/allocprof_rs_dropin.h; `%rax`, or an argument register): a
+/// tag of the module's `alloc_tags`, which passed `keeps_tag` at the
+/// module's registration, alive while the module's code runs.  Made only
+/// by that code (no constructor): its functions take it as an argument.
+#[repr(transparent)]
+pub(crate) struct SiteTag<'a>(&'a Tag);
 
-/// Records the object `new` of `size` bytes (not 0) that the module's
-/// site of `tag` allocated through `this`.
-///
-/// # Safety
-///
-/// `tag` is a tag of a drop-in module's `alloc_tags`, `this` the
-/// `ReallocFunc` the module called, `new` what it returned (not null).
-#[inline(always)]
-unsafe fn record(tag: &Tag, this: &ReallocFn, new: usize, size: usize) {
-    let kind = allocprof_rs_realloc_kind(this.0 as *const c_void);
-    if kind == 0 {
-        // Not one of the three (the type's invariant says it is): the ABI
-        // probe's, which notes what it got; else unrecorded.
-        probe_seen(tag, new, size);
-        return;
+impl SiteTag<'_> {
+    /// The tag.
+    pub(crate) fn tag(&self) -> &Tag {
+        self.0
     }
-    // SAFETY: per the function's contract: the object `new` of the kind
-    // of its allocator, of `size` bytes asked, at the module's `tag`.
-    unsafe {
-        if kind == KMALLOC {
-            hooks::allocprof_dropin_kmalloc(tag, new, size);
-        } else {
-            hooks::allocprof_dropin_alloc(tag, new, kind, size);
+
+    /// Records the object `new` (not null) of `size` bytes asked (not 0)
+    /// that the site allocated through the allocator of `kind` (as
+    /// include/allocprof_dropin.h numbers them: `KMALLOC`, vmalloc,
+    /// kvmalloc; 0: the ABI probe's, which notes what it got), when
+    /// profiling is on (the record functions test it).
+    #[inline(always)]
+    pub(crate) fn record(&self, kind: core::ffi::c_uint, new: usize, size: usize) {
+        if kind == 0 {
+            probe_seen(self.0, new, size);
+            return;
+        }
+        // SAFETY: the type's invariant: a tag of a drop-in module's
+        // `alloc_tags`; the table keeps addresses, never reads them.
+        unsafe {
+            if kind == KMALLOC {
+                hooks::allocprof_dropin_kmalloc(self.0, new, size);
+            } else {
+                hooks::allocprof_dropin_alloc(self.0, new, kind, size);
+            }
         }
     }
+}
+
+/// The kind of the allocator `this` calls: 0 if it is none of the three
+/// (the type's invariant says it is: the ABI probe's).
+#[inline(always)]
+fn kind_of(this: &ReallocFn) -> core::ffi::c_uint {
+    allocprof_rs_realloc_kind(this.0 as *const c_void)
 }
 
 /// After an allocation site's `ReallocFunc::call` of no old object: the
@@ -97,109 +109,179 @@ unsafe fn record(tag: &Tag, this: &ReallocFn, new: usize, size: usize) {
 /// functions test it).  A zero-sized layout charges nothing (the result
 /// is a dangling pointer).
 ///
-/// # Safety
-///
 /// Called by `__allocprof_rs_alloc` (include/allocprof_rs_dropin.h):
 /// `tag` is the site's tag, `this` the `ReallocFunc` called, `new` and
 /// `size` the result's pointer (null on failure) and the size asked.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn allocprof_rs_alloc_done(
-    tag: &Tag,
+pub(crate) extern "C" fn allocprof_rs_alloc_done(
+    tag: SiteTag<'_>,
     this: &ReallocFn,
     new: usize,
     size: usize,
 ) {
     if new != 0 && size != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { record(tag, this, new, size) };
+        tag.record(kind_of(this), new, size);
     }
 }
 
-/// Before a reallocation of `old`: its entry claimed, if the table holds
-/// one charged to the module of the site's `tag`.  The slot stays claimed
-/// (`BUSY`) across the real call, so that no other CPU's record of the
-/// address, once the call freed the object, is taken for it, and
-/// [`allocprof_rs_realloc_done`] puts it back or removes it.  An entry of
-/// another module's tag is put back at once (that module may be unloaded
-/// while the call sleeps): after a move it is forgotten as the C drop-in's
-/// krealloc forgets (`FOREIGN`).
+/// A reallocation's claim of its old object `key`, held across the real
+/// call ([`claim`]), for [`finish`].
+pub(crate) struct Claim {
+    key: usize,
+    /// 0 (nothing held), or the table's token.
+    token: usize,
+}
+
+impl Claim {
+    /// Nothing claimed of `key`.
+    fn none(key: usize) -> Self {
+        Claim { key, token: 0 }
+    }
+
+    /// The claim of the token `token` of `key`.
+    ///
+    /// # Safety
+    ///
+    /// `token` is what [`claim`] returned (`allocprof_rs_claim_slot`, as
+    /// assembly sees it) for `key`, not taken back since.
+    unsafe fn from_raw(key: usize, token: usize) -> Self {
+        Claim { key, token }
+    }
+
+    /// What is held.
+    fn take(self) -> Option<Held<'static>> {
+        // SAFETY: the type's invariant: a token of `claim` for `key`,
+        // taken back once (`self` consumed); the table stays the same
+        // while an entry exists.
+        unsafe { table().held(self.key, self.token) }
+    }
+}
+
+/// Before a reallocation of `old` by the site of `tag`: its entry
+/// claimed, if the table holds one, so that no other CPU's record of the
+/// address, once the call freed the object, is taken for it.
 ///
-/// # Safety
-///
-/// Called by `allocprof_rs_claim` (src/dropin/dropin_rust_entry.S) for the site
-/// of `tag` with the old object `old` (not null) of a reallocation.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn allocprof_rs_claim_slot(old: usize, tag: &Tag) -> usize {
+/// An entry charged to the module of the site's `tag` stays claimed
+/// (`BUSY`) across the call: the module cannot go while its code runs.
+/// An entry of another module's tag is uncharged now (its module may go
+/// while the call sleeps: its unload report must not list an object
+/// this call frees) and its slot parked: the drain of that module's
+/// entries marks it instead of skipping it, and the tag is read again
+/// only if it did not.  An entry of a module going already is removed.
+pub(crate) fn claim(old: usize, tag: &SiteTag<'_>) -> Claim {
     if !ptr_table::may_hold(old) || !ptr_table::is_key(old) {
-        return 0;
+        return Claim::none(old);
     }
     // The entry's tag is read inside the region: its module, if going,
     // is freed after a grace period that waits for it.
     let np = NoPreempt::enter();
     let Some(c) = table().claim(old) else {
-        return 0;
+        return Claim::none(old);
     };
-    if c.charge().tag(&np).same_module(tag) {
-        c.into_index() + 1
+    let charge = c.charge();
+    let owner = charge.tag(&np);
+    let token = if owner.same_module(tag.tag()) {
+        c.into_token()
     } else {
-        c.put_back();
-        FOREIGN
-    }
+        hooks::uncharge(&np, charge);
+        if owner.counters() == sink() {
+            // Going: its drain runs after a grace period that waits for
+            // this region (and would skip the parked slot's claim below).
+            c.remove();
+            return Claim::none(old);
+        }
+        // Not going: its drain starts after this region, and finds the
+        // slot parked.
+        c.park()
+    };
+    Claim { key: old, token }
 }
 
-/// After a reallocation site's `ReallocFunc::call` of the old object
-/// `old`, as upstream's krealloc charges: moved (or freed: `size` 0), the
-/// old object's entry removed and uncharged and the new one recorded at
-/// `tag`; in place, or failed, nothing changes (the claimed entry is put
-/// back).
-///
-/// # Safety
-///
-/// Called by `__allocprof_rs_alloc` (include/allocprof_rs_dropin.h) after
-/// `allocprof_rs_claim` returned `claim` for `old` and the site's `tag`:
-/// `this`, `size`, `new` as for [`allocprof_rs_alloc_done`].
+/// [`claim`] for `__allocprof_rs_alloc` (include/allocprof_rs_dropin.h),
+/// through `allocprof_rs_claim` (src/dropin/dropin_rust_entry.S): the old
+/// object `old` (not null) of a reallocation by the site of `tag`.  The
+/// claim's token (0: nothing claimed).
 #[no_mangle]
-pub(crate) unsafe extern "C" fn allocprof_rs_realloc_done(
-    tag: &Tag,
-    this: &ReallocFn,
-    old: usize,
+pub(crate) extern "C" fn allocprof_rs_claim_slot(old: usize, tag: SiteTag<'_>) -> usize {
+    claim(old, &tag).token
+}
+
+/// After the real call of a reallocation of the old object `claim.key`
+/// (claimed by [`claim`]) by the site of `tag`, through an allocator of
+/// `kind` (as [`SiteTag::record`]), as upstream's krealloc charges: moved to
+/// `new` (or freed: `size` 0), the old object's entry removed and
+/// uncharged and the new one recorded at `tag`; in place, or failed
+/// (`new` null), nothing changes (the claimed entry is put back, charged
+/// again if it was another module's).
+pub(crate) fn finish(
+    tag: &SiteTag<'_>,
+    kind: core::ffi::c_uint,
     size: usize,
     new: usize,
-    claim: usize,
+    claim: Claim,
 ) {
+    let old = claim.key;
     // Freed: a zero size frees the old object (the result is a dangling
     // pointer); moved: a new address.
     let gone = new != 0 && (size == 0 || new != old);
     let sleep = params::get().test_realloc_sleep_ms;
     if sleep != 0 && gone {
         // The test of the claim: another task may allocate the freed
-        // address meanwhile.
+        // address meanwhile, the old object's module may go.
         helpers::test_msleep(sleep);
     }
-    match claim {
-        0 => {}
-        FOREIGN => {
+    let held = claim.take();
+    let np = NoPreempt::enter();
+    match held {
+        None => {}
+        Some(Held::Busy(c)) => {
             if gone {
-                // SAFETY: `old` was freed by the call.
-                unsafe { hooks::forget(old) };
-            }
-        }
-        j => {
-            // SAFETY: `allocprof_rs_claim_slot` claimed this slot of `old`
-            // in the table (which stays the same while an entry exists).
-            let c = unsafe { table().claimed(old, j - 1) };
-            if gone {
-                let np = NoPreempt::enter();
                 hooks::uncharge(&np, c.remove());
             } else {
                 c.put_back();
             }
         }
+        // Another module's, uncharged: in place (or failed), charged
+        // again and put back, unless its module went or is going.
+        Some(Held::Parked(p)) => {
+            if let Some(c) = p.unpark(&np) {
+                let charge = c.charge();
+                let owner = charge.tag(&np);
+                if gone || owner.counters() == sink() {
+                    c.remove();
+                } else {
+                    owner.add_in(&np, i64::from(charge.bytes), 1);
+                    c.put_back();
+                }
+            }
+        }
     }
+    drop(np);
     if gone && size != 0 {
-        // SAFETY: per the function's contract.
-        unsafe { record(tag, this, new, size) };
+        tag.record(kind, new, size);
     }
+}
+
+/// [`finish`] for `__allocprof_rs_alloc` (include/allocprof_rs_dropin.h)
+/// after a reallocation site's `ReallocFunc::call` (`this`) of the old
+/// object `old`: `size`, `new` as for [`allocprof_rs_alloc_done`].
+///
+/// # Safety
+///
+/// `claim` is what `allocprof_rs_claim` returned for `old` and the
+/// site's `tag`, not taken back since.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn allocprof_rs_realloc_done(
+    tag: SiteTag<'_>,
+    this: &ReallocFn,
+    old: usize,
+    size: usize,
+    new: usize,
+    claim: usize,
+) {
+    // SAFETY: per the function's contract.
+    let claim = unsafe { Claim::from_raw(old, claim) };
+    finish(&tag, kind_of(this), size, new, claim);
 }
 
 // The ABI check: the code of include/allocprof_rs_dropin.h around a probe
@@ -224,9 +306,9 @@ extern "Rust" {
 }
 
 /// The probe's tag: never registered, never read (its `ReallocFn` is none
-/// of the three helpers: [`record`] goes to [`probe_seen`]).
+/// of the three helpers: [`SiteTag::record`] goes to [`probe_seen`]).
 #[no_mangle]
-static allocprof_rs_abi_probe_tag: [u64; 5] = [0; 5];
+pub(crate) static allocprof_rs_abi_probe_tag: [u64; 5] = [0; 5];
 
 /// What the probe and [`probe_seen`] got: the arguments of the real call
 /// (the `ReallocFn`, ptr, layout's size and align, old_layout's size and

@@ -200,6 +200,33 @@ fn sites_rows_thunks() {
     // KVec::push's growth inlined into grown() (the flags): its line.
     let push = format!("drv.rs:{} func:drv::grown */", line_of("v.push(i, GFP)"));
     assert!(asm.contains(&push), "no row {push}:\n{asm}");
+    // The kernel crate's functions: the one the table knows through its
+    // wrapper, the other counted, its row marked when it runs.
+    assert!(
+        err.contains(
+            "1 calls of kernel-crate functions that allocate or free for it (1 handled), \
+             1 kernel-crate functions not audited (1 calls: their rows marked accurate:no)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("not audited: a call of <kernel::str::CStr>::to_string"),
+        "{err}"
+    );
+    assert!(
+        asm.contains("ALLOCPROF_RS_KCALL_SITE __allocprof_rs_kcall_")
+            && asm.contains("allocprof_rs_k_to_cstring, .Ltag"),
+        "{asm}"
+    );
+    assert!(
+        asm.contains("ALLOCPROF_RS_KMARK_SITE __allocprof_rs_kcall_"),
+        "{asm}"
+    );
+    let strings = format!(
+        "drv.rs:{} func:drv::strings */",
+        line_of("(s.to_cstring() + s.to_string())")
+    );
+    assert!(asm.contains(&strings), "no row {strings}:\n{asm}");
     // Frees go through the stand-in kernel's own exported free.
     assert!(asm.contains("ALLOCPROF_RS_KFREE_SITE"), "{asm}");
     assert!(asm.contains("9Allocator4free"), "{asm}");
@@ -223,6 +250,10 @@ fn sites_rows_thunks() {
             if name.starts_with("__allocprof_rs_site_") {
                 sites += 1;
             }
+            assert!(
+                !name.ends_with("10to_cstring") && !name.ends_with("9to_string"),
+                "a kernel-crate call left at {off:#x}"
+            );
         }
     }
     assert!(sites >= 4, "{sites} sites");
@@ -260,7 +291,8 @@ fn sites_rows_thunks() {
         !undefined.iter().any(|n| n.starts_with("__allocprof_rs_")),
         "{undefined:?}"
     );
-    let n_sites = asm.matches("_SITE __allocprof_rs_site_").count();
+    let n_sites = asm.matches("_SITE __allocprof_rs_site_").count()
+        + asm.matches("_SITE __allocprof_rs_kcall_").count();
     let jt = obj.section_by_name("__jump_table").unwrap();
     assert_eq!(jt.size() as usize, 16 * n_sites);
     assert!(obj

@@ -9,10 +9,13 @@
 # nodes), in loops, from the system workqueue, growing (moves charged
 # as krealloc charges them, in place or not) and shrinking, zero-sized,
 # with profiling switched between allocation and free, objects freed or
-# allocated behind the module's back, a full pointer table, and its
-# unload report.  Every row exact: file:line, function, bytes, calls.
+# allocated behind the module's back, the kernel crate's non-generic
+# functions that allocate for it (read_all() of its KVec<u8>, CStrings,
+# pages), another module's object reallocated (and that module unloaded
+# meanwhile), a full pointer table, and its unload report.  Every row
+# exact: file:line, function, bytes, calls.
 . "$(dirname "$0")/lib.sh"
-start 93 allocprof
+start 115 allocprof
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
 F=$D.rs
@@ -68,7 +71,7 @@ rr init_arc 96 1 "Arc<[u64; 8]>: ArcInner of 72 bytes, kmalloc-96"
 rr init_vbox 8192 1 "VBox<[u8; 5000]>: 2 pages"
 rr init_held 32768 1 "KVec::with_capacity(1000) of 32-byte objects"
 rr DropinRustTest::init "$(kbucket "$state_mutex")" 1 "KBox::pin_init of its Mutex of two KVecs ($state_mutex bytes): its bucket"
-expect_eq "rows" "$(grep -c "\[$D\]" "$ALLOCINFO")" 37 "37 rows: one per call site of its source that allocates"
+expect_eq "rows" "$(grep -c "\[$D\]" "$ALLOCINFO")" 52 "52 rows: one per call site of its source that allocates"
 check "no allocation site outside its source, no row marked" sh -c "
 	! grep '\[$D\]' $ALLOCINFO | grep -v ' $F:' && ! grep -q accurate:no $ALLOCINFO"
 
@@ -120,6 +123,34 @@ dc zst
 rr site_zst_box 0 0 "KBox<()>: a zero-sized layout charges nothing"
 expect_eq "zst" "$(r site_zst_vec)$(r site_zero_cap)" "" "... KVec<()> and with_capacity(0) never call the allocator: no row"
 dc free
+
+# Non-generic functions of the kernel crate that allocate for the
+# module, inside the kernel: read_all() grows the module's KVec<u8> (a
+# char driver's write(): with_capacity(16), read_all() of 100 bytes of
+# the writer's memory, here the shell's own first mapping), a CString
+# made by the kernel crate is dropped by the module.  Each call is a
+# site of the module's, charged as its own growth or allocation would be.
+addr=$(awk '{ split($1, a, "-"); print a[1]; exit }' /proc/$$/maps)
+dc "read_all $addr"
+rr site_read_all_cap 0 0 "KVec::with_capacity(16): moved by read_all(): 0 0"
+rr site_read_all 0 0 "UserSlice::read_all() of 100 bytes (capacity 100, moved), moved on by the next: 0 0"
+rr site_reader_read_all 256 1 "UserSliceReader::read_all() of 100 more (capacity 200, moved): 256 1"
+dc free
+rr site_reader_read_all 0 0 "... dropped: 0 0"
+dc cstring
+rr site_cstring_fmt 16 1 "CString::try_from_fmt() of 13 bytes: 16"
+rr site_cstring_from 32 1 "CString::try_from(&CStr) of 17 bytes: 32"
+rr site_to_cstring 8 1 "CStr::to_cstring() of 4 bytes: 8"
+rr site_lowercase 16 1 "CStr::to_ascii_lowercase() of 11 bytes: 16"
+rr site_uppercase 16 1 "CStr::to_ascii_uppercase() of 11 bytes: 16"
+dc free
+expect_eq "cstrings" "$(r site_cstring_fmt) $(r site_cstring_from) $(r site_to_cstring) $(r site_lowercase) $(r site_uppercase)" \
+	"0 0 0 0 0 0 0 0 0 0" "... dropped by the module: all 0 0"
+dc page
+rr site_page 4096 1 "Page::alloc_page(): a page, held: 4096 1"
+rr site_page_dropped 0 0 "... another, dropped at once (<Page as Drop>::drop): 0 0"
+dc free
+rr site_page 0 0 "... dropped: 0 0"
 
 dc "work 20"
 rr site_work 5120 20 "20 closures on the system workqueue, each holding a KBox<[u8; 200]>: 5120 in 20"
@@ -223,6 +254,43 @@ rr site_grow 256 1 "a KVec grown to 64 u32 (6 moves) while another task allocate
 expect_eq "churn" "$(r site_churn_box) $(r site_churn_vec)" "0 0 0 0" "... the other task's rows 0 0"
 check "no row marked accurate:no" sh -c "! grep -q accurate:no $ALLOCINFO"
 dc free
+# The same of another module's object: allocprof_dropin_peer's
+# kmalloc(64), grown here (moved to 128 bytes).  Its entry is uncharged
+# and its slot parked across the call, so that the other task's record
+# of the freed address is never taken for it (putting it back at once
+# and forgetting the old object after the call, as before, let that
+# record replace it, both rows marked accurate:no, and then removed it).
+P=allocprof_dropin_peer
+check "insmod $P" load $P
+# The other task: rounds of 512 kmalloc-64 objects at once, then dropped
+# (SLUB_TINY puts a slab that was full at the end of its partial list),
+# in one write, from before the growth to after it.
+dmesg -c >/dev/null
+echo 'burst 512' > "$DC" &
+bp=$!
+i=0
+while ! dmesg | grep -q "$D: burst: running" && [ $i -lt 1000 ]; do i=$((i + 1)); done
+dc foreign_grow
+dc burst_stop
+wait $bp
+rr site_foreign_grow 128 1 "another module's kmalloc(64) grown to 100 bytes (moved: 128) while another task allocated kmalloc-64 objects: 128 1"
+expect_row allocprof_dropin_peer_give 0 0 "... its row at the other module uncharged: 0 0"
+expect_eq "burst" "$(r site_burst) $(r site_burst_vec)" "0 0 0 0" "... the other task's rows 0 0"
+check "no row marked accurate:no" sh -c "! grep -q accurate:no $ALLOCINFO"
+# The other module unloaded while its object's slot is parked (the
+# reallocation sleeps after the call): its drain marks the slot, the
+# reallocation then reads nothing of the module (its memory is gone).
+dmesg -c >/dev/null
+taskset -c 0 sh -c "echo foreign_grow > $DC" &
+gp=$!
+i=0
+while ! dmesg | grep -q "$D: foreign_grow: growing" && [ $i -lt 1000 ]; do i=$((i + 1)); done
+check "rmmod $P while its object's reallocation sleeps" rmmod $P
+wait $gp
+rr site_foreign_grow 256 2 "... the new object recorded here: 256 in 2"
+check "... no report of live objects at its unload" sh -c "! dmesg | grep -q 'still live at module unload'"
+dc free
+rr site_foreign_grow 0 0 "... both freed: 0 0"
 check "rmmod $D" rmmod $D
 
 # A full pointer table: what it cannot hold is counted, its row marked.

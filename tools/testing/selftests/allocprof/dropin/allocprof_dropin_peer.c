@@ -12,6 +12,10 @@
  * address is the parameter page_addr (read only), and its exit leaves it
  * alone (allocprof_dropin.sh: allocprof_dropin_test's "free_addr" frees
  * it, with free_page(), while this module unloads).
+ *
+ * allocprof_dropin_peer_give() (for allocprof_dropin_rust_test's
+ * foreign_grow, through symbol_get: no dependency) returns a kmalloc(64)
+ * charged to this module's row, which the caller owns from then on.
  */
 #include <linux/gfp.h>
 #include <linux/module.h>
@@ -53,6 +57,13 @@ static void __exit peer_exit(void)
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		kfree(obj[i]);
 }
+
+void *allocprof_dropin_peer_give(void);
+noinline void *allocprof_dropin_peer_give(void)
+{
+	return kmalloc(64, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(allocprof_dropin_peer_give);
 
 module_init(peer_init);
 module_exit(peer_exit);

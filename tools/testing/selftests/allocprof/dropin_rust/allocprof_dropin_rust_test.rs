@@ -56,6 +56,25 @@
 //! |                | kfree()d by C (the table does not see it)                |
 //! | `reuse`        | `foreign_out`, then `site_reuse`: a `KBox<[u8; 100]>`,   |
 //! |                | held: the same address, if the allocator gives it again  |
+//! | `burst N`      | rounds of `site_burst`: N `KBox<[u8; 64]>` (kmalloc-64)  |
+//! |                | held in a `KVec` (`site_burst_vec`), then dropped, 1 ms  |
+//! |                | apart, until `burst_stop`, without the lock (the other   |
+//! |                | task of `foreign_grow`'s test)                           |
+//! | `foreign_grow` | `site_foreign_grow`: a `kmalloc(64)` of                  |
+//! |                | `allocprof_dropin_peer` (its row), held as a `KVec<u8>`  |
+//! |                | and extended by 100 bytes (moved: capacity 128)          |
+//! | `read_all A`   | a char driver's write(): `site_read_all_cap`:            |
+//! |                | `KVec::with_capacity(16)`, `site_read_all`:              |
+//! |                | `UserSlice::read_all` of 100 bytes at the writer's user  |
+//! |                | address A (hex; capacity 116, moved), then               |
+//! |                | `site_reader_read_all`: `UserSliceReader::read_all` of   |
+//! |                | 100 more (capacity 232, moved), held                     |
+//! | `cstring`      | `site_cstring_fmt`: `CString::try_from_fmt` of 13 bytes, |
+//! |                | `site_cstring_from`: `CString::try_from(&CStr)` of 17,   |
+//! |                | `site_to_cstring`: `to_cstring` of 4, `site_lowercase`,  |
+//! |                | `site_uppercase`: `to_ascii_*case` of 11, held           |
+//! | `page`         | `site_page`: a `Page::alloc_page`, held;                 |
+//! |                | `site_page_dropped`: another, dropped at once            |
 //! | `grow N`       | `site_grow`: N more `u32` pushed into the module's one   |
 //! |                | growing `KVec` (kept until `free`)                       |
 //! | `free`         | drops everything held                                    |
@@ -64,10 +83,12 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::bindings;
 use kernel::error::code::{EINVAL, ENODEV};
+use kernel::page::Page;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::str::CString;
 use kernel::sync::{Arc, Mutex, UniqueArc};
+use kernel::uaccess::UserSlice;
 use kernel::workqueue;
 
 #[path = "../../../../../src/ffi/sysfs.rs"]
@@ -108,6 +129,8 @@ enum Obj {
     Unit(KBox<()>),
     Units(KVec<()>),
     Work(KBox<[u8; 200]>),
+    Str(CString),
+    Page(Page),
 }
 
 /// The objects held (at most `MAX_HELD`: the vector never grows, so that
@@ -311,6 +334,106 @@ fn site_reuse() -> Result<KBox<[u8; 100]>> {
 /// The line of `site_reuse`'s `KBox::new` (printed at load).
 const LINE_REUSE: u32 = line!() - 3;
 
+#[inline(never)]
+fn site_foreign_grow(v: &mut KVec<u8>) -> Result {
+    v.extend_with(100, 19u8, GFP_KERNEL)?;
+    Ok(())
+}
+
+extern "C" {
+    fn __symbol_get(name: *const core::ffi::c_char) -> *mut core::ffi::c_void;
+    fn __symbol_put(name: *const core::ffi::c_char);
+}
+
+/// Another module's object, grown here: `allocprof_dropin_peer_give()`
+/// (looked up while allocprof_dropin_peer is loaded: no dependency) gives
+/// a `kmalloc(64)` charged to that module's row, which this module owns
+/// as a `KVec<u8>` of capacity 64 and extends by 100 bytes (a moving
+/// reallocation of another module's object).
+fn foreign_grow() -> Result<KVec<u8>> {
+    const NAME: &core::ffi::CStr = c"allocprof_dropin_peer_give";
+    // SAFETY: a look-up by name; the reference it takes is put below.
+    let f = unsafe { __symbol_get(NAME.as_ptr()) };
+    if f.is_null() {
+        return Err(ENODEV);
+    }
+    // SAFETY: the symbol is `void *allocprof_dropin_peer_give(void)`.
+    let give: extern "C" fn() -> *mut core::ffi::c_void = unsafe { core::mem::transmute(f) };
+    let p = give();
+    // SAFETY: the reference of the `__symbol_get` above.
+    unsafe { __symbol_put(NAME.as_ptr()) };
+    if p.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: a kmalloc object of 64 bytes, ours from now on, which
+    // `Kmalloc` reallocates and frees (krealloc); nothing initialised.
+    let mut v = unsafe { KVec::<u8>::from_raw_parts(p.cast(), 0, 64) };
+    // The test's signal: the reallocation follows (then sleeps, with
+    // allocprof's test_realloc_sleep_ms).
+    pr_info!("foreign_grow: growing\n");
+    site_foreign_grow(&mut v)?;
+    Ok(v)
+}
+
+#[inline(never)]
+fn site_read_all_cap() -> Result<KVec<u8>> {
+    Ok(KVec::with_capacity(16, GFP_KERNEL)?)
+}
+
+#[inline(never)]
+fn site_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
+    UserSlice::new(addr, 100).read_all(v, GFP_KERNEL)
+}
+
+#[inline(never)]
+fn site_reader_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
+    UserSlice::new(addr, 100).reader().read_all(v, GFP_KERNEL)
+}
+
+/// What a char driver's write() does with the user's buffer at `addr`.
+fn read_all(addr: usize) -> Result<KVec<u8>> {
+    let mut v = site_read_all_cap()?;
+    site_read_all(&mut v, addr)?;
+    site_reader_read_all(&mut v, addr)?;
+    Ok(v)
+}
+
+#[inline(never)]
+fn site_cstring_fmt() -> Result<CString> {
+    CString::try_from_fmt(kernel::fmt!("allocprof {}", 42))
+}
+
+#[inline(never)]
+fn site_cstring_from() -> Result<CString> {
+    Ok(CString::try_from(kernel::c_str!("allocprof dropin"))?)
+}
+
+#[inline(never)]
+fn site_to_cstring() -> Result<CString> {
+    Ok(kernel::c_str!("abc").to_cstring()?)
+}
+
+#[inline(never)]
+fn site_lowercase() -> Result<CString> {
+    Ok(kernel::c_str!("ABCDEFGHIJ").to_ascii_lowercase()?)
+}
+
+#[inline(never)]
+fn site_uppercase() -> Result<CString> {
+    Ok(kernel::c_str!("abcdefghij").to_ascii_uppercase()?)
+}
+
+#[inline(never)]
+fn site_page() -> Result<Page> {
+    Ok(Page::alloc_page(GFP_KERNEL)?)
+}
+
+#[inline(never)]
+fn site_page_dropped() -> Result {
+    drop(core::hint::black_box(Page::alloc_page(GFP_KERNEL)?));
+    Ok(())
+}
+
 /// The objects allocated at load, held until unload.
 struct InitObjs {
     _kbox: KBox<[u64; 3]>,
@@ -381,6 +504,19 @@ fn clear(v: &mut KVec<Obj>) {
     }
 }
 
+/// Parses an address (hex, with or without `0x`).
+fn address(w: Option<&[u8]>) -> Result<usize> {
+    let w = w.ok_or(EINVAL)?;
+    let w = w.strip_prefix(b"0x").unwrap_or(w);
+    if w.is_empty() || w.len() > 16 {
+        return Err(EINVAL);
+    }
+    w.iter().try_fold(0usize, |a, c| {
+        let d = (*c as char).to_digit(16).ok_or(EINVAL)?;
+        Ok(a * 16 + d as usize)
+    })
+}
+
 /// Parses a count.
 fn number(w: Option<&[u8]>) -> Result<usize> {
     let w = w.ok_or(EINVAL)?;
@@ -413,6 +549,42 @@ fn foreign_out() -> Result<usize> {
     // SAFETY: `p` is a kmalloc object no one else holds.
     unsafe { bindings::kfree(p.cast()) };
     Ok(p as usize)
+}
+
+#[inline(never)]
+fn site_burst() -> Result<KBox<[u8; 64]>> {
+    Ok(KBox::new([20u8; 64], GFP_KERNEL)?)
+}
+
+#[inline(never)]
+fn site_burst_vec(n: usize) -> Result<KVec<KBox<[u8; 64]>>> {
+    Ok(KVec::with_capacity(n, GFP_KERNEL)?)
+}
+
+/// `burst_stop` was written: the running `burst` returns.
+static BURST_STOP: AtomicUsize = AtomicUsize::new(0);
+
+/// Rounds of N kmalloc-64 objects at once, then dropped (with SLUB_TINY's
+/// freelists, enough to reach an object just freed behind the free ones
+/// before it), a millisecond apart, until `burst_stop` (at most 100000),
+/// in one write (its file's open allocates nothing meanwhile).
+fn burst(n: usize) -> Result {
+    BURST_STOP.store(0, Ordering::Relaxed);
+    pr_info!("burst: running\n");
+    for _ in 0..100_000 {
+        if BURST_STOP.load(Ordering::Relaxed) != 0 {
+            break;
+        }
+        let mut v = site_burst_vec(n)?;
+        for _ in 0..n {
+            // The capacity is n: no reallocation.
+            v.push(site_burst()?, GFP_KERNEL)?;
+        }
+        drop(core::hint::black_box(v));
+        // SAFETY: sleeps.
+        unsafe { bindings::msleep(1) };
+    }
+    Ok(())
 }
 
 fn churn(n: usize) -> Result {
@@ -525,6 +697,19 @@ fn run(state: &mut State, line: &[u8]) -> Result {
             }
             hold(held, Obj::Kbox(b))?;
         }
+        b"foreign_grow" => hold(held, Obj::Bytes(foreign_grow()?))?,
+        b"read_all" => hold(held, Obj::Bytes(read_all(address(arg)?)?))?,
+        b"page" => {
+            hold(held, Obj::Page(site_page()?))?;
+            site_page_dropped()?;
+        }
+        b"cstring" => {
+            hold(held, Obj::Str(site_cstring_fmt()?))?;
+            hold(held, Obj::Str(site_cstring_from()?))?;
+            hold(held, Obj::Str(site_to_cstring()?))?;
+            hold(held, Obj::Str(site_lowercase()?))?;
+            hold(held, Obj::Str(site_uppercase()?))?;
+        }
         b"grow" => site_grow(&mut state.grown, number(arg)? as u32)?,
         b"free" => {
             clear(held);
@@ -554,10 +739,15 @@ impl sysfs::BinWrite for Control {
         // running `write` calls.
         let held = unsafe { &*h };
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        // Without the lock: churn (several writers at once), work (the
-        // workers take it).
+        // Without the lock: churn, burst (several writers at once), work
+        // (the workers take it).
         match line.split(|c| *c == b' ').next() {
             Some(b"churn") => number(line.split(|c| *c == b' ').nth(1)).and_then(churn),
+            Some(b"burst") => number(line.split(|c| *c == b' ').nth(1)).and_then(burst),
+            Some(b"burst_stop") => {
+                BURST_STOP.store(1, Ordering::Relaxed);
+                Ok(())
+            }
             Some(b"work") => number(line.split(|c| *c == b' ').nth(1)).and_then(work),
             _ => run(&mut held.lock(), line),
         }
