@@ -126,41 +126,37 @@ extern "Rust" fn allocprof_rs_k_cstring_try_from_fmt(
     new_cstring(&tag, CString::try_from_fmt(args))
 }
 
-/// `CString::try_from(&CStr)` at a site of `tag`.
-#[no_mangle]
-extern "Rust" fn allocprof_rs_k_cstring_try_from(
-    s: &CStr,
-    tag: SiteTag<'_>,
-) -> Result<CString, AllocError> {
-    new_cstring(&tag, CString::try_from(s))
+/// The wrapper `$name` of a kernel-crate function `$f` of a `&CStr` that
+/// returns a new `CString` (`$what`, its doc), at a site of `tag`.
+macro_rules! cstr_wrapper {
+    ($name:ident, $what:literal, $f:expr) => {
+        #[doc = concat!("`", $what, "` at a site of `tag`.")]
+        #[no_mangle]
+        extern "Rust" fn $name(s: &CStr, tag: SiteTag<'_>) -> Result<CString, AllocError> {
+            new_cstring(&tag, $f(s))
+        }
+    };
 }
-
-/// `CStr::to_cstring` at a site of `tag`.
-#[no_mangle]
-extern "Rust" fn allocprof_rs_k_to_cstring(
-    s: &CStr,
-    tag: SiteTag<'_>,
-) -> Result<CString, AllocError> {
-    new_cstring(&tag, s.to_cstring())
-}
-
-/// `CStr::to_ascii_lowercase` at a site of `tag`.
-#[no_mangle]
-extern "Rust" fn allocprof_rs_k_to_ascii_lowercase(
-    s: &CStr,
-    tag: SiteTag<'_>,
-) -> Result<CString, AllocError> {
-    new_cstring(&tag, s.to_ascii_lowercase())
-}
-
-/// `CStr::to_ascii_uppercase` at a site of `tag`.
-#[no_mangle]
-extern "Rust" fn allocprof_rs_k_to_ascii_uppercase(
-    s: &CStr,
-    tag: SiteTag<'_>,
-) -> Result<CString, AllocError> {
-    new_cstring(&tag, s.to_ascii_uppercase())
-}
+cstr_wrapper!(
+    allocprof_rs_k_cstring_try_from,
+    "CString::try_from(&CStr)",
+    CString::try_from
+);
+cstr_wrapper!(
+    allocprof_rs_k_to_cstring,
+    "CStr::to_cstring",
+    CStr::to_cstring
+);
+cstr_wrapper!(
+    allocprof_rs_k_to_ascii_lowercase,
+    "CStr::to_ascii_lowercase",
+    CStr::to_ascii_lowercase
+);
+cstr_wrapper!(
+    allocprof_rs_k_to_ascii_uppercase,
+    "CStr::to_ascii_uppercase",
+    CStr::to_ascii_uppercase
+);
 
 // The ABI check: each wrapper's site code (`ALLOCPROF_RS_KCALL_SITE`'s
 // tag register, src/dropin/dropin_rust_entry.S), entered with the real
