@@ -27,7 +27,7 @@
 //! with `#[path]` (they use no [`Open`] file, which alone needs
 //! allocprof's C glue).
 
-use core::ffi::{c_int, CStr};
+use core::ffi::{c_int, c_void, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -35,7 +35,6 @@ use kernel::error::{to_result, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::c_char;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
-use kernel::types::ForeignOwnable;
 
 /// A sysfs directory: a counted reference to its kobject.  Each [`File`]
 /// holds one too, so the directory goes (with whatever is left in it) when
@@ -146,14 +145,48 @@ pub trait Open: 'static {
     /// The file's name.
     const NAME: &'static CStr;
     /// What an open file keeps.
-    type Data: ForeignOwnable;
+    type Data: OpenData;
 
     /// Builds the data of a new open file.
     fn open(file: &OpenFile<'_>) -> Result<Self::Data>;
 
     /// The bytes the open file reads: a read at offset `o` copies from
     /// `contents[o..]`, and reads nothing at or past its end.
-    fn contents<'a>(data: <Self::Data as ForeignOwnable>::Borrowed<'a>) -> &'a [u8];
+    fn contents(data: &<Self::Data as OpenData>::Target) -> &[u8];
+}
+
+/// What an [`Open`] file keeps from its open to its release, as the one
+/// pointer kernfs holds for it (`priv`).  The kernel crate's
+/// `ForeignOwnable` says the same, but its shape differs between the
+/// kernels allocprof is tested on (6.12: `*const c_void`; 7.3: `*mut
+/// c_void`, an alignment and a mutable borrow); an [`Open`] file needs
+/// these three operations alone.
+///
+/// # Safety
+///
+/// [`OpenData::into_raw`] returns a non-null pointer that
+/// [`OpenData::borrow`] and [`OpenData::from_raw`] accept.
+pub unsafe trait OpenData: Sized {
+    /// What a read borrows.
+    type Target;
+
+    /// Gives up ownership: the pointer kernfs keeps.
+    fn into_raw(self) -> *mut c_void;
+
+    /// The value behind `ptr`, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`OpenData::into_raw`], and [`OpenData::from_raw`]
+    /// is not called on it during `'a`.
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> &'a Self::Target;
+
+    /// Takes back ownership.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`OpenData::into_raw`] and is used no more.
+    unsafe fn from_raw(ptr: *mut c_void) -> Self;
 }
 
 /// A file being opened (see [`Open::open`]).
@@ -395,7 +428,7 @@ unsafe extern "C" fn open<T: Open>(of: *mut bindings::kernfs_open_file) -> c_int
         Ok(data) => {
             // SAFETY: `priv` is the open file's, ours from here to
             // `release`.
-            unsafe { (*of).priv_ = data.into_foreign().cast_mut() };
+            unsafe { (*of).priv_ = data.into_raw() };
             0
         }
         Err(e) => e.to_errno(),
@@ -434,5 +467,5 @@ unsafe extern "C" fn read<T: Open>(
 /// Called by kernfs once per successful `open`, last.
 unsafe extern "C" fn release<T: Open>(of: *mut bindings::kernfs_open_file) {
     // SAFETY: `priv` holds the data `open` made, used no more.
-    drop(unsafe { T::Data::from_foreign((*of).priv_) });
+    drop(unsafe { T::Data::from_raw((*of).priv_) });
 }
