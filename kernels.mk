@@ -5,11 +5,11 @@
 # The kernel's own Makefile exports VERSION and PATCHLEVEL.  The Rust code
 # of allocprof sees the kernel it is built for as one cfg,
 # allocprof_kernel_<V>_<P> (allocprof_kernel_6_12, allocprof_kernel_7_3),
-# which only src/ffi/kernel.rs and the other named places of version
-# differences test (Documentation/allocprof/design.rst, "Kernel
-# versions").  The client API (src/api/) tests none: a client's build
-# passes no flag of allocprof's, so the API follows the kernel's own
-# configuration (CONFIG_ cfgs) alone.  C uses LINUX_VERSION_CODE.
+# which only the named places of version differences test
+# (Documentation/allocprof/design.rst, "Kernel versions").  The client
+# API (src/api/) tests none: a client's build passes no flag of
+# allocprof's, so the API follows the kernel's own configuration
+# (CONFIG_ cfgs) alone.  C uses LINUX_VERSION_CODE.
 allocprof_kernels := 6.12 7.3
 allocprof_kernel := $(VERSION).$(PATCHLEVEL)
 ifeq ($(filter $(allocprof_kernel),$(allocprof_kernels)),)
@@ -23,4 +23,6 @@ else
 allocprof_kernel := 6.12
 endif
 endif
-rustflags-y += --cfg allocprof_kernel_$(subst .,_,$(allocprof_kernel))
+# For the top-level Kbuild's subdir-rustflags-y: allocprof and every test
+# module below it (those that mount src/ffi/sysfs.rs need it too).
+allocprof_kernel_cfg := --cfg allocprof_kernel_$(subst .,_,$(allocprof_kernel))

@@ -28,7 +28,6 @@ use profiler::{alloc_tag, codetag};
 module! {
     type: AllocprofModule,
     name: "allocprof",
-    author: "allocprof developers",
     description: "Memory allocation profiling for Rust and C modules",
     license: "GPL",
 }

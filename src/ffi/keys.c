@@ -88,6 +88,12 @@ struct allocprof_params allocprof_params = {
 	.dropin_slots = 65536,
 };
 
+/*
+ * The author here rather than in module!, whose field for it differs
+ * between the kernels allocprof is tested on (6.12: author; 7.3: authors).
+ */
+MODULE_AUTHOR("allocprof developers");
+
 module_param_named(enabled, allocprof_params.enabled, bool, 0444);
 MODULE_PARM_DESC(enabled, "Profile from load on (default: 1)");
 

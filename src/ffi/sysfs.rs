@@ -200,8 +200,17 @@ impl OpenFile<'_> {
     pub fn dir_name(&self) -> &[u8] {
         // SAFETY: the open file pins its node, which pins its parent
         // directory; their names live as long as the nodes (sysfs renames
-        // nothing of a file created by this layer).
-        unsafe { CStr::from_ptr((*(*(*self.of).kn).parent).name.cast()) }.to_bytes()
+        // and moves nothing of a file created by this layer, so the
+        // parent and name pointers, RCU-managed on 7.3, do not change).
+        unsafe {
+            let kn = (*self.of).kn;
+            // The parent's field: `parent` on 6.12, `__parent` on 7.3.
+            #[cfg(allocprof_kernel_6_12)]
+            let parent = (*kn).parent;
+            #[cfg(not(allocprof_kernel_6_12))]
+            let parent = (*kn).__parent;
+            CStr::from_ptr((*parent).name.cast()).to_bytes()
+        }
     }
 }
 
@@ -303,17 +312,18 @@ impl Drop for File {
 struct Vtable<T>(PhantomData<T>);
 
 impl<T: Attribute> Vtable<T> {
-    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = bindings::kobj_attribute {
-        attr: attribute(T::NAME, T::MODE),
-        show: if T::HAS_SHOW { Some(show::<T>) } else { None },
-        store: if T::HAS_STORE { Some(store::<T>) } else { None },
-    };
+    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = kobj_attribute(
+        attribute(T::NAME, T::MODE),
+        if T::HAS_SHOW { Some(show::<T>) } else { None },
+        if T::HAS_STORE { Some(store::<T>) } else { None },
+    );
 }
 
 impl<T: BinWrite> Vtable<T> {
     const BIN_WRITE: bindings::bin_attribute = {
         let mut a = bin_attribute(T::NAME, 0o200);
-        a.write = Some(write::<T>);
+        // The attribute's pointer type (`const` on 7.3) is inferred.
+        a.write = Some(write::<T, _>);
         a
     };
 }
@@ -344,6 +354,52 @@ const fn attribute(name: &'static CStr, mode: u16) -> bindings::attribute {
     let mut a: bindings::attribute = unsafe { core::mem::zeroed() };
     a.name = name.as_ptr().cast();
     a.mode = mode;
+    a
+}
+
+/// A `show` callback of a `struct kobj_attribute`.
+type ShowFn = unsafe extern "C" fn(
+    *mut bindings::kobject,
+    *mut bindings::kobj_attribute,
+    *mut c_char,
+) -> isize;
+/// A `store` callback of a `struct kobj_attribute`.
+type StoreFn = unsafe extern "C" fn(
+    *mut bindings::kobject,
+    *mut bindings::kobj_attribute,
+    *const c_char,
+    usize,
+) -> isize;
+
+/// A `struct kobj_attribute` of `attr` with the callbacks `show` and
+/// `store`.  6.12 has them as fields; 7.3 puts each in an anonymous union
+/// with its `const` twin (`show_const`, `store_const`, left null), a
+/// struct under `CONFIG_CFI`.
+const fn kobj_attribute(
+    attr: bindings::attribute,
+    show: Option<ShowFn>,
+    store: Option<StoreFn>,
+) -> bindings::kobj_attribute {
+    #[cfg(allocprof_kernel_6_12)]
+    let a = bindings::kobj_attribute { attr, show, store };
+    #[cfg(all(not(allocprof_kernel_6_12), not(CONFIG_CFI)))]
+    let a = bindings::kobj_attribute {
+        attr,
+        __bindgen_anon_1: bindings::kobj_attribute__bindgen_ty_1 { show },
+        __bindgen_anon_2: bindings::kobj_attribute__bindgen_ty_2 { store },
+    };
+    #[cfg(all(not(allocprof_kernel_6_12), CONFIG_CFI))]
+    let a = bindings::kobj_attribute {
+        attr,
+        __bindgen_anon_1: bindings::kobj_attribute__bindgen_ty_1 {
+            show,
+            show_const: None,
+        },
+        __bindgen_anon_2: bindings::kobj_attribute__bindgen_ty_2 {
+            store,
+            store_const: None,
+        },
+    };
     a
 }
 
@@ -401,10 +457,10 @@ unsafe extern "C" fn store<T: Attribute>(
 /// # Safety
 ///
 /// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn write<T: BinWrite>(
+unsafe extern "C" fn write<T: BinWrite, A>(
     _file: *mut bindings::file,
     _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::bin_attribute,
+    _attr: A,
     buf: *mut c_char,
     offset: bindings::loff_t,
     count: usize,

@@ -55,7 +55,6 @@ pub mod sysfs;
 module! {
     type: AllocprofTest,
     name: "allocprof_test",
-    author: "allocprof developers",
     description: "allocprof kselftest client",
     license: "GPL",
 }
