@@ -268,9 +268,9 @@ impl<B: Backend> Buf<B> {
     /// Gives up ownership: the address, the length and the charge, which
     /// [`Buf::from_raw`] takes back.
     pub fn into_raw(b: Self) -> (NonNull<u8>, usize, Ref) {
-        let b = core::mem::ManuallyDrop::new(b);
-        // SAFETY: `b` is never used or dropped again; its `Ref` moves out.
-        (b.ptr, b.len, unsafe { core::ptr::read(&b.aref) })
+        // `b` is never dropped: its `Ref` moves out, `NONE` left behind.
+        let mut b = core::mem::ManuallyDrop::new(b);
+        (b.ptr, b.len, core::mem::replace(&mut b.aref, Ref::NONE))
     }
 
     /// Owns an allocation of backend `B`: `aref` is the charge it carries

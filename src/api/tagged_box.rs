@@ -48,9 +48,9 @@ impl<T> TaggedBox<T> {
     /// Gives up ownership: the value's pointer and the charge, which
     /// [`TaggedBox::from_raw`] takes back.
     pub fn into_raw(b: Self) -> (*mut T, Ref) {
-        let b = core::mem::ManuallyDrop::new(b);
-        // SAFETY: `b` is never used or dropped again; its `Ref` moves out.
-        (b.ptr.as_ptr(), unsafe { core::ptr::read(&b.aref) })
+        // `b` is never dropped: its `Ref` moves out, `NONE` left behind.
+        let mut b = core::mem::ManuallyDrop::new(b);
+        (b.ptr.as_ptr(), core::mem::replace(&mut b.aref, Ref::NONE))
     }
 
     /// Takes back what [`TaggedBox::into_raw`] gave.

@@ -312,11 +312,35 @@ impl Drop for File {
 struct Vtable<T>(PhantomData<T>);
 
 impl<T: Attribute> Vtable<T> {
-    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = kobj_attribute(
-        attribute(T::NAME, T::MODE),
-        if T::HAS_SHOW { Some(show::<T>) } else { None },
-        if T::HAS_STORE { Some(store::<T>) } else { None },
-    );
+    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = {
+        // SAFETY: all-zero is a valid `kobj_attribute` (no callback).
+        let mut a: bindings::kobj_attribute = unsafe { core::mem::zeroed() };
+        a.attr = attribute(T::NAME, T::MODE);
+        // 6.12 has the callbacks as fields; 7.3 puts each in an anonymous
+        // union (a struct under `CONFIG_CFI`) with its `const` twin
+        // (`show_const`, `store_const`), left null.
+        if T::HAS_SHOW {
+            #[cfg(allocprof_kernel_6_12)]
+            {
+                a.show = Some(show::<T>);
+            }
+            #[cfg(not(allocprof_kernel_6_12))]
+            {
+                a.__bindgen_anon_1.show = Some(show::<T>);
+            }
+        }
+        if T::HAS_STORE {
+            #[cfg(allocprof_kernel_6_12)]
+            {
+                a.store = Some(store::<T>);
+            }
+            #[cfg(not(allocprof_kernel_6_12))]
+            {
+                a.__bindgen_anon_2.store = Some(store::<T>);
+            }
+        }
+        a
+    };
 }
 
 impl<T: BinWrite> Vtable<T> {
@@ -354,52 +378,6 @@ const fn attribute(name: &'static CStr, mode: u16) -> bindings::attribute {
     let mut a: bindings::attribute = unsafe { core::mem::zeroed() };
     a.name = name.as_ptr().cast();
     a.mode = mode;
-    a
-}
-
-/// A `show` callback of a `struct kobj_attribute`.
-type ShowFn = unsafe extern "C" fn(
-    *mut bindings::kobject,
-    *mut bindings::kobj_attribute,
-    *mut c_char,
-) -> isize;
-/// A `store` callback of a `struct kobj_attribute`.
-type StoreFn = unsafe extern "C" fn(
-    *mut bindings::kobject,
-    *mut bindings::kobj_attribute,
-    *const c_char,
-    usize,
-) -> isize;
-
-/// A `struct kobj_attribute` of `attr` with the callbacks `show` and
-/// `store`.  6.12 has them as fields; 7.3 puts each in an anonymous union
-/// with its `const` twin (`show_const`, `store_const`, left null), a
-/// struct under `CONFIG_CFI`.
-const fn kobj_attribute(
-    attr: bindings::attribute,
-    show: Option<ShowFn>,
-    store: Option<StoreFn>,
-) -> bindings::kobj_attribute {
-    #[cfg(allocprof_kernel_6_12)]
-    let a = bindings::kobj_attribute { attr, show, store };
-    #[cfg(all(not(allocprof_kernel_6_12), not(CONFIG_CFI)))]
-    let a = bindings::kobj_attribute {
-        attr,
-        __bindgen_anon_1: bindings::kobj_attribute__bindgen_ty_1 { show },
-        __bindgen_anon_2: bindings::kobj_attribute__bindgen_ty_2 { store },
-    };
-    #[cfg(all(not(allocprof_kernel_6_12), CONFIG_CFI))]
-    let a = bindings::kobj_attribute {
-        attr,
-        __bindgen_anon_1: bindings::kobj_attribute__bindgen_ty_1 {
-            show,
-            show_const: None,
-        },
-        __bindgen_anon_2: bindings::kobj_attribute__bindgen_ty_2 {
-            store,
-            store_const: None,
-        },
-    };
     a
 }
 
