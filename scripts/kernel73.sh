@@ -39,9 +39,15 @@ kmake rustavailable >"$log" 2>&1 || {
 kmake tinyconfig >>"$log" 2>&1
 "$src/scripts/kconfig/merge_config.sh" -m -O "$kdir" "$kdir/.config" "${fragments[@]}" >>"$log" 2>&1
 kmake olddefconfig >>"$log" 2>&1
+# Every option of the fragments must have survived olddefconfig, but for
+# those the 7.3 fragment names as gone ("# not in 7.3: CONFIG_X"), which
+# must be absent.
+gone=" $(sed -n 's/^# not in 7.3: \(CONFIG_[A-Za-z0-9_]*\).*/\1/p' "${fragments[@]}" | tr '\n' ' ')"
 bad=0
 while IFS='=' read -r opt want; do
-	if [ "$want" = n ]; then
+	if [[ $gone == *" $opt "* ]]; then
+		grep -q "^$opt=" "$kdir/.config" && { echo "error: $opt, said gone in 7.3, is set"; bad=1; }
+	elif [ "$want" = n ]; then
 		grep -q "^$opt=" "$kdir/.config" && { echo "error: $opt must not be set but is"; bad=1; }
 	else
 		grep -qx -- "$opt=$want" "$kdir/.config" || { echo "error: $opt=$want was dropped"; bad=1; }

@@ -7,9 +7,9 @@
  * Rust allocation (src/dropin/rust.rs), by the helper it goes through.
  */
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 
+#include "allocprof_abi.h"
 #include "dropin.h"
 
 /*
@@ -64,11 +64,11 @@ void allocprof_dropin_flush_check(void)
 /*
  * The helpers of rust/helpers/ that kernel::alloc's Kmalloc, Vmalloc and
  * KVmalloc reallocate through (ReallocFunc's function; exported for Rust
- * modules, declared in no C header).  6.18 added a NUMA node and an
- * alignment and renamed them *_node_align (7.3; the Rust drop-in on 7.3
- * is issue 27): here only their addresses are compared.
+ * modules, declared in no C header).  7.3's take a NUMA node and an
+ * alignment and are named *_node_align (the Rust drop-in on 7.3 is issue
+ * 27): here only their addresses are compared.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#if ALLOCPROF_KERNEL_7_3
 void *rust_helper_krealloc_node_align(const void *objp, size_t new_size, unsigned long align,
 				      gfp_t flags, int node);
 void *rust_helper_vrealloc_node_align(const void *p, size_t size, unsigned long align,

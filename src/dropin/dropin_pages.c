@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/page_ref.h>
 
+#include "allocprof_abi.h"
 #include "dropin.h"
 
 #ifndef CONFIG_SPARSEMEM_VMEMMAP
@@ -54,13 +55,31 @@ int allocprof_page_map_init(void)
  * keeps its first page and its tail pages are freed now, the entry then
  * charged that one page.
  */
+/*
+ * page_ref_add_unless(@page, -1, 1): whether a reference was dropped, the
+ * count not being 1.  7.3 has no page_ref_add_unless() (its ..._zero form
+ * alone): there, its body.
+ */
+static bool allocprof_page_ref_put_unless_last(struct page *page)
+{
+#if ALLOCPROF_KERNEL_7_3
+	bool ret = atomic_add_unless(&page->_refcount, -1, 1);
+
+	if (page_ref_tracepoint_active(page_ref_mod_unless))
+		__page_ref_mod_unless(page, -1, ret);
+	return ret;
+#else
+	return page_ref_add_unless(page, -1, 1);
+#endif
+}
+
 void allocprof_pages_free_shared(struct page *page, unsigned int order)
 {
 	/* Before the reference goes, as __free_pages() reads it. */
 	bool head = PageHead(page);
 	unsigned long addr = (unsigned long)page_address(page);
 
-	if (!page_ref_add_unless(page, -1, 1)) {
+	if (!allocprof_page_ref_put_unless_last(page)) {
 		/* The count is 1: the last reference, this one. */
 		allocprof_dropin_pages_forget(addr);
 		__free_pages(page, order);
