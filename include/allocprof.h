@@ -72,6 +72,8 @@ extern unsigned long allocprof_vmalloc_area[2];
  * CONFIG_SLAB_BUCKETS), for Rust callers.
  */
 void *allocprof_kvmalloc_node(size_t size, gfp_t flags, int node);
+/* krealloc_noprof() as this kernel defines it (a macro on 7.3). */
+void *allocprof_krealloc(const void *p, size_t size, gfp_t flags);
 /*
  * The bytes the vmalloc area at @addr, allocated for @size bytes, maps:
  * whole pages, or 2 MiB multiples for a huge mapping.

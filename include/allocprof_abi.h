@@ -11,6 +11,16 @@
 #ifndef _ALLOCPROF_ABI_H
 #define _ALLOCPROF_ABI_H
 
+#include <linux/version.h>	/* macros alone */
+
+/*
+ * Whether the kernel has the interfaces of 7.3 rather than 6.12's, the two
+ * kernels allocprof is tested on: as kernels.mk chooses for Rust, a kernel
+ * after 6.12 is built against 7.3's (Documentation/allocprof/design.rst,
+ * "Kernel versions").
+ */
+#define ALLOCPROF_KERNEL_7_3 (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0))
+
 struct allocprof_counters;
 
 /* tag->function is a callback returning the name (Rust call sites). */
@@ -112,6 +122,10 @@ void allocprof_dropin_devm_free(struct device *dev, const void *object);
  * made it; returns @element.  mempool_destroy(), mempool_exit() and
  * mempool_resize() of a drop-in module are renamed to these.
  */
+#if ALLOCPROF_KERNEL_7_3
+/* mempool_t's struct tag: struct mempool on 7.3, struct mempool_s on 6.12. */
+#define mempool_s mempool
+#endif
 struct mempool_s;
 struct mempool_s *allocprof_dropin_mempool_create(struct allocprof_tag *tag,
 						  int min_nr,

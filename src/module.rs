@@ -10,6 +10,11 @@
 //!
 //! See Documentation/allocprof/ for the admin guide and the design.
 
+// The crate's name, which the rows' function paths start with: 6.12's
+// kbuild names a crate after its object (src/allocprof.o, --crate-name
+// allocprof, which this matches), 7.3's after its source (module.rs).
+#![crate_name = "allocprof"]
+
 use kernel::prelude::*;
 
 #[path = "api/mod.rs"]
@@ -28,7 +33,6 @@ use profiler::{alloc_tag, codetag};
 module! {
     type: AllocprofModule,
     name: "allocprof",
-    author: "allocprof developers",
     description: "Memory allocation profiling for Rust and C modules",
     license: "GPL",
 }

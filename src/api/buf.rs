@@ -66,7 +66,17 @@ extern "C" {
     fn vfree(addr: *const c_void);
     // src/ffi/helpers.c: the kernel's own kvmalloc_node_noprof() expansion.
     fn allocprof_kvmalloc_node(size: usize, flags: gfp_t, node: core::ffi::c_int) -> *mut c_void;
+    // src/ffi/helpers.c: krealloc_noprof(), a function on 6.12, a macro on
+    // 7.3 (krealloc_node_align_noprof(), whose arguments depend on the
+    // configuration).
+    fn allocprof_krealloc(p: *const c_void, size: usize, flags: gfp_t) -> *mut c_void;
 }
+
+// `__kmalloc_noprof(size, flags)` on 6.12 and on 7.3; 7.3 adds a kmalloc
+// token argument with CONFIG_KMALLOC_PARTITION_CACHES, which no tested
+// kernel has yet (issue 26): refused here rather than mis-called.
+#[cfg(CONFIG_KMALLOC_PARTITION_CACHES)]
+compile_error!("allocprof's client API is not tested on CONFIG_KMALLOC_PARTITION_CACHES (__kmalloc_noprof() takes a kmalloc token there)");
 
 impl Backend for Kmalloc {
     const ZERO_SIZE_PTR: bool = true;
@@ -258,9 +268,9 @@ impl<B: Backend> Buf<B> {
     /// Gives up ownership: the address, the length and the charge, which
     /// [`Buf::from_raw`] takes back.
     pub fn into_raw(b: Self) -> (NonNull<u8>, usize, Ref) {
-        let b = core::mem::ManuallyDrop::new(b);
-        // SAFETY: `b` is never used or dropped again; its `Ref` moves out.
-        (b.ptr, b.len, unsafe { core::ptr::read(&b.aref) })
+        // `b` is never dropped: its `Ref` moves out, `NONE` left behind.
+        let mut b = core::mem::ManuallyDrop::new(b);
+        (b.ptr, b.len, core::mem::replace(&mut b.aref, Ref::NONE))
     }
 
     /// Owns an allocation of backend `B`: `aref` is the charge it carries
@@ -309,7 +319,7 @@ impl Buf<Kmalloc> {
             p
         } else {
             // SAFETY: `self.ptr` is a live kmalloc object.
-            unsafe { bindings::krealloc_noprof(self.ptr.as_ptr().cast(), len, flags).cast() }
+            unsafe { allocprof_krealloc(self.ptr.as_ptr().cast(), len, flags).cast() }
         };
         self.ptr = NonNull::new(p).ok_or(ENOMEM)?;
         self.len = len;

@@ -183,16 +183,58 @@ unsafe fn this_cpu_add_totals(c: *mut Counters, bytes: u64) {
 /// the compiler keeps no register live across it.
 pub struct NoPreempt(core::marker::PhantomData<*mut ()>);
 
+// Where x86_64 keeps this CPU's preempt count, the one difference here
+// between the kernels allocprof is tested on, told by the kernel's own
+// configuration (a client's build passes no flag of allocprof's):
+//
+// - 7.3 (`CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS`, which x86_64 selects
+//   with a preempt count): `__preempt_count`, a 64-bit word whose top bit
+//   is the inverted need-resched bit, so the decrement that tests it for
+//   0 is 64-bit (`decq`), as `__preempt_count_dec_and_test()` does;
+// - 6.12: `pcpu_hot.preempt_count`, 32 bits at offset 8 of the per-CPU
+//   `struct pcpu_hot` (asserted below), the need-resched bit its top bit.
+//
+// `preempt_op!("inc")` is the instruction on this CPU's count.
 #[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
 extern "C" {
-    /// The per-CPU hot data of x86 (`struct pcpu_hot`); `preempt_count`
-    /// is at offset 8.
-    static pcpu_hot: [u8; 64];
+    /// The per-CPU word (7.3) or structure (6.12) of the preempt count.
+    #[cfg_attr(
+        CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS,
+        link_name = "__preempt_count"
+    )]
+    #[cfg_attr(not(CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS), link_name = "pcpu_hot")]
+    static preempt_count_base: u64;
     /// `preempt_schedule()` saving every register (arch/x86/entry/thunk.S).
     fn preempt_schedule_thunk();
 }
 
-#[cfg(all(CONFIG_PREEMPTION, target_arch = "x86_64"))]
+#[cfg(all(
+    CONFIG_PREEMPTION,
+    target_arch = "x86_64",
+    CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS
+))]
+macro_rules! preempt_op {
+    ($op:literal) => {
+        concat!($op, "q %gs:{pc}")
+    };
+}
+
+#[cfg(all(
+    CONFIG_PREEMPTION,
+    target_arch = "x86_64",
+    not(CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS)
+))]
+macro_rules! preempt_op {
+    ($op:literal) => {
+        concat!($op, "l %gs:{pc}+8")
+    };
+}
+
+#[cfg(all(
+    CONFIG_PREEMPTION,
+    target_arch = "x86_64",
+    not(CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS)
+))]
 const _: () = assert!(
     core::mem::offset_of!(
         kernel::bindings::pcpu_hot__bindgen_ty_1__bindgen_ty_1,
@@ -206,13 +248,13 @@ impl NoPreempt {
     pub fn enter() -> NoPreempt {
         #[cfg(CONFIG_PREEMPTION)]
         // SAFETY: `__preempt_count_inc()` on x86_64: one per-CPU
-        // increment (not `nomem`: the load of the counters pointer stays
+        // increment of the preempt count (not `nomem`: the load of the counters pointer stays
         // after it); elsewhere `preempt_disable_notrace()`.
         unsafe {
             #[cfg(target_arch = "x86_64")]
             core::arch::asm!(
-                "incl %gs:{pc}+8",
-                pc = sym pcpu_hot,
+                preempt_op!("inc"),
+                pc = sym preempt_count_base,
                 options(att_syntax, nostack, preserves_flags),
             );
             #[cfg(not(target_arch = "x86_64"))]
@@ -235,11 +277,11 @@ impl Drop for NoPreempt {
         unsafe {
             #[cfg(target_arch = "x86_64")]
             core::arch::asm!(
-                "decl %gs:{pc}+8",
+                preempt_op!("dec"),
                 "jnz 2f",
                 "call {sched}",
                 "2:",
-                pc = sym pcpu_hot,
+                pc = sym preempt_count_base,
                 sched = sym preempt_schedule_thunk,
                 options(att_syntax),
             );

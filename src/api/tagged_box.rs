@@ -8,8 +8,6 @@ use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
-use kernel::ffi::c_void;
-use kernel::types::ForeignOwnable;
 
 /// Owns a `T` in a kmalloc object of `kmalloc_bytes(size_of::<T>())`
 /// bytes, charged to the call site of [`tbox!`](crate::tbox).
@@ -50,9 +48,9 @@ impl<T> TaggedBox<T> {
     /// Gives up ownership: the value's pointer and the charge, which
     /// [`TaggedBox::from_raw`] takes back.
     pub fn into_raw(b: Self) -> (*mut T, Ref) {
-        let b = core::mem::ManuallyDrop::new(b);
-        // SAFETY: `b` is never used or dropped again; its `Ref` moves out.
-        (b.ptr.as_ptr(), unsafe { core::ptr::read(&b.aref) })
+        // `b` is never dropped: its `Ref` moves out, `NONE` left behind.
+        let mut b = core::mem::ManuallyDrop::new(b);
+        (b.ptr.as_ptr(), core::mem::replace(&mut b.aref, Ref::NONE))
     }
 
     /// Takes back what [`TaggedBox::into_raw`] gave.
@@ -70,39 +68,12 @@ impl<T> TaggedBox<T> {
 }
 
 /// A value that can keep the charge of the [`TaggedBox`] holding it, so
-/// that the box fits in one pointer: such a box is [`ForeignOwnable`] (a C
-/// `void *`, such as the `priv` of a kernfs open file).
+/// that the box fits in one pointer (a C `void *`, such as the `priv` of a
+/// kernfs open file: allocprof's src/ffi/tagged_box.rs).
 pub trait KeepsBoxRef {
     /// Where the box's charge waits while the box is foreign-owned
     /// ([`Ref::NONE`] the rest of the time).
     fn box_ref(&mut self) -> &mut Ref;
-}
-
-impl<T: KeepsBoxRef + 'static> ForeignOwnable for TaggedBox<T> {
-    type Borrowed<'a> = &'a T;
-
-    fn into_foreign(self) -> *const c_void {
-        let (p, own) = TaggedBox::into_raw(self);
-        // SAFETY: `p` is the live value, owned here.
-        unsafe { *(*p).box_ref() = own };
-        p.cast_const().cast()
-    }
-
-    unsafe fn borrow<'a>(ptr: *const c_void) -> &'a T {
-        // SAFETY: per the trait's contract, `ptr` came from `into_foreign`
-        // and the value lives until `from_foreign`.
-        unsafe { &*ptr.cast::<T>() }
-    }
-
-    unsafe fn from_foreign(ptr: *const c_void) -> Self {
-        let p = ptr.cast_mut().cast::<T>();
-        // SAFETY: per the trait's contract, `ptr` came from `into_foreign`,
-        // with the box's charge kept in the value, and is used no more.
-        unsafe {
-            let own = core::mem::replace((*p).box_ref(), Ref::NONE);
-            TaggedBox::from_raw(p, own)
-        }
-    }
 }
 
 impl<T> Deref for TaggedBox<T> {

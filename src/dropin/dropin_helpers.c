@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "allocprof_abi.h"
 #include "dropin.h"
 
 /*
@@ -66,11 +67,25 @@ void allocprof_dropin_flush_check(void)
 /*
  * The helpers of rust/helpers/ that kernel::alloc's Kmalloc, Vmalloc and
  * KVmalloc reallocate through (ReallocFunc's function; exported for Rust
- * modules, declared in no C header).
+ * modules, declared in no C header).  7.3's take a NUMA node and an
+ * alignment and are named *_node_align (the Rust drop-in on 7.3 is issue
+ * 27): here only their addresses are compared.
  */
+#if ALLOCPROF_KERNEL_7_3
+void *rust_helper_krealloc_node_align(const void *objp, size_t new_size, unsigned long align,
+				      gfp_t flags, int node);
+void *rust_helper_vrealloc_node_align(const void *p, size_t size, unsigned long align,
+				      gfp_t flags, int node);
+void *rust_helper_kvrealloc_node_align(const void *p, size_t size, unsigned long align,
+				       gfp_t flags, int node);
+#define rust_helper_krealloc rust_helper_krealloc_node_align
+#define rust_helper_vrealloc rust_helper_vrealloc_node_align
+#define rust_helper_kvrealloc rust_helper_kvrealloc_node_align
+#else
 void *rust_helper_krealloc(const void *objp, size_t new_size, gfp_t flags);
 void *rust_helper_vrealloc(const void *p, size_t size, gfp_t flags);
 void *rust_helper_kvrealloc(const void *p, size_t size, gfp_t flags);
+#endif
 
 /*
  * What a Rust drop-in allocation through @fn is, as include/allocprof_dropin.h

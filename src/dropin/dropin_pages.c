@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * allocprof: the page frees of drop-in modules that src/dropin/pages.rs
- * does not make on its straight path (C: page_ref_add_unless(),
+ * does not make on its straight path (C: page_ref_count(), put_page(),
  * PageHead() and set_page_count() are inline functions of the kernel's
  * headers), and the page arithmetic it needs.
  */
 #include <linux/mm.h>
 #include <linux/page_ref.h>
 
+#include "allocprof_abi.h"
 #include "dropin.h"
 
 #ifndef CONFIG_SPARSEMEM_VMEMMAP

@@ -516,7 +516,9 @@ const DEVM_STRLEN: usize = 0;
 unsafe fn devm_size(object: usize, size: usize) -> usize {
     if size == DEVM_STRLEN {
         // SAFETY: per the function's contract.
-        unsafe { CStr::from_char_ptr(object as *const _) }.len_with_nul()
+        unsafe { core::ffi::CStr::from_ptr(object as *const core::ffi::c_char) }
+            .to_bytes_with_nul()
+            .len()
     } else {
         size
     }

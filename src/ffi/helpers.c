@@ -195,6 +195,18 @@ void *allocprof_kvmalloc_node(size_t size, gfp_t flags, int node)
 EXPORT_SYMBOL_GPL(allocprof_kvmalloc_node);
 
 /*
+ * krealloc_noprof() as this kernel defines it: a function on 6.12, a
+ * macro over krealloc_node_align_noprof() on 7.3 (whose arguments depend
+ * on CONFIG_KMALLOC_PARTITION_CACHES).  Exported for clients (KBuf's
+ * realloc()).
+ */
+void *allocprof_krealloc(const void *p, size_t size, gfp_t flags)
+{
+	return krealloc_noprof(p, size, flags);
+}
+EXPORT_SYMBOL_GPL(allocprof_krealloc);
+
+/*
  * The bytes a vmalloc area maps for a request of @size bytes at @addr:
  * 2 MiB multiples when vmalloc mapped it with PMDs (kvmalloc asks for huge
  * mappings from 2 MiB per node on), whole pages otherwise.  find_vm_area()

@@ -90,6 +90,12 @@ struct allocprof_params allocprof_params = {
 };
 
 /*
+ * The author here rather than in module!, whose field for it differs
+ * between the kernels allocprof is tested on (6.12: author; 7.3: authors).
+ */
+MODULE_AUTHOR("allocprof developers");
+
+/*
  * allocprof_param(NAME, TYPE, DESC): the read-only module parameter NAME,
  * a member of allocprof_params, with its description.
  */

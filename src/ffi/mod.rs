@@ -23,4 +23,5 @@ pub(crate) mod params;
 pub(crate) mod pcpu;
 pub(crate) mod sysctl;
 pub mod sysfs;
+pub(crate) mod tagged_box;
 pub(crate) mod text;

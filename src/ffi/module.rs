@@ -43,6 +43,9 @@ pub(crate) enum Refused {
     Malformed,
     /// No module (a null one).
     NoModule,
+    /// Null bounds: the module's link did not bound its section (a
+    /// module for 7.3 linked without alloc_tags.lds).
+    Unbounded,
 }
 
 /// A live module and its section of tags `T`, `[start, start + count)`.
@@ -57,9 +60,9 @@ pub(crate) struct ModuleTags<T> {
 unsafe impl<T: Sync> Send for ModuleTags<T> {}
 
 impl<T> ModuleTags<T> {
-    /// The module `module` and its tags `[start, stop)`; refused if the
-    /// range is not a whole number of aligned `T`s, then if `module` is
-    /// null.
+    /// The module `module` and its tags `[start, stop)`; refused if a
+    /// bound is null, then if the range is not a whole number of aligned
+    /// `T`s, then if `module` is null.
     ///
     /// # Safety
     ///
@@ -70,6 +73,11 @@ impl<T> ModuleTags<T> {
         start: *mut T,
         stop: *mut T,
     ) -> Result<Self, Refused> {
+        // 6.12's scripts/module.lds defines the bounds of every module,
+        // empty section or not; 7.3's none (alloc_tags.lds does).
+        if start.is_null() || stop.is_null() {
+            return Err(Refused::Unbounded);
+        }
         let size = core::mem::size_of::<T>();
         let bytes = (stop as usize).checked_sub(start as usize).unwrap_or(1);
         let count = bytes / size;
@@ -79,8 +87,7 @@ impl<T> ModuleTags<T> {
         let module = NonNull::new(module).ok_or(Refused::NoModule)?;
         Ok(ModuleTags {
             module,
-            // An empty section may have null bounds (no `alloc_tags` at all).
-            start: NonNull::new(start).unwrap_or(NonNull::dangling()),
+            start: NonNull::new(start).ok_or(Refused::Unbounded)?,
             count,
         })
     }

@@ -27,7 +27,7 @@
 //! with `#[path]` (they use no [`Open`] file, which alone needs
 //! allocprof's C glue).
 
-use core::ffi::{c_int, CStr};
+use core::ffi::{c_int, c_void, CStr};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -35,7 +35,6 @@ use kernel::error::{to_result, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::c_char;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
-use kernel::types::ForeignOwnable;
 
 /// A sysfs directory: a counted reference to its kobject.  Each [`File`]
 /// holds one too, so the directory goes (with whatever is left in it) when
@@ -146,14 +145,48 @@ pub trait Open: 'static {
     /// The file's name.
     const NAME: &'static CStr;
     /// What an open file keeps.
-    type Data: ForeignOwnable;
+    type Data: OpenData;
 
     /// Builds the data of a new open file.
     fn open(file: &OpenFile<'_>) -> Result<Self::Data>;
 
     /// The bytes the open file reads: a read at offset `o` copies from
     /// `contents[o..]`, and reads nothing at or past its end.
-    fn contents<'a>(data: <Self::Data as ForeignOwnable>::Borrowed<'a>) -> &'a [u8];
+    fn contents(data: &<Self::Data as OpenData>::Target) -> &[u8];
+}
+
+/// What an [`Open`] file keeps from its open to its release, as the one
+/// pointer kernfs holds for it (`priv`).  The kernel crate's
+/// `ForeignOwnable` says the same, but its shape differs between the
+/// kernels allocprof is tested on (6.12: `*const c_void`; 7.3: `*mut
+/// c_void`, an alignment and a mutable borrow); an [`Open`] file needs
+/// these three operations alone.
+///
+/// # Safety
+///
+/// [`OpenData::into_raw`] returns a non-null pointer that
+/// [`OpenData::borrow`] and [`OpenData::from_raw`] accept.
+pub unsafe trait OpenData: Sized {
+    /// What a read borrows.
+    type Target;
+
+    /// Gives up ownership: the pointer kernfs keeps.
+    fn into_raw(self) -> *mut c_void;
+
+    /// The value behind `ptr`, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`OpenData::into_raw`], and [`OpenData::from_raw`]
+    /// is not called on it during `'a`.
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> &'a Self::Target;
+
+    /// Takes back ownership.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`OpenData::into_raw`] and is used no more.
+    unsafe fn from_raw(ptr: *mut c_void) -> Self;
 }
 
 /// A file being opened (see [`Open::open`]).
@@ -167,8 +200,17 @@ impl OpenFile<'_> {
     pub fn dir_name(&self) -> &[u8] {
         // SAFETY: the open file pins its node, which pins its parent
         // directory; their names live as long as the nodes (sysfs renames
-        // nothing of a file created by this layer).
-        unsafe { CStr::from_ptr((*(*(*self.of).kn).parent).name.cast()) }.to_bytes()
+        // and moves nothing of a file created by this layer, so the
+        // parent and name pointers, RCU-managed on 7.3, do not change).
+        unsafe {
+            let kn = (*self.of).kn;
+            // The parent's field: `parent` on 6.12, `__parent` on 7.3.
+            #[cfg(allocprof_kernel_6_12)]
+            let parent = (*kn).parent;
+            #[cfg(not(allocprof_kernel_6_12))]
+            let parent = (*kn).__parent;
+            CStr::from_ptr((*parent).name.cast()).to_bytes()
+        }
     }
 }
 
@@ -270,17 +312,42 @@ impl Drop for File {
 struct Vtable<T>(PhantomData<T>);
 
 impl<T: Attribute> Vtable<T> {
-    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = bindings::kobj_attribute {
-        attr: attribute(T::NAME, T::MODE),
-        show: if T::HAS_SHOW { Some(show::<T>) } else { None },
-        store: if T::HAS_STORE { Some(store::<T>) } else { None },
+    const KOBJ_ATTRIBUTE: bindings::kobj_attribute = {
+        // SAFETY: all-zero is a valid `kobj_attribute` (no callback).
+        let mut a: bindings::kobj_attribute = unsafe { core::mem::zeroed() };
+        a.attr = attribute(T::NAME, T::MODE);
+        // 6.12 has the callbacks as fields; 7.3 puts each in an anonymous
+        // union (a struct under `CONFIG_CFI`) with its `const` twin
+        // (`show_const`, `store_const`), left null.
+        if T::HAS_SHOW {
+            #[cfg(allocprof_kernel_6_12)]
+            {
+                a.show = Some(show::<T>);
+            }
+            #[cfg(not(allocprof_kernel_6_12))]
+            {
+                a.__bindgen_anon_1.show = Some(show::<T>);
+            }
+        }
+        if T::HAS_STORE {
+            #[cfg(allocprof_kernel_6_12)]
+            {
+                a.store = Some(store::<T>);
+            }
+            #[cfg(not(allocprof_kernel_6_12))]
+            {
+                a.__bindgen_anon_2.store = Some(store::<T>);
+            }
+        }
+        a
     };
 }
 
 impl<T: BinWrite> Vtable<T> {
     const BIN_WRITE: bindings::bin_attribute = {
         let mut a = bin_attribute(T::NAME, 0o200);
-        a.write = Some(write::<T>);
+        // The attribute's pointer type (`const` on 7.3) is inferred.
+        a.write = Some(write::<T, _>);
         a
     };
 }
@@ -368,10 +435,10 @@ unsafe extern "C" fn store<T: Attribute>(
 /// # Safety
 ///
 /// Called by sysfs with `count` bytes at `buf`.
-unsafe extern "C" fn write<T: BinWrite>(
+unsafe extern "C" fn write<T: BinWrite, A>(
     _file: *mut bindings::file,
     _kobj: *mut bindings::kobject,
-    _attr: *mut bindings::bin_attribute,
+    _attr: A,
     buf: *mut c_char,
     offset: bindings::loff_t,
     count: usize,
@@ -395,7 +462,7 @@ unsafe extern "C" fn open<T: Open>(of: *mut bindings::kernfs_open_file) -> c_int
         Ok(data) => {
             // SAFETY: `priv` is the open file's, ours from here to
             // `release`.
-            unsafe { (*of).priv_ = data.into_foreign().cast_mut() };
+            unsafe { (*of).priv_ = data.into_raw() };
             0
         }
         Err(e) => e.to_errno(),
@@ -434,5 +501,5 @@ unsafe extern "C" fn read<T: Open>(
 /// Called by kernfs once per successful `open`, last.
 unsafe extern "C" fn release<T: Open>(of: *mut bindings::kernfs_open_file) {
     // SAFETY: `priv` holds the data `open` made, used no more.
-    drop(unsafe { T::Data::from_foreign((*of).priv_) });
+    drop(unsafe { T::Data::from_raw((*of).priv_) });
 }

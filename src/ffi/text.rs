@@ -6,6 +6,7 @@
 //! written and hand out only those.
 
 use crate::allocprof::KvBuf;
+use crate::ffi::kvec_ext;
 use core::fmt;
 use core::mem::MaybeUninit;
 use kernel::prelude::*;
@@ -64,7 +65,7 @@ pub(crate) fn to_kvec(
     let len = w.len();
     // SAFETY: the writer initialised the first `len` bytes of the spare
     // capacity of the empty vector.
-    unsafe { v.set_len(len) };
+    unsafe { kvec_ext::set_len_from_spare(&mut v, len) };
     Ok(v)
 }
 

@@ -26,7 +26,6 @@ use crate::profiler::tag_text;
 use core::ffi::CStr;
 use core::fmt::Write;
 use kernel::error::{code::EINVAL, code::ENODEV, Result};
-use kernel::types::ForeignOwnable;
 
 /// The first two lines of the table.
 pub(crate) const HEADER: &str = "allocinfo - version: 2.0\n#     <size>  <calls> <tag info>\n";
@@ -182,9 +181,6 @@ impl Snapshot {
     }
 }
 
-/// An open file's snapshot, borrowed.
-type Borrowed<'a> = <TaggedBox<Snapshot> as ForeignOwnable>::Borrowed<'a>;
-
 /// `/sys/kernel/allocprof/allocinfo`: every registered tag and every
 /// orphan; an open first frees the orphans whose allocations are all
 /// freed.
@@ -201,7 +197,7 @@ impl sysfs::Open for Allocinfo {
         })
     }
 
-    fn contents<'a>(snapshot: Borrowed<'a>) -> &'a [u8] {
+    fn contents(snapshot: &Snapshot) -> &[u8] {
         snapshot.text.as_bytes()
     }
 }
@@ -230,7 +226,7 @@ impl sysfs::Open for ModuleAllocinfo {
         })
     }
 
-    fn contents<'a>(snapshot: Borrowed<'a>) -> &'a [u8] {
+    fn contents(snapshot: &Snapshot) -> &[u8] {
         snapshot.text.as_bytes()
     }
 }

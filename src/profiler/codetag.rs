@@ -73,6 +73,13 @@ impl<T: TagType> Registry<T> {
                 return Err(EINVAL);
             }
             Err(Refused::NoModule) => return Err(EEXIST),
+            Err(Refused::Unbounded) => {
+                pr_err!(
+                    "refusing a module whose {} section has no bounds: on 7.3, link it with allocprof's alloc_tags.lds\n",
+                    T::SECTION
+                );
+                return Err(ENOEXEC);
+            }
         };
         if self.position(section.id()).is_some() {
             return Err(EEXIST);

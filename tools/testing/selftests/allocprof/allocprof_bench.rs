@@ -48,7 +48,6 @@ use bench_cmd::parse;
 module! {
     type: AllocprofBench,
     name: "allocprof_bench",
-    author: "allocprof developers",
     description: "allocprof benchmark",
     license: "GPL",
 }

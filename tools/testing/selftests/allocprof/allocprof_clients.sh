@@ -4,7 +4,7 @@
 # unloaded with live allocations reports each of its rows and leaves no
 # dangling tag; the debug checks of debug=1.
 . "$(dirname "$0")/lib.sh"
-start 19 allocprof allocprof_test
+start 21 allocprof allocprof_test
 T=allocprof_test
 
 check "rmmod allocprof is refused while a client is loaded" sh -c "! rmmod allocprof 2>/dev/null"
@@ -64,5 +64,12 @@ load allocprof_ctest double_charge=1
 check "debug=1: an allocation accounted twice is reported" \
 	sh -c "dmesg | grep -q 'allocprof debug: an allocation accounted twice'"
 rmmod allocprof_ctest
+# A module whose link did not bound its alloc_tags section (7.3 without
+# alloc_tags.lds) registers null bounds: refused, never registered empty.
+dmesg -c >/dev/null
+check "a registration with null section bounds is refused" \
+	sh -c "! insmod $MODDIR/allocprof_ctest.ko unbounded=1 2>/dev/null"
+check "... saying why" \
+	sh -c "dmesg | grep -q 'refusing a module whose alloc_tags section has no bounds: on 7.3, link it with allocprof.s alloc_tags.lds'"
 unload_all
 ktap_finished

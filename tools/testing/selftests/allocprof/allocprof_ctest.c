@@ -8,7 +8,9 @@
  * With @no_unregister its exit frees its allocations but forgets to
  * unregister; with @fail_init its init fails after registering, freeing
  * its allocations but not unregistering (allocprof unregisters both when
- * the module goes).
+ * the module goes).  With @unbounded it registers null section bounds,
+ * which allocprof refuses (ENOEXEC): what a module for 7.3 linked
+ * without alloc_tags.lds passes.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -31,6 +33,9 @@ MODULE_PARM_DESC(no_unregister, "Exit without unregistering");
 static bool fail_init;
 module_param(fail_init, bool, 0444);
 MODULE_PARM_DESC(fail_init, "Fail init after registering, without unregistering");
+static bool unbounded;
+module_param(unbounded, bool, 0444);
+MODULE_PARM_DESC(unbounded, "Register null section bounds, as a module for 7.3 linked without alloc_tags.lds");
 
 struct held {
 	void *p;
@@ -67,7 +72,10 @@ static int __init allocprof_ctest_init(void)
 	held = kcalloc(count, sizeof(*held), GFP_KERNEL);
 	if (!held)
 		return -ENOMEM;
-	ret = allocprof_register_this_module();
+	if (unbounded)
+		ret = allocprof_register_module(THIS_MODULE, NULL, NULL);
+	else
+		ret = allocprof_register_this_module();
 	if (ret)
 		goto out_free;
 	ret = allocprof_ctest_fill();

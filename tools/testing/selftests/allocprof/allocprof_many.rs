@@ -11,7 +11,6 @@ pub mod allocprof;
 module! {
     type: AllocprofMany,
     name: "allocprof_many",
-    author: "allocprof developers",
     description: "allocprof client with 10000 tags",
     license: "GPL",
 }

@@ -11,7 +11,6 @@ pub mod allocprof;
 module! {
     type: AllocprofMany,
     name: "allocprof_many_100",
-    author: "allocprof developers",
     description: "allocprof client with 100 tags",
     license: "GPL",
 }

@@ -11,7 +11,6 @@ pub mod allocprof;
 module! {
     type: AllocprofMany,
     name: "allocprof_many_1000",
-    author: "allocprof developers",
     description: "allocprof client with 1000 tags",
     license: "GPL",
 }

@@ -55,7 +55,6 @@ pub mod sysfs;
 module! {
     type: AllocprofTest,
     name: "allocprof_test",
-    author: "allocprof developers",
     description: "allocprof kselftest client",
     license: "GPL",
 }
@@ -310,7 +309,10 @@ fn run_unlocked(op: &[u8], rest: &mut dyn Iterator<Item = &[u8]>) -> Option<Resu
         b"register" => (|| {
             let mut r = reg.lock();
             if r.is_none() {
-                *r = Some(allocprof::Registration::new(&crate::THIS_MODULE)?);
+                // SAFETY: set by `init` from its `&'static ThisModule`
+                // before the control file exists.
+                let module = unsafe { &*MODULE.load(Ordering::Acquire) };
+                *r = Some(allocprof::Registration::new(module)?);
             }
             Ok(())
         })(),
@@ -330,6 +332,11 @@ fn run_unlocked(op: &[u8], rest: &mut dyn Iterator<Item = &[u8]>) -> Option<Resu
 /// The module's registration, `None` after `unregister`.
 static REG: AtomicPtr<Mutex<Option<allocprof::Registration>>> =
     AtomicPtr::new(core::ptr::null_mut());
+
+/// This module, as `init` got it (6.12's `module!` has a static
+/// `THIS_MODULE`, 7.3's an associated constant: `init`'s argument is the
+/// same on both).
+static MODULE: AtomicPtr<ThisModule> = AtomicPtr::new(core::ptr::null_mut());
 
 /// The allocations held by the module.
 static HELD: AtomicPtr<Mutex<KVec<Held>>> = AtomicPtr::new(core::ptr::null_mut());
@@ -374,6 +381,7 @@ struct AllocprofTest {
 
 impl kernel::Module for AllocprofTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        MODULE.store(core::ptr::from_ref(module).cast_mut(), Ordering::Release);
         let reg = KBox::pin_init(
             kernel::new_mutex!(Some(allocprof::Registration::new(module)?)),
             KGFP,
