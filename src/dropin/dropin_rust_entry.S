@@ -10,6 +10,7 @@
 #include <linux/export.h>
 #include <asm/frame.h>
 #include <allocprof_rs_dropin.h>
+#include <allocprof_kernel.h>
 
 /* Saves and restores the argument registers around a C call. */
 .macro SAVE_ARGS
@@ -106,8 +107,10 @@ SYM_FUNC_END(allocprof_rs_abi_probe_free)
  * The wrappers of the kernel crate's functions (src/dropin/kcalls.rs),
  * and their probes (its check_abi()): each wrapper's tag register of
  * include/allocprof_rs_dropin.h, entered with the real function's
- * arguments, then a probe of the wrapper's signature.
+ * arguments, then a probe of the wrapper's signature.  6.12's alone
+ * (src/dropin/mod.rs: kcalls_none.rs elsewhere).
  */
+#if !ALLOCPROF_KERNEL_7_3
 EXPORT_SYMBOL_GPL(allocprof_rs_k_slice_read_all)
 EXPORT_SYMBOL_GPL(allocprof_rs_k_reader_read_all)
 EXPORT_SYMBOL_GPL(allocprof_rs_k_cstring_try_from_fmt)
@@ -134,3 +137,4 @@ ALLOCPROF_RS_KPROBE allocprof_rs_k_to_ascii_lowercase, allocprof_rs_abi_kprobe_t
 ALLOCPROF_RS_KPROBE allocprof_rs_k_to_ascii_uppercase, allocprof_rs_abi_kprobe_to_ascii_uppercase, allocprof_rs_abi_kprobe_cstr_real
 ALLOCPROF_RS_KPROBE allocprof_rs_k_page_alloc, allocprof_rs_abi_kprobe_page_alloc, allocprof_rs_abi_kprobe_page_alloc_real
 	.popsection
+#endif /* !ALLOCPROF_KERNEL_7_3 */

@@ -86,15 +86,6 @@ extern "Rust" fn allocprof_rs_k_page_alloc(
     r
 }
 
-/// A call of a kernel-crate function the tool does not know ran at the
-/// site of `tag` (`ALLOCPROF_RS_KMARK_SITE`, through `allocprof_rs_mark`
-/// of src/dropin/dropin_rust_entry.S): what it did for the module is
-/// unknown, its row is marked ` accurate:no`.
-#[no_mangle]
-extern "C" fn allocprof_rs_mark_tag(tag: SiteTag<'_>) {
-    tag.tag().mark_inaccurate();
-}
-
 /// `UserSlice::read_all` at a site of `tag`.
 #[no_mangle]
 extern "Rust" fn allocprof_rs_k_slice_read_all(

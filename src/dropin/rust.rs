@@ -284,6 +284,16 @@ pub(crate) unsafe extern "C" fn allocprof_rs_realloc_done(
     finish(&tag, kind_of(this), size, new, claim);
 }
 
+/// A call of a kernel-crate function the tool does not know (not wrapped
+/// by src/dropin/kcalls.rs, on any kernel) ran at the site of `tag`
+/// (`ALLOCPROF_RS_KMARK_SITE`, through `allocprof_rs_mark` of
+/// src/dropin/dropin_rust_entry.S): what it did for the module is
+/// unknown, its row is marked ` accurate:no`.
+#[no_mangle]
+extern "C" fn allocprof_rs_mark_tag(tag: SiteTag<'_>) {
+    tag.tag().mark_inaccurate();
+}
+
 // The ABI check: the code of include/allocprof_rs_dropin.h around a probe
 // of `ReallocFunc::call`'s signature (src/dropin/dropin_rust_entry.S), called as
 // a module's call site calls it, with known arguments.
