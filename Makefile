@@ -20,7 +20,11 @@ else
 KDIR_BUILD_CMD := echo $(KDIR)
 KDIR_CMD := echo $(KDIR)
 endif
-LLVM ?= 1
+# The make variables of the kernel's toolchain (LLVM=..., LIBCLANG_PATH=...),
+# which scripts/kernel.sh records with each kernel it builds: the modules
+# are built with their kernel's compiler (an LLVM= given must be that one;
+# a kernel without a record: LLVM as given, else LLVM=1).
+TOOLCHAIN_CMD := $(ROOT)/scripts/kernel.sh toolchain
 
 .PHONY: all modules deps kernel clean demo check check-debug lint bench
 
@@ -45,14 +49,15 @@ endif
 CMDLINE_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_cmdline
 SAMPLES_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_rust_samples
 modules:
-	@kdir=$$($(KDIR_BUILD_CMD)) && echo "==> modules (KDIR=$$kdir)" && \
+	@kdir=$$($(KDIR_BUILD_CMD)) && tc=$$($(TOOLCHAIN_CMD) $$kdir) && \
+		echo "==> modules (KDIR=$$kdir" $$tc")" && \
 		$(ROOT)/scripts/rs-dropin-tool.sh build && \
 		src=$$kdir/source/samples/rust && { [ -d $$src ] || src=$$kdir/samples/rust; } && \
 		for f in rust_minimal.rs rust_print.rs; do \
 			cmp -s $$src/$$f $(SAMPLES_DIR)/$$f || cp $$src/$$f $(SAMPLES_DIR)/$$f || exit 1; \
 		done && \
-		$(MAKE) -C $$kdir M=$(ROOT) LLVM=$(LLVM) modules && \
-		$(MAKE) -C $$kdir M=$(CMDLINE_DIR) LLVM=$(LLVM) \
+		$(MAKE) -C $$kdir $$tc M=$(ROOT) modules && \
+		$(MAKE) -C $$kdir $$tc M=$(CMDLINE_DIR) \
 			KBUILD_EXTRA_SYMBOLS=$(ROOT)/Module.symvers \
 			KCFLAGS="-include $(ROOT)/include/allocprof_dropin.h \
 				-fmacro-prefix-map=$(ROOT)/=" modules
@@ -72,11 +77,13 @@ lint: modules
 	@python3 $(ROOT)/scripts/unsafe-budget.py $(ROOT)
 	@rustfmt --edition 2021 --check $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
-	@$(MAKE) -s -C $$($(KDIR_CMD)) M=$(ROOT) LLVM=$(LLVM) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+	@kdir=$$($(KDIR_CMD)) && tc=$$($(TOOLCHAIN_CMD) $$kdir) && \
+		$(MAKE) -s -C $$kdir $$tc M=$(ROOT) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
 	@echo "    rustfmt and clippy: clean"
 
 clean:
-	@kdir=$$($(KDIR_CMD) 2>/dev/null); if [ -d "$$kdir" ]; then $(MAKE) -C $$kdir M=$(ROOT) clean; fi
+	@kdir=$$($(KDIR_CMD) 2>/dev/null); if [ -d "$$kdir" ]; then \
+		tc=$$($(TOOLCHAIN_CMD) $$kdir) && $(MAKE) -C $$kdir $$tc M=$(ROOT) clean; fi
 	@find $(ROOT) -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name '*.rmeta' \
 		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' -o -name '*.allocprof.S' \
 		| grep -v '/.git/' | xargs rm -f

@@ -38,7 +38,7 @@ if [ "${BENCH_ONLY:-}" != dropin ]; then
 		echo 'obj-m := allocprof_bench_c.o allocprof_many_c.o'
 	} >"$bdir/Kbuild"
 	run_long "bench modules" "$logs/upstream-module.log" \
-		make -C "$kup" M="$bdir" LLVM=1 modules
+		module_make "$kup" M="$bdir" modules
 	gcc -static -O2 -o "$sel/allocinfo_read" "$sel/allocinfo_read.c"
 fi
 
@@ -55,7 +55,7 @@ cp "$sel/allocprof_bench_c.c" "$ddir/"
 	echo 'allocprof_bench_di-y := allocprof_bench_c.o'
 } >"$ddir/Kbuild"
 run_long "drop-in bench module" "$logs/dropin-module.log" \
-	make -C "$kdir" M="$ddir" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules
+	module_make "$kdir" M="$ddir" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules
 objdump -d "$ddir/allocprof_bench_c.o" >"$logs/dropin-module.dis"
 
 # The Rust drop-in: allocprof_bench_rs.rs (a plain Rust module, built
@@ -79,7 +79,7 @@ for v in di fl; do
 		echo 'include $(ALLOCPROF)/dropin.mk'
 	} >"$rdir/$v/Kbuild"
 	run_long "Rust bench module ($v)" "$logs/dropin-rs-module-$v.log" \
-		make -C "$kdir" M="$rdir/$v" LLVM=1 modules
+		module_make "$kdir" M="$rdir/$v" modules
 	objdump -dr "$rdir/$v/allocprof_bench_rs$v.ko" >"$logs/allocprof_bench_rs$v.dis"
 done
 objdump -dr "$sel/allocprof_bench_rs.ko" >"$logs/allocprof_bench_rs.dis"

@@ -11,8 +11,10 @@ set -uo pipefail
 
 # The console check is one more test: these words never appear in a clean
 # run (the tests print none of them): a crash (the pattern vm.sh stops the
-# VM at, from lib.sh) or a non-fatal report.
-BAD="$ALLOCPROF_CRASH_RE|WARNING:|Call Trace|UBSAN|KASAN|kmemleak: [0-9]+ new suspected|unreferenced object"
+# VM at, from lib.sh) or a non-fatal report ("CFI failure at": a kCFI
+# kernel's indirect call to a target of another type, an Oops unless
+# CFI_PERMISSIVE).
+BAD="$ALLOCPROF_CRASH_RE|WARNING:|Call Trace|UBSAN|KASAN|CFI failure|kmemleak: [0-9]+ new suspected|unreferenced object"
 
 # two_vms: two VMs at once (scripts/vm.sh exec of a one-line script each,
 # with an output and an exit status of its own): each run must stream its

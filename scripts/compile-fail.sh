@@ -39,7 +39,7 @@ build() { # FILE: build $work/NAME (FILE's name), output in $work/NAME.log
 		} >"$d/Kbuild"
 		;;
 	esac
-	make -C "$KDIR" M="$d" LLVM=1 KBUILD_MODPOST_WARN=1 \
+	module_make "$KDIR" M="$d" KBUILD_MODPOST_WARN=1 \
 		KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules >"$d.log" 2>&1
 }
 files=("$dir"/*.rs "$dir"/*.c)
@@ -102,7 +102,7 @@ cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$ALLOCPROF_SELFTESTS/d
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
 	echo "obj-m := allocprof_dropin_peer.o allocprof_dropin_test.o dropin_devm_forms.o"
 } >"$d/Kbuild"
-make -C "$KDIR" M="$d" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+module_make "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
 	modules >"$d.log" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] && ! grep -qi 'warning' "$d.log"; then

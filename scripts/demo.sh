@@ -26,7 +26,7 @@ include \$(ALLOCPROF)/dropin.mk
 KBUILD
 step "kmemleak-test.c of the kernel tree, with the drop-in lines in its Kbuild"
 sed 's/^/    /' "$d/Kbuild"
-make -s -C "$KDIR" M="$d" LLVM=1 modules >"$ALLOCPROF_RUN_DIR/build.log" 2>&1 || {
+module_make "$KDIR" -s M="$d" modules >"$ALLOCPROF_RUN_DIR/build.log" 2>&1 || {
 	tail -n 20 "$ALLOCPROF_RUN_DIR/build.log"
 	die "kmemleak-test did not build (log: $ALLOCPROF_RUN_DIR/build.log)"
 }
@@ -40,7 +40,7 @@ include \$(ALLOCPROF)/dropin.mk
 KBUILD
 step "rust_minimal.rs of the kernel tree, with the same lines in its Kbuild"
 sed 's/^/    /' "$r/Kbuild"
-make -s -C "$KDIR" M="$r" LLVM=1 modules 2>&1 | tee "$ALLOCPROF_RUN_DIR/build-rust.log" | grep 'ALLOCPROF-RS' |
+module_make "$KDIR" -s M="$r" modules 2>&1 | tee "$ALLOCPROF_RUN_DIR/build-rust.log" | grep 'ALLOCPROF-RS' |
 	sed 's/^ */    /' || {
 	tail -n 20 "$ALLOCPROF_RUN_DIR/build-rust.log"
 	die "rust_minimal did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"

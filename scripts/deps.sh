@@ -6,8 +6,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-DEBS="linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
-libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make xz-utils tmux sparse"
+# clang, lld, llvm, libclang-dev: Debian's default LLVM (14), the test
+# kernels' (scripts/kernel.sh); the -19 packages: the debug kernel's
+# (config.debug's allocprof-toolchain line: kCFI needs clang 16 or newer),
+# libclang-19 for its bindgen.
+DEBS="linux-source-6.12 clang lld llvm libclang-dev clang-19 lld-19 llvm-19 libclang-19-dev
+flex bison bc libelf-dev libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make
+xz-utils tmux sparse"
 
 missing_debs=()
 for p in $DEBS; do

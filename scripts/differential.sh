@@ -71,11 +71,11 @@ echo "obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o" >"$work
 	echo "obj-m := kmemleak-test.o kset-example.o"
 } >"$work/dropin/Kbuild"
 echo "obj-m := allocprof_dropin_test.o kmemleak-test.o kset-example.o" >"$work/plain/Kbuild"
-make -C "$KDIR" M="$work/dropin" LLVM=1 KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+module_make "$KDIR" M="$work/dropin" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
 	modules >"$log-build.log" 2>&1 || { tail -n 20 "$log-build.log"; report_fail "drop-in build (log: $log-build.log)"; }
-make -C "$kup" M="$work/plain" LLVM=1 modules >>"$log-build.log" 2>&1 ||
+module_make "$kup" M="$work/plain" modules >>"$log-build.log" 2>&1 ||
 	{ tail -n 20 "$log-build.log"; report_fail "plain build (log: $log-build.log)"; }
-make -C "$kup" M="$work/plainrs/m" LLVM=1 modules >>"$log-build.log" 2>&1 ||
+module_make "$kup" M="$work/plainrs/m" modules >>"$log-build.log" 2>&1 ||
 	{ tail -n 20 "$log-build.log"; report_fail "plain Rust build (log: $log-build.log)"; }
 info "built in $((SECONDS - start))s"
 

@@ -58,7 +58,7 @@ echo "obj-m := ${objs[*]}" >"$work/plain/Kbuild"
 # The objects only (no modpost: their symbols need not exist here); -k:
 # one that fails does not stop the others.
 for v in plain dropin; do
-	make -k -j"$(nproc)" -C "$KDIR" M="$work/$v" LLVM=1 W=1 C=1 KCFLAGS=-fstack-usage \
+	module_make "$KDIR" -k -j"$(nproc)" M="$work/$v" W=1 C=1 KCFLAGS=-fstack-usage \
 		"${objs[@]}" >"$work/$v.log" 2>&1
 done
 

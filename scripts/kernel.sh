@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build (or find in the cache) a test kernel from Debian's linux-source-6.12:
-# tinyconfig plus config fragments, LLVM=1, then `make modules` so that
-# Module.symvers exists for out-of-tree modules.
+# tinyconfig plus config fragments, with the fragments' toolchain (below),
+# then `make modules` so that Module.symvers exists for out-of-tree modules.
 #
 #   scripts/kernel.sh path  NAME FRAGMENT...   print the build directory
 #   scripts/kernel.sh build NAME FRAGMENT...   build it unless cached
 #   scripts/kernel.sh build-path NAME FRAGMENT...
 #       build it unless cached, with every message on stderr, then print
 #       the build directory on stdout: kdir=$(scripts/kernel.sh build-path ...)
+#   scripts/kernel.sh toolchain KDIR
+#       the make variables that build modules against KDIR with its own
+#       compiler, one a line (LLVM=-19, LIBCLANG_PATH=...: lib.sh's
+#       kernel_make_vars, which the Makefile and module_make use)
+#
+# The toolchain: the LLVM= of the kernel's make (kbuild then uses clang,
+# ld.lld and the llvm-* tools of that suffix), named by a fragment's line
+# "# allocprof-toolchain: LLVM=-19" (the last such line of the fragments);
+# none: LLVM=1, the distribution's default clang (Debian 12: clang 14).
+# bindgen loads the libclang of the same LLVM (LIBCLANG_PATH: clang-sys
+# would pick the newest installed, whose flags are not the kernel's).  The
+# build directory records both ($kdir/.allocprof-toolchain), so that every
+# module built against it uses that compiler.
 #
 # The build directory is $ALLOCPROF_CACHE/kernel-NAME-<key>, where the key
-# hashes the kernel version, the fragments, rustc, bindgen and clang: a
-# changed fragment or toolchain gets a fresh build, an unchanged one is reused.
+# hashes the kernel version, the fragments, rustc, bindgen and the
+# toolchain's clang: a changed fragment or toolchain gets a fresh build, an
+# unchanged one is reused.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 3 ] || die "usage: $0 path|build|build-path NAME FRAGMENT..."
+if [ "${1:-}" = toolchain ]; then
+	[ $# -eq 2 ] || die "usage: $0 toolchain KDIR"
+	kernel_make_vars "$2"
+	exit
+fi
+[ $# -ge 3 ] || die "usage: $0 path|build|build-path NAME FRAGMENT... | toolchain KDIR"
 action=$1 name=$2
 shift 2
 fragments=()
@@ -24,6 +43,21 @@ for f in "$@"; do
 	[ -f "$f" ] || die "no config fragment $f"
 	fragments+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
 done
+
+# The toolchain (see the top): LLVM, its clang, and the libclang of that
+# LLVM's version, for bindgen.
+llvm=$(sed -n 's/^# allocprof-toolchain: LLVM=\([^ ]*\) *$/\1/p' "${fragments[@]}" | tail -n 1)
+llvm=${llvm:-1}
+case "$llvm" in
+1) cc=clang ;;
+-[0-9]*) cc=clang$llvm ;;
+*) die "fragment toolchain LLVM=$llvm: only LLVM=1 or LLVM=-VERSION (Debian's clang-VERSION) are handled" ;;
+esac
+command -v "$cc" >/dev/null ||
+	die "$cc, the compiler of this kernel (LLVM=$llvm), is missing: run scripts/deps.sh"
+libclang=$(dirname "$(dirname "$("$cc" -print-resource-dir)")")
+ls "$libclang"/libclang*.so* >/dev/null 2>&1 ||
+	die "no libclang in $libclang (of $cc, for bindgen): run scripts/deps.sh"
 
 tarball=/usr/src/linux-source-6.12.tar.xz
 kversion() { dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown; }
@@ -33,11 +67,20 @@ key() {
 		cat "${fragments[@]}"
 		rustc --version
 		bindgen --version 2>/dev/null || true
-		clang --version | head -n 1
-		echo "tinyconfig LLVM=1 v1"
+		"$cc" --version | head -n 1
+		echo "tinyconfig LLVM=$llvm v1"
 	} | sha256sum | cut -c1-12
 }
 kdir="$ALLOCPROF_CACHE/kernel-$name-$(key)"
+# The toolchain's record in the build directory (kernel_make_vars reads
+# it), written in one rename: also into a cached build made before there
+# were records.
+record_toolchain() {
+	local rec="$kdir/.allocprof-toolchain"
+	printf 'LLVM=%s\nLIBCLANG_PATH=%s\n' "$llvm" "$libclang" | cmp -s - "$rec" && return 0
+	printf 'LLVM=%s\nLIBCLANG_PATH=%s\n' "$llvm" "$libclang" >"$rec.$$"
+	mv -f "$rec.$$" "$rec"
+}
 
 if [ "$action" = path ]; then
 	echo "$kdir"
@@ -59,6 +102,7 @@ finish() {
 
 step "kernel ($name)"
 if [ -f "$kdir/.allocprof-built" ]; then
+	record_toolchain
 	info "cached: $kdir"
 	finish
 fi
@@ -83,6 +127,7 @@ if ! flock -n 9; then
 	done
 fi
 if [ -f "$kdir/.allocprof-built" ]; then
+	record_toolchain
 	info "built by that run: $kdir"
 	finish
 fi
@@ -104,10 +149,12 @@ mkdir -p "$ALLOCPROF_CACHE/src"
 
 mkdir -p "$ALLOCPROF_LOGS"
 mkdir -p "$kdir"
+record_toolchain
 # (MAKEFLAGS emptied: called from a make recipe, kernel.sh would inherit
 # its -s, which silences the steps that the progress lines count.)
-kmake() { MAKEFLAGS= make -C "$src" O="$kdir" LLVM=1 "$@"; }
+kmake() { MAKEFLAGS= LIBCLANG_PATH="$libclang" make -C "$src" O="$kdir" LLVM="$llvm" "$@"; }
 info "configuring: tinyconfig + ${fragments[*]}"
+info "toolchain: LLVM=$llvm ($("$cc" --version | head -n 1)), LIBCLANG_PATH=$libclang"
 kmake rustavailable >"$log" 2>&1 || {
 	tail -n 20 "$log" >&2
 	die "the kernel says Rust is not available with this toolchain (log: $log)"

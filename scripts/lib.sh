@@ -61,6 +61,38 @@ cargo_test_report() {
 	fi
 }
 
+# kernel_make_vars KDIR: the make variables that build modules against
+# KDIR with its own toolchain, one a line (LLVM=-19, LIBCLANG_PATH=...):
+# the record scripts/kernel.sh keeps in KDIR/.allocprof-toolchain.  A
+# kernel without one (not built by kernel.sh): LLVM as given, else
+# LLVM=1.  An LLVM given (environment, make's command line) that is not
+# the kernel's is an error: an external module is built with the
+# compiler of its kernel (kCFI's types, the flags kbuild passes).
+kernel_make_vars() {
+	local rec=$1/.allocprof-toolchain want
+	if [ ! -f "$rec" ]; then
+		echo "LLVM=${LLVM:-1}"
+		return 0
+	fi
+	want=$(sed -n 's/^LLVM=//p' "$rec")
+	if [ -n "${LLVM:-}" ] && [ "$LLVM" != "$want" ]; then
+		printf 'error: %s was built with LLVM=%s (%s), not LLVM=%s: modules are built with their kernel'"'"'s compiler; leave LLVM out\n' \
+			"$1" "$want" "$rec" "$LLVM" >&2
+		return 1
+	fi
+	cat "$rec"
+}
+
+# module_make KDIR ARG...: make -C KDIR ARG... with KDIR's toolchain
+# (kernel_make_vars): the builds of external modules (M=...).
+module_make() {
+	local k=$1 vars
+	shift
+	vars=$(kernel_make_vars "$k") || return 1
+	mapfile -t vars <<<"$vars"
+	make -C "$k" "${vars[@]}" "$@"
+}
+
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

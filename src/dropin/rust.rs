@@ -51,15 +51,6 @@ unsafe extern "C" {
     safe fn allocprof_rs_realloc_kind(f: *const c_void) -> core::ffi::c_uint;
 }
 
-/// `ReallocFunc::call`'s signature (a module's call site, the probe's).
-type CallFn = unsafe fn(
-    &ReallocFn,
-    Option<NonNull<u8>>,
-    Layout,
-    Layout,
-    Flags,
-) -> Result<NonNull<[u8]>, AllocError>;
-
 /// The tag of a drop-in module's call site, as the site's code passes it
 /// (include/allocprof_rs_dropin.h; `%rax`, or an argument register): a
 /// tag of the module's `alloc_tags`, which passed `keeps_tag` at the
@@ -298,21 +289,37 @@ extern "C" fn allocprof_rs_mark_tag(tag: SiteTag<'_>) {
 // of `ReallocFunc::call`'s signature (src/dropin/dropin_rust_entry.S), called as
 // a module's call site calls it, with known arguments.
 
-extern "Rust" {
-    fn allocprof_rs_abi_probe_alloc(
-        this: &ReallocFn,
-        ptr: Option<NonNull<u8>>,
-        layout: Layout,
-        old_layout: Layout,
-        flags: Flags,
-    ) -> Result<NonNull<[u8]>, AllocError>;
-    fn allocprof_rs_abi_probe_free(
-        this: &ReallocFn,
-        ptr: Option<NonNull<u8>>,
-        layout: Layout,
-        old_layout: Layout,
-        flags: Flags,
-    ) -> Result<NonNull<[u8]>, AllocError>;
+/// Declares assembly entries of `ReallocFunc::call`'s signature.
+macro_rules! realloc_call_entries {
+    ($($name:ident),+) => {
+        extern "Rust" {
+            $(
+                fn $name(
+                    this: &ReallocFn,
+                    ptr: Option<NonNull<u8>>,
+                    layout: Layout,
+                    old_layout: Layout,
+                    flags: Flags,
+                ) -> Result<NonNull<[u8]>, AllocError>;
+            )+
+        }
+    };
+}
+
+// The probe's entries: an allocation site's code (`ALLOCPROF_RS_ALLOC_SITE`)
+// and a free site's (`ALLOCPROF_RS_FREE_SITE`).  Called directly, as a
+// module calls its sites: an indirect call would be checked against the
+// kCFI type rustc gives the function pointer's type, which assembly cannot
+// carry.
+realloc_call_entries!(allocprof_rs_abi_probe_alloc, allocprof_rs_abi_probe_free);
+
+/// The site code a probe call runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Site {
+    /// An allocation site's: the result is recorded at the probe's tag.
+    Alloc,
+    /// A free site's: nothing is recorded.
+    Free,
 }
 
 /// The probe's tag: never registered, never read (its `ReallocFn` is none
@@ -382,16 +389,10 @@ unsafe extern "Rust" fn allocprof_rs_abi_probe_real(
     Ok(NonNull::slice_from_raw_parts(p, PROBE_LEN))
 }
 
-/// One probe call: `f` through the module code with these arguments must
-/// reach the probe with each of them, return its result, and (`record`)
+/// One probe call: the code of `site` with these arguments must reach the
+/// probe with each of them, return its result, and (an allocation site)
 /// record it at the probe's tag.
-fn probe_once(
-    f: CallFn,
-    ptr: usize,
-    layout: (usize, usize),
-    old: (usize, usize),
-    record: bool,
-) -> Result<bool> {
+fn probe_once(site: Site, ptr: usize, layout: (usize, usize), old: (usize, usize)) -> Result<bool> {
     for p in PROBE.iter() {
         p.store(0, Ordering::Relaxed);
     }
@@ -401,7 +402,14 @@ fn probe_once(
     let o = Layout::from_size_align(old.0, old.1).map_err(|_| EINVAL)?;
     // SAFETY: the probe only notes its arguments; nothing is allocated,
     // and the table holds no entry of `ptr` (not an object's address).
-    let r = unsafe { f(&this, NonNull::new(ptr as *mut u8), l, o, flags) };
+    let r = unsafe {
+        let p = NonNull::new(ptr as *mut u8);
+        match site {
+            Site::Alloc => allocprof_rs_abi_probe_alloc(&this, p, l, o, flags),
+            Site::Free => allocprof_rs_abi_probe_free(&this, p, l, o, flags),
+        }
+    };
+    let record = site == Site::Alloc;
     let got: [usize; 10] = core::array::from_fn(|i| PROBE[i].load(Ordering::Relaxed));
     let tag = &allocprof_rs_abi_probe_tag as *const [u64; 5] as usize;
     let want = [
@@ -428,15 +436,9 @@ fn probe_once(
 /// object at the site's tag: a new allocation, a reallocation (the old
 /// object claimed first) and a free.  Called at load.
 pub(crate) fn check_abi() -> Result {
-    let ok = probe_once(allocprof_rs_abi_probe_alloc, 0, (24, 8), (0, 1), true)?
-        && probe_once(
-            allocprof_rs_abi_probe_alloc,
-            0x1000,
-            (24, 8),
-            (40, 16),
-            true,
-        )?
-        && probe_once(allocprof_rs_abi_probe_free, 0x1000, (0, 1), (40, 16), false)?;
+    let ok = probe_once(Site::Alloc, 0, (24, 8), (0, 1))?
+        && probe_once(Site::Alloc, 0x1000, (24, 8), (40, 16))?
+        && probe_once(Site::Free, 0x1000, (0, 1), (40, 16))?;
     if !ok {
         pr_err!("Rust drop-in: the Rust ABI of ReallocFunc::call is not the one expected\n");
         return Err(EINVAL);

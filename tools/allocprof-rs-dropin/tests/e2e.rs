@@ -51,7 +51,13 @@ fn scratch(name: &str) -> PathBuf {
 /// instance of `<Kmalloc as Allocator>::free`, as the kernel's does) and
 /// writes a Module.symvers of its exports.
 fn kernel(dir: &Path) -> PathBuf {
+    kernel_with(dir, &[])
+}
+
+/// `kernel`, with more rustc flags.
+fn kernel_with(dir: &Path, flags: &[&str]) -> PathBuf {
     run(rustc(dir)
+        .args(flags)
         .args([
             "--crate-type",
             "rlib",
@@ -88,21 +94,27 @@ fn kernel(dir: &Path) -> PathBuf {
 
 /// Builds the driver as dropin.mk does; `inline`: its inlining flags.
 fn driver(dir: &Path, inline: bool) -> PathBuf {
+    driver_with(dir, inline, &[])
+}
+
+/// `driver`, with more rustc flags.
+fn driver_with(dir: &Path, inline: bool, flags: &[&str]) -> PathBuf {
     let mut c = rustc(dir);
-    c.args([
-        "--crate-type",
-        "lib",
-        "--crate-name",
-        "drv",
-        "-Zshare-generics=n",
-    ])
-    .args([
-        "-Cdebuginfo=limited",
-        "-Cllvm-args=-enable-tail-merge=false",
-    ])
-    .args(["-Cllvm-args=-simplifycfg-sink-common=false"])
-    .arg("--extern")
-    .arg(format!("kernel={}", dir.join("libkernel.rlib").display()));
+    c.args(flags)
+        .args([
+            "--crate-type",
+            "lib",
+            "--crate-name",
+            "drv",
+            "-Zshare-generics=n",
+        ])
+        .args([
+            "-Cdebuginfo=limited",
+            "-Cllvm-args=-enable-tail-merge=false",
+        ])
+        .args(["-Cllvm-args=-simplifycfg-sink-common=false"])
+        .arg("--extern")
+        .arg(format!("kernel={}", dir.join("libkernel.rlib").display()));
     if inline {
         c.args([
             "-Cllvm-args=-inline-threshold=100000",
@@ -149,6 +161,12 @@ fn line_of(text: &str) -> usize {
 /// Assembles the tool's assembly (both passes) and links it with the
 /// rewritten object, as dropin.mk does: the linked object.
 fn link(dir: &Path) -> Vec<u8> {
+    link_with(dir, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `link`, the assembler given `defs` (-DCONFIG_...): the linked object,
+/// or the failing command's output.
+fn link_with(dir: &Path, defs: &[&str]) -> Result<Vec<u8>, String> {
     let inc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../include");
     for (out, def) in [
         ("drv.allocprof.o", None),
@@ -164,7 +182,20 @@ fn link(dir: &Path) -> Vec<u8> {
         if let Some(d) = def {
             c.arg(d);
         }
-        run(c.arg("-o").arg(out).arg("drv.allocprof.S"));
+        let o = c
+            .args(defs)
+            .arg("-o")
+            .arg(out)
+            .arg("drv.allocprof.S")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run cc: {e}"));
+        if !o.status.success() {
+            return Err(format!(
+                "{c:?} failed: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
     }
     run(Command::new("ld").current_dir(dir).args([
         "-r",
@@ -174,7 +205,7 @@ fn link(dir: &Path) -> Vec<u8> {
         "drv.allocprof.o",
         "drv.jt.o",
     ]));
-    std::fs::read(dir.join("drv.o")).unwrap()
+    Ok(std::fs::read(dir.join("drv.o")).unwrap())
 }
 
 #[test]
@@ -367,5 +398,63 @@ fn refuses_shared_instances() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("reserve_exact"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The 4 bytes `off` bytes before the symbol `name` of `obj` (a kCFI
+/// type, `off` 4 without call padding), after the `mov` opcode (0xb8).
+fn kcfi_type_before(obj: &object::File<'_>, name: &str, off: u64) -> u32 {
+    let s = obj
+        .symbols()
+        .find(|s| s.name() == Ok(name) && s.is_definition())
+        .unwrap_or_else(|| panic!("no {name}"));
+    let sec = obj.section_by_index(s.section_index().unwrap()).unwrap();
+    let d = sec.data().unwrap();
+    let mov = (s.address() - sec.address())
+        .checked_sub(off + 1)
+        .map(|m| m as usize)
+        .filter(|&m| d[m] == 0xb8)
+        .unwrap_or_else(|| panic!("{name}: no `mov $type, %eax` {off} bytes before it"));
+    u32::from_le_bytes(d[mov + 1..mov + 5].try_into().unwrap())
+}
+
+#[test]
+fn kcfi_typed_init_module() {
+    // A kernel with CONFIG_CFI_CLANG checks the kCFI type of mod->init,
+    // init_module, before calling it: the generated init_module carries
+    // the type rustc gave the module's own (now
+    // __allocprof_rs_module_init), with and without the call padding
+    // (FineIBT's) that puts 11 NOPs between rustc's type and function.
+    let abi = "-Cunsafe-allow-abi-mismatch=sanitizer,sanitizer-cfi-normalize-integers";
+    let kcfi = [
+        "-Zsanitizer=kcfi",
+        "-Zsanitizer-cfi-normalize-integers",
+        abi,
+    ];
+    for (pad, off) in [(None, 4), (Some("-Zpatchable-function-entry=11,11"), 15)] {
+        let dir = scratch(&format!("e2e-kcfi-{off}"));
+        let mut flags = kcfi.to_vec();
+        flags.extend(pad);
+        let symvers = kernel_with(&dir, &flags);
+        driver_with(&dir, true, &flags);
+        tool(&dir, Some(&symvers), &[]);
+        let linked = link_with(&dir, &["-DCONFIG_CFI_CLANG"]).unwrap_or_else(|e| panic!("{e}"));
+        let obj = object::File::parse(&*linked).unwrap();
+        let own = kcfi_type_before(&obj, "__allocprof_rs_module_init", off);
+        assert_eq!(kcfi_type_before(&obj, "init_module", 4), own);
+        // The preamble renamed with its function.
+        assert!(obj
+            .symbols()
+            .any(|s| s.name() == Ok("__cfi___allocprof_rs_module_init")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    // A module built without kCFI, for a kernel with it: its assembly
+    // stops the build, saying why.
+    let dir = scratch("e2e-kcfi-none");
+    let symvers = kernel(&dir);
+    driver(&dir, true);
+    tool(&dir, Some(&symvers), &[]);
+    let err = link_with(&dir, &["-DCONFIG_CFI_CLANG"]).expect_err("assembled");
+    assert!(err.contains("init_module has no kCFI type"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
