@@ -9,8 +9,16 @@
 #include <linux/linkage.h>
 #include <linux/export.h>
 #include <asm/frame.h>
+#include <linux/objtool.h>
 #include <allocprof_rs_dropin.h>
 #include <allocprof_kernel.h>
+
+/*
+ * The entries below that modules call (exported) are called directly,
+ * never through a pointer: ANNOTATE_NOENDBR tells objtool that the
+ * export's reference needs no ENDBR (7.3's SYM_FUNC_START has none,
+ * 6.12's has one all the same).
+ */
 
 /* Saves and restores the argument registers around a C call. */
 .macro SAVE_ARGS
@@ -35,6 +43,7 @@
  * module's object; every register but %rax, %r10 and %r11 kept.
  */
 SYM_FUNC_START(allocprof_rs_forget)
+	ANNOTATE_NOENDBR	/* exported, called directly alone */
 	FRAME_BEGIN
 	SAVE_ARGS
 	movq %rsi, %rdi
@@ -51,6 +60,7 @@ EXPORT_SYMBOL_GPL(allocprof_rs_forget)
  * every other register but %r10 and %r11 kept.
  */
 SYM_FUNC_START(allocprof_rs_claim)
+	ANNOTATE_NOENDBR	/* exported, called directly alone */
 	FRAME_BEGIN
 	SAVE_ARGS
 	movq %rsi, %rdi
@@ -68,6 +78,7 @@ EXPORT_SYMBOL_GPL(allocprof_rs_claim)
  * %rax, %r10 and %r11 kept.
  */
 SYM_FUNC_START(allocprof_rs_mark)
+	ANNOTATE_NOENDBR	/* exported, called directly alone */
 	FRAME_BEGIN
 	SAVE_ARGS
 	movq %rax, %rdi
