@@ -74,8 +74,12 @@ def strip(text):
     return "".join(out)
 
 
-def module_tree(src_root, root_file):
-    """{module path (tuple): file}, from the crate root down."""
+def module_tree(src_root, root_file, alternatives=None):
+    """{module path (tuple): file}, from the crate root down.  A module
+    declared twice (two `mod NAME;` under opposite `#[cfg]`s, one with a
+    `#[path]`: src/dropin/mod.rs's kcalls, one file per kernel) maps to
+    its first file; with `alternatives` (a list), (path, file) of each
+    later one is appended to it."""
     tree = {(): root_file}
     todo = [((), root_file)]
     while todo:
@@ -97,7 +101,11 @@ def module_tree(src_root, root_file):
                     child = os.path.join(base, name, "mod.rs")
             if not os.path.exists(child):
                 raise SystemExit(f"imports: {f}: no file for mod {name}")
-            tree[path + (name,)] = child
+            if path + (name,) in tree:
+                if alternatives is not None:
+                    alternatives.append((path + (name,), child))
+            else:
+                tree[path + (name,)] = child
             todo.append((path + (name,), child))
     return tree
 
@@ -224,8 +232,9 @@ def check(root):
         kbuild = fh.read()
     m = re.search(r"src/allocprof\.o:\s*\$\(src\)/(\S+\.rs)", kbuild)
     root_file = os.path.join(root, m.group(1) if m else "src/allocprof.rs")
-    tree = module_tree(src, root_file)
-    by_file = {os.path.normpath(f): p for p, f in tree.items()}
+    alternatives = []
+    tree = module_tree(src, root_file, alternatives)
+    by_file = {os.path.normpath(f): p for p, f in list(tree.items()) + alternatives}
     macros = exported_macros(tree)
     errors = []
     graph = {}
@@ -289,6 +298,19 @@ def self_test():
     assert refs == want, refs
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+    # A module declared twice under opposite cfgs: both files its.
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in (("root.rs", "mod m;\n"),
+                           ("m/mod.rs", '#[cfg(x)]\nmod k;\n#[cfg(not(x))]\n#[path = "k_none.rs"]\nmod k;\n'),
+                           ("m/k.rs", ""), ("m/k_none.rs", "")):
+            os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
+            with open(os.path.join(d, name), "w") as fh:
+                fh.write(text)
+        alt = []
+        tree = module_tree(d, os.path.join(d, "root.rs"), alt)
+        assert tree[("m", "k")] == os.path.join(d, "m", "k.rs"), tree
+        assert alt == [(("m", "k"), os.path.join(d, "m", "k_none.rs"))], alt
     print("imports: self-test passed")
 
 
