@@ -76,6 +76,9 @@ for v in di fl; do
 		echo "obj-m := allocprof_bench_rs$v.o"
 		[ $v = fl ] && echo "ALLOCPROF_RS_FLAGS_ONLY := 1"
 		echo "ALLOCPROF := $ALLOCPROF_ROOT"
+		# The kernel's cfg for the sysfs layer it mounts (kernels.mk).
+		echo 'include $(ALLOCPROF)/kernels.mk'
+		echo 'rustflags-y += $(allocprof_kernel_cfg)'
 		echo 'include $(ALLOCPROF)/dropin.mk'
 	} >"$rdir/$v/Kbuild"
 	run_long "Rust bench module ($v)" "$logs/dropin-rs-module-$v.log" \

@@ -36,6 +36,15 @@ use kernel::ffi::c_char;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
+// The structures differ between the tested kernels (kernels.mk's cfg): a
+// module that mounts this file without that cfg would silently take
+// another kernel's layout.
+#[cfg(not(any(allocprof_kernel_6_12, allocprof_kernel_7_3)))]
+compile_error!(
+    "src/ffi/sysfs.rs needs kernels.mk's cfg: include $(ALLOCPROF)/kernels.mk and add \
+     $(allocprof_kernel_cfg) to rustflags-y"
+);
+
 /// A sysfs directory: a counted reference to its kobject.  Each [`File`]
 /// holds one too, so the directory goes (with whatever is left in it) when
 /// the last of them is dropped.
