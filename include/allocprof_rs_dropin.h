@@ -58,6 +58,12 @@
 .endm
 .macro ALLOCPROF_RS_KFREE_SITE name, free
 .endm
+.macro ALLOCPROF_RS_KCALL_SITE name, real, wrap, tag
+.endm
+.macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
+.endm
+.macro ALLOCPROF_RS_KMARK_SITE name, real, tag
+.endm
 #elif defined(ALLOCPROF_RS_JUMP_TABLE)
 .macro ALLOCPROF_RS_JUMP name, target
 	.pushsection __jump_table, "aw"
@@ -295,10 +301,10 @@ __allocprof_rs_alloc:
  * which calls \real and records (src/dropin/kcalls.rs).
  */
 .macro ALLOCPROF_RS_KCALL_SITE name, real, wrap, tag
-	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
 	ALLOCPROF_RS_TAG_\wrap \tag
 	jmp \wrap
-	ALLOCPROF_RS_SITE_END \name
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*
@@ -309,7 +315,7 @@ __allocprof_rs_alloc:
  * (allocprof_dropin_free_page(), %rdi kept).
  */
 .macro ALLOCPROF_RS_KPAGE_FREE_SITE name, real
-	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
 	FRAME_BEGIN
 	pushq %rdi
 	movq (%rdi), %rdi
@@ -317,7 +323,7 @@ __allocprof_rs_alloc:
 	popq %rdi
 	FRAME_END
 	jmp \real
-	ALLOCPROF_RS_SITE_END \name
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*
@@ -329,13 +335,13 @@ __allocprof_rs_alloc:
  * to \real.
  */
 .macro ALLOCPROF_RS_KMARK_SITE name, real, tag
-	ALLOCPROF_RS_SITE_START \name, \real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
 	movq $\tag, %rax
 	FRAME_BEGIN
 	call allocprof_rs_mark
 	FRAME_END
 	jmp \real
-	ALLOCPROF_RS_SITE_END \name
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*

@@ -25,12 +25,15 @@ check "its file!() is its file's name (the remap of macros)" \
 
 check "insmod allocprof_rsb_comp (allocprof_rsb_comp-y := rsb_comp_main.o)" load allocprof_rsb_comp
 LB=$(logged allocprof_rsb_comp box) LV=$(logged allocprof_rsb_comp vec)
+LN=$(logged allocprof_rsb_comp name) LP=$(logged allocprof_rsb_comp page)
 rows=$(grep '\[allocprof_rsb_comp\]' "$ALLOCINFO" | awk '{ print $1, $2, $3, $4, $5 }' | sort)
 want=$(printf '%s\n' \
 	"96 1 rsb_comp_main.rs:$LB [allocprof_rsb_comp] func:rsb_comp_main::RsbComp::init" \
-	"256 1 rsb_comp_main.rs:$LV [allocprof_rsb_comp] func:rsb_comp_main::RsbComp::init" | sort)
+	"256 1 rsb_comp_main.rs:$LV [allocprof_rsb_comp] func:rsb_comp_main::RsbComp::init" \
+	"16 1 rsb_comp_main.rs:$LN [allocprof_rsb_comp] func:rsb_comp_main::RsbComp::init" \
+	"4096 1 rsb_comp_main.rs:$LP [allocprof_rsb_comp] func:rsb_comp_main::RsbComp::init" | sort)
 expect_eq "rows" "$rows" "$want" \
-	"its two rows, named after the module: the KBox (96) and the KVec of 50 u32 (256)"
+	"its four rows, named after the module: the KBox (96), the KVec of 50 u32 (256), the kernel crate's CString (16) and Page (4096)"
 
 check "insmod allocprof_rsb_mixed (a Rust crate and a C file)" load allocprof_rsb_mixed
 LB=$(logged allocprof_rsb_mixed box) LC=$(logged allocprof_rsb_mixed c)
