@@ -17,7 +17,7 @@ ifeq ($(ALLOCPROF_UNTESTED_KERNEL),)
 $(error allocprof: Linux $(allocprof_kernel) ($(KERNELRELEASE)) is not a kernel allocprof is tested on ($(allocprof_kernels)); ALLOCPROF_UNTESTED_KERNEL=1 builds it against the interfaces of the nearest tested kernel, at your own risk)
 endif
 # The nearest tested kernel's interfaces: 7.3's after 6.12.
-ifeq ($(shell [ $(VERSION) -gt 6 ] || [ $(PATCHLEVEL) -gt 12 ]; echo $$?),0)
+ifeq ($(shell [ $(VERSION) -gt 6 ] || { [ $(VERSION) -eq 6 ] && [ $(PATCHLEVEL) -gt 12 ]; }; echo $$?),0)
 allocprof_kernel := 7.3
 else
 allocprof_kernel := 6.12

@@ -34,7 +34,9 @@ cmds=()
 have_rust_src || cmds+=("rustup component add rust-src")
 have_bindgen || cmds+=("cargo install --locked bindgen-cli --version $ALLOCPROF_BINDGEN_VERSION")
 have_musl || cmds+=("rustup target add x86_64-unknown-linux-musl")
-have_docutils || cmds+=("python3 -m pip install docutils")
+# (pip for a python3 of its own, as pyenv's; Debian's own python3 refuses
+# pip installs, PEP 668, and takes the Debian package.)
+have_docutils || cmds+=("python3 -m pip install docutils || DEBIAN_FRONTEND=noninteractive apt-get install -y python3-docutils")
 
 step "dependencies"
 if [ ${#cmds[@]} -eq 0 ]; then

@@ -19,8 +19,12 @@ kdir=${ALLOCPROF73_KDIR:-$HOME/.cache/allocprof-73/kernel-test}
 fragments=("$ALLOCPROF_SELFTESTS/config" "$ALLOCPROF_SELFTESTS/config.7.3")
 libclang=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 exec 3>&1 1>&2
+# The toolchain record every module build against it reads (lib.sh's
+# kernel_make_vars): GCC (LLVM empty), bindgen's libclang.
+record() { printf 'LLVM=\nLIBCLANG_PATH=%s\n' "$libclang" >"$kdir/.allocprof-toolchain"; }
 if [ -f "$kdir/.allocprof-built" ]; then
 	info "cached: $kdir"
+	record
 	echo "$kdir" >&3
 	exit 0
 fi
@@ -59,6 +63,7 @@ info "configuration checked"
 jobs=${ALLOCPROF_JOBS:-$(nproc)}
 run_long "kernel build" "$log.build" kmake -j"$jobs"
 run_long "kernel modules" "$log.modules" kmake -j"$jobs" modules
+record
 touch "$kdir/.allocprof-built"
 info "built: $kdir"
 echo "$kdir" >&3

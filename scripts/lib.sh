@@ -64,14 +64,14 @@ cargo_test_report() {
 # kernel_make_vars KDIR: the make variables that build modules against
 # KDIR with its own toolchain, one a line (LLVM=-19, LIBCLANG_PATH=...):
 # the record scripts/kernel.sh keeps in KDIR/.allocprof-toolchain.  A
-# kernel without one (not built by kernel.sh): LLVM as given, else
-# LLVM=1.  An LLVM given (environment, make's command line) that is not
+# kernel without one (not built by kernel.sh): LLVM as given (LLVM=
+# empty: GCC), else LLVM=1.  An LLVM given (environment, make's command line) that is not
 # the kernel's is an error: an external module is built with the
 # compiler of its kernel (kCFI's types, the flags kbuild passes).
 kernel_make_vars() {
 	local rec=$1/.allocprof-toolchain want
 	if [ ! -f "$rec" ]; then
-		echo "LLVM=${LLVM:-1}"
+		echo "LLVM=${LLVM-1}"
 		return 0
 	fi
 	want=$(sed -n 's/^LLVM=//p' "$rec")

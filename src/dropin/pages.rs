@@ -20,7 +20,7 @@
 //! kernel's): the reference count and the entry are looked at before the
 //! kernel's free function runs.  The common case, a count of 1 (no other
 //! reference), is here, straight-line; the others are in
-//! `src/dropin/dropin_pages.c` (`page_ref_add_unless()` and friends are inline C).
+//! `src/dropin/dropin_pages.c` (`page_ref_count()`, `put_page()` and friends are inline C).
 
 use crate::allocprof::counters::NoPreempt;
 use crate::allocprof::Tag;

@@ -66,9 +66,9 @@
 //! | `read_all A`   | a char driver's write(): `site_read_all_cap`:            |
 //! |                | `KVec::with_capacity(16)`, `site_read_all`:              |
 //! |                | `UserSlice::read_all` of 100 bytes at the writer's user  |
-//! |                | address A (hex; capacity 116, moved), then               |
+//! |                | address A (hex; capacity 100, moved), then               |
 //! |                | `site_reader_read_all`: `UserSliceReader::read_all` of   |
-//! |                | 100 more (capacity 232, moved), held                     |
+//! |                | 100 more (capacity 200, moved), held                     |
 //! | `cstring`      | `site_cstring_fmt`: `CString::try_from_fmt` of 13 bytes, |
 //! |                | `site_cstring_from`: `CString::try_from(&CStr)` of 17,   |
 //! |                | `site_to_cstring`: `to_cstring` of 4, `site_lowercase`,  |
