@@ -64,7 +64,9 @@ cp "$src/samples/rust/rust_minimal.rs" "$src/samples/rust/rust_print.rs" "$work/
 sed "s|^#\[path = \"[./]*src/ffi/sysfs.rs\"\]|#[path = \"$ALLOCPROF_ROOT/src/ffi/sysfs.rs\"]|" \
 	"$sel/dropin_rust/allocprof_dropin_rust_test.rs" >"$work/plainrs/m/allocprof_dropin_rust_test.rs"
 cp "$work/plainrs/m/"*.rs "$work/plain/"
-echo "obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o" >"$work/plainrs/m/Kbuild"
+# (kernels.mk's cfg: the sysfs layer's structures differ by kernel.)
+printf 'obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o\ninclude %s/kernels.mk\nrustflags-y += $(allocprof_kernel_cfg)\n' \
+	"$ALLOCPROF_ROOT" >"$work/plainrs/m/Kbuild"
 # (a) the one line a user adds; (b) nothing.
 {
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
