@@ -49,6 +49,16 @@
  * another object) goes to a stub at the site's end, a JMP to \real: one
  * more JMP while off.
  */
+/* A site's __jump_table entry: the branch at \name, its target while off. */
+.macro ALLOCPROF_RS_JUMP name, target
+	.pushsection __jump_table, "aw"
+	.balign 8
+	.long \name - .
+	.long \target - .
+	.quad allocprof_dropin_key + 1 - .
+	.popsection
+.endm
+
 #if defined(ALLOCPROF_RS_JUMP_TABLE) && defined(ALLOCPROF_RS_OFF_STUBS)
 .macro ALLOCPROF_RS_MODULE real
 .endm
@@ -65,14 +75,6 @@
 .macro ALLOCPROF_RS_KMARK_SITE name, real, tag
 .endm
 #elif defined(ALLOCPROF_RS_JUMP_TABLE)
-.macro ALLOCPROF_RS_JUMP name, target
-	.pushsection __jump_table, "aw"
-	.balign 8
-	.long \name - .
-	.long \target - .
-	.quad allocprof_dropin_key + 1 - .
-	.popsection
-.endm
 .macro ALLOCPROF_RS_MODULE real
 .endm
 .macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
@@ -108,12 +110,7 @@
 \name:
 	jmp \target
 #ifdef ALLOCPROF_RS_OFF_STUBS
-	.pushsection __jump_table, "aw"
-	.balign 8
-	.long \name - .
-	.long \target - .
-	.quad allocprof_dropin_key + 1 - .
-	.popsection
+	ALLOCPROF_RS_JUMP \name, \target
 #else
 	.size \name, . - \name
 	.type \name\()_on, @function
