@@ -5,20 +5,31 @@
 # need and run in the test VM.  See README.
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-FRAGMENT := $(ROOT)/tools/testing/selftests/allocprof/config
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# The kernel: KERNEL=6.12 or KERNEL=7.3 (kernels.mk's list), by default the
+# newest, for every target; FLAVOR (test, upstream, debug) for `make kdir`.
+# scripts/kernel.sh builds each into the cache (~/.cache/allocprof).
+ALLOCPROF_KERNELS := $(shell sed -n 's/^allocprof_kernels := //p' $(ROOT)/kernels.mk)
+KERNEL ?= $(lastword $(ALLOCPROF_KERNELS))
+FLAVOR ?= test
+export KERNEL
+ifeq ($(filter $(KERNEL),$(ALLOCPROF_KERNELS)),)
+$(error KERNEL=$(KERNEL) is not a kernel of the test matrix ($(ALLOCPROF_KERNELS)); KDIR=<a kernel build> builds against any other)
+endif
 
 # The kernel build to use, found when a recipe runs (after `deps`, as its
 # cache key names the toolchain's versions): KDIR_BUILD_CMD builds it unless
 # cached (messages on stderr) and prints its directory, KDIR_CMD only
-# prints it.
+# prints it.  A KDIR given is used as it is (and KERNEL ignored).
 ifeq ($(origin KDIR), undefined)
-KDIR_BUILD_CMD := $(ROOT)/scripts/kernel.sh build-path test $(FRAGMENT)
-KDIR_CMD := $(ROOT)/scripts/kernel.sh path test $(FRAGMENT)
+KDIR_BUILD_CMD := $(ROOT)/scripts/kernel.sh build-path test
+KDIR_CMD := $(ROOT)/scripts/kernel.sh path test
 DEFAULT_KDIR := 1
 else
 KDIR_BUILD_CMD := echo $(KDIR)
 KDIR_CMD := echo $(KDIR)
+export KDIR
 endif
 # The make variables of the kernel's toolchain (LLVM=..., LIBCLANG_PATH=...),
 # which scripts/kernel.sh records with each kernel it builds: the modules
@@ -26,7 +37,7 @@ endif
 # a kernel without a record: LLVM as given, else LLVM=1).
 TOOLCHAIN_CMD := $(ROOT)/scripts/kernel.sh toolchain
 
-.PHONY: all modules deps kernel clean demo check check-debug lint bench
+.PHONY: all modules deps kernel kdir clean demo check check-debug check-all lint bench
 
 all: modules
 
@@ -34,33 +45,21 @@ deps:
 	@$(ROOT)/scripts/deps.sh
 
 kernel: deps
-	@$(ROOT)/scripts/kernel.sh build test $(FRAGMENT)
+	@$(ROOT)/scripts/kernel.sh build $(FLAVOR)
+
+# The absolute path of the cached kernel build of KERNEL and FLAVOR, alone
+# on standard output (built first, and what it needs installed, with
+# every message on standard error): kdir=$(make -s kdir KERNEL=7.3 FLAVOR=debug)
+kdir:
+	@$(ROOT)/scripts/deps.sh >&2 && $(ROOT)/scripts/kernel.sh build-path $(FLAVOR)
 
 ifdef DEFAULT_KDIR
 modules: deps
 endif
-# The Rust drop-in's build step (tools/allocprof-rs-dropin, which
-# dropin.mk runs), the copies of two Rust samples of the kernel tree
-# (rust_minimal.rs, rust_print.rs: unmodified, built with the drop-in
-# lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
-# Kbuild files, then one drop-in test module built with the header on
-# make's command line (KCFLAGS: into every C file of that build, its
-# generated .mod.c included).
-CMDLINE_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_cmdline
-SAMPLES_DIR := $(ROOT)/tools/testing/selftests/allocprof/dropin_rust_samples
+# scripts/modules.sh: what is built, and why a build for another kernel
+# first removes the objects of the previous one.
 modules:
-	@kdir=$$($(KDIR_BUILD_CMD)) && tc=$$($(TOOLCHAIN_CMD) $$kdir) && \
-		echo "==> modules (KDIR=$$kdir" $$tc")" && \
-		$(ROOT)/scripts/rs-dropin-tool.sh build && \
-		src=$$kdir/source/samples/rust && { [ -d $$src ] || src=$$kdir/samples/rust; } && \
-		for f in rust_minimal.rs rust_print.rs; do \
-			cmp -s $$src/$$f $(SAMPLES_DIR)/$$f || cp $$src/$$f $(SAMPLES_DIR)/$$f || exit 1; \
-		done && \
-		$(MAKE) -C $$kdir $$tc M=$(ROOT) modules && \
-		$(MAKE) -C $$kdir $$tc M=$(CMDLINE_DIR) \
-			KBUILD_EXTRA_SYMBOLS=$(ROOT)/Module.symvers \
-			KCFLAGS="-include $(ROOT)/include/allocprof_dropin.h \
-				-fmacro-prefix-map=$(ROOT)/=" modules
+	@kdir=$$($(KDIR_BUILD_CMD)) && $(ROOT)/scripts/modules.sh $$kdir
 
 # The import graph of src/ (no circle, nothing uses the crate root:
 # scripts/imports.py), every module parameter in admin-guide.rst
@@ -82,12 +81,7 @@ lint: modules
 	@echo "    rustfmt and clippy: clean"
 
 clean:
-	@kdir=$$($(KDIR_CMD) 2>/dev/null); if [ -d "$$kdir" ]; then \
-		tc=$$($(TOOLCHAIN_CMD) $$kdir) && $(MAKE) -C $$kdir $$tc M=$(ROOT) clean; fi
-	@find $(ROOT) -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' -o -name '*.rmeta' \
-		-o -name 'Module.symvers' -o -name 'modules.order' -o -name '*.d' -o -name '*.allocprof.S' \
-		| grep -v '/.git/' | xargs rm -f
-	@rm -f $(SAMPLES_DIR)/*.rs
+	@$(ROOT)/scripts/modules.sh clean "$$($(KDIR_CMD) 2>/dev/null)"
 
 demo: modules
 	@$(ROOT)/scripts/demo.sh
@@ -99,6 +93,14 @@ check: deps
 
 check-debug: deps
 	@$(ROOT)/scripts/check-debug.sh
+
+# Both suites on every kernel of the matrix (what .ci/run does not: see
+# README), one kernel after the other.
+check-all: deps
+	@for k in $(ALLOCPROF_KERNELS); do \
+		$(MAKE) -C $(ROOT) --no-print-directory KERNEL=$$k check && \
+		$(MAKE) -C $(ROOT) --no-print-directory KERNEL=$$k check-debug || exit 1; \
+	done
 
 bench: modules
 	@$(ROOT)/scripts/bench.sh

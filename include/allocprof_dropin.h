@@ -44,6 +44,16 @@
 #ifndef __x86_64__
 #error "allocprof's drop-in mode is x86_64 only (its static branches are x86 asm)"
 #endif
+#include "allocprof_kernel.h"
+/*
+ * The kernels the drop-in is tested on (kernels.mk's
+ * allocprof_dropin_kernels): 6.12.  A newer kernel's allocation entry
+ * points differ (7.3: kmalloc tokens, kmalloc_obj, kmalloc_nolock, ...):
+ * a build against it stops here rather than hooking them wrongly.
+ */
+#if ALLOCPROF_KERNEL_7_3
+#error "allocprof's C drop-in is tested on Linux 6.12 only (kernels.mk's allocprof_dropin_kernels); this kernel's allocation API is newer: build the module without the drop-in, or against 6.12"
+#endif
 
 #include "allocprof_abi.h"
 

@@ -21,11 +21,18 @@ python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" --self-test >/dev/null ||
 # The bench modules' builds and the VMs' consoles: this run's directory
 # ($ALLOCPROF_LOGS/bench is the latest), not shared with a bench of another
 # clone running at the same time.
+# Every loop of the bench measures a drop-in module (C or Rust) beside its
+# plain build: on a kernel the drop-ins are not tested on (kernels.mk),
+# nothing can be measured, and no target is met.
+kv=$KERNEL
+[ -z "${KDIR:-}" ] || kv=$(kdir_version "$KDIR")
+dropin_kernel "$kv" ||
+	die "make bench: every target compares a drop-in module with its plain build, and the drop-ins are tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not $kv (issue 27): nothing measured; make bench KERNEL=$ALLOCPROF_DROPIN_KERNELS measures them"
 run_dir bench
 logs=$ALLOCPROF_RUN_DIR
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
 if [ "${BENCH_ONLY:-}" != dropin ]; then
-	kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling")
+	kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream)
 
 	step "bench modules for the upstream-profiling kernel"
 	bdir="$logs/upstream-module"
@@ -45,7 +52,7 @@ fi
 # The drop-in path: the same unmodified allocprof_bench_c.c, built with the
 # drop-in header against the test kernel, as module allocprof_bench_di.
 step "drop-in bench module (allocprof_bench_c.c with the drop-in header)"
-kdir=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")
+kdir=$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)
 ddir="$logs/dropin-module"
 mkdir -p "$ddir"
 cp "$sel/allocprof_bench_c.c" "$ddir/"

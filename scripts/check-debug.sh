@@ -18,7 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"
-kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path debug "$sel/config" "$sel/config.debug")
+kdbg=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path debug)
 
 step "modules for the debug kernel"
 # One directory for the run's logs and the copy of the tree (check.sh

@@ -42,7 +42,17 @@ build() { # FILE: build $work/NAME (FILE's name), output in $work/NAME.log
 	module_make "$KDIR" M="$d" KBUILD_MODPOST_WARN=1 \
 		KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules >"$d.log" 2>&1
 }
-files=("$dir"/*.rs "$dir"/*.c)
+# On a kernel the drop-ins are not tested on (kernels.mk), the C cases are
+# not run (named on a "# not run" line, which check.sh puts in its
+# totals): the drop-in must refuse that kernel instead, which two builds
+# check below.
+kv=$(kdir_version "$KDIR")
+if dropin_kernel "$kv"; then
+	files=("$dir"/*.rs "$dir"/*.c)
+else
+	files=("$dir"/*.rs)
+	echo "# not run on Linux $kv: the drop-in cases ($(cd "$dir" && echo *.c), drop-in build)"
+fi
 # Two at a time: each build is one compiler.
 for f in "${files[@]}"; do
 	{
@@ -87,31 +97,63 @@ for f in "${files[@]}"; do
 		fail=$((fail + 1))
 	fi
 done
+if ! dropin_kernel "$kv"; then
+	# The refusals: the header forced in (a drop-in test module), and
+	# dropin.mk included, each stop the build with its message.
+	for how in header dropin.mk; do
+		i=$((i + 1))
+		d="$work/refuse-$how"
+		mkdir -p "$d"
+		cp "$dir/dropin_bitfields.c" "$d/"
+		if [ "$how" = header ]; then
+			echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h" >"$d/Kbuild"
+			want="allocprof's C drop-in is tested on Linux $ALLOCPROF_DROPIN_KERNELS only"
+		else
+			printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ALLOCPROF_ROOT" >"$d/Kbuild"
+			want="allocprof: the drop-in is tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not on this kernel"
+		fi
+		echo "obj-m := dropin_bitfields.o" >>"$d/Kbuild"
+		rc=0
+		module_make "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+			modules >"$d.log" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ] && grep -qF -- "$want" "$d.log" && [ ! -e "$d/dropin_bitfields.o" ]; then
+			echo "ok $i drop-in refused on Linux $kv ($how): the build stops with its message"
+			grep -m1 -F -- "$want" "$d.log" | sed 's/^/# /'
+			pass=$((pass + 1))
+		else
+			echo "not ok $i drop-in refused on Linux $kv ($how): wanted '$want' (build exit $rc)"
+			tail -n 10 "$d.log" | sed 's/^/# /'
+			fail=$((fail + 1))
+		fi
+	done
+fi
 # And one build of the drop-in header: plain C modules of the selftests
 # with the one Kbuild line must build without a warning (objtool's
 # included: a sealed init_module would fault at load on IBT hardware):
 # allocprof_dropin_peer, allocprof_dropin_test (a pr_fmt before its
 # includes, every covered API, the devm_ helpers) and dropin_devm_forms
 # (devm_ calls in the forms a driver may write them).
-i=$((i + 1))
-d="$work/dropin-build"
-mkdir -p "$d"
-cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_test.c" \
-	"$dir/dropin_devm_forms.c" "$d/"
-{
-	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
-	echo "obj-m := allocprof_dropin_peer.o allocprof_dropin_test.o dropin_devm_forms.o"
-} >"$d/Kbuild"
-module_make "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
-	modules >"$d.log" 2>&1
-rc=$?
-if [ "$rc" -eq 0 ] && ! grep -qi 'warning' "$d.log"; then
-	echo "ok $i drop-in build: plain modules build with the header, no warning"
-	pass=$((pass + 1))
-else
-	echo "not ok $i drop-in build: plain modules build with the header, no warning (exit $rc)"
-	grep -i -m 10 'warning\|error' "$d.log" | sed 's/^/# /'
-	fail=$((fail + 1))
+if dropin_kernel "$kv"; then
+	i=$((i + 1))
+	d="$work/dropin-build"
+	mkdir -p "$d"
+	cp "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_peer.c" "$ALLOCPROF_SELFTESTS/dropin/allocprof_dropin_test.c" \
+		"$dir/dropin_devm_forms.c" "$d/"
+	{
+		echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+		echo "obj-m := allocprof_dropin_peer.o allocprof_dropin_test.o dropin_devm_forms.o"
+	} >"$d/Kbuild"
+	module_make "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+		modules >"$d.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! grep -qi 'warning' "$d.log"; then
+		echo "ok $i drop-in build: plain modules build with the header, no warning"
+		pass=$((pass + 1))
+	else
+		echo "not ok $i drop-in build: plain modules build with the header, no warning (exit $rc)"
+		grep -i -m 10 'warning\|error' "$d.log" | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
 fi
 # The devres tracker's release drops the tracker's reference to allocprof
 # last, with a jump (src/dropin_devres_release.S): no instruction of

@@ -24,7 +24,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sel=$ALLOCPROF_SELFTESTS
-KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$sel/config")}
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)}
 # A directory of this run's own: checks of other clones may run at once.
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-differential.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -41,7 +41,7 @@ report_fail() {
 }
 
 step "differential test: drop-in against upstream's profiler"
-kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream "$sel/config" "$sel/config.mem-profiling") ||
+kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream) ||
 	report_fail "no upstream-profiling kernel"
 src="$KDIR/source"
 [ -f "$src/samples/kmemleak/kmemleak-test.c" ] || report_fail "no kernel source at $src"

@@ -7,7 +7,7 @@
 #   scripts/kernel-source.sh 7.3     print the unpacked source tree
 #
 # apt runs with a sources list, lists directory and cache of its own under
-# $ALLOCPROF_SRC_CACHE/apt (default ~/.cache/allocprof-73 for 7.3) (the suite that holds V, e.g. trixie-backports
+# $ALLOCPROF_SRC_CACHE/apt (default $ALLOCPROF_CACHE/debian/VERSION) (the suite that holds V, e.g. trixie-backports
 # for 7.3), only to `apt-get download` the .deb; `dpkg -x` unpacks it (no
 # installation), and its /usr/src/linux-source-V.tar.xz is unpacked under
 # $ALLOCPROF_SRC_CACHE/src.  Idempotent: a tree already unpacked is
@@ -22,7 +22,7 @@ case "$version" in
 7.3) suite=trixie-backports ;;
 *) die "no Debian suite known for linux-source-$version (known: 7.3)" ;;
 esac
-cache=${ALLOCPROF_SRC_CACHE:-$HOME/.cache/allocprof-${version//./}}
+cache=${ALLOCPROF_SRC_CACHE:-$ALLOCPROF_CACHE/debian/$version}
 apt_dir=$cache/apt
 src_dir=$cache/src
 exec 3>&1 1>&2
@@ -30,7 +30,7 @@ exec 3>&1 1>&2
 existing() { find "$src_dir" -mindepth 2 -maxdepth 2 -name Makefile -path "*/linux-source-$version*/Makefile" -printf '%h\n' 2>/dev/null | head -n 1 || true; }
 tree=$(existing)
 if [ -n "$tree" ] && [ -f "$tree/.allocprof-unpacked" ]; then
-	info "cached: $tree"
+	# (quiet: every `scripts/kernel.sh path` of a newer kernel passes here)
 	echo "$tree" >&3
 	exit 0
 fi

@@ -11,6 +11,23 @@ ALLOCPROF_LOGS=${ALLOCPROF_LOGS:-$ALLOCPROF_CACHE/logs}
 # The pinned bindgen the kernel's Rust build uses.
 ALLOCPROF_BINDGEN_VERSION=0.73.2
 export PATH="$HOME/.cargo/bin:$PATH"
+# The kernels of the test matrix (kernels.mk's list, oldest first) and the
+# one selected: KERNEL (make's KERNEL=, exported), by default the newest.
+ALLOCPROF_KERNELS=$(sed -n 's/^allocprof_kernels := //p' "$ALLOCPROF_ROOT/kernels.mk")
+KERNEL=${KERNEL:-${ALLOCPROF_KERNELS##* }}
+export KERNEL
+# kernel_known V: whether V is a kernel of the matrix.
+kernel_known() { [[ " $ALLOCPROF_KERNELS " == *" $1 "* ]]; }
+# The kernels the drop-ins (C and Rust) are tested on (kernels.mk's
+# allocprof_dropin_kernels); dropin_kernel V: whether V is one.
+ALLOCPROF_DROPIN_KERNELS=$(sed -n 's/^allocprof_dropin_kernels := //p' "$ALLOCPROF_ROOT/kernels.mk")
+dropin_kernel() { [[ " $ALLOCPROF_DROPIN_KERNELS " == *" $1 "* ]]; }
+# kdir_version KDIR: the VERSION.PATCHLEVEL of the kernel built in KDIR.
+kdir_version() {
+	local r
+	r=$(cat "$1/include/config/kernel.release" 2>/dev/null) || die "$1: no include/config/kernel.release (not a built kernel)"
+	echo "$r" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p'
+}
 
 # A line of the guest console that says the kernel crashed: scripts/vm.sh
 # stops the VM at the first one, scripts/check.sh counts it (with the
@@ -70,6 +87,12 @@ cargo_test_report() {
 # compiler of its kernel (kCFI's types, the flags kbuild passes).
 kernel_make_vars() {
 	local rec=$1/.allocprof-toolchain want
+	# A module's alloc_tags bounds (__start_alloc_tags, __stop_alloc_tags):
+	# where the kernel's module linker script has none (7.3 without
+	# CONFIG_MEM_ALLOC_PROFILING), allocprof's alloc_tags.lds is linked in
+	# too (one word: the Makefile splits these lines on blanks).
+	grep -qs __start_alloc_tags "$1/scripts/module.lds" ||
+		echo "LDFLAGS_MODULE=--script=$ALLOCPROF_ROOT/alloc_tags.lds"
 	if [ ! -f "$rec" ]; then
 		echo "LLVM=${LLVM-1}"
 		return 0

@@ -40,8 +40,7 @@ set -euo pipefail
 file=$2
 [ -f "$file" ] || die "no such file: $file"
 
-fragment="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof/config"
-KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test "$fragment")}
+KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)}
 bzimage="$KDIR/arch/x86/boot/bzImage"
 [ -f "$bzimage" ] || die "no kernel image at $bzimage: run 'make kernel' (or set KDIR)"
 ktap="$KDIR/source/tools/testing/selftests/kselftest/ktap_helpers.sh"

@@ -376,7 +376,36 @@ ALLOCPROF_RS_KCALL_SITE __allocprof_rs_kcall_{i}, {}, {}, .Ltag{t}",
     a
 }
 
+/// The kernels whose `kernel::alloc::allocator::ReallocFunc::call` this
+/// tool rewrites calls of, each with that function's signature: the
+/// thunks it writes pass a call's arguments on in that order (the
+/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`).
+/// A kernel not listed is refused: 6.18 added a NUMA node and an
+/// alignment, which a thunk of 6.12's shape would not pass.
+const REALLOC_SIGNATURES: &[(&str, &str)] = &[(
+    "6.12",
+    "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",
+)];
+
+/// The signature of `ReallocFunc::call` on Linux `kernel`, or why not.
+fn realloc_signature(kernel: &str) -> Result<&'static str> {
+    REALLOC_SIGNATURES
+        .iter()
+        .find(|(k, _)| *k == kernel)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            let known: Vec<_> = REALLOC_SIGNATURES.iter().map(|(k, _)| *k).collect();
+            anyhow!(
+                "Linux {kernel}: its kernel::alloc ReallocFunc::call is not one this tool \
+                 knows how to call (it knows Linux {}): nothing rewritten",
+                known.join(", ")
+            )
+        })
+}
+
 struct Args {
+    /// The kernel's VERSION.PATCHLEVEL (`realloc_signature`).
+    kernel: String,
     input: String,
     output: String,
     asm: String,
@@ -397,6 +426,7 @@ fn parse_args() -> Result<Args> {
     let mut a = std::env::args().skip(1);
     let (mut input, mut output, mut asm, mut modname, mut src_dir, mut srctree) =
         (None, None, None, None, None, None);
+    let mut kernel = None;
     let mut symvers = None;
     let (mut strip_debug, mut verbose) = (false, false);
     let mut remaps = Vec::new();
@@ -409,6 +439,7 @@ fn parse_args() -> Result<Args> {
         }
         let mut val = || a.next().ok_or_else(|| anyhow!("{arg} needs a value"));
         match arg.as_str() {
+            "--kernel" => kernel = Some(val()?),
             "--in" => input = Some(val()?),
             "--out" => output = Some(val()?),
             "--asm" => asm = Some(val()?),
@@ -420,7 +451,7 @@ fn parse_args() -> Result<Args> {
             "-v" | "--verbose" => verbose = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: allocprof-rs-dropin --in X.o --out X.rewritten.o --asm X.allocprof.S \
+                    "usage: allocprof-rs-dropin --kernel VERSION.PATCHLEVEL --in X.o --out X.rewritten.o --asm X.allocprof.S \
                      --modname NAME --src-dir DIR [--srctree DIR] [--symvers FILE] \
                      [--remap-path-prefix=FROM=TO]... \
                      [--strip-debug] [-v]"
@@ -436,7 +467,10 @@ fn parse_args() -> Result<Args> {
             .map(|c| c.to_string_lossy().into_owned())
             .unwrap_or(p)
     };
+    let kernel = need(kernel, "--kernel")?;
+    realloc_signature(&kernel)?;
     Ok(Args {
+        kernel,
         input: need(input, "--in")?,
         output: need(output, "--out")?,
         asm: need(asm, "--asm")?,
@@ -1172,6 +1206,13 @@ fn emit_asm(
 
 fn run() -> Result<()> {
     let args = parse_args()?;
+    if args.verbose {
+        eprintln!(
+            "  ALLOCPROF-RS: Linux {}: {}",
+            args.kernel,
+            realloc_signature(&args.kernel)?
+        );
+    }
     let data = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
     let obj = object::File::parse(&*data)?;
     let mut real = None;
@@ -1314,6 +1355,7 @@ mod tests {
 
     fn args(src_dir: &str, srctree: Option<&str>, cwd: &str, remaps: &[(&str, &str)]) -> Args {
         Args {
+            kernel: "6.12".into(),
             input: "x.o".into(),
             output: "x.rw.o".into(),
             asm: "x.S".into(),

@@ -132,7 +132,7 @@ fn driver_with(dir: &Path, inline: bool, flags: &[&str]) -> PathBuf {
 fn tool(dir: &Path, symvers: Option<&Path>, extra: &[&str]) -> (String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"));
     c.current_dir(dir)
-        .arg("--in")
+        .args(["--kernel", "6.12", "--in"])
         .arg(dir.join("drv.in.o"))
         .arg("--out")
         .arg(dir.join("drv.rw.o"))
@@ -390,6 +390,7 @@ fn refuses_shared_instances() {
         .arg(format!("--emit=obj={}", dir.join("drv.in.o").display())));
     let out = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"))
         .current_dir(&dir)
+        .args(["--kernel", "6.12"])
         .args(["--in", "drv.in.o", "--out", "drv.rw.o", "--asm", "drv.S"])
         .args(["--modname", "drv", "--src-dir"])
         .arg(&dir)
@@ -457,4 +458,25 @@ fn kcfi_typed_init_module() {
     let err = link_with(&dir, &["-DCONFIG_CFI_CLANG"]).expect_err("assembled");
     assert!(err.contains("init_module has no kCFI type"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A kernel whose `ReallocFunc::call` the tool does not know (7.3's takes a
+/// NUMA node and an alignment more) is refused, with a message, before
+/// anything is read or written.
+#[test]
+fn unknown_kernel_refused() {
+    let dir = scratch("unknown-kernel");
+    let out = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"))
+        .current_dir(&dir)
+        .args(["--kernel", "7.3", "--in", "drv.in.o", "--out", "drv.rw.o"])
+        .args(["--asm", "drv.S", "--modname", "drv", "--src-dir", "."])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("Linux 7.3") && err.contains("knows Linux 6.12"),
+        "{err}"
+    );
+    assert!(!dir.join("drv.rw.o").exists() && !dir.join("drv.S").exists());
 }
