@@ -316,9 +316,10 @@ mkdir -p "$t/tree/src" "$t/A/include/config" "$t/B/include/config"
 cp -r "$ALLOCPROF_ROOT/scripts" "$ALLOCPROF_ROOT/kernels.mk" "$t/tree/"
 for k in A B; do echo "7.3.4" >"$t/$k/include/config/kernel.release"; echo "CONFIG_$k=y" >"$t/$k/.config"; done
 s_ok=1 s_why=
-touch "$t/tree/src/a.o" "$t/tree/a.ko"
+touch "$t/tree/src/old.o"
 "$t/tree/scripts/modules.sh" for "$t/A" >/dev/null || { s_ok=0 s_why+=" (for A failed)"; }
-[ -f "$t/tree/src/a.o" ] || { s_ok=0 s_why+=" (a first build removed objects)"; }
+[ ! -e "$t/tree/src/old.o" ] || { s_ok=0 s_why+=" (objects without a record kept)"; }
+touch "$t/tree/src/a.o" "$t/tree/a.ko"
 "$t/tree/scripts/modules.sh" for "$t/A" >/dev/null
 [ -f "$t/tree/src/a.o" ] || { s_ok=0 s_why+=" (A again removed A's objects)"; }
 "$t/tree/scripts/modules.sh" for "$t/B" >/dev/null

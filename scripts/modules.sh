@@ -14,7 +14,8 @@
 # modules KERNEL=6.12 after KERNEL=7.3, or another KDIR=, or the same
 # directory configured again) first removes every object of the previous
 # one: kbuild alone would link them again (their dependencies, the old
-# kernel's headers, have not changed).
+# kernel's headers, have not changed).  Objects without a record (a tree
+# built before records, or by hand) are of an unknown kernel: removed too.
 #
 # What is built: the Rust drop-in's build step (tools/allocprof-rs-dropin,
 # which dropin.mk runs), the copies of two Rust samples of the kernel tree
@@ -51,7 +52,10 @@ kernel_id() {
 for_kernel() {
 	local id
 	id=$(kernel_id "$1")
-	if [ -f "$record" ] && [ "$(cat "$record")" != "$id" ]; then
+	if [ ! -f "$record" ]; then
+		# (Objects of a build that kept no record: of an unknown kernel.)
+		clean_objects
+	elif [ "$(cat "$record")" != "$id" ]; then
 		info "the tree's objects were built for another kernel ($(cut -d' ' -f1 "$record")): removing them"
 		clean_objects
 	fi
