@@ -307,6 +307,29 @@ fi
 printf '%s\n' "$w_line" | tee -a "$logs/self-test.log"
 rm -rf "$t"
 
+# `make -s kdir`: the cached kernel's absolute path alone on stdout (the
+# test kernel of this run, built by now), every message on stderr; an
+# unknown KERNEL or FLAVOR: a message, nothing on stdout, a failing exit.
+k_ok=1 k_why=
+if [ -z "$user_kdir" ]; then
+	k_out=$(make -s -C "$ALLOCPROF_ROOT" --no-print-directory kdir KERNEL="$KERNEL" 2>/dev/null) || { k_ok=0 k_why+=" (exit $?)"; }
+	[ "$k_out" = "$KDIR" ] || { k_ok=0 k_why+=" (stdout '$k_out', not '$KDIR')"; }
+fi
+for bad in "KERNEL=5.4" "FLAVOR=nightly"; do
+	k_rc=0
+	k_out=$(make -s -C "$ALLOCPROF_ROOT" --no-print-directory kdir KERNEL="$KERNEL" "$bad" 2>"$logs/kdir-bad.err") || k_rc=$?
+	{ [ "$k_rc" -ne 0 ] && [ -z "$k_out" ] && grep -q "${bad%%=*}=${bad#*=}" "$logs/kdir-bad.err"; } ||
+		{ k_ok=0 k_why+=" ($bad: exit $k_rc, stdout '$k_out')"; }
+done
+if [ "$k_ok" = 1 ]; then
+	k_line="ok - make -s kdir: the kernel's path alone on stdout; an unknown KERNEL or FLAVOR refused"
+	host_passed=$((host_passed + 1))
+else
+	k_line="not ok - make -s kdir:$k_why"
+	host_failed=$((host_failed + 1))
+fi
+printf '%s\n' "$k_line" | tee -a "$logs/self-test.log"
+
 # scripts/modules.sh: a tree's objects are built for one kernel; a build
 # against another (another KDIR, or the same directory configured again)
 # removes them first, one against the same keeps them.  In a copy of the

@@ -190,3 +190,32 @@ fn snapshot_text_round_trips() {
         "2000-02-29T00:00:00Z"
     );
 }
+
+/// Real tables of the kernels of the matrix: /proc/allocinfo of the
+/// upstream-profiling kernels (`make kdir FLAVOR=upstream`) just after
+/// boot, captured whole. Every row parses, none is malformed, and the
+/// totals equal those of the text's own columns.
+#[test]
+fn upstream_tables_of_the_tested_kernels() {
+    for (file, version) in [
+        ("upstream-6.12-boot.txt", "1.0"),
+        ("upstream-7.3-boot.txt", "2.0"),
+    ] {
+        let text = data(file);
+        let t = parse(&text, "/proc/allocinfo");
+        assert_eq!(t.version.as_deref(), Some(version), "{file}");
+        assert!(t.malformed.is_empty(), "{file}: {:?}", t.malformed);
+        let lines: Vec<&str> = text.lines().skip(2).collect();
+        assert!(lines.len() > 100, "{file}: {} rows", lines.len());
+        assert_eq!(t.rows.len(), lines.len(), "{file}");
+        let col = |i: usize| -> i64 {
+            lines
+                .iter()
+                .map(|l| l.split_whitespace().nth(i).unwrap().parse::<i64>().unwrap())
+                .sum()
+        };
+        assert_eq!(t.total_bytes(), col(0), "{file}");
+        assert_eq!(t.total_calls() as i64, col(1), "{file}");
+        assert!(t.rows.iter().all(|r| r.line > 0 && !r.function.is_empty()));
+    }
+}
