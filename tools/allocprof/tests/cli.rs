@@ -174,17 +174,37 @@ fn permission_denied() {
             "run as root, this test needs setpriv (util-linux) to run the tool as user 65534"
         );
         // The build may be where user 65534 cannot reach (under /root):
-        // a copy beside the table, in a directory it can search.
+        // the binary beside the table, in a directory it can search.  A
+        // hard link, never opened for writing; a copy where the two are on
+        // different file systems, whose exec may then fail with ETXTBSY
+        // for a moment: the tests of this file run in threads that fork,
+        // and a child between its fork and exec holds every descriptor
+        // open at the fork, the copy's writable one too (seen in a `make
+        // check`: "setpriv: failed to execute ...: Text file busy").
         let exe = f.with_file_name("allocprof");
-        std::fs::copy(env!("CARGO_BIN_EXE_allocprof"), &exe).unwrap();
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let o = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&exe)
-            .args(["top", "--file"])
-            .arg(&f)
-            .output()
-            .unwrap();
+        let _ = std::fs::remove_file(&exe);
+        let linked = std::fs::hard_link(env!("CARGO_BIN_EXE_allocprof"), &exe).is_ok();
+        if !linked {
+            std::fs::copy(env!("CARGO_BIN_EXE_allocprof"), &exe).unwrap();
+            std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let run = || {
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&exe)
+                .args(["top", "--file"])
+                .arg(&f)
+                .output()
+                .unwrap()
+        };
+        let mut o = run();
+        for _ in 0..100 {
+            if linked || !stderr(&o).contains("Text file busy") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            o = run();
+        }
         assert!(
             o.status.code().is_some() && !stderr(&o).starts_with("setpriv:"),
             "user 65534 cannot run {} (is a directory above it not searchable?): {}",
