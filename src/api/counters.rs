@@ -315,8 +315,9 @@ unsafe impl Sync for Ref {}
 impl Ref {
     /// No live charge: never seen by allocprof, or already uncharged.
     pub const NONE: Ref = Ref(core::ptr::null_mut());
-    /// Allocated while profiling was off: nothing to subtract.
-    pub const EMPTY: Ref = Ref(1 as *mut Counters);
+    /// Allocated while profiling was off: nothing to subtract.  Address 1,
+    /// as C's `ALLOCPROF_REF_EMPTY`: below every counters' address.
+    pub const EMPTY: Ref = Ref(core::ptr::null_mut::<u8>().wrapping_add(1).cast());
 
     /// Charges `bytes()` and one call to `tag` if profiling is on.
     ///

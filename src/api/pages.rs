@@ -54,7 +54,7 @@ impl Drop for Pages {
         let order = self.order;
         self.aref.uncharge(|| PAGE_SIZE << order);
         // SAFETY: `addr` and `order` are those of pages owned by `self`.
-        unsafe { bindings::free_pages(self.addr as _, self.order) };
+        unsafe { bindings::free_pages(self.addr, self.order) };
     }
 }
 

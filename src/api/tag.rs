@@ -3,7 +3,6 @@
 //! The code tag of one allocation call site (`struct allocprof_tag`), and
 //! the per-CPU counters it points at (`struct allocprof_counters`).
 
-use core::ffi::CStr;
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::ffi::c_char;
 
@@ -92,9 +91,10 @@ const _: () = assert!(core::mem::size_of::<Counters>() == 32);
 
 /// `bytes` as a C string, or a compile-time error (in a static's
 /// initializer) if it does not end with its only NUL.
-const fn c_str(bytes: &'static [u8]) -> &'static CStr {
-    match CStr::from_bytes_with_nul(bytes) {
-        Ok(s) => s,
+const fn c_str(bytes: &'static [u8]) -> *const c_char {
+    match core::ffi::CStr::from_bytes_with_nul(bytes) {
+        // The checked bytes are the string: `c_char` is `u8`.
+        Ok(_) => bytes.as_ptr().cast(),
         Err(_) => panic!("a tag string must end with its only NUL byte"),
     }
 }
@@ -112,9 +112,9 @@ impl Tag {
         Tag {
             flags: AtomicU32::new(FUNCTION_CALLBACK),
             lineno,
-            modname: c_str(modname).as_ptr().cast(),
+            modname: c_str(modname),
             function: FunctionName { callback: name },
-            filename: c_str(filename.as_bytes()).as_ptr().cast(),
+            filename: c_str(filename.as_bytes()),
             counters: AtomicPtr::new(sink()),
         }
     }
@@ -202,17 +202,26 @@ impl Tag {
     }
 }
 
-/// The bytes of a C string, `"?"` for null.
+/// The bytes of a C string (without its NUL), `"?"` for null.
+///
+/// The kernel's prelude reads it, with no cfg (the client API has none):
+/// its `CStr::from_char_ptr` is an inherent method of `kernel::str::CStr`
+/// on 6.12, and of `CStrExt` (which the prelude brings into scope) on
+/// 7.3, whose `core::ffi::CStr` is the kernel's; both give the bytes as a
+/// `BStr` (see "Kernel versions" in Documentation/allocprof/design.rst).
 ///
 /// # Safety
 ///
-/// `p` is null or a NUL-terminated string that lives for `'static`.
-unsafe fn cstr_or_unknown(p: *const c_char) -> &'static [u8] {
+/// `p` is null or a NUL-terminated string that lives, unchanged, for `'a`.
+pub(crate) unsafe fn cstr_or_unknown<'a>(p: *const c_char) -> &'a [u8] {
+    use kernel::prelude::*;
     if p.is_null() {
         return b"?";
     }
     // SAFETY: per the function's contract.
-    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+    let s: &'a CStr = unsafe { CStr::from_char_ptr(p) };
+    let bytes: &kernel::str::BStr = s.as_ref();
+    bytes
 }
 
 /// The function name of a call site, from the type name of the marker

@@ -17,6 +17,7 @@ use crate::allocprof::sizes::{
     is_vmalloc_addr, kmalloc_bytes, page_align, vmalloc_bytes, KMALLOC_TABLE_MAX,
 };
 use crate::allocprof::static_branch::{self, DROPIN_FREES, PROFILING};
+use crate::allocprof::tag::cstr_or_unknown;
 use crate::allocprof::Tag;
 use crate::dropin::page_map;
 use crate::dropin::ptr_table::{self, table, Charge, Inserted, PtrTable, Recharged};
@@ -515,10 +516,8 @@ const DEVM_STRLEN: usize = 0;
 /// With `size == DEVM_STRLEN`, `object` is a NUL-terminated string.
 unsafe fn devm_size(object: usize, size: usize) -> usize {
     if size == DEVM_STRLEN {
-        // SAFETY: per the function's contract.
-        unsafe { core::ffi::CStr::from_ptr(object as *const core::ffi::c_char) }
-            .to_bytes_with_nul()
-            .len()
+        // SAFETY: per the function's contract (a string, not null).
+        unsafe { cstr_or_unknown(object as *const kernel::ffi::c_char) }.len() + 1
     } else {
         size
     }

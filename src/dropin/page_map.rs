@@ -35,7 +35,7 @@ const _: () = assert!(SCALE * PAGE_STRUCT == PAGE_SIZE);
 pub(crate) fn page_of(addr: usize) -> *mut bindings::page {
     // SAFETY: set once at load, read-only after.
     let bias = unsafe { allocprof_page_map[2] };
-    (addr / SCALE).wrapping_add(bias) as _
+    (addr / SCALE).wrapping_add(bias) as *mut _
 }
 
 /// The direct-map address of `page` (`page_address()`).

@@ -48,7 +48,7 @@ extern "C" {
 #[inline(always)]
 unsafe fn free_pages(addr: usize, order: c_uint) {
     // SAFETY: per the function's contract.
-    unsafe { bindings::free_pages(addr as _, order) }
+    unsafe { bindings::free_pages(addr, order) }
 }
 
 /// The kernel's free of the block of `order` pages whose struct page is

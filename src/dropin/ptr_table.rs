@@ -116,7 +116,7 @@ pub(crate) fn may_hold(key: usize) -> bool {
 /// register, not kept as a base and an index to be added at each use.
 #[inline(always)]
 fn in_register<T>(r: &T) -> &T {
-    let mut p = r as *const T;
+    let mut p = core::ptr::from_ref(r);
     // The block neither reads nor writes through the pointer (`nomem` is
     // true): it only hides its value from the compiler.
     #[allow(clippy::pointers_in_nomem_asm_block)]
@@ -239,8 +239,8 @@ static NONE_STAMPS: [AtomicU32; WINDOW] = [const { AtomicU32::new(0) }; WINDOW];
 /// and every look-up finds nothing, with no test of the table's presence
 /// on the hot paths.
 pub(crate) static NONE: PtrTable = PtrTable {
-    slots: &NONE_SLOTS as *const [Slot; WINDOW] as *const Slot,
-    stamps: &NONE_STAMPS as *const [AtomicU32; WINDOW] as *const AtomicU32,
+    slots: core::ptr::from_ref(&NONE_SLOTS).cast::<Slot>(),
+    stamps: core::ptr::from_ref(&NONE_STAMPS).cast::<AtomicU32>(),
     starts: 1,
     n: WINDOW,
     _owner: None,
@@ -249,7 +249,7 @@ pub(crate) static NONE: PtrTable = PtrTable {
 /// The pointer table: [`NONE`] until a drop-in module first registers,
 /// then the one allocated for it (if that succeeded), freed only at
 /// allocprof's exit.
-static TABLE: AtomicPtr<PtrTable> = AtomicPtr::new(&NONE as *const PtrTable as *mut PtrTable);
+static TABLE: AtomicPtr<PtrTable> = AtomicPtr::new(core::ptr::from_ref(&NONE).cast_mut());
 
 /// The table (perhaps [`NONE`]).
 #[inline(always)]
@@ -274,7 +274,7 @@ pub(crate) fn install(t: KBox<PtrTable>) -> core::result::Result<(), KBox<PtrTab
 /// (no drop-in module is left: each holds a reference on allocprof), and
 /// leaked otherwise.
 pub(crate) fn uninstall() {
-    let none = &NONE as *const PtrTable as *mut PtrTable;
+    let none = core::ptr::from_ref(&NONE).cast_mut();
     let t = TABLE.swap(none, Ordering::AcqRel);
     if t != none && helpers::exiting() {
         // SAFETY: from `KBox::into_raw` in `install`; no user is left.
@@ -285,10 +285,7 @@ pub(crate) fn uninstall() {
 impl PtrTable {
     /// Whether this is [`NONE`].
     pub(crate) fn is_none(&self) -> bool {
-        core::ptr::eq(
-            self.slots,
-            &NONE_SLOTS as *const [Slot; WINDOW] as *const Slot,
-        )
+        core::ptr::eq(self.slots, core::ptr::from_ref(&NONE_SLOTS).cast::<Slot>())
     }
 
     /// A table of `slots` slots, rounded up to a power of two, at least

@@ -347,7 +347,7 @@ unsafe extern "C" fn probe_fn(_p: *const c_void, _s: usize, _f: u32) -> *mut c_v
 
 /// [`record`] of the probe's `ReallocFn`: notes its arguments.
 fn probe_seen(tag: &Tag, new: usize, size: usize) {
-    PROBE[7].store(tag as *const Tag as usize, Ordering::Relaxed);
+    PROBE[7].store(core::ptr::from_ref(tag) as usize, Ordering::Relaxed);
     PROBE[8].store(new, Ordering::Relaxed);
     PROBE[9].store(size, Ordering::Relaxed);
 }
@@ -411,7 +411,7 @@ fn probe_once(site: Site, ptr: usize, layout: (usize, usize), old: (usize, usize
     };
     let record = site == Site::Alloc;
     let got: [usize; 10] = core::array::from_fn(|i| PROBE[i].load(Ordering::Relaxed));
-    let tag = &allocprof_rs_abi_probe_tag as *const [u64; 5] as usize;
+    let tag = core::ptr::from_ref(&allocprof_rs_abi_probe_tag) as usize;
     let want = [
         probe_fn as *const () as usize,
         ptr,
@@ -425,7 +425,7 @@ fn probe_once(site: Site, ptr: usize, layout: (usize, usize), old: (usize, usize
         if record { layout.0 } else { 0 },
     ];
     let ret =
-        matches!(r, Ok(p) if p.as_ptr() as *mut u8 as usize == PROBE_NEW && p.len() == PROBE_LEN);
+        matches!(r, Ok(p) if p.as_ptr().cast::<u8>() as usize == PROBE_NEW && p.len() == PROBE_LEN);
     Ok(ret && got == want)
 }
 

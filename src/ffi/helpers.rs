@@ -82,7 +82,7 @@ pub(crate) fn jiffies() -> usize {
 /// Process context.
 pub(crate) fn proc_exists(path: &CStr) -> Result<bool> {
     // SAFETY: a NUL-terminated path relative to procfs' root.
-    match unsafe { allocprof_proc_exists(path.as_ptr().cast()) } {
+    match unsafe { allocprof_proc_exists(path.to_bytes_with_nul().as_ptr().cast()) } {
         0 => Ok(false),
         1 => Ok(true),
         e => Err(Error::from_errno(e)),

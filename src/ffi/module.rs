@@ -4,7 +4,6 @@
 //! hands them in (`allocprof_register_module()`): raw pointers, checked and
 //! wrapped once, so that the registry reads them in safe code.
 
-use core::ffi::CStr;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::types::Opaque;
@@ -112,8 +111,10 @@ impl<T> ModuleTags<T> {
 
     /// The module's name.
     pub(crate) fn name(&self) -> &[u8] {
-        // SAFETY: a live module (`new`'s contract); its name is a C string.
-        unsafe { CStr::from_ptr((*(*self.module.as_ptr()).0.get()).name.as_ptr().cast()) }
-            .to_bytes()
+        // SAFETY: a live module (`new`'s contract).
+        let name = unsafe { &(*(*self.module.as_ptr()).0.get()).name };
+        // A C string in its array: up to its NUL.
+        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        &name[..len]
     }
 }

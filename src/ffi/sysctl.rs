@@ -37,7 +37,7 @@ impl Sysctl {
         mode: u16,
     ) -> Result<Option<Self>> {
         let entry = bindings::ctl_table {
-            procname: name.as_ptr().cast(),
+            procname: name.to_bytes_with_nul().as_ptr().cast(),
             mode,
             proc_handler: Some(handler::<E>),
             ..Default::default()
@@ -46,7 +46,11 @@ impl Sysctl {
         // SAFETY: `table` is heap memory that the returned value keeps
         // until `unregister_sysctl_table()` in `drop`; `dir` is a C string.
         let header = unsafe {
-            bindings::register_sysctl_sz(dir.as_ptr().cast(), table.as_ptr().cast_mut(), 1)
+            bindings::register_sysctl_sz(
+                dir.to_bytes_with_nul().as_ptr().cast(),
+                table.as_ptr().cast_mut(),
+                1,
+            )
         };
         Ok(NonNull::new(header).map(|header| Sysctl {
             header,

@@ -76,7 +76,7 @@ impl Dir {
                 Some(dir) => dir.0.as_ptr(),
                 None => bindings::kernel_kobj,
             };
-            bindings::kobject_create_and_add(name.as_ptr().cast(), parent)
+            bindings::kobject_create_and_add(name.to_bytes_with_nul().as_ptr().cast(), parent)
         };
         NonNull::new(kobj).map(Dir).ok_or(ENOMEM)
     }
@@ -88,7 +88,7 @@ impl Dir {
         unsafe {
             let kn = bindings::kernfs_find_and_get_ns(
                 (*self.0.as_ptr()).sd,
-                name.as_ptr().cast(),
+                name.to_bytes_with_nul().as_ptr().cast(),
                 core::ptr::null(),
             );
             if kn.is_null() {
@@ -218,7 +218,12 @@ impl OpenFile<'_> {
             let parent = (*kn).parent;
             #[cfg(not(allocprof_kernel_6_12))]
             let parent = (*kn).__parent;
-            CStr::from_ptr((*parent).name.cast()).to_bytes()
+            // Read as `tag.rs`'s `cstr_or_unknown` does, with no cfg:
+            // the prelude's `CStr::from_char_ptr` (6.12's inherent
+            // method, 7.3's `CStrExt`), its bytes as a `BStr`.
+            use kernel::prelude::*;
+            let name: &kernel::str::BStr = CStr::from_char_ptr((*parent).name).as_ref();
+            name
         }
     }
 }
@@ -385,7 +390,7 @@ const fn attribute(name: &'static CStr, mode: u16) -> bindings::attribute {
     // SAFETY: all-zero is valid for every field (null pointers, lockdep
     // keys of a static attribute).
     let mut a: bindings::attribute = unsafe { core::mem::zeroed() };
-    a.name = name.as_ptr().cast();
+    a.name = name.to_bytes_with_nul().as_ptr().cast();
     a.mode = mode;
     a
 }

@@ -118,7 +118,7 @@ impl Snapshot {
         // them, whose other references have gone since: uncharged first.
         pages::settle_released();
         let shown =
-            |m: &&alloc_tag::ModuleData| only.map_or(true, |n| m.tags.section().name() == n);
+            |m: &&alloc_tag::ModuleData| only.is_none() || only == Some(m.tags.section().name());
         let orphans = if only.is_some() {
             &[][..]
         } else {

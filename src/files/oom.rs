@@ -59,7 +59,7 @@ impl<'a> TopList<'a> {
         let Some(i) = self
             .rows
             .iter()
-            .position(|r| r.map_or(true, |r| r.bytes < t.bytes))
+            .position(|r| !r.is_some_and(|r| r.bytes >= t.bytes))
         else {
             return;
         };
