@@ -176,5 +176,25 @@ else
 	printf '%s\n' "$rel" | sed 's/^/# /'
 	fail=$((fail + 1))
 fi
+# Return thunks (MITIGATION_RETHUNK, as Debian's kernels): every return of
+# allocprof.ko, its assembly's included, is a jump to the kernel's return
+# thunk, never a bare `ret` (objtool warns of one at build; this checks
+# the result).
+i=$((i + 1))
+if grep -qx CONFIG_MITIGATION_RETHUNK=y "$KDIR/.config"; then
+	dis=$(objdump -dr --no-show-raw-insn "$ALLOCPROF_ROOT/allocprof.ko")
+	bare=$(printf '%s\n' "$dis" | grep -cE '[[:space:]]ret[q]?[[:space:]]*$' || true)
+	thunks=$(printf '%s\n' "$dis" | grep -c '__x86_return_thunk' || true)
+	if [ "$bare" -eq 0 ] && [ "$thunks" -gt 0 ]; then
+		echo "ok $i return thunks: allocprof.ko returns through __x86_return_thunk ($thunks), no bare ret"
+		pass=$((pass + 1))
+	else
+		echo "not ok $i return thunks: allocprof.ko has $bare bare ret, $thunks jumps to __x86_return_thunk"
+		fail=$((fail + 1))
+	fi
+else
+	echo "ok $i return thunks # SKIP $KDIR has no CONFIG_MITIGATION_RETHUNK"
+	skip=$((skip + 1))
+fi
 echo "compile-fail: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
