@@ -35,6 +35,17 @@ if [ -n "$tree" ] && [ -f "$tree/.allocprof-unpacked" ]; then
 	exit 0
 fi
 
+# One fetch at a time (CI builds two kernels of this version at once):
+# another run's fetch is waited for, then its tree used.
+mkdir -p "$cache"
+exec 9>"$cache.lock"
+flock 9
+tree=$(existing)
+if [ -n "$tree" ] && [ -f "$tree/.allocprof-unpacked" ]; then
+	echo "$tree" >&3
+	exit 0
+fi
+
 # The mirror the system's apt sources use (deb.debian.org unless they say
 # otherwise), so that the download goes where the machine is allowed to go.
 mirror=$(grep -rhoE 'https?://[^ ]*/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
