@@ -307,6 +307,20 @@ fi
 printf '%s\n' "$w_line" | tee -a "$logs/self-test.log"
 rm -rf "$t"
 
+# self_line OK WHAT WHY: a self-test's line, "ok - WHAT" when OK is 1,
+# else "not ok - WHAT:WHY", counted and logged.
+self_line() {
+	local l
+	if [ "$1" = 1 ]; then
+		l="ok - $2"
+		host_passed=$((host_passed + 1))
+	else
+		l="not ok - $2:$3"
+		host_failed=$((host_failed + 1))
+	fi
+	printf '%s\n' "$l" | tee -a "$logs/self-test.log"
+}
+
 # `make -s kdir`: the cached kernel's absolute path alone on stdout (the
 # test kernel of this run, built by now), every message on stderr; an
 # unknown KERNEL or FLAVOR: a message, nothing on stdout, a failing exit.
@@ -321,14 +335,7 @@ for bad in "KERNEL=5.4" "FLAVOR=nightly"; do
 	{ [ "$k_rc" -ne 0 ] && [ -z "$k_out" ] && grep -q "${bad%%=*}=${bad#*=}" "$logs/kdir-bad.err"; } ||
 		{ k_ok=0 k_why+=" ($bad: exit $k_rc, stdout '$k_out')"; }
 done
-if [ "$k_ok" = 1 ]; then
-	k_line="ok - make -s kdir: the kernel's path alone on stdout; an unknown KERNEL or FLAVOR refused"
-	host_passed=$((host_passed + 1))
-else
-	k_line="not ok - make -s kdir:$k_why"
-	host_failed=$((host_failed + 1))
-fi
-printf '%s\n' "$k_line" | tee -a "$logs/self-test.log"
+self_line "$k_ok" "make -s kdir: the kernel's path alone on stdout; an unknown KERNEL or FLAVOR refused" "$k_why"
 
 # scripts/modules.sh: a tree's objects are built for one kernel; a build
 # against another (another KDIR, or the same directory configured again)
@@ -351,14 +358,7 @@ touch "$t/tree/src/b.o"
 echo "CONFIG_B2=y" >"$t/B/.config"
 "$t/tree/scripts/modules.sh" for "$t/B" >/dev/null
 [ ! -e "$t/tree/src/b.o" ] || { s_ok=0 s_why+=" (B configured again kept its old objects)"; }
-if [ "$s_ok" = 1 ]; then
-	s_line="ok - modules.sh: objects of another kernel (or configuration) removed before a build, its own kept"
-	host_passed=$((host_passed + 1))
-else
-	s_line="not ok - modules.sh: objects of another kernel$s_why"
-	host_failed=$((host_failed + 1))
-fi
-printf '%s\n' "$s_line" | tee -a "$logs/self-test.log"
+self_line "$s_ok" "modules.sh: objects of another kernel (or configuration) removed before a build, its own kept" "$s_why"
 rm -rf "$t"
 
 step "kselftests in the test VM"
