@@ -26,8 +26,9 @@ counts() {
 cd /allocprof/selftests/allocprof || exit 1
 progs=$(sed -n 's/^TEST_PROGS *:= *//p' Makefile)
 [ -n "$ALLOCPROF_TESTS" ] && progs=$ALLOCPROF_TESTS
-# The kselftest timeout of each test (settings), enforced here.
-limit=$(sed -n 's/^timeout=//p' settings)
+# The kselftest timeout of each test (settings, or ALLOCPROF_TEST_TIMEOUT),
+# enforced here.
+limit=${ALLOCPROF_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' settings)}
 pass=0 fail=0 skip=0
 # On a kernel with kmemleak: forget what boot left, scan again at the end.
 KMEMLEAK=/sys/kernel/debug/kmemleak

@@ -29,7 +29,7 @@
 # of this run's own, $ALLOCPROF_LOGS/runs/vm-DATE-PID, which
 # $ALLOCPROF_LOGS/vm points at: two VMs at once never share a console),
 # VM_MODULES (the .ko files to ship; default: every .ko under the repo).
-# ALLOCPROF_TESTS, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES,
+# ALLOCPROF_TESTS, ALLOCPROF_TEST_TIMEOUT, LIFECYCLE_CYCLES, STRESS_SECONDS, TABLE_BS1_BYTES,
 # FEATURES_LOCK_MS and
 # BENCH_* variables are passed into the guest's
 # environment.
@@ -97,7 +97,7 @@ find "$root/allocprof/selftests" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*
 cp "$ktap" "$root/allocprof/selftests/kselftest/"
 cp "$file" "$root/allocprof/run"
 # Variables passed into the guest's environment.
-for v in ALLOCPROF_TESTS LIFECYCLE_CYCLES STRESS_SECONDS TABLE_BS1_BYTES FEATURES_LOCK_MS $(compgen -v BENCH_); do
+for v in ALLOCPROF_TESTS ALLOCPROF_TEST_TIMEOUT LIFECYCLE_CYCLES STRESS_SECONDS TABLE_BS1_BYTES FEATURES_LOCK_MS $(compgen -v BENCH_); do
 	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$root/allocprof/env"
 done
 touch "$root/allocprof/env"
