@@ -59,7 +59,7 @@ endif
 # scripts/modules.sh: what is built, and why a build for another kernel
 # first removes the objects of the previous one.
 modules:
-	@kdir=$$($(KDIR_BUILD_CMD)) && $(ROOT)/scripts/modules.sh $$kdir
+	+@kdir=$$($(KDIR_BUILD_CMD)) && $(ROOT)/scripts/modules.sh $$kdir
 
 # The import graph of src/ (no circle, nothing uses the crate root:
 # scripts/imports.py), every module parameter in admin-guide.rst

@@ -25,9 +25,13 @@ endif
 
 # The kernels the drop-in is tested on (kernels.mk): on any other, the
 # build stops here, before a C file or Rust object is built wrongly.
+# (The kernel's own version: ALLOCPROF_UNTESTED_KERNEL=1, which builds
+# allocprof against the nearest tested kernel's interfaces, does not
+# extend to the drop-ins.)
 include $(ALLOCPROF)/kernels.mk
-ifeq ($(filter $(allocprof_kernel),$(allocprof_dropin_kernels)),)
-$(error allocprof: the drop-in is tested on Linux $(allocprof_dropin_kernels) only, not on this kernel, $(KERNELRELEASE) ($(allocprof_kernel)'s interfaces): its allocation API and the Rust allocator's signature differ; build the module without dropin.mk, or against $(lastword $(allocprof_dropin_kernels)))
+allocprof-dropin-kernel := $(VERSION).$(PATCHLEVEL)
+ifeq ($(filter $(allocprof-dropin-kernel),$(allocprof_dropin_kernels)),)
+$(error allocprof: the drop-in is tested on Linux $(allocprof_dropin_kernels) only, not on this kernel, $(KERNELRELEASE): its allocation API and the Rust allocator's signature may differ; build the module without dropin.mk, or against $(lastword $(allocprof_dropin_kernels)))
 endif
 
 ccflags-y += -include $(ALLOCPROF)/include/allocprof_dropin.h
@@ -136,7 +140,7 @@ allocprof-rs-tmp = $(addprefix $(@:.o=.allocprof),-in.o -rw.o -pre.o -jt.o .o .S
 quiet_cmd_allocprof_rs_o_rs = RUSTC [M] $@ (allocprof drop-in)
       cmd_allocprof_rs_o_rs = $(allocprof-rs-check) \
 	$(rust_common_cmd) $(allocprof-rs-remap) --emit=obj=$(@:.o=.allocprof-in.o) $<; \
-	$(ALLOCPROF_RS_TOOL) --kernel $(allocprof_kernel) --in $(@:.o=.allocprof-in.o) --out $(@:.o=.allocprof-rw.o) \
+	$(ALLOCPROF_RS_TOOL) --kernel $(allocprof-dropin-kernel) --in $(@:.o=.allocprof-in.o) --out $(@:.o=.allocprof-rw.o) \
 		--asm $(@:.o=.allocprof.S) --modname $(allocprof-rs-modname) \
 		--src-dir $(abspath $(src)) --srctree $(abspath $(srctree)) \
 		--symvers $(objtree)/Module.symvers \

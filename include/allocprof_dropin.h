@@ -49,10 +49,11 @@
  * The kernels the drop-in is tested on (kernels.mk's
  * allocprof_dropin_kernels): 6.12.  A newer kernel's allocation entry
  * points differ (7.3: kmalloc tokens, kmalloc_obj, kmalloc_nolock, ...):
- * a build against it stops here rather than hooking them wrongly.
+ * a build against it, or against an older one, stops here rather than
+ * hooking them wrongly.
  */
-#if ALLOCPROF_KERNEL_7_3
-#error "allocprof's C drop-in is tested on Linux 6.12 only (kernels.mk's allocprof_dropin_kernels); this kernel's allocation API is newer: build the module without the drop-in, or against 6.12"
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "allocprof's C drop-in is tested on Linux 6.12 only (kernels.mk's allocprof_dropin_kernels); this kernel's allocation API may differ: build the module without the drop-in, or against 6.12"
 #endif
 
 #include "allocprof_abi.h"

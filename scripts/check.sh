@@ -144,7 +144,15 @@ extra=${CHECK_EXTRA:-1}
 # drop-in cases of compile-fail (which checks the refusal instead), and
 # the extra runs that profile drop-in modules (the differential, MTTCG,
 # the demo).  Each is named in the totals' "not run" list.
-if [ -n "$user_kdir" ]; then kv=$(kdir_version "$user_kdir"); else kv=$KERNEL; fi
+# A KDIR given names the kernel: KERNEL follows it (the upstream kernel of
+# the differential is that version's).
+if [ -n "$user_kdir" ]; then
+	kv=$(kdir_version "$user_kdir")
+	KERNEL=$kv
+	export KERNEL
+else
+	kv=$KERNEL
+fi
 dropin=1
 dropin_kernel "$kv" || dropin=0
 if [ "$dropin" = 0 ]; then

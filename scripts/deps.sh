@@ -6,11 +6,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# clang, lld, llvm, libclang-dev: Debian's default LLVM (14), the test
-# kernels' (scripts/kernel.sh); the -19 packages: the debug kernel's
-# (config.debug's allocprof-toolchain line: kCFI needs clang 16 or newer),
-# libclang-19 for its bindgen.
-DEBS="linux-source-6.12 clang lld llvm libclang-dev clang-19 lld-19 llvm-19 libclang-19-dev
+# clang, lld, llvm, libclang-dev: Debian's default LLVM (14), the 6.12
+# test kernels' (scripts/kernel.sh); the -19 packages: the debug kernels'
+# (config.debug's allocprof-toolchain line: kCFI needs clang 16 or
+# newer), and libclang-19 the bindgen of every 7.3 kernel (7.3 needs
+# libclang 17.0.1 or newer); gcc: the 7.3 test and upstream kernels' C
+# compiler (config.7.3).
+DEBS="linux-source-6.12 clang lld llvm libclang-dev clang-19 lld-19 llvm-19 libclang-19-dev gcc
 flex bison bc libelf-dev libssl-dev openssl cpio kmod busybox-static qemu-system-x86 make
 xz-utils tmux sparse"
 

@@ -5,6 +5,9 @@
 # configuration, lists, caches or installed packages:
 #
 #   scripts/kernel-source.sh 7.3     print the unpacked source tree
+#   scripts/kernel-source.sh --cached 7.3
+#                                    the same if it is unpacked already,
+#                                    else exit 1 (nothing fetched)
 #
 # apt runs with a sources list, lists directory and cache of its own under
 # $ALLOCPROF_SRC_CACHE/apt (default $ALLOCPROF_CACHE/debian/VERSION) (the suite that holds V, e.g. trixie-backports
@@ -15,7 +18,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || die "usage: $0 VERSION (e.g. 7.3)"
+cached_only=0
+[ "${1:-}" = --cached ] && { cached_only=1; shift; }
+[ $# -eq 1 ] || die "usage: $0 [--cached] VERSION (e.g. 7.3)"
 version=$1
 case "$version" in
 # The suite of Debian's archive that carries linux-source-V.
@@ -34,6 +39,8 @@ if [ -n "$tree" ] && [ -f "$tree/.allocprof-unpacked" ]; then
 	echo "$tree" >&3
 	exit 0
 fi
+
+[ "$cached_only" = 0 ] || exit 1
 
 # One fetch at a time (CI builds two kernels of this version at once):
 # another run's fetch is waited for, then its tree used.
@@ -82,6 +89,8 @@ rm -rf "$apt_dir/pkg"
 tree=$(existing)
 [ -n "$tree" ] || die "no linux-source-$version tree in $src_dir after unpacking"
 # The package's version, for a cache key.
-dpkg-deb -f "$deb" Version >"$tree/.allocprof-unpacked"
+# (In one rename: a run reading it unlocked never finds it empty.)
+dpkg-deb -f "$deb" Version >"$tree/.allocprof-unpacked.$$"
+mv -f "$tree/.allocprof-unpacked.$$" "$tree/.allocprof-unpacked"
 info "unpacked: $tree ($(cat "$tree/.allocprof-unpacked"))"
 echo "$tree" >&3

@@ -102,6 +102,15 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 if [ "$KERNEL" = 6.12 ]; then
 	kversion=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 	src="$ALLOCPROF_CACHE/src/linux-source-6.12-$kversion"
+elif [ "$action" = path ]; then
+	# `path` fetches nothing (make clean, a check of whether a kernel is
+	# built): a source not fetched yet names a directory that does not
+	# exist.
+	if src=$("$ALLOCPROF_ROOT/scripts/kernel-source.sh" --cached "$KERNEL"); then
+		kversion=$(cat "$src/.allocprof-unpacked")
+	else
+		kversion=unfetched
+	fi
 else
 	src=$("$ALLOCPROF_ROOT/scripts/kernel-source.sh" "$KERNEL")
 	kversion=$(cat "$src/.allocprof-unpacked")
@@ -114,7 +123,8 @@ key() {
 		bindgen --version 2>/dev/null || true
 		"$cc" --version | head -n 1
 		[ "$cc" = "$bindgen_cc" ] || "$bindgen_cc" --version | head -n 1
-		# (6.12's keys: as before the matrix, so that its cached builds stay.)
+		# (6.12's keys: as before the matrix, whose kernel-test-KEY builds
+		# can be renamed kernel-6.12-test-KEY and used.)
 		if [ "$KERNEL" = 6.12 ]; then echo "tinyconfig LLVM=$llvm v1"; else echo "tinyconfig $tc v2"; fi
 	} | sha256sum | cut -c1-12
 }

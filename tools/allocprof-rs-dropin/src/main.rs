@@ -380,8 +380,8 @@ ALLOCPROF_RS_KCALL_SITE __allocprof_rs_kcall_{i}, {}, {}, .Ltag{t}",
 /// tool rewrites calls of, each with that function's signature: the
 /// thunks it writes pass a call's arguments on in that order (the
 /// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`).
-/// A kernel not listed is refused: 6.18 added a NUMA node and an
-/// alignment, which a thunk of 6.12's shape would not pass.
+/// A kernel not listed is refused: 6.18 added a NUMA node (`nid`), which
+/// a thunk of 6.12's shape would not pass.
 const REALLOC_SIGNATURES: &[(&str, &str)] = &[(
     "6.12",
     "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",

@@ -461,7 +461,7 @@ fn kcfi_typed_init_module() {
 }
 
 /// A kernel whose `ReallocFunc::call` the tool does not know (7.3's takes a
-/// NUMA node and an alignment more) is refused, with a message, before
+/// NUMA node more, `nid: NumaNode`) is refused, with a message, before
 /// anything is read or written.
 #[test]
 fn unknown_kernel_refused() {
