@@ -18,16 +18,15 @@ set -euo pipefail
 python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" --self-test >/dev/null ||
 	die "scripts/bench_report.py --self-test failed: run it for the details"
 
-# The bench modules' builds and the VMs' consoles: this run's directory
-# ($ALLOCPROF_LOGS/bench is the latest), not shared with a bench of another
-# clone running at the same time.
 # Every loop of the bench measures a drop-in module (C or Rust) beside its
 # plain build: on a kernel the drop-ins are not tested on (kernels.mk),
 # nothing can be measured, and no target is met.
-kv=$KERNEL
-[ -z "${KDIR:-}" ] || kv=$(kdir_version "$KDIR")
+kv=$(run_kernel)
 dropin_kernel "$kv" ||
 	die "make bench: every target compares a drop-in module with its plain build, and the drop-ins are tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not $kv (issue 27): nothing measured; make bench KERNEL=$ALLOCPROF_DROPIN_KERNELS measures them"
+# The bench modules' builds and the VMs' consoles: this run's directory
+# ($ALLOCPROF_LOGS/bench is the latest), not shared with a bench of another
+# clone running at the same time.
 run_dir bench
 logs=$ALLOCPROF_RUN_DIR
 sel="$ALLOCPROF_ROOT/tools/testing/selftests/allocprof"

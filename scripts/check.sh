@@ -146,13 +146,9 @@ extra=${CHECK_EXTRA:-1}
 # the demo).  Each is named in the totals' "not run" list.
 # A KDIR given names the kernel: KERNEL follows it (the upstream kernel of
 # the differential is that version's).
-if [ -n "$user_kdir" ]; then
-	kv=$(kdir_version "$user_kdir")
-	KERNEL=$kv
-	export KERNEL
-else
-	kv=$KERNEL
-fi
+kv=$(KDIR=$user_kdir run_kernel)
+KERNEL=$kv
+export KERNEL
 dropin=1
 dropin_kernel "$kv" || dropin=0
 if [ "$dropin" = 0 ]; then
@@ -286,6 +282,20 @@ tee -a "$logs/self-test.log" <"$t/out"
 host_passed=$((host_passed + $(grep -c '^ok ' "$t/out"))) host_failed=$((host_failed + $(grep -c '^not ok ' "$t/out")))
 rm -rf "$t"
 
+# self_line OK WHAT WHY: a self-test's line, "ok - WHAT" when OK is 1,
+# else "not ok - WHAT:WHY", counted and logged.
+self_line() {
+	local l
+	if [ "$1" = 1 ]; then
+		l="ok - $2"
+		host_passed=$((host_passed + 1))
+	else
+		l="not ok - $2:$3"
+		host_failed=$((host_failed + 1))
+	fi
+	printf '%s\n' "$l" | tee -a "$logs/self-test.log"
+}
+
 # kernel.sh's wait for another run's build of the same directory: a
 # progress line every five seconds naming that run's last step, then the
 # kernel it built (a cache of its own: a lock held 7 s by a stand-in for
@@ -303,31 +313,15 @@ w_out=$(KERNEL=6.12 ALLOCPROF_CACHE="$t" "$ALLOCPROF_ROOT/scripts/kernel.sh" bui
 w_rc=$?
 wait "$hold"
 printf '%s\n' "$w_out" | sed 's/^/#   /' >>"$logs/self-test.log"
+w_ok=0
 if [ "$w_rc" -eq 0 ] && grep -q 'another run is building' <<<"$w_out" &&
 	grep -qE '^ +\[waiting for kernel 6\.12-test [0-9]+s\] its last step: CC +kernel/stand-in\.o$' <<<"$w_out" &&
 	grep -q "built by that run: $kd" <<<"$w_out"; then
-	w_line="ok - kernel.sh: a wait for another run's build prints its progress, then uses its kernel"
-	host_passed=$((host_passed + 1))
-else
-	w_line="not ok - kernel.sh: the wait for another run's build (exit $w_rc):"$'\n'$(printf '%s\n' "$w_out" | sed 's/^/#   /')
-	host_failed=$((host_failed + 1))
+	w_ok=1
 fi
-printf '%s\n' "$w_line" | tee -a "$logs/self-test.log"
+self_line "$w_ok" "kernel.sh: a wait for another run's build prints its progress, then uses its kernel" \
+	" exit $w_rc, its output:"$'\n'$(printf '%s\n' "$w_out" | sed 's/^/#   /')
 rm -rf "$t"
-
-# self_line OK WHAT WHY: a self-test's line, "ok - WHAT" when OK is 1,
-# else "not ok - WHAT:WHY", counted and logged.
-self_line() {
-	local l
-	if [ "$1" = 1 ]; then
-		l="ok - $2"
-		host_passed=$((host_passed + 1))
-	else
-		l="not ok - $2:$3"
-		host_failed=$((host_failed + 1))
-	fi
-	printf '%s\n' "$l" | tee -a "$logs/self-test.log"
-}
 
 # `make -s kdir`: the cached kernel's absolute path alone on stdout (the
 # test kernel of this run, built by now), every message on stderr; an

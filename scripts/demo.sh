@@ -14,8 +14,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+kv=$(run_kernel)
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)}
-kv=$(kdir_version "$KDIR")
 dropin_kernel "$kv" ||
 	die "make demo profiles modules with the drop-in, which is tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not $kv (issue 27): make demo KERNEL=$ALLOCPROF_DROPIN_KERNELS shows it"
 run_dir demo

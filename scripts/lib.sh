@@ -28,6 +28,10 @@ kdir_version() {
 	r=$(cat "$1/include/config/kernel.release" 2>/dev/null) || die "$1: no include/config/kernel.release (not a built kernel)"
 	echo "$r" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p'
 }
+# run_kernel: the version a run is for: that of the KDIR given, else KERNEL.
+run_kernel() {
+	if [ -n "${KDIR:-}" ]; then kdir_version "$KDIR"; else echo "$KERNEL"; fi
+}
 
 # A line of the guest console that says the kernel crashed: scripts/vm.sh
 # stops the VM at the first one, scripts/check.sh counts it (with the
