@@ -85,6 +85,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/hex.h>
 #include <linux/irq_work.h>
 #include <linux/kobject.h>
 #include <linux/mempool.h>
