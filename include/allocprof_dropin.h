@@ -445,11 +445,14 @@ allocprof_di_must_check(({									\
 #define allocprof_dropin_hook_kmem_cache_alloc_bulk_noprof(c, f, n, p)	\
 ({									\
 	struct kmem_cache *__ap_c = (c);				\
+	__SIZE_TYPE__ __ap_n = (n);					\
 	void **__ap_v = (p);						\
-	int __ap_got = kmem_cache_alloc_bulk_noprof(__ap_c, f, n, __ap_v); \
+	__auto_type __ap_got = kmem_cache_alloc_bulk_noprof(__ap_c, f, __ap_n, \
+							    __ap_v);	\
 	if (__builtin_expect(allocprof_di_on(), 0)) {			\
 		struct allocprof_tag *__ap_t = ALLOCPROF_DI_TAG();	\
-		for (int __ap_i = 0; __ap_i < __ap_got; __ap_i++)	\
+		for (__SIZE_TYPE__ __ap_i = 0;				\
+		     __ap_i < ALLOCPROF_DI_BULK_GOT(__ap_got, __ap_n); __ap_i++) \
 			allocprof_dropin_alloc(__ap_t,			\
 					       (unsigned long)__ap_v[__ap_i], \
 					       ALLOCPROF_DI_CACHE,	\
@@ -777,6 +780,8 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 
 #define ALLOCPROF_DI_TOKEN(...)
 #define ALLOCPROF_DI_T(name)	name
+/* kmem_cache_alloc_bulk() returns the count it allocated (n or 0). */
+#define ALLOCPROF_DI_BULK_GOT(got, n)	((__SIZE_TYPE__)(got))
 
 #define allocprof_dropin_hook_kmalloc_node_track_caller_noprof(s, ...)	\
 	ALLOCPROF_DI_SIZED(kmalloc_node_track_caller_noprof,		\
@@ -877,6 +882,8 @@ ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
  */
 #define ALLOCPROF_DI_TOKEN(...)	, __kmalloc_token(__VA_ARGS__)
 #define ALLOCPROF_DI_T(name)	_ ## name
+/* kmem_cache_alloc_bulk() returns whether it allocated all n (a bool). */
+#define ALLOCPROF_DI_BULK_GOT(got, n)	((got) ? (n) : 0)
 
 /*
  * Arguments the kernel's macro packs: PASS_TOKEN_PARAMS(size, token) and

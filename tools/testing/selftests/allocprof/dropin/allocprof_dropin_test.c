@@ -394,8 +394,15 @@ static int run_nolock_irq(bool free, unsigned int n, unsigned int size)
 /* The 7.3 commands (the lock held); -ENOENT: not one of them. */
 static int run_v73(const char *op, unsigned long n, unsigned long a, unsigned long b)
 {
+	static const char *const ops[] = {
+		"obj", "zobjs", "flex", "kvobjs", "nolock", "nolock_irq",
+		"krealloc_align", "kvrealloc_align", "vrealloc_align",
+		"pages_nolock", "rcu_nolock",
+	};
 	int ret = 0;
 
+	if (match_string(ops, ARRAY_SIZE(ops), op) < 0)
+		return -ENOENT;
 	if (!strcmp(op, "nolock_irq"))
 		return run_nolock_irq(false, n, a);
 	if (!strcmp(op, "rcu_nolock")) {
@@ -416,14 +423,7 @@ static int run_v73(const char *op, unsigned long n, unsigned long a, unsigned lo
 		} else if (!strcmp(op, "zobjs")) {
 			h.kind = K, h.p = site_zobjs(a);
 		} else if (!strcmp(op, "flex")) {
-			struct flex73 *f = site_flex(a);
-
-			/* __counted_by: kmalloc_flex() set the counter. */
-			if (f && f->n != a) {
-				kfree(f);
-				return -EIO;
-			}
-			h.kind = K, h.p = f;
+			h.kind = K, h.p = site_flex(a);
 		} else if (!strcmp(op, "kvobjs")) {
 			h.kind = KV, h.p = site_kvobjs(a);
 		} else if (!strcmp(op, "nolock")) {
@@ -630,8 +630,9 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 
 		if (n > 64)
 			return -EINVAL;
+		/* 6.12: the count allocated, 7.3: a bool; 0 (none) on failure. */
 		got = site_bulk(n, p);
-		if (got != n)
+		if (!got)
 			return -ENOMEM;
 		for (i = 0; i < n && !ret; i++)
 			ret = hold((struct held){ .kind = CACHE, .p = p[i] });
