@@ -27,17 +27,29 @@ SLACK=${DROPIN_FRAME_SLACK:-16}
 src="$KDIR/source"
 # Modules of lib/ and samples/ that build out of tree from one file, with
 # allocations of every kind (kmalloc, arrays, vmalloc, pages, percpu,
-# kmem_cache, krealloc) and frees, in functions of every size.
-MODULES="lib/test_bitmap.c lib/test_bpf.c lib/test_firmware.c lib/test_free_pages.c
-lib/test_hash.c lib/test_hexdump.c lib/test_ida.c lib/test_kmod.c lib/test_list_sort.c
+# kmem_cache, krealloc) and frees, in functions of every size; each
+# kernel's own list (7.3 moved some tests to lib/tests/, dropped others,
+# and its kmalloc_obj()/kzalloc_obj()/kmalloc_flex() are in test_bpf,
+# test_firmware, test_memcat_p, test_objagg, test_parman, test_rhashtable,
+# test_vmalloc, test_workqueue, rbtree_test and interval_tree_test).
+kv=$(kdir_version "$KDIR")
+SHARED="lib/test_bitmap.c lib/test_bpf.c lib/test_firmware.c lib/test_free_pages.c
+lib/test_hexdump.c lib/test_ida.c lib/test_kmod.c
 lib/test_lockup.c lib/test_maple_tree.c lib/test_memcat_p.c lib/test_meminit.c
-lib/test_min_heap.c lib/test_objagg.c lib/test_objpool.c lib/test_parman.c
-lib/test_printf.c lib/test_ref_tracker.c lib/test_rhashtable.c lib/test_scanf.c
-lib/test_sort.c lib/test_sysctl.c lib/test_uuid.c lib/test_vmalloc.c lib/test_xarray.c
+lib/test_objagg.c lib/test_objpool.c lib/test_parman.c
+lib/test_ref_tracker.c lib/test_rhashtable.c
+lib/test_sysctl.c lib/test_vmalloc.c lib/test_xarray.c
 samples/kfifo/bytestream-example.c samples/kfifo/dma-example.c
 samples/kfifo/inttype-example.c samples/kfifo/record-example.c
 samples/kmemleak/kmemleak-test.c samples/kobject/kobject-example.c
 samples/kobject/kset-example.c"
+case $kv in
+6.12) MODULES="$SHARED lib/test_hash.c lib/test_list_sort.c lib/test_min_heap.c
+lib/test_printf.c lib/test_scanf.c lib/test_sort.c lib/test_uuid.c" ;;
+7.3) MODULES="$SHARED lib/tests/test_hash.c lib/tests/test_list_sort.c lib/tests/test_sort.c
+lib/test_workqueue.c lib/rbtree_test.c lib/interval_tree_test.c" ;;
+*) die "dropin-tree: no module list for Linux $kv" ;;
+esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-tree.XXXXXX")
 trap 'rm -rf "$work"' EXIT
