@@ -15,7 +15,7 @@
  * at their use in the module's code, and inline functions of compiler
  * built-in types only.  See Documentation/allocprof/dropin.rst.
  *
- * - Allocations: every allocation API of 6.12 is a macro around
+ * - Allocations: every allocation API of 6.12 and 7.3 is a macro around
  *   alloc_hooks(X_noprof(...)).  This header takes the place of
  *   <linux/alloc_tag.h> (whose non-profiling content it provides) and
  *   defines alloc_hooks() to dispatch on X: allocprof_dropin_hook_X_noprof
