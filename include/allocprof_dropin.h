@@ -419,7 +419,7 @@ allocprof_di_must_check(void *p)
 			   ALLOCPROF_DI_KMALLOC, __ap_s);		\
 })
 #define allocprof_dropin_hook_krealloc_array_noprof(p, _n, _s, ...)	\
-allocprof_di_must_check(({									\
+allocprof_di_must_check(({						\
 	void *__ap_p0 = (p);						\
 	__SIZE_TYPE__ __ap_n = (_n);					\
 	__SIZE_TYPE__ __ap_s = (_s);					\
@@ -491,7 +491,7 @@ allocprof_di_must_check(({									\
 #define allocprof_dropin_hook_vcalloc_noprof(n, s, ...)			\
 	ALLOCPROF_DI_ARRAY(vcalloc_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_vrealloc_noprof(p, _s, ...)		\
-allocprof_di_must_check(({									\
+allocprof_di_must_check(({						\
 	const void *__ap_p0 = (p);					\
 	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
@@ -787,7 +787,7 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 	ALLOCPROF_DI_SIZED(kmalloc_node_track_caller_noprof,		\
 			   ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_krealloc_noprof(p, _s, ...)		\
-allocprof_di_must_check(({									\
+allocprof_di_must_check(({						\
 	const void *__ap_p0 = (p);					\
 	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
