@@ -4,7 +4,8 @@
 //! symbols it recognises (`ReallocFunc::call`, `Kmalloc::aligned_layout`,
 //! the crate's shared instances of `kernel::alloc` generics, its
 //! `<A as Allocator>::free`s in Module.symvers) and, per kernel version,
-//! the signature of `ReallocFunc::call` ([`REALLOC_SIGNATURES`]: one
+//! its allocator's ABI ([`KERNELS`]: the signature of `ReallocFunc::call`,
+//! the result of `aligned_layout` that replaces its call in a free; one
 //! entry per kernel, the one place to add a kernel).
 //!
 //! Uses: no other module.
@@ -32,31 +33,70 @@ pub fn is_shared_alloc_generic(name: &str) -> bool {
         && !name.ends_with("8contains")
 }
 
-/// The kernels whose `kernel::alloc::allocator::ReallocFunc::call` this
-/// tool rewrites calls of, each with that function's signature: the
-/// thunks it writes pass a call's arguments on in that order (the
-/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`).
-/// A kernel not listed is refused: 6.18 added a NUMA node (`nid`), which
-/// a thunk of 6.12's shape would not pass.
-pub const REALLOC_SIGNATURES: &[(&str, &str)] = &[(
-    "6.12",
-    "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",
-)];
+/// One kernel's allocator, as the tool calls and replaces it: an entry
+/// of [`KERNELS`].
+pub struct Kernel {
+    /// Its VERSION.PATCHLEVEL (dropin.mk's `--kernel`).
+    pub version: &'static str,
+    /// The signature of `kernel::alloc::allocator::ReallocFunc::call`: the
+    /// thunks the tool writes pass a call's arguments on in that order.
+    pub realloc_call: &'static str,
+    /// The result of `Kmalloc::aligned_layout(Layout::new::<()>())`, which
+    /// replaces its call in a free ([`UnitLayout`]).
+    pub unit_layout: UnitLayout,
+}
 
-/// The signature of `ReallocFunc::call` on Linux `kernel`, or why not.
-pub fn realloc_signature(kernel: &str) -> Result<&'static str> {
-    REALLOC_SIGNATURES
+/// The result of `Kmalloc::aligned_layout(Layout::new::<()>())` (align 1,
+/// size 0) as a kernel's `aligned_layout` returns it: the ABI of its
+/// `Layout` result (rustc's, for that kernel's `Layout`), and the code
+/// that writes it in place of the call (its five bytes: `e8` and the
+/// relocated field).
+pub struct UnitLayout {
+    /// `aligned_layout`'s signature on that kernel.
+    pub signature: &'static str,
+    /// Where it returns its `Layout`: the registers `code` writes.
+    pub returns: &'static str,
+    /// The code, as many bytes as the call it replaces.
+    pub code: [u8; 5],
+}
+
+/// The kernels whose `ReallocFunc::call` this tool rewrites calls of (the
+/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`):
+/// the one place that says what the tool relies on of each kernel's
+/// allocator.  A kernel not listed is refused: 6.18 added a NUMA node
+/// (`nid`), which a thunk of 6.12's shape would not pass.
+pub const KERNELS: &[Kernel] = &[Kernel {
+    version: "6.12",
+    realloc_call:
+        "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",
+    unit_layout: UnitLayout {
+        signature: "fn aligned_layout(layout: Layout) -> Layout",
+        // rustc's ABI of 6.12's `Layout` (two words), as the e2e tests
+        // and 6.12's kselftests run it.
+        returns: "align in %rax, size in %rdx",
+        // xor %edx, %edx; lea 1(%rdx), %eax: size 0, align 1.
+        code: [0x31, 0xd2, 0x8d, 0x42, 0x01],
+    },
+}];
+
+/// The entry of Linux `version`, or why not.
+pub fn kernel(version: &str) -> Result<&'static Kernel> {
+    KERNELS
         .iter()
-        .find(|(k, _)| *k == kernel)
-        .map(|(_, s)| *s)
+        .find(|k| k.version == version)
         .ok_or_else(|| {
-            let known: Vec<_> = REALLOC_SIGNATURES.iter().map(|(k, _)| *k).collect();
+            let known: Vec<_> = KERNELS.iter().map(|k| k.version).collect();
             anyhow!(
-                "Linux {kernel}: its kernel::alloc ReallocFunc::call is not one this tool \
+                "Linux {version}: its kernel::alloc ReallocFunc::call is not one this tool \
                  knows how to call (it knows Linux {}): nothing rewritten",
                 known.join(", ")
             )
         })
+}
+
+/// The signature of `ReallocFunc::call` on Linux `version`, or why not.
+pub fn realloc_signature(version: &str) -> Result<&'static str> {
+    kernel(version).map(|k| k.realloc_call)
 }
 
 /// `raw` (a mangled function name) is `<A as kernel::alloc::Allocator>::free`:

@@ -62,7 +62,7 @@ use asm::{emit_asm, init_kcfi_type};
 use calls::Insn;
 use dwarf::{dwarf_context, section_bases};
 use kcalls::{emit_kcalls, find_kcalls, kcalls_line};
-use kernel::{is_realloc_call, is_shared_alloc_generic, kernel_frees, realloc_signature};
+use kernel::{is_realloc_call, is_shared_alloc_generic, kernel, kernel_frees};
 use layout::free_layout_calls;
 use place::Place;
 use rewrite::rewrite;
@@ -71,10 +71,10 @@ use sites::{find_sites, Site};
 fn run() -> Result<()> {
     let args = parse_args()?;
     if args.verbose {
+        let k = kernel(&args.kernel)?;
         eprintln!(
-            "  ALLOCPROF-RS: Linux {}: {}",
-            args.kernel,
-            realloc_signature(&args.kernel)?
+            "  ALLOCPROF-RS: Linux {}: {}; a free's {}: {}",
+            k.version, k.realloc_call, k.unit_layout.signature, k.unit_layout.returns
         );
     }
     let data = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
