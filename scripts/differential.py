@@ -194,7 +194,7 @@ def kind_of(key, srcdir):
     text = source_line(key, srcdir)
     if re.search(r"\bdevm_k\w*\(", text):
         return "devm"
-    if re.search(r"\bv[mz]alloc\w*\(", text):
+    if re.search(r"\bv([mz]|re)alloc\w*\(", text):
         return "vmalloc"
     if "alloc_pages_exact" in text:
         return "exact"

@@ -56,6 +56,19 @@ for c in "kmalloc 10 100" "kzalloc 3 200" "kcalloc 4 10 30" "kmalloc_node 2 64" 
 	"krealloc 2 100 120"; do
 	dc $c
 done
+# And on 7.3 its entry points of 7.3 (allocprof_dropin_test's run_v73):
+# kmalloc_obj, kzalloc_objs, kmalloc_flex, kvmalloc_objs, kmalloc_nolock
+# (process and hard interrupt context), the _node_align reallocations,
+# alloc_pages_nolock.
+case "$(uname -r)" in
+7.3.*)
+	for c in "obj 3" "zobjs 2 5" "flex 2 10" "kvobjs 1 100" "nolock 4 100" "nolock_irq 4 64" \
+		"krealloc_align 2 100 300" "kvrealloc_align 1 100 10000" "vrealloc_align 1 5000 20000" \
+		"pages_nolock 2 1"; do
+		dc $c
+	done
+	;;
+esac
 snap held
 # The allocprof tool on this kernel's table (allocprof's, or upstream's
 # /proc/allocinfo, its default where allocprof's is absent): a diff around
