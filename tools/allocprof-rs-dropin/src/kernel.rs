@@ -4,8 +4,8 @@
 //! symbols it recognises (`ReallocFunc::call`, `Kmalloc::aligned_layout`,
 //! the crate's shared instances of `kernel::alloc` generics, its
 //! `<A as Allocator>::free`s in Module.symvers) and, per kernel version,
-//! the signature of `ReallocFunc::call` ([`REALLOC_SIGNATURES`]: one
-//! entry per kernel, the one place to add a kernel).
+//! the signature of `ReallocFunc::call` and what a module calls
+//! ([`KERNELS`]: one entry per kernel, the one place to add a kernel).
 //!
 //! Uses: no other module.
 
@@ -32,31 +32,91 @@ pub fn is_shared_alloc_generic(name: &str) -> bool {
         && !name.ends_with("8contains")
 }
 
-/// The kernels whose `kernel::alloc::allocator::ReallocFunc::call` this
-/// tool rewrites calls of, each with that function's signature: the
-/// thunks it writes pass a call's arguments on in that order (the
-/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`).
-/// A kernel not listed is refused: 6.18 added a NUMA node (`nid`), which
-/// a thunk of 6.12's shape would not pass.
-pub const REALLOC_SIGNATURES: &[(&str, &str)] = &[(
-    "6.12",
-    "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",
-)];
+/// How a kernel's modules reach the allocator, so what the tool retargets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Abi {
+    /// Calls of the kernel crate's `ReallocFunc::call` (not `#[inline]`),
+    /// in rustc's ABI (`ALLOCPROF_RS_ALLOC_SITE`, ...).
+    RustCall,
+    /// `ReallocFunc::call` is `#[inline]`: the module holds it and calls
+    /// its C function itself, one of [`C_HELPERS`], in the C ABI
+    /// (`ALLOCPROF_RS_C_ALLOC_SITE`, ...).
+    CHelpers,
+}
+
+/// The C functions of 7.3's `ReallocFunc` (rust/helpers/slab.c,
+/// vmalloc.c): `(ptr, size, align, flags, nid)`.
+pub const C_HELPERS: &[&str] = &[
+    "rust_helper_krealloc_node_align",
+    "rust_helper_vrealloc_node_align",
+    "rust_helper_kvrealloc_node_align",
+];
+
+/// What the tool knows of one kernel's `kernel::alloc`.
+pub struct KernelAbi {
+    /// VERSION.PATCHLEVEL.
+    pub kernel: &'static str,
+    /// `ReallocFunc::call`'s signature there.
+    pub signature: &'static str,
+    /// What the module's code calls.
+    pub abi: Abi,
+    /// Whether allocprof wraps the kernel crate's non-generic functions
+    /// that allocate for a module there (src/dropin/kcalls.rs: 6.12's);
+    /// elsewhere their calls are marked `accurate:no`.
+    pub wrappers: bool,
+}
+
+/// The kernels whose `kernel::alloc` this tool rewrites calls of (the
+/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`),
+/// the one place to add a kernel.  A kernel not listed is refused: 6.18
+/// added a NUMA node (`nid`), which a thunk of 6.12's shape would not
+/// pass; 7.3's `ReallocFunc::call` is inlined into the module, which calls
+/// the C helpers (every argument, the node and the alignment included,
+/// passed on untouched by include/allocprof_rs_dropin.h's `ALLOCPROF_RS_C_*`).
+pub const KERNELS: &[KernelAbi] = &[
+    KernelAbi {
+        kernel: "6.12",
+        signature: "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, \
+                    flags: Flags)",
+        abi: Abi::RustCall,
+        wrappers: true,
+    },
+    KernelAbi {
+        kernel: "7.3",
+        signature: "#[inline] fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
+                    old_layout: Layout, flags: Flags, nid: NumaNode), inlined: \
+                    rust_helper_{k,v,kv}realloc_node_align(ptr, size, align, flags, nid)",
+        abi: Abi::CHelpers,
+        wrappers: false,
+    },
+];
+
+/// What the tool knows of Linux `kernel`, or why not.
+pub fn kernel_abi(kernel: &str) -> Result<&'static KernelAbi> {
+    KERNELS.iter().find(|k| k.kernel == kernel).ok_or_else(|| {
+        let known: Vec<_> = KERNELS.iter().map(|k| k.kernel).collect();
+        anyhow!(
+            "Linux {kernel}: its kernel::alloc ReallocFunc::call is not one this tool \
+             knows how to call (it knows Linux {}): nothing rewritten",
+            known.join(", ")
+        )
+    })
+}
 
 /// The signature of `ReallocFunc::call` on Linux `kernel`, or why not.
 pub fn realloc_signature(kernel: &str) -> Result<&'static str> {
-    REALLOC_SIGNATURES
-        .iter()
-        .find(|(k, _)| *k == kernel)
-        .map(|(_, s)| *s)
-        .ok_or_else(|| {
-            let known: Vec<_> = REALLOC_SIGNATURES.iter().map(|(k, _)| *k).collect();
-            anyhow!(
-                "Linux {kernel}: its kernel::alloc ReallocFunc::call is not one this tool \
-                 knows how to call (it knows Linux {}): nothing rewritten",
-                known.join(", ")
-            )
-        })
+    kernel_abi(kernel).map(|k| k.signature)
+}
+
+impl Abi {
+    /// Whether the undefined symbol `name` is what the module's
+    /// allocations call on a kernel of this ABI.
+    pub fn is_target(self, name: &str) -> bool {
+        match self {
+            Abi::RustCall => is_realloc_call(name),
+            Abi::CHelpers => C_HELPERS.contains(&name),
+        }
+    }
 }
 
 /// `raw` (a mangled function name) is `<A as kernel::alloc::Allocator>::free`:
@@ -117,6 +177,17 @@ mod tests {
         assert!(is_aligned_layout(layout) && !is_aligned_layout(call));
         assert!(is_shared_alloc_generic(shared));
         assert!(!is_shared_alloc_generic(call) && !is_shared_alloc_generic(layout));
+    }
+
+    #[test]
+    fn kernels() {
+        assert_eq!(kernel_abi("6.12").unwrap().abi, Abi::RustCall);
+        assert_eq!(kernel_abi("7.3").unwrap().abi, Abi::CHelpers);
+        assert!(kernel_abi("6.18").is_err());
+        let call = "_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call";
+        assert!(Abi::RustCall.is_target(call) && !Abi::CHelpers.is_target(call));
+        assert!(Abi::CHelpers.is_target("rust_helper_vrealloc_node_align"));
+        assert!(!Abi::CHelpers.is_target("rust_helper_krealloc"));
     }
 
     #[test]

@@ -468,14 +468,14 @@ fn unknown_kernel_refused() {
     let dir = scratch("unknown-kernel");
     let out = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"))
         .current_dir(&dir)
-        .args(["--kernel", "7.3", "--in", "drv.in.o", "--out", "drv.rw.o"])
+        .args(["--kernel", "6.18", "--in", "drv.in.o", "--out", "drv.rw.o"])
         .args(["--asm", "drv.S", "--modname", "drv", "--src-dir", "."])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains("Linux 7.3") && err.contains("knows Linux 6.12"),
+        err.contains("Linux 6.18") && err.contains("knows Linux 6.12, 7.3"),
         "{err}"
     );
     assert!(!dir.join("drv.rw.o").exists() && !dir.join("drv.S").exists());

@@ -91,6 +91,27 @@ use kernel::sync::{Arc, Mutex, UniqueArc};
 use kernel::uaccess::UserSlice;
 use kernel::workqueue;
 
+/// A user address as `UserSlice::new` takes it (7.3: a `UserPtr`).
+#[cfg(allocprof_kernel_6_12)]
+fn user_ptr(addr: usize) -> usize {
+    addr
+}
+/// A user address as `UserSlice::new` takes it (7.3: a `UserPtr`).
+#[cfg(not(allocprof_kernel_6_12))]
+fn user_ptr(addr: usize) -> kernel::uaccess::UserPtr {
+    kernel::uaccess::UserPtr::from_addr(addr)
+}
+
+/// `format_args!` of the kernel crate (7.3's in its prelude).
+#[cfg(allocprof_kernel_6_12)]
+macro_rules! kfmt {
+    ($($t:tt)*) => { kernel::fmt!($($t)*) };
+}
+#[cfg(not(allocprof_kernel_6_12))]
+macro_rules! kfmt {
+    ($($t:tt)*) => { kernel::prelude::fmt!($($t)*) };
+}
+
 #[path = "../../../../../src/ffi/sysfs.rs"]
 pub mod sysfs;
 
@@ -382,12 +403,12 @@ fn site_read_all_cap() -> Result<KVec<u8>> {
 
 #[inline(never)]
 fn site_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
-    UserSlice::new(addr, 100).read_all(v, GFP_KERNEL)
+    UserSlice::new(user_ptr(addr), 100).read_all(v, GFP_KERNEL)
 }
 
 #[inline(never)]
 fn site_reader_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
-    UserSlice::new(addr, 100).reader().read_all(v, GFP_KERNEL)
+    UserSlice::new(user_ptr(addr), 100).reader().read_all(v, GFP_KERNEL)
 }
 
 /// What a char driver's write() does with the user's buffer at `addr`.
@@ -400,7 +421,7 @@ fn read_all(addr: usize) -> Result<KVec<u8>> {
 
 #[inline(never)]
 fn site_cstring_fmt() -> Result<CString> {
-    CString::try_from_fmt(kernel::fmt!("allocprof {}", 42))
+    CString::try_from_fmt(kfmt!("allocprof {}", 42))
 }
 
 #[inline(never)]
@@ -494,7 +515,14 @@ fn hold(held: &mut KVec<Obj>, o: Obj) -> Result {
     Ok(())
 }
 
+/// Drops every held object.
+#[cfg(not(allocprof_kernel_6_12))]
+fn clear(v: &mut KVec<Obj>) {
+    v.clear();
+}
+
 /// Drops every held object (6.12's `KVec` has no `clear`).
+#[cfg(allocprof_kernel_6_12)]
 fn clear(v: &mut KVec<Obj>) {
     let n = v.len();
     // SAFETY: the `n` elements are dropped once, the length 0 first.
@@ -531,14 +559,26 @@ fn number(w: Option<&[u8]>) -> Result<usize> {
 /// crate `CString` (allocated inside the kernel crate) and drops it.
 fn foreign_in() -> Result {
     // SAFETY: a plain allocation of 100 bytes.
+    #[cfg(allocprof_kernel_6_12)]
     let p = unsafe { bindings::krealloc(core::ptr::null(), 100, bindings::GFP_KERNEL) };
+    // SAFETY: as above (7.3's helper takes an alignment and a node).
+    #[cfg(not(allocprof_kernel_6_12))]
+    let p = unsafe {
+        bindings::krealloc_node_align(
+            core::ptr::null(),
+            100,
+            1,
+            bindings::GFP_KERNEL,
+            bindings::NUMA_NO_NODE,
+        )
+    };
     if p.is_null() {
         return Err(ENOMEM);
     }
     // SAFETY: `p` is a kmalloc object of 100 bytes, which `Kmalloc` frees
     // with krealloc(p, 0); its contents are not read.
     drop(unsafe { KBox::<[u8; 100]>::from_raw(p.cast()) });
-    let s = CString::try_from_fmt(kernel::fmt!("allocprof {}", 42))?;
+    let s = CString::try_from_fmt(kfmt!("allocprof {}", 42))?;
     drop(s);
     Ok(())
 }
