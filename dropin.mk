@@ -23,15 +23,17 @@ ifeq ($(wildcard $(ALLOCPROF)/include/allocprof_dropin.h),)
 $(error dropin.mk: $(ALLOCPROF) is not an allocprof tree (no include/allocprof_dropin.h))
 endif
 
-# The kernels the drop-in is tested on (kernels.mk): on any other, the
-# build stops here, before a C file or Rust object is built wrongly.
+# The kernels each drop-in is tested on (kernels.mk): on a kernel neither
+# is, the build stops here; on one only the Rust drop-in is, the header
+# stops each C file (its #error); on one only the C drop-in is, the Rust
+# rule below stops each Rust object: before anything is built wrongly.
 # (The kernel's own version: ALLOCPROF_UNTESTED_KERNEL=1, which builds
 # allocprof against the nearest tested kernel's interfaces, does not
 # extend to the drop-ins.)
 include $(ALLOCPROF)/kernels.mk
 allocprof-dropin-kernel := $(VERSION).$(PATCHLEVEL)
-ifeq ($(filter $(allocprof-dropin-kernel),$(allocprof_dropin_kernels)),)
-$(error allocprof: the drop-in is tested on Linux $(allocprof_dropin_kernels) only, not on this kernel, $(KERNELRELEASE): its allocation API and the Rust allocator's signature may differ; build the module without dropin.mk, or against $(lastword $(allocprof_dropin_kernels)))
+ifeq ($(filter $(allocprof-dropin-kernel),$(allocprof_dropin_kernels) $(allocprof_rs_dropin_kernels)),)
+$(error allocprof: the drop-in is tested on Linux $(sort $(allocprof_dropin_kernels) $(allocprof_rs_dropin_kernels)) only, not on this kernel, $(KERNELRELEASE): its allocation API and the Rust allocator's signature may differ; build the module without dropin.mk, or against $(lastword $(allocprof_dropin_kernels)))
 endif
 
 ccflags-y += -include $(ALLOCPROF)/include/allocprof_dropin.h
@@ -113,6 +115,10 @@ allocprof-rs-remap = $(if $(filter --remap-path-%,$(rustflags-y) $(KRUSTFLAGS)),
 # a rustc too old.
 allocprof-rs-modname = $(call name-fix-token,$(modname))
 allocprof-rs-check = $(strip \
+	$(if $(filter $(allocprof-dropin-kernel),$(allocprof_rs_dropin_kernels)),,$(error \
+		allocprof: the Rust drop-in is tested on Linux $(allocprof_rs_dropin_kernels) only, \
+		not on this kernel, $(KERNELRELEASE): its allocator's signature may differ; build \
+		the module without dropin.mk, or against $(lastword $(allocprof_rs_dropin_kernels)))) \
 	$(if $(findstring :,$(modname)),$(error dropin.mk: $@ is part of several modules \
 		[$(modname)]: its rows would name only one of them)) \
 	$(if $(filter old,$(allocprof-rs-rustc-old)),$(error dropin.mk: the Rust drop-in \

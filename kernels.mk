@@ -11,10 +11,14 @@
 # allocprof's, so the API follows the kernel's own configuration
 # (CONFIG_ cfgs) alone.  C uses LINUX_VERSION_CODE.
 allocprof_kernels := 6.12 7.3
-# The kernels the drop-ins (dropin.mk, include/allocprof_dropin.h, the Rust
-# drop-in's build step) are tested on; on the others they stop the build
-# with a message (issue 27 ports them to 7.3).
+# The kernels each drop-in is tested on; on the others it stops the build
+# with a message.  The C drop-in (include/allocprof_dropin.h, forced in by
+# dropin.mk):
 allocprof_dropin_kernels := 6.12
+# The Rust drop-in (dropin.mk's rule for a module's Rust objects and its
+# build step, tools/allocprof-rs-dropin), tested where the C drop-in is
+# too (its tests build modules of Rust and C objects):
+allocprof_rs_dropin_kernels := 6.12
 allocprof_kernel := $(VERSION).$(PATCHLEVEL)
 ifeq ($(filter $(allocprof_kernel),$(allocprof_kernels)),)
 ifeq ($(ALLOCPROF_UNTESTED_KERNEL),)

@@ -22,8 +22,8 @@ python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" --self-test >/dev/null ||
 # plain build: on a kernel the drop-ins are not tested on (kernels.mk),
 # nothing can be measured, and no target is met.
 kv=$(run_kernel)
-dropin_kernel "$kv" ||
-	die "make bench: every target compares a drop-in module with its plain build, and the drop-ins are tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not $kv (issue 27): nothing measured; make bench KERNEL=$ALLOCPROF_DROPIN_KERNELS measures them"
+rs_dropin_kernel "$kv" ||
+	die "make bench: every target compares a C or Rust drop-in module with its plain build, and the drop-ins are tested on Linux $ALLOCPROF_RS_DROPIN_KERNELS only, not $kv (issue 27): nothing measured; make bench KERNEL=$ALLOCPROF_RS_DROPIN_KERNELS measures them"
 # The bench modules' builds and the VMs' consoles: this run's directory
 # ($ALLOCPROF_LOGS/bench is the latest), not shared with a bench of another
 # clone running at the same time.

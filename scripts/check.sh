@@ -138,27 +138,30 @@ KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)}
 export KDIR
 extra=${CHECK_EXTRA:-1}
 [ -n "${ALLOCPROF_TESTS:-}" ] && extra=${CHECK_EXTRA:-0}
-# The kernel's version; on a kernel the drop-ins are not tested on
-# (kernels.mk's allocprof_dropin_kernels) their suites cannot run: the
-# drop-in kselftests, the host tests that build drop-in modules, the
-# drop-in cases of compile-fail (which checks the refusal instead), and
-# the extra runs that profile drop-in modules (the differential, MTTCG,
-# the demo).  Each is named in the totals' "not run" list.
+# The kernel's version; on a kernel the C drop-in is not tested on
+# (kernels.mk's allocprof_dropin_kernels) its suites cannot run: its
+# kselftest, dropin-tree, and the drop-in cases of compile-fail (which
+# checks the refusal instead); on one the Rust drop-in is not tested on
+# (lib.sh's rs_dropin_kernel), the Rust drop-in's kselftests and
+# rs-dropin-build, and the extra runs that profile C and Rust drop-in
+# modules (the differential, MTTCG, the demo).  Each is named in the
+# totals' "not run" list.
 # A KDIR given names the kernel: KERNEL follows it (the upstream kernel of
 # the differential is that version's).
 kv=$(KDIR=$user_kdir run_kernel)
 KERNEL=$kv
 export KERNEL
-dropin=1
+dropin=1 rsdropin=1
 dropin_kernel "$kv" || dropin=0
-if [ "$dropin" = 0 ]; then
-	if [ -z "${ALLOCPROF_TESTS:-}" ]; then
-		ALLOCPROF_TESTS=$(sed -n 's/^TEST_PROGS *:= *//p' "$ALLOCPROF_SELFTESTS/Makefile" | tr ' ' '\n' |
-			grep -v '^allocprof_dropin' | tr '\n' ' ')
-		export ALLOCPROF_TESTS
-	fi
-	not_run+=("compile-fail's drop-in cases (Linux $kv)")
+rs_dropin_kernel "$kv" || rsdropin=0
+if [ "$rsdropin" = 0 ] && [ -z "${ALLOCPROF_TESTS:-}" ]; then
+	skip='^allocprof_dropin_rust'
+	[ "$dropin" = 1 ] || skip='^allocprof_dropin'
+	ALLOCPROF_TESTS=$(sed -n 's/^TEST_PROGS *:= *//p' "$ALLOCPROF_SELFTESTS/Makefile" | tr ' ' '\n' |
+		grep -v "$skip" | tr '\n' ' ')
+	export ALLOCPROF_TESTS
 fi
+[ "$dropin" = 1 ] || not_run+=("compile-fail's drop-in cases (Linux $kv)")
 
 # The time each part took, printed before the totals.
 times=()
@@ -170,7 +173,7 @@ t_end() { times+=("$1 $((SECONDS - t0)) s"); }
 # and the VM below; the differential waits for it (kernel.sh lets one run
 # build a directory at a time).
 upstream_pid=
-if [ "$extra" = 1 ] && [ "$dropin" = 1 ] &&
+if [ "$extra" = 1 ] && [ "$rsdropin" = 1 ] &&
 	[ ! -f "$("$ALLOCPROF_ROOT/scripts/kernel.sh" path upstream)/.allocprof-built" ]; then
 	step "upstream-profiling kernel: building in the background (log: $logs/kernel-upstream.log)"
 	nice -n 10 "$ALLOCPROF_ROOT/scripts/kernel.sh" build upstream >"$logs/kernel-upstream.log" 2>&1 &
@@ -228,7 +231,9 @@ host_test() {
 # alone, against its kernel; the others test nothing of the kernel's).
 read -r -a host_tests <<<"${CHECK_HOST:-compile-fail dropin-tree cargo rs-dropin rs-dropin-build}"
 [ "$dropin" = 1 ] || read -r -a host_tests < <(printf '%s\n' "${host_tests[@]}" |
-	grep -vx -e dropin-tree -e rs-dropin-build | tr '\n' ' ')
+	grep -vx -e dropin-tree | tr '\n' ' ')
+[ "$rsdropin" = 1 ] || read -r -a host_tests < <(printf '%s\n' "${host_tests[@]}" |
+	grep -vx -e rs-dropin-build | tr '\n' ' ')
 for h in compile-fail dropin-tree cargo rs-dropin rs-dropin-build; do
 	case " ${host_tests[*]} " in *" $h "*) ;; *) not_run+=("$h") ;; esac
 done
@@ -398,7 +403,7 @@ done
 # its own two VMs), the drop-in pointer table under multi-threaded TCG
 # (allocprof_dropin_mttcg.sh, a VM of its own), and two VMs at once
 # (scripts/vm.sh keeps their state apart), each counted in the totals.
-if [ "$extra" = 1 ] && [ "$dropin" = 0 ]; then
+if [ "$extra" = 1 ] && [ "$rsdropin" = 0 ]; then
 	not_run+=(differential mttcg demo)
 	step "two VMs at once (scripts/vm.sh: each run its own console and status)"
 	t_start

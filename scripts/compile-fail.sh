@@ -110,7 +110,8 @@ if ! dropin_kernel "$kv"; then
 			want="allocprof's C drop-in is tested on Linux $ALLOCPROF_DROPIN_KERNELS only"
 		else
 			printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ALLOCPROF_ROOT" >"$d/Kbuild"
-			want="allocprof: the drop-in is tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not on this kernel"
+			want="allocprof: the drop-in is tested on Linux $(printf '%s\n' $ALLOCPROF_DROPIN_KERNELS \
+				$ALLOCPROF_RS_DROPIN_KERNELS | sort -u | xargs) only, not on this kernel"
 		fi
 		echo "obj-m := dropin_bitfields.o" >>"$d/Kbuild"
 		rc=0
@@ -126,6 +127,29 @@ if ! dropin_kernel "$kv"; then
 			fail=$((fail + 1))
 		fi
 	done
+fi
+if dropin_kernel "$kv" && ! rs_dropin_kernel "$kv"; then
+	# The Rust drop-in's refusal where the C drop-in is tested: a Rust
+	# module with dropin.mk stops at its Rust object, with its message.
+	i=$((i + 1))
+	d="$work/refuse-rust"
+	mkdir -p "$d"
+	cp "$ALLOCPROF_SELFTESTS/dropin_rust_build/allocprof_rsb_first.rs" "$d/"
+	printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\nobj-m := allocprof_rsb_first.o\n' \
+		"$ALLOCPROF_ROOT" >"$d/Kbuild"
+	want="allocprof: the Rust drop-in is tested on Linux $ALLOCPROF_RS_DROPIN_KERNELS only, not on this kernel"
+	rc=0
+	module_make "$KDIR" M="$d" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
+		modules >"$d.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] && grep -qF -- "$want" "$d.log" && [ ! -e "$d/allocprof_rsb_first.o" ]; then
+		echo "ok $i Rust drop-in refused on Linux $kv (dropin.mk): the build stops with its message"
+		grep -m1 -F -- "$want" "$d.log" | sed 's/^/# /'
+		pass=$((pass + 1))
+	else
+		echo "not ok $i Rust drop-in refused on Linux $kv (dropin.mk): wanted '$want' (build exit $rc)"
+		tail -n 10 "$d.log" | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
 fi
 # And one build of the drop-in header: plain C modules of the selftests
 # with the one Kbuild line must build without a warning (objtool's

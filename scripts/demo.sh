@@ -16,8 +16,8 @@ set -euo pipefail
 
 kv=$(run_kernel)
 KDIR=${KDIR:-$("$ALLOCPROF_ROOT/scripts/kernel.sh" path test)}
-dropin_kernel "$kv" ||
-	die "make demo profiles modules with the drop-in, which is tested on Linux $ALLOCPROF_DROPIN_KERNELS only, not $kv (issue 27): make demo KERNEL=$ALLOCPROF_DROPIN_KERNELS shows it"
+rs_dropin_kernel "$kv" ||
+	die "make demo profiles C and Rust modules with the drop-ins, which are tested on Linux $ALLOCPROF_RS_DROPIN_KERNELS only, not $kv (issue 27): make demo KERNEL=$ALLOCPROF_RS_DROPIN_KERNELS shows it"
 run_dir demo
 d="$ALLOCPROF_RUN_DIR/kmemleak-test"
 mkdir -p "$d"

@@ -18,10 +18,15 @@ KERNEL=${KERNEL:-${ALLOCPROF_KERNELS##* }}
 export KERNEL
 # kernel_known V: whether V is a kernel of the matrix.
 kernel_known() { [[ " $ALLOCPROF_KERNELS " == *" $1 "* ]]; }
-# The kernels the drop-ins (C and Rust) are tested on (kernels.mk's
-# allocprof_dropin_kernels); dropin_kernel V: whether V is one.
+# The kernels the C drop-in is tested on (kernels.mk's
+# allocprof_dropin_kernels), and the Rust drop-in (allocprof_rs_dropin_kernels).
+# dropin_kernel V: whether the C drop-in is tested on V; rs_dropin_kernel V:
+# whether both are (the Rust drop-in's tests build modules of Rust and C
+# objects, as do the differential, MTTCG, the demo and the benchmarks).
 ALLOCPROF_DROPIN_KERNELS=$(sed -n 's/^allocprof_dropin_kernels := //p' "$ALLOCPROF_ROOT/kernels.mk")
+ALLOCPROF_RS_DROPIN_KERNELS=$(sed -n 's/^allocprof_rs_dropin_kernels := //p' "$ALLOCPROF_ROOT/kernels.mk")
 dropin_kernel() { [[ " $ALLOCPROF_DROPIN_KERNELS " == *" $1 "* ]]; }
+rs_dropin_kernel() { dropin_kernel "$1" && [[ " $ALLOCPROF_RS_DROPIN_KERNELS " == *" $1 "* ]]; }
 # kdir_version KDIR: the VERSION.PATCHLEVEL of the kernel built in KDIR.
 kdir_version() {
 	local r

@@ -24,8 +24,8 @@
 # Kbuild files, then one drop-in test module built with the header on
 # make's command line (KCFLAGS: into every C file of that build, its
 # generated .mod.c included).  The drop-in test modules are built on the
-# kernels of kernels.mk's allocprof_dropin_kernels alone (lib.sh's
-# dropin_kernel).
+# kernels each drop-in is tested on alone (lib.sh's dropin_kernel for C,
+# rs_dropin_kernel for Rust).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -84,7 +84,7 @@ echo "==> modules (KDIR=$kdir, Linux $v," $tc")"
 for_kernel "$kdir"
 
 "$root/scripts/rs-dropin-tool.sh" build
-if dropin_kernel "$v"; then
+if rs_dropin_kernel "$v"; then
 	src=$kdir/source/samples/rust
 	[ -d "$src" ] || src=$kdir/samples/rust
 	for f in rust_minimal.rs rust_print.rs; do
