@@ -18,9 +18,11 @@
 # built before records, or by hand) are of an unknown kernel: removed too.
 #
 # What is built: the Rust drop-in's build step (tools/allocprof-rs-dropin,
-# which dropin.mk runs), the copies of two Rust samples of the kernel tree
-# (rust_minimal.rs, rust_print.rs: unmodified, built with the drop-in
-# lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
+# which dropin.mk runs), the copies of the kernel tree's Rust samples
+# (lib.sh's rs_samples: 6.12's rust_minimal.rs, rust_print.rs; 7.3's
+# rust_minimal.rs, rust_print_main.rs with its rust_print_events.c,
+# rust_misc_device.rs, rust_driver_faux.rs: unmodified, built with the
+# drop-in lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
 # Kbuild files, then one drop-in test module built with the header on
 # make's command line (KCFLAGS: into every C file of that build, its
 # generated .mod.c included).  The drop-in test modules are built on the
@@ -39,7 +41,7 @@ clean_objects() {
 		-o -name '.*.cmd' -o -name '*.rmeta' -o -name 'Module.symvers' -o -name 'modules.order' \
 		-o -name '*.d' -o -name '*.allocprof.S' \) -not -path '*/.git/*' \
 		-not -path '*/target/*' -print0 | xargs -0 rm -f
-	rm -f "$samples_dir"/*.rs "$record"
+	rm -f "$samples_dir"/*.rs "$samples_dir"/*.c "$record"
 }
 # The identity of the kernel KDIR: its path, release and configuration.
 kernel_id() {
@@ -87,7 +89,7 @@ for_kernel "$kdir"
 if rs_dropin_kernel "$v"; then
 	src=$kdir/source/samples/rust
 	[ -d "$src" ] || src=$kdir/samples/rust
-	for f in rust_minimal.rs rust_print.rs; do
+	for f in $(rs_samples "$v"); do
 		cmp -s "$src/$f" "$samples_dir/$f" || cp "$src/$f" "$samples_dir/$f"
 	done
 fi

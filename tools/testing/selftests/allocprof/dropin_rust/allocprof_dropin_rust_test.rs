@@ -102,16 +102,6 @@ fn user_ptr(addr: usize) -> kernel::uaccess::UserPtr {
     kernel::uaccess::UserPtr::from_addr(addr)
 }
 
-/// `format_args!` of the kernel crate (7.3's in its prelude).
-#[cfg(allocprof_kernel_6_12)]
-macro_rules! kfmt {
-    ($($t:tt)*) => { kernel::fmt!($($t)*) };
-}
-#[cfg(not(allocprof_kernel_6_12))]
-macro_rules! kfmt {
-    ($($t:tt)*) => { kernel::prelude::fmt!($($t)*) };
-}
-
 #[path = "../../../../../src/ffi/sysfs.rs"]
 pub mod sysfs;
 
@@ -421,7 +411,7 @@ fn read_all(addr: usize) -> Result<KVec<u8>> {
 
 #[inline(never)]
 fn site_cstring_fmt() -> Result<CString> {
-    CString::try_from_fmt(kfmt!("allocprof {}", 42))
+    CString::try_from_fmt(format_args!("allocprof {}", 42))
 }
 
 #[inline(never)]
@@ -578,7 +568,7 @@ fn foreign_in() -> Result {
     // SAFETY: `p` is a kmalloc object of 100 bytes, which `Kmalloc` frees
     // with krealloc(p, 0); its contents are not read.
     drop(unsafe { KBox::<[u8; 100]>::from_raw(p.cast()) });
-    let s = CString::try_from_fmt(kfmt!("allocprof {}", 42))?;
+    let s = CString::try_from_fmt(format_args!("allocprof {}", 42))?;
     drop(s);
     Ok(())
 }
