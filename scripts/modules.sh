@@ -35,13 +35,14 @@ root=$ALLOCPROF_ROOT
 record=$root/.allocprof-kernel
 cmdline_dir=$root/tools/testing/selftests/allocprof/dropin_cmdline
 samples_dir=$root/tools/testing/selftests/allocprof/dropin_rust_samples
+misc_ioctl=$root/tools/testing/selftests/allocprof/rust_misc_ioctl
 
 clean_objects() {
 	find "$root" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '*.mod.o' \
 		-o -name '.*.cmd' -o -name '*.rmeta' -o -name 'Module.symvers' -o -name 'modules.order' \
 		-o -name '*.d' -o -name '*.allocprof.S' \) -not -path '*/.git/*' \
 		-not -path '*/target/*' -print0 | xargs -0 rm -f
-	rm -f "$samples_dir"/*.rs "$samples_dir"/*.c "$record"
+	rm -f "$samples_dir"/*.rs "$samples_dir"/*.c "$misc_ioctl" "$record"
 }
 # The identity of the kernel KDIR: its path, release and configuration.
 kernel_id() {
@@ -92,6 +93,12 @@ if rs_dropin_kernel "$v"; then
 	for f in $(rs_samples "$v"); do
 		cmp -s "$src/$f" "$samples_dir/$f" || cp "$src/$f" "$samples_dir/$f"
 	done
+	# The guest's client of rust_misc_device (static: the guest has a
+	# busybox alone).
+	case " $(rs_samples "$v") " in
+	*" rust_misc_device.rs "*)
+		[ "$misc_ioctl" -nt "$misc_ioctl.c" ] || gcc -static -O2 -Wall -o "$misc_ioctl" "$misc_ioctl.c" ;;
+	esac
 fi
 module_make "$kdir" M="$root" modules
 if dropin_kernel "$v"; then

@@ -398,7 +398,11 @@ fn site_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
 
 #[inline(never)]
 fn site_reader_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
-    UserSlice::new(user_ptr(addr), 100).reader().read_all(v, GFP_KERNEL)
+    // (__GFP_NOWARN: its code not site_read_all's, which LLVM would
+    // merge into it on 7.3, where read_all, generic, is the module's own.)
+    UserSlice::new(user_ptr(addr), 100)
+        .reader()
+        .read_all(v, GFP_KERNEL | kernel::alloc::flags::__GFP_NOWARN)
 }
 
 /// What a char driver's write() does with the user's buffer at `addr`.
@@ -545,8 +549,10 @@ fn number(w: Option<&[u8]>) -> Result<usize> {
 }
 
 /// Allocates with a C call of the module's own (not through
-/// `kernel::alloc`: unrecorded) and drops it as a `KBox`; builds a kernel
-/// crate `CString` (allocated inside the kernel crate) and drops it.
+/// `kernel::alloc`: unrecorded on 6.12; on 7.3 the C helper it calls is
+/// the one `kernel::alloc`'s inlined `ReallocFunc::call` calls, a site
+/// like theirs) and drops it as a `KBox`; builds a kernel crate `CString`
+/// (allocated inside the kernel crate) and drops it.
 fn foreign_in() -> Result {
     // SAFETY: a plain allocation of 100 bytes.
     #[cfg(allocprof_kernel_6_12)]
