@@ -157,8 +157,9 @@ t "a second build with nothing changed succeeds and rebuilds nothing" \
 	sh -c "[ $again -eq 0 ] && ! grep -q 'allocprof drop-in' $work/again.log"
 touch "$ap/include/allocprof_rs_dropin.h"
 build "$work/plain" "$work/touched.log"
+# (7.3's kbuild names an external module's files from its directory.)
 t "a change of include/allocprof_rs_dropin.h rebuilds the object" \
-	grep -q "RUSTC \[M\] $work/plain/allocprof_rsb_first.o (allocprof drop-in)" "$work/touched.log"
+	grep -q "RUSTC \[M\] \($work/plain/\)\?allocprof_rsb_first.o (allocprof drop-in)" "$work/touched.log"
 
 # Composites and the order of the lines: dropin_rust_build/ as it is, but
 # for its ALLOCPROF.
