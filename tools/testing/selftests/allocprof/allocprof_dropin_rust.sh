@@ -24,7 +24,7 @@ KV=$(uname -r | cut -d. -f1,2)
 if [ "$KV" = 6.12 ]; then
 	start 115 allocprof
 else
-	start 123 allocprof
+	start 124 allocprof
 fi
 D=allocprof_dropin_rust_test
 DC=/sys/kernel/$D/control
@@ -118,11 +118,11 @@ rr init_arc 96 1 "Arc<[u64; 8]>: ArcInner of 72 bytes, kmalloc-96"
 rr init_vbox 8192 1 "VBox<[u8; 5000]>: 2 pages"
 rr init_held 32768 1 "KVec::with_capacity(1000) of 32-byte objects"
 rr DropinRustTest::init "$(kbucket "$state_mutex")" 1 "KBox::pin_init of its Mutex of two KVecs ($state_mutex bytes): its bucket"
-# (7.3: one more, foreign_in's own call of the C helper
-# rust_helper_krealloc_node_align, which kernel::alloc's inlined
-# ReallocFunc::call calls too: a site like any other.)
+# (7.3: three more, the module's own calls of the C helpers that
+# kernel::alloc's inlined ReallocFunc::call calls too, sites like any
+# other (foreign_in's, site_vfree0_helper's), and site_vfree0.)
 NROWS=52
-[ "$KV" = 6.12 ] || NROWS=53
+[ "$KV" = 6.12 ] || NROWS=55
 expect_eq "rows" "$(grep -c "\[$D\]" "$ALLOCINFO")" $NROWS "$NROWS rows: one per call site of its source that allocates"
 check "no allocation site outside its source, no row marked" sh -c "
 	! grep '\[$D\]' $ALLOCINFO | grep -v ' $F:' && ! grep -q accurate:no $ALLOCINFO"
@@ -271,6 +271,12 @@ before=$(rows_of)
 dc foreign_in
 check "a kmalloc of the module's own C call and a kernel crate CString, dropped by the module: nothing changes" \
 	test "$(rows_of)" = "$before"
+if [ "$KV" != 6.12 ]; then
+	# A reallocation to 0 bytes frees the object whatever the C function
+	# returns: 7.3's vrealloc_node_align() returns NULL.
+	dc vfree0
+	rr site_vfree0 0 0 "a VVec's 2 pages vrealloc()ed to 0 by the module's own call of the helper (NULL returned): freed, 0 0"
+fi
 dc reuse
 # Objects freed behind the table's back whose address was not allocated
 # again: their entries stay (reported at unload).

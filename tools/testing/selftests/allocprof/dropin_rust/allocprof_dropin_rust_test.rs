@@ -52,6 +52,10 @@
 //! |                | the lock (several CPUs at once)                          |
 //! | `foreign_in`   | a krealloc() of the module's own C call (unrecorded)     |
 //! |                | dropped as a `KBox`; a kernel crate `CString` dropped    |
+//! | `vfree0`       | (7.3) `site_vfree0`: a `VVec<u8>` of 5000 (2 pages),     |
+//! |                | then its buffer vrealloc()ed to 0 bytes by the module's  |
+//! |                | own call of the C helper (`site_vfree0_helper`), which   |
+//! |                | frees it and returns NULL                                |
 //! | `foreign_out`  | `site_foreign_out`: a `KBox<[u8; 100]>` whose memory is  |
 //! |                | kfree()d by C (the table does not see it)                |
 //! | `reuse`        | `foreign_out`, then `site_reuse`: a `KBox<[u8; 100]>`,   |
@@ -548,6 +552,40 @@ fn number(w: Option<&[u8]>) -> Result<usize> {
     Ok(w.iter().fold(0usize, |a, c| a * 10 + (c - b'0') as usize))
 }
 
+/// 7.3: a `VVec` of 5000 bytes (its row `site_vfree0`), its buffer then
+/// freed by a zero-sized `vrealloc_node_align` of the module's own (a site
+/// on 7.3, `site_vfree0_helper`), which returns NULL: the object is gone
+/// all the same, its row back to 0 0.
+#[cfg(not(allocprof_kernel_6_12))]
+fn vfree0() -> Result {
+    let v = site_vfree0()?;
+    let (p, _, _) = v.into_raw_parts();
+    site_vfree0_helper(p.cast())
+}
+
+#[cfg(not(allocprof_kernel_6_12))]
+#[inline(never)]
+fn site_vfree0() -> Result<VVec<u8>> {
+    let mut v = VVec::with_capacity(5000, GFP_KERNEL)?;
+    v.push(1, GFP_KERNEL)?;
+    Ok(v)
+}
+
+#[cfg(not(allocprof_kernel_6_12))]
+#[inline(never)]
+fn site_vfree0_helper(p: *mut core::ffi::c_void) -> Result {
+    // SAFETY: `p` is a vmalloc'd buffer of the module's, no longer owned
+    // by its `VVec`; a size of 0 frees it.
+    let r = unsafe {
+        bindings::vrealloc_node_align(p, 0, 1, bindings::GFP_KERNEL, bindings::NUMA_NO_NODE)
+    };
+    if r.is_null() {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
 /// Allocates with a C call of the module's own (not through
 /// `kernel::alloc`: unrecorded on 6.12; on 7.3 the C helper it calls is
 /// the one `kernel::alloc`'s inlined `ReallocFunc::call` calls, a site
@@ -722,6 +760,8 @@ fn run(state: &mut State, line: &[u8]) -> Result {
             hold(held, Obj::Words(site_zero_cap()?))?;
         }
         b"foreign_in" => foreign_in()?,
+        #[cfg(not(allocprof_kernel_6_12))]
+        b"vfree0" => vfree0()?,
         b"foreign_out" => {
             foreign_out()?;
         }
