@@ -78,7 +78,10 @@ lint: modules
 	@touch $$(cd $(ROOT) && git ls-files '*.rs' | sed 's|^|$(ROOT)/|')
 	@kdir=$$($(KDIR_CMD)) && tc=$$($(TOOLCHAIN_CMD) $$kdir) && \
 		$(MAKE) -s -C $$kdir $$tc M=$(ROOT) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
-	@echo "    rustfmt and clippy: clean"
+	@for t in allocprof allocprof-rs-dropin; do \
+		(cd $(ROOT)/tools/$$t && cargo clippy --locked --release --all-targets --quiet -- -D warnings) || \
+		{ echo "make lint: clippy of tools/$$t failed" >&2; exit 1; }; done
+	@echo "    rustfmt and clippy: clean (the module and the two host tools)"
 
 clean:
 	@$(ROOT)/scripts/modules.sh clean "$$($(KDIR_CMD) 2>/dev/null)"

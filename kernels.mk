@@ -14,7 +14,7 @@ allocprof_kernels := 6.12 7.3
 # The kernels each drop-in is tested on; on the others it stops the build
 # with a message.  The C drop-in (include/allocprof_dropin.h, forced in by
 # dropin.mk):
-allocprof_dropin_kernels := 6.12
+allocprof_dropin_kernels := 6.12 7.3
 # The Rust drop-in (dropin.mk's rule for a module's Rust objects and its
 # build step, tools/allocprof-rs-dropin), tested where the C drop-in is
 # too (its tests build modules of Rust and C objects):

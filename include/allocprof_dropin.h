@@ -15,7 +15,7 @@
  * at their use in the module's code, and inline functions of compiler
  * built-in types only.  See Documentation/allocprof/dropin.rst.
  *
- * - Allocations: every allocation API of 6.12 is a macro around
+ * - Allocations: every allocation API of 6.12 and 7.3 is a macro around
  *   alloc_hooks(X_noprof(...)).  This header takes the place of
  *   <linux/alloc_tag.h> (whose non-profiling content it provides) and
  *   defines alloc_hooks() to dispatch on X: allocprof_dropin_hook_X_noprof
@@ -46,14 +46,20 @@
 #endif
 #include "allocprof_kernel.h"
 /*
- * The kernels the drop-in is tested on (kernels.mk's
- * allocprof_dropin_kernels): 6.12.  A newer kernel's allocation entry
- * points differ (7.3: kmalloc tokens, kmalloc_obj, kmalloc_nolock, ...):
- * a build against it, or against an older one, stops here rather than
- * hooking them wrongly.
+ * The kernels the C drop-in is tested on (kernels.mk's
+ * allocprof_dropin_kernels): 6.12 and 7.3.  Their allocation entry points
+ * differ (7.3: kmalloc tokens, kmalloc_nolock, the _node_align forms,
+ * sheaves, kvfree_call_rcu's struct kvfree_rcu_head): each difference is
+ * in the one section "Kernel versions" below, keyed by
+ * ALLOCPROF_DI_KERNEL.  A build against any other kernel stops here
+ * rather than hooking its entry points wrongly.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#error "allocprof's C drop-in is tested on Linux 6.12 only (kernels.mk's allocprof_dropin_kernels); this kernel's allocation API may differ: build the module without the drop-in, or against 6.12"
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define ALLOCPROF_DI_KERNEL	612
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(7, 4, 0)
+#define ALLOCPROF_DI_KERNEL	703
+#else
+#error "allocprof's C drop-in is tested on Linux 6.12 7.3 only (kernels.mk's allocprof_dropin_kernels); this kernel's allocation API may differ: build the module without the drop-in, or against 7.3"
 #endif
 
 #include "allocprof_abi.h"
@@ -166,10 +172,14 @@ allocprof_di_forget(unsigned long object, unsigned int kind)
 }
 
 /*
- * The stack pointer, for the frame constraint of the asm blocks that call
- * (the kernel's ASM_CALL_CONSTRAINT).
+ * The stack pointer, for the frame constraint of the asm blocks that call:
+ * the kernel's own ASM_CALL_CONSTRAINT variable, declared here as
+ * <asm/asm.h> declares it (6.12 and 7.3), which declares it again later:
+ * the same declaration twice, where a second global register variable of
+ * %rsp would make GCC warn ("register of 'current_stack_pointer' used for
+ * multiple global register variables").
  */
-register unsigned long allocprof_di_sp __asm__("rsp");
+register unsigned long current_stack_pointer __asm__("rsp");
 
 /*
  * An asm block that makes @call (setting up arguments and calling a
@@ -195,7 +205,7 @@ register unsigned long allocprof_di_sp __asm__("rsp");
 		     ".long 2b - .\n\t"					\
 		     ".quad allocprof_key + 1 - .\n\t"			\
 		     ".popsection"					\
-		     : "+r" (allocprof_di_sp)				\
+		     : "+r" (current_stack_pointer)			\
 		     : "a" (object), __VA_ARGS__			\
 		     : "rdi", "rsi", "rdx", "rcx", "r8", "r9", "r10",	\
 		       "r11", "memory", "cc")
@@ -291,6 +301,19 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 })
 
 /*
+ * The value of an entry point the kernel declares __must_check (krealloc,
+ * krealloc_array, vrealloc, devm_krealloc): a call of a function of that
+ * attribute, as the hook's whole expression, so that a module ignoring it
+ * is warned, as in a plain build (the value of a statement expression
+ * carries no attribute).  The object size of the value is kept.
+ */
+static __attribute__((__always_inline__, __warn_unused_result__)) inline void *
+allocprof_di_must_check(void *p)
+{
+	return p;
+}
+
+/*
  * alloc_hooks(X_noprof(args)) becomes allocprof_dropin_hook_X_noprof(args),
  * pasted from X_noprof as written, not from its expansion (some _noprof
  * names are macros themselves).  In `, ## __VA_ARGS__` the arguments are
@@ -344,21 +367,50 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	ALLOCPROF_DI_ALLOC(fn(__ap_n, __ap_s, ##__VA_ARGS__), kind, __ap_b); \
 })
 
+/*
+ * The kmalloc entry points that take a kmalloc token on 7.3: the hook
+ * calls ALLOCPROF_DI_T(name) (7.3: _name, the function the kernel's macro
+ * of that name calls) and appends ALLOCPROF_DI_TOKEN(the call's own
+ * arguments, as written), the token the kernel's macro computes from them
+ * (__kmalloc_token(), which does not evaluate them): the token is passed
+ * through unchanged (6.12: the name itself, no token).  "Kernel versions"
+ * defines both.
+ */
+#define ALLOCPROF_DI_SIZED_T(fn, kind, orig, _s, ...)			\
+({									\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(ALLOCPROF_DI_T(fn)(__ap_s, ##__VA_ARGS__	\
+					      ALLOCPROF_DI_TOKEN orig),	\
+			   kind, __ap_s);				\
+})
+#define ALLOCPROF_DI_ARRAY_T(fn, kind, orig, _n, _s, ...)		\
+({									\
+	__SIZE_TYPE__ __ap_n = (_n);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	unsigned long __ap_b;						\
+	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
+		__ap_b = ~0UL;						\
+	ALLOCPROF_DI_ALLOC(ALLOCPROF_DI_T(fn)(__ap_n, __ap_s, ##__VA_ARGS__ \
+					      ALLOCPROF_DI_TOKEN orig),	\
+			   kind, __ap_b);				\
+})
+
 /* slab */
 #define allocprof_dropin_hook_kmalloc_noprof(s, ...)			\
-	ALLOCPROF_DI_SIZED(kmalloc_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+	ALLOCPROF_DI_SIZED_T(kmalloc_noprof, ALLOCPROF_DI_KMALLOC,	\
+			     (s, ##__VA_ARGS__), s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_kzalloc_noprof(s, ...)			\
-	ALLOCPROF_DI_SIZED(kzalloc_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+	ALLOCPROF_DI_SIZED_T(kzalloc_noprof, ALLOCPROF_DI_KMALLOC,	\
+			     (s, ##__VA_ARGS__), s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_kmalloc_node_noprof(s, ...)		\
-	ALLOCPROF_DI_SIZED(kmalloc_node_noprof, ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
-#define allocprof_dropin_hook_kmalloc_node_track_caller_noprof(s, ...)	\
-	ALLOCPROF_DI_SIZED(kmalloc_node_track_caller_noprof,		\
-			   ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+	ALLOCPROF_DI_SIZED_T(kmalloc_node_noprof, ALLOCPROF_DI_KMALLOC,	\
+			     (s, ##__VA_ARGS__), s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_kmalloc_array_noprof(n, s, ...)		\
-	ALLOCPROF_DI_ARRAY(kmalloc_array_noprof, ALLOCPROF_DI_KMALLOC, n, s, ##__VA_ARGS__)
+	ALLOCPROF_DI_ARRAY_T(kmalloc_array_noprof, ALLOCPROF_DI_KMALLOC,	\
+			     (n, s, ##__VA_ARGS__), n, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_kmalloc_array_node_noprof(n, s, ...)	\
-	ALLOCPROF_DI_ARRAY(kmalloc_array_node_noprof, ALLOCPROF_DI_KMALLOC, \
-			   n, s, ##__VA_ARGS__)
+	ALLOCPROF_DI_ARRAY_T(kmalloc_array_node_noprof, ALLOCPROF_DI_KMALLOC, \
+			     (n, s, ##__VA_ARGS__), n, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_kmemdup_noprof(src, _s, ...)		\
 ({									\
 	const void *__ap_src = (src);					\
@@ -366,16 +418,8 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	ALLOCPROF_DI_ALLOC(kmemdup_noprof(__ap_src, __ap_s, ##__VA_ARGS__), \
 			   ALLOCPROF_DI_KMALLOC, __ap_s);		\
 })
-#define allocprof_dropin_hook_krealloc_noprof(p, _s, ...)		\
-({									\
-	const void *__ap_p0 = (p);					\
-	__SIZE_TYPE__ __ap_s = (_s);					\
-	ALLOCPROF_DI_REALLOC(__ap_p0,					\
-		krealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
-		ALLOCPROF_DI_KMALLOC, __ap_s);				\
-})
 #define allocprof_dropin_hook_krealloc_array_noprof(p, _n, _s, ...)	\
-({									\
+allocprof_di_must_check(({						\
 	void *__ap_p0 = (p);						\
 	__SIZE_TYPE__ __ap_n = (_n);					\
 	__SIZE_TYPE__ __ap_s = (_s);					\
@@ -383,9 +427,10 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
 		__ap_b = ~0UL;						\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
-		krealloc_array_noprof(__ap_p0, __ap_n, __ap_s, ##__VA_ARGS__), \
+		ALLOCPROF_DI_T(krealloc_array_noprof)(__ap_p0, __ap_n, __ap_s, \
+			##__VA_ARGS__ ALLOCPROF_DI_TOKEN(p, _n, _s, ##__VA_ARGS__)), \
 		ALLOCPROF_DI_KMALLOC, __ap_b);				\
-})
+}))
 #define ALLOCPROF_DI_CACHE_ALLOC(fn, c, ...)				\
 ({									\
 	struct kmem_cache *__ap_c = (c);				\
@@ -400,35 +445,20 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_kmem_cache_alloc_bulk_noprof(c, f, n, p)	\
 ({									\
 	struct kmem_cache *__ap_c = (c);				\
+	__SIZE_TYPE__ __ap_n = (n);					\
 	void **__ap_v = (p);						\
-	int __ap_got = kmem_cache_alloc_bulk_noprof(__ap_c, f, n, __ap_v); \
+	__auto_type __ap_got = kmem_cache_alloc_bulk_noprof(__ap_c, f, __ap_n, \
+							    __ap_v);	\
 	if (__builtin_expect(allocprof_di_on(), 0)) {			\
 		struct allocprof_tag *__ap_t = ALLOCPROF_DI_TAG();	\
-		for (int __ap_i = 0; __ap_i < __ap_got; __ap_i++)	\
+		for (__SIZE_TYPE__ __ap_i = 0;				\
+		     __ap_i < ALLOCPROF_DI_BULK_GOT(__ap_got, __ap_n); __ap_i++) \
 			allocprof_dropin_alloc(__ap_t,			\
 					       (unsigned long)__ap_v[__ap_i], \
 					       ALLOCPROF_DI_CACHE,	\
 					       (unsigned long)__ap_c);	\
 	}								\
 	__ap_got;							\
-})
-
-/* kvmalloc */
-#define allocprof_dropin_hook_kvmalloc_node_noprof(s, ...)		\
-	ALLOCPROF_DI_SIZED(kvmalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, s, ##__VA_ARGS__)
-#define allocprof_dropin_hook_kvmalloc_array_noprof(n, s, ...)		\
-	ALLOCPROF_DI_ARRAY(kvmalloc_array_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
-#define allocprof_dropin_hook_kvcalloc_noprof(n, s, ...)		\
-	ALLOCPROF_DI_ARRAY(kvcalloc_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
-#define allocprof_dropin_hook_kvcalloc_node_noprof(n, s, ...)		\
-	ALLOCPROF_DI_ARRAY(kvcalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
-#define allocprof_dropin_hook_kvrealloc_noprof(p, _s, ...)		\
-({									\
-	const void *__ap_p0 = (p);					\
-	__SIZE_TYPE__ __ap_s = (_s);					\
-	ALLOCPROF_DI_REALLOC(__ap_p0,					\
-		kvrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
-		ALLOCPROF_DI_KVMALLOC, __ap_s);				\
 })
 
 /* vmalloc */
@@ -461,13 +491,13 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define allocprof_dropin_hook_vcalloc_noprof(n, s, ...)			\
 	ALLOCPROF_DI_ARRAY(vcalloc_noprof, ALLOCPROF_DI_VMALLOC, n, s, ##__VA_ARGS__)
 #define allocprof_dropin_hook_vrealloc_noprof(p, _s, ...)		\
-({									\
+allocprof_di_must_check(({						\
 	const void *__ap_p0 = (p);					\
 	__SIZE_TYPE__ __ap_s = (_s);					\
 	ALLOCPROF_DI_REALLOC(__ap_p0,					\
 		vrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
 		ALLOCPROF_DI_VMALLOC, __ap_s);				\
-})
+}))
 
 /* pages */
 #define ALLOCPROF_DI_PAGES(call, kind, _o)				\
@@ -559,21 +589,14 @@ allocprof_di_record(struct allocprof_tag *tag, unsigned long object,
 #define ALLOCPROF_DI_K_kmalloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kzalloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmalloc_node_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kmalloc_node_track_caller_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmalloc_array_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmalloc_array_node_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmemdup_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_krealloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_krealloc_array_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmem_cache_alloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmem_cache_alloc_lru_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmem_cache_alloc_node_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_kmem_cache_alloc_bulk_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kvmalloc_node_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kvmalloc_array_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kvcalloc_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kvcalloc_node_noprof(...)	~, 1,
-#define ALLOCPROF_DI_K_kvrealloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_vmalloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_vzalloc_noprof(...)	~, 1,
 #define ALLOCPROF_DI_K_vmalloc_user_noprof(...)	~, 1,
@@ -658,13 +681,8 @@ ALLOCPROF_DI_FREE_FN(free_percpu, allocprof_di_real_free_percpu,
 ALLOCPROF_DI_FREE_FN(__folio_put, allocprof_di_real___folio_put,
 		     (struct folio *folio), (folio), folio,
 		     ALLOCPROF_DI_FREE_PAGE)
-#ifdef CONFIG_TREE_RCU
-/* kfree_rcu() and kvfree_rcu(): the object is logically freed at the call. */
-ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
-		     (struct callback_head *head, void *p), (head, p), p,
-		     ALLOCPROF_DI_FREE_ADDR)
-#define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
-#endif
+ALLOCPROF_DI_FREE_FN(vfree_atomic, allocprof_di_real_vfree_atomic,
+		     (const void *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
 
 /*
  * Pages: when the table may hold them, allocprof makes the free itself
@@ -730,6 +748,7 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 #define kvfree			allocprof_dropin_kvfree
 #define kvfree_sensitive	allocprof_dropin_kvfree_sensitive
 #define vfree			allocprof_dropin_vfree
+#define vfree_atomic		allocprof_dropin_vfree_atomic
 #define kmem_cache_free		allocprof_dropin_kmem_cache_free
 #define kmem_cache_free_bulk	allocprof_dropin_kmem_cache_free_bulk
 #define free_pages		allocprof_dropin_free_pages
@@ -738,6 +757,349 @@ allocprof_dropin_kmem_cache_free_bulk(struct kmem_cache *s, __SIZE_TYPE__ n,
 #define free_percpu		allocprof_dropin_free_percpu
 #define __folio_put		allocprof_dropin___folio_put
 #define split_page		allocprof_dropin_split_page
+
+/*
+ * Kernel versions: every difference between the kernels the C drop-in is
+ * tested on, in this one section (ALLOCPROF_DI_KERNEL, set at the top).
+ * Each kernel's part defines:
+ *
+ * - ALLOCPROF_DI_TOKEN() and ALLOCPROF_DI_T(): kmalloc tokens (7.3);
+ * - the hooks of the entry points whose names or arguments differ, and
+ *   their ALLOCPROF_DI_K_<name> lines;
+ * - the free functions that differ (kvfree_call_rcu()'s head, 7.3's
+ *   _nolock and _atomic frees);
+ * - ALLOCPROF_DI_U_<name>: every other name that the kernel's headers
+ *   wrap in alloc_hooks(), passed through knowingly, unrecorded.
+ *   scripts/compile-fail.sh (dropin_known_hooks) builds, against the
+ *   kernel, one #ifndef per alloc_hooks() name of its headers: a name that
+ *   is neither hooked (K) nor listed here (U), a new entry point of a new
+ *   kernel, stops that build.  A module's own alloc_hooks() names pass
+ *   through (compile_fail/dropin_unknown_hook.c).
+ */
+#if ALLOCPROF_DI_KERNEL == 612
+
+#define ALLOCPROF_DI_TOKEN(...)
+#define ALLOCPROF_DI_T(name)	name
+/* kmem_cache_alloc_bulk() returns the count it allocated (n or 0). */
+#define ALLOCPROF_DI_BULK_GOT(got, n)	((__SIZE_TYPE__)(got))
+
+#define allocprof_dropin_hook_kmalloc_node_track_caller_noprof(s, ...)	\
+	ALLOCPROF_DI_SIZED(kmalloc_node_track_caller_noprof,		\
+			   ALLOCPROF_DI_KMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_krealloc_noprof(p, _s, ...)		\
+allocprof_di_must_check(({						\
+	const void *__ap_p0 = (p);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		krealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
+		ALLOCPROF_DI_KMALLOC, __ap_s);				\
+}))
+#define allocprof_dropin_hook_kvmalloc_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(kvmalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvmalloc_array_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvmalloc_array_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvcalloc_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvcalloc_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvcalloc_node_noprof(n, s, ...)		\
+	ALLOCPROF_DI_ARRAY(kvcalloc_node_noprof, ALLOCPROF_DI_KVMALLOC, n, s, ##__VA_ARGS__)
+#define allocprof_dropin_hook_kvrealloc_noprof(p, _s, ...)		\
+({									\
+	const void *__ap_p0 = (p);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		kvrealloc_noprof(__ap_p0, __ap_s, ##__VA_ARGS__),	\
+		ALLOCPROF_DI_KVMALLOC, __ap_s);				\
+})
+#define ALLOCPROF_DI_K_kmalloc_node_track_caller_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_krealloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvrealloc_noprof(...)	~, 1,
+
+#ifdef CONFIG_TREE_RCU
+/* kfree_rcu() and kvfree_rcu(): the object is logically freed at the call. */
+ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
+		     (struct callback_head *head, void *p), (head, p), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+#define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
+#endif
+
+/* Passed through (dropin.rst, "What is covered"). */
+#define ALLOCPROF_DI_U___acomp_request_alloc_noprof
+#define ALLOCPROF_DI_U___dev_alloc_page_noprof
+#define ALLOCPROF_DI_U___dev_alloc_pages_noprof
+#define ALLOCPROF_DI_U___kmalloc_node_noprof
+#define ALLOCPROF_DI_U___kmalloc_node_track_caller_noprof
+#define ALLOCPROF_DI_U___kvmalloc_node_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_kernel_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_noprof
+#define ALLOCPROF_DI_U___pud_alloc_one_noprof
+#define ALLOCPROF_DI_U___vmalloc_node_range_noprof
+#define ALLOCPROF_DI_U_ahash_request_alloc_noprof
+#define ALLOCPROF_DI_U_alloc_contig_pages_noprof
+#define ALLOCPROF_DI_U_alloc_contig_range_noprof
+#define ALLOCPROF_DI_U_alloc_page_vma_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_array_mempolicy_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_array_node_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_noprof
+#define ALLOCPROF_DI_U_alloc_pages_mpol_noprof
+#define ALLOCPROF_DI_U_filemap_alloc_folio_noprof
+#define ALLOCPROF_DI_U_folio_alloc_gigantic_noprof
+#define ALLOCPROF_DI_U_folio_alloc_mpol_noprof
+#define ALLOCPROF_DI_U_kvmemdup_bpfptr_noprof
+#define ALLOCPROF_DI_U_memdup_sockptr_noprof
+#define ALLOCPROF_DI_U_memdup_sockptr_nul_noprof
+#define ALLOCPROF_DI_U_mm_alloc_cid_noprof
+#define ALLOCPROF_DI_U_netlbl_catmap_alloc_noprof
+#define ALLOCPROF_DI_U_netlbl_secattr_alloc_noprof
+#define ALLOCPROF_DI_U_netlbl_secattr_cache_alloc_noprof
+#define ALLOCPROF_DI_U_nla_memdup_noprof
+#define ALLOCPROF_DI_U_pagetable_alloc_noprof
+#define ALLOCPROF_DI_U_pmd_alloc_one_noprof
+#define ALLOCPROF_DI_U_pte_alloc_one_kernel_noprof
+#define ALLOCPROF_DI_U_pte_alloc_one_noprof
+#define ALLOCPROF_DI_U_ptr_ring_init_noprof
+#define ALLOCPROF_DI_U_ptr_ring_resize_multiple_bh_noprof
+#define ALLOCPROF_DI_U_ptr_ring_resize_noprof
+#define ALLOCPROF_DI_U_pud_alloc_one_noprof
+#define ALLOCPROF_DI_U_rhashtable_init_noprof
+#define ALLOCPROF_DI_U_rhltable_init_noprof
+#define ALLOCPROF_DI_U_skb_array_init_noprof
+#define ALLOCPROF_DI_U_skb_array_resize_multiple_bh_noprof
+#define ALLOCPROF_DI_U_skcipher_request_alloc_noprof
+#define ALLOCPROF_DI_U_tcx_entry_create_noprof
+#define ALLOCPROF_DI_U_vma_alloc_folio_noprof
+
+#elif ALLOCPROF_DI_KERNEL == 703
+
+/*
+ * kmalloc tokens (CONFIG_KMALLOC_PARTITION_CACHES): kmalloc_noprof(...)
+ * and its siblings are macros that call _kmalloc_noprof(..., token) with
+ * the token __kmalloc_token(...) of their own arguments (without the
+ * option: an empty struct, no parameter).
+ */
+#define ALLOCPROF_DI_TOKEN(...)	, __kmalloc_token(__VA_ARGS__)
+#define ALLOCPROF_DI_T(name)	_ ## name
+/* kmem_cache_alloc_bulk() returns whether it allocated all n (a bool). */
+#define ALLOCPROF_DI_BULK_GOT(got, n)	((got) ? (n) : 0)
+
+/*
+ * Arguments the kernel's macro packs: PASS_TOKEN_PARAMS(size, token) and
+ * PASS_KMALLOC_PARAMS(size, buckets, token) are one argument of the hook,
+ * pasted to ALLOCPROF_DI_ (ALLOCPROF_DI_ ## arg), which splits them into
+ * their parts; the hook passes them on through the kernel's own macro
+ * (the bucket and the token unchanged, the size its evaluated copy).
+ */
+#define ALLOCPROF_DI_PASS_TOKEN_PARAMS(s, t)		s, t
+#define ALLOCPROF_DI_PASS_KMALLOC_PARAMS(s, b, t)	s, b, t
+#define ALLOCPROF_DI_APPLY(m, ...)	m(__VA_ARGS__)
+
+/* krealloc_node_align_noprof(p, PASS_TOKEN_PARAMS(size, token), align, flags, nid) */
+#define allocprof_dropin_hook_krealloc_node_align_noprof(p, st, ...)	\
+	allocprof_di_must_check(ALLOCPROF_DI_APPLY(ALLOCPROF_DI_REALLOC_TOK, \
+		krealloc_node_align_noprof, ALLOCPROF_DI_KMALLOC, p,	\
+		ALLOCPROF_DI_ ## st, __VA_ARGS__))
+/* kvrealloc_node_align_noprof(p, PASS_TOKEN_PARAMS(size, token), align, flags, nid) */
+#define allocprof_dropin_hook_kvrealloc_node_align_noprof(p, st, ...)	\
+	ALLOCPROF_DI_APPLY(ALLOCPROF_DI_REALLOC_TOK, kvrealloc_node_align_noprof, \
+			   ALLOCPROF_DI_KVMALLOC, p, ALLOCPROF_DI_ ## st, __VA_ARGS__)
+#define ALLOCPROF_DI_REALLOC_TOK(fn, kind, p, _s, t, ...)		\
+({									\
+	const void *__ap_p0 = (p);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0,					\
+		fn(__ap_p0, PASS_TOKEN_PARAMS(__ap_s, t), __VA_ARGS__),	\
+		kind, __ap_s);						\
+})
+/* kmalloc_nolock_noprof(size, gfp, node): any context (dropin.rst). */
+#define allocprof_dropin_hook_kmalloc_nolock_noprof(_s, ...)		\
+({									\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(_kmalloc_nolock_noprof(			\
+		PASS_TOKEN_PARAMS(__ap_s, __kmalloc_token(_s)), __VA_ARGS__), \
+		ALLOCPROF_DI_KMALLOC, __ap_s);				\
+})
+/* kmalloc_node_track_caller_noprof(size, flags, node, caller) */
+#define allocprof_dropin_hook_kmalloc_node_track_caller_noprof(_s, ...)	\
+({									\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(__kmalloc_node_track_caller_noprof(		\
+		PASS_KMALLOC_PARAMS(__ap_s, NULL, __kmalloc_token(_s)), __VA_ARGS__), \
+		ALLOCPROF_DI_KMALLOC, __ap_s);				\
+})
+/* kvmalloc_node_align_noprof(size, align, flags, node) */
+#define allocprof_dropin_hook_kvmalloc_node_align_noprof(_s, ...)	\
+({									\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(__kvmalloc_node_noprof(			\
+		PASS_KMALLOC_PARAMS(__ap_s, NULL, __kmalloc_token(_s)), __VA_ARGS__), \
+		ALLOCPROF_DI_KVMALLOC, __ap_s);				\
+})
+/*
+ * Bucketed kmalloc (kmem_buckets_alloc*(), kmem_buckets_valloc()):
+ * __kmalloc_node_noprof(PASS_KMALLOC_PARAMS(size, b, token), flags, node),
+ * __kmalloc_node_track_caller_noprof(PASS_KMALLOC_PARAMS(...), flags,
+ * node, caller), __kvmalloc_node_noprof(PASS_KMALLOC_PARAMS(...), align,
+ * flags, node).  A bucket's caches have kmalloc's sizes.
+ */
+#define allocprof_dropin_hook___kmalloc_node_noprof(skp, ...)		\
+	ALLOCPROF_DI_APPLY(ALLOCPROF_DI_BUCKETS, __kmalloc_node_noprof,	\
+			   ALLOCPROF_DI_KMALLOC, ALLOCPROF_DI_ ## skp, __VA_ARGS__)
+#define allocprof_dropin_hook___kmalloc_node_track_caller_noprof(skp, ...) \
+	ALLOCPROF_DI_APPLY(ALLOCPROF_DI_BUCKETS, __kmalloc_node_track_caller_noprof, \
+			   ALLOCPROF_DI_KMALLOC, ALLOCPROF_DI_ ## skp, __VA_ARGS__)
+#define allocprof_dropin_hook___kvmalloc_node_noprof(skp, ...)		\
+	ALLOCPROF_DI_APPLY(ALLOCPROF_DI_BUCKETS, __kvmalloc_node_noprof,	\
+			   ALLOCPROF_DI_KVMALLOC, ALLOCPROF_DI_ ## skp, __VA_ARGS__)
+#define ALLOCPROF_DI_BUCKETS(fn, kind, _s, b, t, ...)			\
+({									\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_ALLOC(fn(PASS_KMALLOC_PARAMS(__ap_s, b, t), __VA_ARGS__), \
+			   kind, __ap_s);				\
+})
+/*
+ * kvmalloc_array_noprof(n, size, flags), kvcalloc_noprof(n, size, flags),
+ * kvcalloc_node_noprof(n, size, flags, node): the kernel's macros call
+ * _kvmalloc_array_node_noprof(n, size, flags, node, token).
+ */
+#define ALLOCPROF_DI_KVARRAY(_n, _s, f, node)				\
+	ALLOCPROF_DI_ARRAY(_kvmalloc_array_node_noprof, ALLOCPROF_DI_KVMALLOC, \
+			   _n, _s, f, node, __kmalloc_token(_n, _s, f, node))
+#define allocprof_dropin_hook_kvmalloc_array_noprof(n, s, f)		\
+	ALLOCPROF_DI_KVARRAY(n, s, f, NUMA_NO_NODE)
+#define allocprof_dropin_hook_kvcalloc_noprof(n, s, f)			\
+	ALLOCPROF_DI_KVARRAY(n, s, (f) | __GFP_ZERO, NUMA_NO_NODE)
+#define allocprof_dropin_hook_kvcalloc_node_noprof(n, s, f, node)	\
+	ALLOCPROF_DI_KVARRAY(n, s, (f) | __GFP_ZERO, node)
+/* kmem_cache_alloc_from_sheaf_noprof(cache, gfp, sheaf) */
+#define allocprof_dropin_hook_kmem_cache_alloc_from_sheaf_noprof(c, ...) \
+	ALLOCPROF_DI_CACHE_ALLOC(kmem_cache_alloc_from_sheaf_noprof, c, ##__VA_ARGS__)
+/* alloc_pages_nolock_noprof(gfp, nid, order): any context. */
+#define allocprof_dropin_hook_alloc_pages_nolock_noprof(g, nid, _o)	\
+	ALLOCPROF_DI_ORDER(_o, ALLOCPROF_DI_PAGE,			\
+			   alloc_pages_nolock_noprof(g, nid, __ap_o))
+/* vmalloc_huge_node_noprof(size, gfp, node) */
+#define allocprof_dropin_hook_vmalloc_huge_node_noprof(s, ...)		\
+	ALLOCPROF_DI_SIZED(vmalloc_huge_node_noprof, ALLOCPROF_DI_VMALLOC, s, ##__VA_ARGS__)
+/* vrealloc_node_align_noprof(p, size, align, flags, nid), vrealloc_node_noprof(p, size, flags, nid) */
+#define ALLOCPROF_DI_VREALLOC(fn, p, _s, ...)				\
+({									\
+	const void *__ap_p0 = (p);					\
+	__SIZE_TYPE__ __ap_s = (_s);					\
+	ALLOCPROF_DI_REALLOC(__ap_p0, fn(__ap_p0, __ap_s, __VA_ARGS__),	\
+			     ALLOCPROF_DI_VMALLOC, __ap_s);		\
+})
+#define allocprof_dropin_hook_vrealloc_node_align_noprof(p, s, ...)	\
+	allocprof_di_must_check(ALLOCPROF_DI_VREALLOC(vrealloc_node_align_noprof, \
+						      p, s, __VA_ARGS__))
+#define allocprof_dropin_hook_vrealloc_node_noprof(p, s, ...)		\
+	allocprof_di_must_check(ALLOCPROF_DI_VREALLOC(vrealloc_node_noprof, \
+						      p, s, __VA_ARGS__))
+
+#define ALLOCPROF_DI_K_krealloc_node_align_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvrealloc_node_align_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_nolock_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmalloc_node_track_caller_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_node_align_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___kmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___kmalloc_node_track_caller_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K___kvmalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvmalloc_array_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kvcalloc_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_kmem_cache_alloc_from_sheaf_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_alloc_pages_nolock_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vmalloc_huge_node_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vrealloc_node_align_noprof(...)	~, 1,
+#define ALLOCPROF_DI_K_vrealloc_node_noprof(...)	~, 1,
+
+/*
+ * Frees: kfree_rcu(), kvfree_rcu() and kfree_rcu_nolock() (the object is
+ * logically freed at the call); kfree_nolock() and free_pages_nolock()
+ * (any context: the look-up takes no lock); kvfree_atomic().  A page
+ * freed by free_pages_nolock() is uncharged at the call, whatever other
+ * reference holds it (dropin.rst, "Pages").
+ */
+struct kvfree_rcu_head;
+ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
+		     (struct kvfree_rcu_head *head, void *p), (head, p), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kfree_call_rcu_nolock, allocprof_di_real_kfree_call_rcu_nolock,
+		     (struct kvfree_rcu_head *head, void *p), (head, p), p,
+		     ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kfree_nolock, allocprof_di_real_kfree_nolock,
+		     (const void *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(kvfree_atomic, allocprof_di_real_kvfree_atomic,
+		     (const void *p), (p), p, ALLOCPROF_DI_FREE_ADDR)
+ALLOCPROF_DI_FREE_FN(free_pages_nolock, allocprof_di_real_free_pages_nolock,
+		     (struct page *page, unsigned int order), (page, order),
+		     page, ALLOCPROF_DI_FREE_PAGE)
+#define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
+#define kfree_call_rcu_nolock	allocprof_dropin_kfree_call_rcu_nolock
+#define kfree_nolock		allocprof_dropin_kfree_nolock
+#define kvfree_atomic		allocprof_dropin_kvfree_atomic
+#define free_pages_nolock	allocprof_dropin_free_pages_nolock
+
+/*
+ * Passed through (dropin.rst, "What is covered").  mempool_alloc_bulk():
+ * the elements it has the pool's functions make stay on allocprof's
+ * pending tag (no row), as the reserve's do.
+ */
+#define ALLOCPROF_DI_U___dev_alloc_page_noprof
+#define ALLOCPROF_DI_U___dev_alloc_pages_noprof
+#define ALLOCPROF_DI_U___p4d_alloc_one_noprof
+#define ALLOCPROF_DI_U___pgd_alloc_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_kernel_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_noprof
+#define ALLOCPROF_DI_U___pud_alloc_one_noprof
+#define ALLOCPROF_DI_U___vmalloc_node_range_noprof
+#define ALLOCPROF_DI_U_acomp_request_alloc_extra_noprof
+#define ALLOCPROF_DI_U_acomp_request_alloc_noprof
+#define ALLOCPROF_DI_U_ahash_request_alloc_noprof
+#define ALLOCPROF_DI_U_alloc_contig_frozen_pages_noprof
+#define ALLOCPROF_DI_U_alloc_contig_frozen_range_noprof
+#define ALLOCPROF_DI_U_alloc_contig_pages_noprof
+#define ALLOCPROF_DI_U_alloc_contig_range_noprof
+#define ALLOCPROF_DI_U_alloc_page_vma_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_mempolicy_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_node_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_noprof
+#define ALLOCPROF_DI_U_alloc_workqueue_attrs_noprof
+#define ALLOCPROF_DI_U_alloc_workqueue_lockdep_map
+#define ALLOCPROF_DI_U_alloc_workqueue_noprof
+#define ALLOCPROF_DI_U_devm_alloc_workqueue_noprof
+#define ALLOCPROF_DI_U_filemap_alloc_folio_noprof
+#define ALLOCPROF_DI_U_folio_alloc_mpol_noprof
+#define ALLOCPROF_DI_U_kvmemdup_bpfptr_noprof
+#define ALLOCPROF_DI_U_memdup_sockptr_noprof
+#define ALLOCPROF_DI_U_memdup_sockptr_nul_noprof
+#define ALLOCPROF_DI_U_mempool_alloc_bulk_noprof
+#define ALLOCPROF_DI_U_mm_alloc_cid_noprof
+#define ALLOCPROF_DI_U_mm_alloc_sched_noprof
+#define ALLOCPROF_DI_U_netlbl_catmap_alloc_noprof
+#define ALLOCPROF_DI_U_netlbl_secattr_alloc_noprof
+#define ALLOCPROF_DI_U_netlbl_secattr_cache_alloc_noprof
+#define ALLOCPROF_DI_U_nla_memdup_noprof
+#define ALLOCPROF_DI_U_p4d_alloc_one_noprof
+#define ALLOCPROF_DI_U_pagetable_alloc_noprof
+#define ALLOCPROF_DI_U_pmd_alloc_one_noprof
+#define ALLOCPROF_DI_U_pte_alloc_one_kernel_noprof
+#define ALLOCPROF_DI_U_pte_alloc_one_noprof
+#define ALLOCPROF_DI_U_ptr_ring_init_noprof
+#define ALLOCPROF_DI_U_ptr_ring_resize_multiple_bh_noprof
+#define ALLOCPROF_DI_U_ptr_ring_resize_noprof
+#define ALLOCPROF_DI_U_pud_alloc_one_noprof
+#define ALLOCPROF_DI_U_rhashtable_init_noprof
+#define ALLOCPROF_DI_U_rhltable_init_noprof
+#define ALLOCPROF_DI_U_skb_array_init_noprof
+#define ALLOCPROF_DI_U_skb_array_resize_multiple_bh_noprof
+#define ALLOCPROF_DI_U_skcipher_request_alloc_noprof
+#define ALLOCPROF_DI_U_tcx_entry_create_noprof
+#define ALLOCPROF_DI_U_vma_alloc_folio_noprof
+
+#endif /* ALLOCPROF_DI_KERNEL */
 
 /*
  * Registration.  module_init(fn) defines init_module as an alias of fn:
@@ -818,7 +1180,9 @@ static void *allocprof_di_init_module_ref
 #define ALLOCPROF_DI_DEVRES 0
 #endif
 #if ALLOCPROF_DI_DEVRES
+#if ALLOCPROF_DI_KERNEL == 612
 #include <linux/device/devres.h>
+#endif
 
 /* Records a devm object: @_size bytes (ALLOCPROF_DI_DEVM_STRLEN: a string). */
 #define ALLOCPROF_DI_DEVM(_dev, _call, _size, _gfp)			\
@@ -831,6 +1195,10 @@ static void *allocprof_di_init_module_ref
 	__ap_r;								\
 })
 
+/*
+ * The hooks, each calling the real function @fn (its own name on 6.12, an
+ * asm label of it on 7.3: "Kernel versions" of devm_ below).
+ */
 /* A devm allocation of @size bytes by @fn(dev, size, gfp). */
 #define ALLOCPROF_DI_DEVM_SIZED(fn, dev, size, gfp)			\
 ({									\
@@ -839,10 +1207,6 @@ static void *allocprof_di_init_module_ref
 	gfp_t __ap_g = (gfp);						\
 	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_s, __ap_g), __ap_s, __ap_g); \
 })
-#define devm_kmalloc(dev, size, gfp)					\
-	ALLOCPROF_DI_DEVM_SIZED(devm_kmalloc, dev, size, gfp)
-#define devm_kzalloc(dev, size, gfp)					\
-	ALLOCPROF_DI_DEVM_SIZED(devm_kzalloc, dev, size, gfp)
 /* n * size, which the real call refuses (NULL) if it overflows. */
 #define ALLOCPROF_DI_DEVM_ARRAY(fn, dev, n, size, gfp)			\
 ({									\
@@ -856,21 +1220,16 @@ static void *allocprof_di_init_module_ref
 	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_n, __ap_s, __ap_g),	\
 			  __ap_b, __ap_g);				\
 })
-#define devm_kmalloc_array(dev, n, size, gfp)				\
-	ALLOCPROF_DI_DEVM_ARRAY(devm_kmalloc_array, dev, n, size, gfp)
-#define devm_kcalloc(dev, n, size, gfp)					\
-	ALLOCPROF_DI_DEVM_ARRAY(devm_kcalloc, dev, n, size, gfp)
-#define devm_kmemdup(dev, src, len, gfp)				\
+#define ALLOCPROF_DI_DEVM_KMEMDUP(fn, dev, src, len, gfp)		\
 ({									\
 	struct device *__ap_d = (dev);					\
 	const void *__ap_src = (src);					\
 	size_t __ap_s = (len);						\
 	gfp_t __ap_g = (gfp);						\
-	ALLOCPROF_DI_DEVM(__ap_d,					\
-			  devm_kmemdup(__ap_d, __ap_src, __ap_s, __ap_g), \
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_src, __ap_s, __ap_g),	\
 			  __ap_s, __ap_g);				\
 })
-#define devm_kmemdup_array(dev, src, n, size, gfp)			\
+#define ALLOCPROF_DI_DEVM_KMEMDUP_ARRAY(fn, dev, src, n, size, gfp)	\
 ({									\
 	struct device *__ap_d = (dev);					\
 	const void *__ap_src = (src);					\
@@ -880,25 +1239,24 @@ static void *allocprof_di_init_module_ref
 	size_t __ap_b;							\
 	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
 		__ap_b = ~(size_t)0;					\
-	ALLOCPROF_DI_DEVM(__ap_d, devm_kmemdup_array(__ap_d, __ap_src,	\
-						     __ap_n, __ap_s, __ap_g), \
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_src, __ap_n, __ap_s, __ap_g), \
 			  __ap_b, __ap_g);				\
 })
-#define devm_kstrdup(dev, s, gfp)					\
+#define ALLOCPROF_DI_DEVM_KSTRDUP(fn, dev, s, gfp)			\
 ({									\
 	struct device *__ap_d = (dev);					\
 	const char *__ap_str = (s);					\
 	gfp_t __ap_g = (gfp);						\
-	ALLOCPROF_DI_DEVM(__ap_d, devm_kstrdup(__ap_d, __ap_str, __ap_g), \
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_str, __ap_g),		\
 			  ALLOCPROF_DI_DEVM_STRLEN, __ap_g);		\
 })
 /* The source itself, if it is in .rodata: nothing allocated. */
-#define devm_kstrdup_const(dev, s, gfp)					\
+#define ALLOCPROF_DI_DEVM_KSTRDUP_CONST(fn, dev, s, gfp)		\
 ({									\
 	struct device *__ap_d = (dev);					\
 	const char *__ap_str = (s);					\
 	gfp_t __ap_g = (gfp);						\
-	const char *__ap_c = devm_kstrdup_const(__ap_d, __ap_str, __ap_g); \
+	const char *__ap_c = fn(__ap_d, __ap_str, __ap_g);		\
 	if (__builtin_expect(allocprof_di_on(), 0) && __ap_c != __ap_str) \
 		allocprof_dropin_devm_alloc(ALLOCPROF_DI_TAG(), __ap_d,	\
 			(unsigned long)__ap_c, ALLOCPROF_DI_DEVM_STRLEN,	\
@@ -906,12 +1264,11 @@ static void *allocprof_di_init_module_ref
 	__ap_c;								\
 })
 /* The format stays a literal argument of the call (format checking). */
-#define devm_kasprintf(dev, gfp, fmt, ...)				\
+#define ALLOCPROF_DI_DEVM_KASPRINTF(fn, dev, gfp, fmt, ...)		\
 ({									\
 	struct device *__ap_d = (dev);					\
 	gfp_t __ap_g = (gfp);						\
-	ALLOCPROF_DI_DEVM(__ap_d,					\
-			  devm_kasprintf(__ap_d, __ap_g, fmt, ##__VA_ARGS__), \
+	ALLOCPROF_DI_DEVM(__ap_d, fn(__ap_d, __ap_g, fmt, ##__VA_ARGS__), \
 			  ALLOCPROF_DI_DEVM_STRLEN, __ap_g);		\
 })
 /*
@@ -929,18 +1286,18 @@ static void *allocprof_di_init_module_ref
 			(_size), (__force unsigned int)(_gfp));		\
 	__ap_q;								\
 })
-#define devm_krealloc(dev, p, size, gfp)				\
-({									\
+#define ALLOCPROF_DI_DEVM_KREALLOC(fn, dev, p, size, gfp)		\
+allocprof_di_must_check(({						\
 	struct device *__ap_d = (dev);					\
 	void *__ap_p0 = (p);						\
 	size_t __ap_s = (size);						\
 	gfp_t __ap_g = (gfp);						\
 	ALLOCPROF_DI_DEVM_REALLOC(__ap_d, __ap_p0,			\
-		devm_krealloc(__ap_d, __ap_p0, __ap_s, __ap_g),		\
+		fn(__ap_d, __ap_p0, __ap_s, __ap_g),			\
 		__ap_s, __ap_g);					\
-})
-#define devm_krealloc_array(dev, p, n, size, gfp)			\
-({									\
+}))
+#define ALLOCPROF_DI_DEVM_KREALLOC_ARRAY(fn, dev, p, n, size, gfp)	\
+allocprof_di_must_check(({						\
 	struct device *__ap_d = (dev);					\
 	void *__ap_p0 = (p);						\
 	size_t __ap_n = (n);						\
@@ -950,18 +1307,176 @@ static void *allocprof_di_init_module_ref
 	if (__builtin_mul_overflow(__ap_n, __ap_s, &__ap_b))		\
 		__ap_b = ~(size_t)0;					\
 	ALLOCPROF_DI_DEVM_REALLOC(__ap_d, __ap_p0,			\
-		devm_krealloc_array(__ap_d, __ap_p0, __ap_n, __ap_s, __ap_g), \
+		fn(__ap_d, __ap_p0, __ap_n, __ap_s, __ap_g),		\
 		__ap_b, __ap_g);					\
-})
+}))
 /* The tracker goes first (uncharging the object), then the object. */
-#define devm_kfree(dev, p)						\
+#define ALLOCPROF_DI_DEVM_KFREE(fn, dev, p)				\
 ({									\
 	struct device *__ap_d = (dev);					\
 	const void *__ap_p = (p);					\
 	if (__builtin_expect(allocprof_di_frees_on(), 0))		\
 		allocprof_dropin_devm_free(__ap_d, __ap_p);		\
-	devm_kfree(__ap_d, __ap_p);					\
+	fn(__ap_d, __ap_p);						\
 })
+
+/*
+ * Kernel versions, devm_: how the hooks replace the module's calls.
+ *
+ * 6.12: devres.h, included above (it reaches no printk.h), has declared
+ * every devm_ function: a function-like macro of each name rewrites only
+ * the module's calls, each calling the real function (a macro's own name
+ * is not expanded again in its expansion; devres.h's static inlines were
+ * parsed before the macros and call the real functions).
+ */
+#if ALLOCPROF_DI_KERNEL == 612
+#define devm_kmalloc(dev, size, gfp)					\
+	ALLOCPROF_DI_DEVM_SIZED(devm_kmalloc, dev, size, gfp)
+#define devm_kzalloc(dev, size, gfp)					\
+	ALLOCPROF_DI_DEVM_SIZED(devm_kzalloc, dev, size, gfp)
+#define devm_kmalloc_array(dev, n, size, gfp)				\
+	ALLOCPROF_DI_DEVM_ARRAY(devm_kmalloc_array, dev, n, size, gfp)
+#define devm_kcalloc(dev, n, size, gfp)					\
+	ALLOCPROF_DI_DEVM_ARRAY(devm_kcalloc, dev, n, size, gfp)
+#define devm_kmemdup(dev, src, len, gfp)				\
+	ALLOCPROF_DI_DEVM_KMEMDUP(devm_kmemdup, dev, src, len, gfp)
+#define devm_kmemdup_array(dev, src, n, size, gfp)			\
+	ALLOCPROF_DI_DEVM_KMEMDUP_ARRAY(devm_kmemdup_array, dev, src, n, size, gfp)
+#define devm_kstrdup(dev, s, gfp)					\
+	ALLOCPROF_DI_DEVM_KSTRDUP(devm_kstrdup, dev, s, gfp)
+#define devm_kstrdup_const(dev, s, gfp)					\
+	ALLOCPROF_DI_DEVM_KSTRDUP_CONST(devm_kstrdup_const, dev, s, gfp)
+#define devm_kasprintf(dev, gfp, fmt, ...)				\
+	ALLOCPROF_DI_DEVM_KASPRINTF(devm_kasprintf, dev, gfp, fmt, ##__VA_ARGS__)
+#define devm_krealloc(dev, p, size, gfp)				\
+	ALLOCPROF_DI_DEVM_KREALLOC(devm_krealloc, dev, p, size, gfp)
+#define devm_krealloc_array(dev, p, n, size, gfp)			\
+	ALLOCPROF_DI_DEVM_KREALLOC_ARRAY(devm_krealloc_array, dev, p, n, size, gfp)
+#define devm_kfree(dev, p)	ALLOCPROF_DI_DEVM_KFREE(devm_kfree, dev, p)
+
+#elif ALLOCPROF_DI_KERNEL == 703
+/*
+ * 7.3: devres.h reaches printk.h (<linux/numa.h>, <asm/bug.h>), whose
+ * default pr_fmt a driver's own pr_fmt, defined after this header, would
+ * redefine: the header does not include it.  Each devm_ name is an
+ * object-like macro that is the name itself until <linux/device.h> has
+ * included devres.h and then <asm/device.h> (whose include guard,
+ * _ASM_GENERIC_DEVICE_H, it tests where the name is used), so that
+ * devres.h's prototypes and static inlines keep the real names; after
+ * it, allocprof_di_devm_<name>: with a '(' the hook (a function-like
+ * macro), without one (a function pointer, or the hook's own call of the
+ * real function, which is not expanded again) a function declared here:
+ * the real one, by an asm label naming its symbol, or for devres.h's
+ * static inlines a copy of them.  A module that includes devres.h but
+ * not device.h calls the real functions, unrecorded.
+ */
+#include <linux/types.h>
+#include <linux/gfp_types.h>
+struct device;
+#define ALLOCPROF_DI_DEVM_SEL(guard, name)	ALLOCPROF_DI_DEVM_SEL_(guard, name)
+#define ALLOCPROF_DI_DEVM_SEL_(guard, name)	ALLOCPROF_DI_DEVM_IS_ ## guard(name)
+#define ALLOCPROF_DI_DEVM_IS__ASM_GENERIC_DEVICE_H(name)	name
+#define ALLOCPROF_DI_DEVM_IS_(name)		allocprof_di_ ## name
+
+extern void *allocprof_di_devm_kmalloc(struct device *dev, size_t size, gfp_t gfp)
+	__asm__("devm_kmalloc") __alloc_size(2);
+extern void *allocprof_di_devm_krealloc(struct device *dev, void *ptr, size_t size,
+					gfp_t gfp)
+	__asm__("devm_krealloc") __must_check __realloc_size(3);
+extern void allocprof_di_devm_kfree(struct device *dev, const void *p)
+	__asm__("devm_kfree");
+extern void *allocprof_di_devm_kmemdup(struct device *dev, const void *src, size_t len,
+				       gfp_t gfp)
+	__asm__("devm_kmemdup") __realloc_size(3);
+extern char *allocprof_di_devm_kstrdup(struct device *dev, const char *s, gfp_t gfp)
+	__asm__("devm_kstrdup") __malloc;
+extern const char *allocprof_di_devm_kstrdup_const(struct device *dev, const char *s,
+						   gfp_t gfp)
+	__asm__("devm_kstrdup_const");
+extern char *allocprof_di_devm_kasprintf(struct device *dev, gfp_t gfp, const char *fmt, ...)
+	__asm__("devm_kasprintf") __printf(3, 4) __malloc;
+/* devres.h's static inlines, as 7.3 writes them. */
+static inline __alloc_size(2) void *
+allocprof_di_devm_kzalloc(struct device *dev, size_t size, gfp_t gfp)
+{
+	return allocprof_di_devm_kmalloc(dev, size, gfp | __GFP_ZERO);
+}
+static inline __alloc_size(2, 3) void *
+allocprof_di_devm_kmalloc_array(struct device *dev, size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_expect(__builtin_mul_overflow(n, size, &bytes), 0))
+		return NULL;
+	return allocprof_di_devm_kmalloc(dev, bytes, flags);
+}
+static inline __alloc_size(2, 3) void *
+allocprof_di_devm_kcalloc(struct device *dev, size_t n, size_t size, gfp_t flags)
+{
+	return allocprof_di_devm_kmalloc_array(dev, n, size, flags | __GFP_ZERO);
+}
+static inline __realloc_size(3, 4) void * __must_check
+allocprof_di_devm_krealloc_array(struct device *dev, void *p, size_t new_n,
+				 size_t new_size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_expect(__builtin_mul_overflow(new_n, new_size, &bytes), 0))
+		return NULL;
+	return allocprof_di_devm_krealloc(dev, p, bytes, flags);
+}
+static inline void *
+allocprof_di_devm_kmemdup_array(struct device *dev, const void *src, size_t n,
+				size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(size, n, &bytes))
+		bytes = ~(size_t)0;	/* size_mul() saturates */
+	return allocprof_di_devm_kmemdup(dev, src, bytes, flags);
+}
+
+#define allocprof_di_devm_kmalloc(dev, size, gfp)			\
+	ALLOCPROF_DI_DEVM_SIZED(allocprof_di_devm_kmalloc, dev, size, gfp)
+#define allocprof_di_devm_kzalloc(dev, size, gfp)			\
+	ALLOCPROF_DI_DEVM_SIZED(allocprof_di_devm_kzalloc, dev, size, gfp)
+#define allocprof_di_devm_kmalloc_array(dev, n, size, gfp)		\
+	ALLOCPROF_DI_DEVM_ARRAY(allocprof_di_devm_kmalloc_array, dev, n, size, gfp)
+#define allocprof_di_devm_kcalloc(dev, n, size, gfp)			\
+	ALLOCPROF_DI_DEVM_ARRAY(allocprof_di_devm_kcalloc, dev, n, size, gfp)
+#define allocprof_di_devm_kmemdup(dev, src, len, gfp)			\
+	ALLOCPROF_DI_DEVM_KMEMDUP(allocprof_di_devm_kmemdup, dev, src, len, gfp)
+#define allocprof_di_devm_kmemdup_array(dev, src, n, size, gfp)	\
+	ALLOCPROF_DI_DEVM_KMEMDUP_ARRAY(allocprof_di_devm_kmemdup_array, dev, src, \
+					n, size, gfp)
+#define allocprof_di_devm_kstrdup(dev, s, gfp)				\
+	ALLOCPROF_DI_DEVM_KSTRDUP(allocprof_di_devm_kstrdup, dev, s, gfp)
+#define allocprof_di_devm_kstrdup_const(dev, s, gfp)			\
+	ALLOCPROF_DI_DEVM_KSTRDUP_CONST(allocprof_di_devm_kstrdup_const, dev, s, gfp)
+#define allocprof_di_devm_kasprintf(dev, gfp, fmt, ...)			\
+	ALLOCPROF_DI_DEVM_KASPRINTF(allocprof_di_devm_kasprintf, dev, gfp, fmt, \
+				    ##__VA_ARGS__)
+#define allocprof_di_devm_krealloc(dev, p, size, gfp)			\
+	ALLOCPROF_DI_DEVM_KREALLOC(allocprof_di_devm_krealloc, dev, p, size, gfp)
+#define allocprof_di_devm_krealloc_array(dev, p, n, size, gfp)		\
+	ALLOCPROF_DI_DEVM_KREALLOC_ARRAY(allocprof_di_devm_krealloc_array, dev, p, \
+					 n, size, gfp)
+#define allocprof_di_devm_kfree(dev, p)					\
+	ALLOCPROF_DI_DEVM_KFREE(allocprof_di_devm_kfree, dev, p)
+
+#define devm_kmalloc		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kmalloc)
+#define devm_kzalloc		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kzalloc)
+#define devm_kmalloc_array	ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kmalloc_array)
+#define devm_kcalloc		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kcalloc)
+#define devm_kmemdup		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kmemdup)
+#define devm_kmemdup_array	ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kmemdup_array)
+#define devm_kstrdup		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kstrdup)
+#define devm_kstrdup_const	ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kstrdup_const)
+#define devm_kasprintf		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kasprintf)
+#define devm_krealloc		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_krealloc)
+#define devm_krealloc_array	ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_krealloc_array)
+#define devm_kfree		ALLOCPROF_DI_DEVM_SEL(_ASM_GENERIC_DEVICE_H, devm_kfree)
+#endif /* ALLOCPROF_DI_KERNEL, devm_ */
 #endif /* ALLOCPROF_DI_DEVRES */
 
 #endif /* !__ASSEMBLY__ */

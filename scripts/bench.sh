@@ -4,7 +4,7 @@
 # kernel's own profiler, in one run.  Builds (or reuses) the peer kernel
 # with CONFIG_MEM_ALLOC_PROFILING, runs scripts/guest-bench.sh in the VM in
 # five modes (upstream's twice: booted with profiling on, then booted with
-# sysctl.vm.mem_profiling=0) and writes results/<date>/results.{md,json}
+# sysctl.vm.mem_profiling=0) and writes results/<date>-<kernel>/results.{md,json}
 # (see Documentation/allocprof/benchmarks.rst).  Guest time under
 # `-icount shift=0` counts guest instructions: those figures repeat to the
 # instruction.  A figure the guest could not measure (bench-fail:), or a
@@ -95,7 +95,9 @@ objdump -dr "$sel/allocprof_bench_rs.ko" >"$logs/allocprof_bench_rs.dis"
 mapfile -t kos < <(find "$ALLOCPROF_ROOT" -name '*.ko' -not -path '*/.git/*')
 kos+=("$rdir/di/allocprof_bench_rsdi.ko" "$rdir/fl/allocprof_bench_rsfl.ko")
 
-results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)"
+# One directory per run, named for its date and kernel: the runs on each
+# kernel of the matrix side by side.
+results="$ALLOCPROF_ROOT/results/$(date -u +%Y%m%d-%H%M%S)-$kv"
 mkdir -p "$results"
 guest="$ALLOCPROF_ROOT/scripts/guest-bench.sh"
 export TIMEOUT=${TIMEOUT:-1200}
@@ -118,7 +120,7 @@ report() {
 	cp "$logs"/allocprof_bench_rs*.dis "$results/"
 	step "report"
 	python3 "$ALLOCPROF_ROOT/scripts/bench_report.py" "$results" \
-		"$(dpkg-query -W -f='${Version}' linux-source-6.12)" "$@"
+		"$(cat "$kdir/include/config/kernel.release")" "$@"
 }
 if [ "${BENCH_ONLY:-}" = dropin ]; then
 	# The drop-in rows alone (a developer's loop on the header and the

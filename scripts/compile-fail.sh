@@ -183,6 +183,45 @@ if dropin_kernel "$kv"; then
 		fail=$((fail + 1))
 	fi
 fi
+# Every name the kernel's headers wrap in alloc_hooks() (include/ and
+# arch/x86/include/ of KDIR's source: `alloc_hooks(NAME(`) is known to the
+# header, for this kernel: hooked (ALLOCPROF_DI_K_NAME) or passed through
+# knowingly (ALLOCPROF_DI_U_NAME, its "Kernel versions" section).  A new
+# entry point of a new kernel is a name neither lists: the generated
+# module, one #error per such name, stops the build and names it.
+if dropin_kernel "$kv"; then
+	i=$((i + 1))
+	d="$work/dropin-known-hooks"
+	mkdir -p "$d"
+	src="$KDIR/source"
+	names=$(find "$src/include" "$src/arch/x86/include" -name '*.h' -print0 |
+		xargs -0 perl -0777 -ne 'while (/\balloc_hooks\(\s*(\w+)\s*\(/g) { print "$1\n" }' | sort -u)
+	{
+		echo '// SPDX-License-Identifier: GPL-2.0'
+		echo '#include <linux/module.h>'
+		for n in $names; do
+			printf '#if !defined(ALLOCPROF_DI_K_%s) && !defined(ALLOCPROF_DI_U_%s)\n' "$n" "$n"
+			printf '#error "alloc_hooks() name unknown to the drop-in header: %s"\n#endif\n' "$n"
+		done
+		echo 'MODULE_LICENSE("GPL");'
+	} >"$d/dropin_known_hooks.c"
+	{
+		echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
+		echo "obj-m := dropin_known_hooks.o"
+	} >"$d/Kbuild"
+	module_make "$KDIR" M="$d" KBUILD_MODPOST_WARN=1 \
+		KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" modules >"$d.log" 2>&1
+	rc=$?
+	count=$(printf '%s\n' $names | grep -c .)
+	if [ "$rc" -eq 0 ] && [ "$count" -gt 50 ]; then
+		echo "ok $i drop-in knows every alloc_hooks() name of Linux $kv's headers ($count)"
+		pass=$((pass + 1))
+	else
+		echo "not ok $i drop-in knows every alloc_hooks() name of Linux $kv's headers ($count found; build exit $rc)"
+		grep -o 'alloc_hooks() name unknown to the drop-in header: [A-Za-z0-9_]*' "$d.log" | sort -u | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
+fi
 # The devres tracker's release drops the tracker's reference to allocprof
 # last, with a jump (src/dropin_devres_release.S): no instruction of
 # allocprof runs after module_put().  A C function there ends in a call and

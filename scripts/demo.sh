@@ -8,9 +8,11 @@
 # the drop-in's two, built against the test kernel, and loaded in the
 # test VM after allocprof (scripts/guest-demo.sh): its rows, the sysctl
 # switched off and on, its unload and allocprof's report of what it left
-# allocated.  Then a Rust module of the kernel tree, samples/rust/
-# rust_minimal.rs, unmodified, with the same two lines: its rows at its
-# own lines.
+# allocated.  Then Rust modules of the kernel tree, unmodified, with the
+# same two lines: samples/rust/rust_minimal.rs (its rows at its own
+# lines) and, where the tree has it (7.3), the misc device driver
+# samples/rust/rust_misc_device.rs: a device opened (its state, a KBox, at
+# the driver's line), written to (a buffer), closed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,24 +35,40 @@ module_make "$KDIR" -s M="$d" modules >"$ALLOCPROF_RUN_DIR/build.log" 2>&1 || {
 	tail -n 20 "$ALLOCPROF_RUN_DIR/build.log"
 	die "kmemleak-test did not build (log: $ALLOCPROF_RUN_DIR/build.log)"
 }
-r="$ALLOCPROF_RUN_DIR/rust_minimal"
+r="$ALLOCPROF_RUN_DIR/rust"
 mkdir -p "$r"
-cp "$KDIR/source/samples/rust/rust_minimal.rs" "$r/"
+rs=(rust_minimal)
+[ -f "$KDIR/source/samples/rust/rust_misc_device.rs" ] && rs+=(rust_misc_device)
+for m in "${rs[@]}"; do
+	cp "$KDIR/source/samples/rust/$m.rs" "$r/"
+done
 cat >"$r/Kbuild" <<KBUILD
-obj-m := rust_minimal.o
+obj-m := $(printf '%s.o ' "${rs[@]}")
 ALLOCPROF := $ALLOCPROF_ROOT
 include \$(ALLOCPROF)/dropin.mk
 KBUILD
-step "rust_minimal.rs of the kernel tree, with the same lines in its Kbuild"
+step "$(printf '%s.rs ' "${rs[@]}")of the kernel tree, with the same lines in their Kbuild"
 sed 's/^/    /' "$r/Kbuild"
 module_make "$KDIR" -s M="$r" modules 2>&1 | tee "$ALLOCPROF_RUN_DIR/build-rust.log" | grep 'ALLOCPROF-RS' |
 	sed 's/^ */    /' || {
 	tail -n 20 "$ALLOCPROF_RUN_DIR/build-rust.log"
-	die "rust_minimal did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
+	die "the Rust samples did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
 }
-[ -f "$r/rust_minimal.ko" ] || die "rust_minimal did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
+for m in "${rs[@]}"; do
+	[ -f "$r/$m.ko" ] || die "$m did not build (log: $ALLOCPROF_RUN_DIR/build-rust.log)"
+done
 "$ALLOCPROF_ROOT/scripts/tool.sh" build
+# The lines the guest names: rust_minimal's three pushes, and
+# rust_misc_device's KBox of open() (this kernel's sources).
+lines=$(grep -n 'numbers.push(' "$r/rust_minimal.rs" | cut -d: -f1 | tr '\n' ' ')
+set -- $lines
+[ $# = 3 ] || die "rust_minimal.rs: 3 pushes expected, found lines: $lines"
+guest="$ALLOCPROF_RUN_DIR/guest-demo.sh"
+{
+	echo "PUSH1=$1 PUSH2=$2 PUSH3=$3"
+	cat "$ALLOCPROF_ROOT/scripts/guest-demo.sh"
+} >"$guest"
 step "the test VM"
 VM_CONSOLE_LOG="$ALLOCPROF_RUN_DIR/console.log" \
-	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $d/kmemleak-test.ko $r/rust_minimal.ko" \
-	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$ALLOCPROF_ROOT/scripts/guest-demo.sh"
+	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $d/kmemleak-test.ko $(printf "$r/%s.ko " "${rs[@]}")" \
+	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$guest"

@@ -77,6 +77,10 @@ SNAPSHOTS = ["loaded", "held", "rcu_at_call", "rcu_later", "freed", "pages_held"
 #     #ifndef CONFIG_MODULES);
 #   kset_example: its 3 kobjects, one kzalloc site, until it is unloaded
 #     (kset_gone: no row at all);
+#   test_memcat_p: its init's 4 sites (two arrays, their elements) free
+#     everything before the init returns: 4 rows of no bytes and no live
+#     calls on both kernels (the "same rows" test: its tags at the lines
+#     of kzalloc_objs/kmalloc_obj on 7.3), none charged;
 #   allocprof_dropin_test: its init's object (dropin_test_init), kept
 #     while loaded: 1 row; "held" 18 more (kmalloc, kzalloc, kcalloc,
 #     kmalloc_node, kmemdup, kvmalloc, kvzalloc, vmalloc, vzalloc, pages,
@@ -455,6 +459,7 @@ def self_test():
         "kmemleak-test.c": ["kmalloc(32, GFP_KERNEL);"] * 12 + ["vmalloc(64);"] * 3
         + ["__alloc_percpu(64, 4);"],
         "kset-example.c": ["foo = kzalloc(sizeof(*foo), GFP_KERNEL);"],
+        "test_memcat_p.c": ["in0 = kzalloc_objs(*in0, INPUT_MAX);"] * 2 + ["in0[i] = kmalloc_obj(**in0);"] * 2,
         "allocprof_dropin_test.c": ["return __alloc_percpu(s, 8);", "return alloc_pages_exact(s, GFP_KERNEL);",
                                     "return kmalloc(64, GFP_KERNEL);"] + ["return kmalloc(8, GFP_KERNEL);"] * 16
         + ["return devm_kmalloc(d, 100, GFP_KERNEL);"] * 12 + ["p = kmalloc(16, GFP_KERNEL);"],
@@ -480,6 +485,9 @@ def self_test():
             rows.append(("kmemleak-test.c", 16, "kmemleak_test", "kmemleak_test_init", (64 * possible, 1), (0, 0)))
             if snap != "kset_gone":
                 rows.append(("kset-example.c", 1, "kset_example", "create_foo_obj", (192, 3), (192, 3)))
+                for i in range(4):
+                    rows.append(("test_memcat_p.c", i + 1, "test_memcat_p", "test_memcat_p_init", (0, 0),
+                                 (0, 0)))
             held = snap == "held"
             rows.append(("allocprof_dropin_test.c", 1, "allocprof_dropin_test", "site_percpu",
                          (3 * 64 * possible, 3) if held else (0, 0), (0, 0)))

@@ -13,7 +13,10 @@
 # unmodified modules of the kernel tree, copied from its source at build
 # time: samples/kmemleak/kmemleak-test.c (kmalloc, kzalloc, vmalloc,
 # __alloc_percpu, all left live) and samples/kobject/kset-example.c
-# (kzalloc'd kobjects, freed by their release).  The Rust drop-in's:
+# (kzalloc'd kobjects, freed by their release), and lib/test_memcat_p.c
+# (arrays and elements allocated and freed at its init: kzalloc_objs and
+# kmalloc_obj on 7.3, kcalloc and kmalloc on 6.12; 4 rows, at the same
+# lines on both sides, nothing left charged).  The Rust drop-in's:
 # rust_minimal and rust_print of samples/rust/ and
 # allocprof_dropin_rust_test, as make modules builds them with the
 # drop-in lines, and built plainly against the upstream kernel (its
@@ -44,7 +47,9 @@ step "differential test: drop-in against upstream's profiler"
 kup=$("$ALLOCPROF_ROOT/scripts/kernel.sh" build-path upstream) ||
 	report_fail "no upstream-profiling kernel"
 src="$KDIR/source"
-[ -f "$src/samples/kmemleak/kmemleak-test.c" ] || report_fail "no kernel source at $src"
+for f in samples/kmemleak/kmemleak-test.c samples/kobject/kset-example.c lib/test_memcat_p.c; do
+	[ -f "$src/$f" ] || report_fail "no $f in the kernel source at $src"
+done
 dropin_ko="$sel/dropin/allocprof_dropin_test.ko"
 rust_kos="$sel/dropin_rust/allocprof_dropin_rust_test.ko $sel/dropin_rust_samples/rust_minimal.ko $sel/dropin_rust_samples/rust_print.ko"
 for k in "$dropin_ko" "$ALLOCPROF_ROOT/allocprof.ko" $rust_kos; do
@@ -53,7 +58,8 @@ done
 
 mkdir -p "$work/dropin" "$work/plain"
 for d in dropin plain; do
-	cp "$src/samples/kmemleak/kmemleak-test.c" "$src/samples/kobject/kset-example.c" "$work/$d/"
+	cp "$src/samples/kmemleak/kmemleak-test.c" "$src/samples/kobject/kset-example.c" \
+		"$src/lib/test_memcat_p.c" "$work/$d/"
 done
 cp "$sel/dropin/allocprof_dropin_test.c" "$work/plain/"
 # The Rust modules, plain (the test module mounts src/ffi/sysfs.rs,
@@ -70,9 +76,9 @@ printf 'obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o\ninclu
 # (a) the one line a user adds; (b) nothing.
 {
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"
-	echo "obj-m := kmemleak-test.o kset-example.o"
+	echo "obj-m := kmemleak-test.o kset-example.o test_memcat_p.o"
 } >"$work/dropin/Kbuild"
-echo "obj-m := allocprof_dropin_test.o kmemleak-test.o kset-example.o" >"$work/plain/Kbuild"
+echo "obj-m := allocprof_dropin_test.o kmemleak-test.o kset-example.o test_memcat_p.o" >"$work/plain/Kbuild"
 module_make "$KDIR" M="$work/dropin" KBUILD_EXTRA_SYMBOLS="$ALLOCPROF_ROOT/Module.symvers" \
 	modules >"$log-build.log" 2>&1 || { tail -n 20 "$log-build.log"; report_fail "drop-in build (log: $log-build.log)"; }
 module_make "$kup" M="$work/plain" modules >>"$log-build.log" 2>&1 ||
@@ -85,11 +91,11 @@ for mode in allocprof upstream; do
 	{ echo "MODE=$mode"; cat "$ALLOCPROF_ROOT/scripts/guest-differential.sh"; } >"$work/run-$mode.sh"
 done
 TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-allocprof-console.log" \
-	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $dropin_ko $work/dropin/kmemleak-test.ko $work/dropin/kset-example.ko $rust_kos" \
+	VM_MODULES="$ALLOCPROF_ROOT/allocprof.ko $dropin_ko $work/dropin/kmemleak-test.ko $work/dropin/kset-example.ko $work/dropin/test_memcat_p.ko $rust_kos" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-allocprof.sh" >"$log-allocprof.log" 2>&1
 rc_a=$?
 TIMEOUT=${DIFF_TIMEOUT:-300} VM_CONSOLE_LOG="$log-upstream-console.log" KDIR="$kup" \
-	VM_MODULES="$work/plain/allocprof_dropin_test.ko $work/plain/kmemleak-test.ko $work/plain/kset-example.ko $work/plainrs/m/rust_minimal.ko $work/plainrs/m/rust_print.ko $work/plainrs/m/allocprof_dropin_rust_test.ko" \
+	VM_MODULES="$work/plain/allocprof_dropin_test.ko $work/plain/kmemleak-test.ko $work/plain/kset-example.ko $work/plain/test_memcat_p.ko $work/plainrs/m/rust_minimal.ko $work/plainrs/m/rust_print.ko $work/plainrs/m/allocprof_dropin_rust_test.ko" \
 	"$ALLOCPROF_ROOT/scripts/vm.sh" exec "$work/run-upstream.sh" >"$log-upstream.log" 2>&1
 rc_u=$?
 info "both VMs done in $((SECONDS - start))s (logs: $log-*.log)"

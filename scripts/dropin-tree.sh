@@ -27,17 +27,29 @@ SLACK=${DROPIN_FRAME_SLACK:-16}
 src="$KDIR/source"
 # Modules of lib/ and samples/ that build out of tree from one file, with
 # allocations of every kind (kmalloc, arrays, vmalloc, pages, percpu,
-# kmem_cache, krealloc) and frees, in functions of every size.
-MODULES="lib/test_bitmap.c lib/test_bpf.c lib/test_firmware.c lib/test_free_pages.c
-lib/test_hash.c lib/test_hexdump.c lib/test_ida.c lib/test_kmod.c lib/test_list_sort.c
+# kmem_cache, krealloc) and frees, in functions of every size; each
+# kernel's own list (7.3 moved some tests to lib/tests/, dropped others,
+# and its kmalloc_obj()/kzalloc_obj()/kmalloc_flex() are in test_bpf,
+# test_firmware, test_memcat_p, test_objagg, test_parman, test_rhashtable,
+# test_vmalloc, test_workqueue, rbtree_test and interval_tree_test).
+kv=$(kdir_version "$KDIR")
+SHARED="lib/test_bitmap.c lib/test_bpf.c lib/test_firmware.c lib/test_free_pages.c
+lib/test_hexdump.c lib/test_ida.c lib/test_kmod.c
 lib/test_lockup.c lib/test_maple_tree.c lib/test_memcat_p.c lib/test_meminit.c
-lib/test_min_heap.c lib/test_objagg.c lib/test_objpool.c lib/test_parman.c
-lib/test_printf.c lib/test_ref_tracker.c lib/test_rhashtable.c lib/test_scanf.c
-lib/test_sort.c lib/test_sysctl.c lib/test_uuid.c lib/test_vmalloc.c lib/test_xarray.c
+lib/test_objagg.c lib/test_objpool.c lib/test_parman.c
+lib/test_ref_tracker.c lib/test_rhashtable.c
+lib/test_sysctl.c lib/test_vmalloc.c lib/test_xarray.c
 samples/kfifo/bytestream-example.c samples/kfifo/dma-example.c
 samples/kfifo/inttype-example.c samples/kfifo/record-example.c
 samples/kmemleak/kmemleak-test.c samples/kobject/kobject-example.c
 samples/kobject/kset-example.c"
+case $kv in
+6.12) MODULES="$SHARED lib/test_hash.c lib/test_list_sort.c lib/test_min_heap.c
+lib/test_printf.c lib/test_scanf.c lib/test_sort.c lib/test_uuid.c" ;;
+7.3) MODULES="$SHARED lib/tests/test_hash.c lib/tests/test_list_sort.c lib/tests/test_sort.c
+lib/test_workqueue.c lib/rbtree_test.c lib/interval_tree_test.c" ;;
+*) die "dropin-tree: no module list for Linux $kv" ;;
+esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/allocprof-tree.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -63,6 +75,13 @@ for v in plain dropin; do
 done
 
 limit=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$KDIR/.config")
+# The kernel's own test of sparse: a sparse older than the kernel needs
+# (7.3 with Debian 12's 0.6.4) checks nothing; the builds say so, and the
+# run says it once (a skip), instead of failing every module on it.
+sparse=1
+if grep -q 'sparse is not available or not up to date' "$work/plain.log"; then
+	sparse=0
+fi
 pass=0 fail=0 skip=0 i=0 grown=0 funcs=0 maxgrowth=0
 ok() { i=$((i + 1)) pass=$((pass + 1)); echo "ok $i dropin-tree: $*"; }
 notok() { i=$((i + 1)) fail=$((fail + 1)); echo "not ok $i dropin-tree: $*"; }
@@ -80,6 +99,17 @@ warnings() {
 frames() {
 	sed -E 's|^[^:]*:([0-9]+):([^\t]*)\t([0-9]+).*|\1 \3 \2|' "$work/$1/$2.su" 2>/dev/null | sort -k1,1
 }
+# pairs NAME: "LINE PLAIN_SIZE FUNCTION DROPIN_SIZE FUNCTION" of each
+# function of NAME.c in both builds: the same function (two functions a
+# macro defines on one line, 7.3's KSTM_MODULE_LOADERS init and exit, are
+# not paired with each other), or the plain build's init_module with the
+# function of its line that the plain build does not name.
+pairs() {
+	join <(frames plain "$1") <(frames dropin "$1") |
+		awk 'NR == FNR { seen[$1 " " $3] = 1; next }
+			$3 == $5 || ($3 == "init_module" && !(($1 " " $5) in seen))' \
+			<(frames plain "$1") -
+}
 for f in $MODULES; do
 	n=$(basename "$f" .c)
 	if [ ! -f "$work/plain/$n.o" ]; then
@@ -96,7 +126,7 @@ for f in $MODULES; do
 	# sparse ran on it in both builds.
 	checked=$(grep -cE "^ +CHECK +$work/(plain|dropin)/$n\.c\$" "$work/plain.log" "$work/dropin.log" |
 		awk -F: '{ s += ($2 > 0) } END { print s + 0 }')
-	[ "$checked" = 2 ] || new="sparse did not check $n.c in both builds${new:+; }$new"
+	[ "$checked" = 2 ] || [ "$sparse" = 0 ] || new="sparse did not check $n.c in both builds${new:+; }$new"
 	if [ -z "$new" ]; then
 		ok "$f: builds with the header, no new warning (W=1, sparse)"
 	else
@@ -104,11 +134,11 @@ for f in $MODULES; do
 		printf '%s\n' "$new" | head -n 10 | sed 's/^/# /'
 	fi
 	# Each function's frame, plain against drop-in.
-	bad=$(join <(frames plain "$n") <(frames dropin "$n") |
+	bad=$(pairs "$n" |
 		awk -v slack="$SLACK" -v limit="${limit:-0}" '
 			{ g = $4 - $2; if (g > slack || (limit > 0 && $4 >= limit && $2 < limit))
 				print $3 ": " $2 " -> " $4 " bytes" }')
-	stats=$(join <(frames plain "$n") <(frames dropin "$n") |
+	stats=$(pairs "$n" |
 		awk '{ n++; g = $4 - $2; if (g > 0) { up++ } if (g > m) m = g } END { print n + 0, up + 0, m + 0 }')
 	read -r nf ng mg <<<"$stats"
 	funcs=$((funcs + nf)) grown=$((grown + ng))
@@ -128,6 +158,10 @@ if [ -z "$hdr" ]; then
 else
 	notok "no warning or error of the compiler (W=1) or sparse in the header itself"
 	printf '%s\n' "$hdr" | head -n 10 | sed 's/^/# /'
+fi
+if [ "$sparse" = 0 ]; then
+	i=$((i + 1)) skip=$((skip + 1))
+	echo "ok $i dropin-tree: sparse (C=1) # SKIP the kernel finds this sparse not up to date: W=1 alone"
 fi
 echo "# frames: $funcs functions compared, $grown grew, by $maxgrowth bytes at most"
 echo "dropin-tree: $pass passed, $fail failed, $skip skipped"

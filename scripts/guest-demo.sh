@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# `make demo`, inside the test VM (scripts/demo.sh): allocprof, then
-# samples/kmemleak/kmemleak-test.c built with the drop-in lines, then
-# samples/rust/rust_minimal.rs built with the same lines.
+# `make demo`, inside the test VM (scripts/demo.sh, which writes the
+# lines of rust_minimal's pushes before this file: PUSH1..3): allocprof,
+# then samples/kmemleak/kmemleak-test.c built with the drop-in lines, then
+# samples/rust/rust_minimal.rs built with the same lines, and where it was
+# built (7.3), the driver samples/rust/rust_misc_device.rs.
 set -e
 M=/allocprof/modules
 # The kernel's messages are shown where the demo asks for them.
@@ -36,9 +38,26 @@ show rmmod kmemleak-test
 say "a Rust module of the kernel tree, unmodified, with the same two lines: rust_minimal"
 echo "\$ insmod $M/rust_minimal.ko"
 insmod $M/rust_minimal.ko 2>/dev/null
-say "its three pushes at their own lines: the first allocated (line 25), the second fitted in place (26), the third moved the vector: charged at 27, 25 uncharged"
+say "its three pushes at their own lines: the first allocated (line $PUSH1), the second fitted in place ($PUSH2), the third moved the vector: charged at $PUSH3, $PUSH1 uncharged"
 echo "\$ grep rust_minimal /sys/kernel/allocprof/allocinfo"
 grep rust_minimal /sys/kernel/allocprof/allocinfo
 show rmmod rust_minimal
+if [ -f $M/rust_misc_device.ko ]; then
+	say "a Rust driver of the kernel tree, unmodified, with the same two lines: rust_misc_device"
+	show insmod $M/rust_misc_device.ko
+	say "the device opened (and held open): its state, a pinned KBox, charged at the driver's line"
+	echo '$ exec 3<>/dev/rust-misc-device'
+	exec 3<>/dev/rust-misc-device
+	show allocprof top --module rust_misc_device --nonzero -n 10
+	say "5000 bytes written: the driver's buffer (a KVVec) at its line too"
+	echo '$ head -c 5000 /dev/zero >&3'
+	head -c 5000 /dev/zero >&3
+	show allocprof top --module rust_misc_device --nonzero -n 10
+	say "closed: everything it allocated for the file freed, nothing left charged"
+	echo '$ exec 3>&-'
+	exec 3>&-
+	show allocprof top --module rust_misc_device --nonzero -n 10
+	show rmmod rust_misc_device
+fi
 show rmmod allocprof
 echo "demo done"

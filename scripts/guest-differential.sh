@@ -10,7 +10,7 @@
 # and each command of the workload as "diff-cmd: COMMAND", for
 # scripts/differential.py to compare.
 M=/allocprof/modules
-MODS='allocprof_dropin_test|kmemleak_test|kset_example'
+MODS='allocprof_dropin_test|kmemleak_test|kset_example|test_memcat_p'
 DC=/sys/kernel/allocprof_dropin_test/control
 fail() { echo "diff-error: $*"; }
 
@@ -31,7 +31,7 @@ devres() {
 devres pre
 echo "diff-profiling: $(cat /proc/sys/vm/mem_profiling)"
 echo "diff-possible: $(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)"
-for m in allocprof_dropin_test kmemleak-test kset-example; do
+for m in allocprof_dropin_test kmemleak-test kset-example test_memcat_p; do
 	insmod $M/$m.ko || fail "insmod $m"
 done
 
@@ -136,6 +136,7 @@ snap devm_unbound
 echo allocprof_dropin_devm >$D/bind || fail "bind"
 snap devm_rebound
 rmmod kset-example || fail "rmmod kset-example"
+rmmod test_memcat_p || fail "rmmod test_memcat_p"
 snap kset_gone
 
 # The Rust drop-in: rust_minimal and rust_print of the kernel tree and

@@ -18,7 +18,7 @@ use crate::args::Args;
 use crate::asm::comment;
 use crate::calls::{calls_of, Call};
 use crate::dwarf::Reader;
-use crate::kernel::kernel_abi;
+use crate::kernel::kernel;
 use crate::place::{place_of, Place};
 
 /// A non-generic function of the kernel crate that allocates,
@@ -214,7 +214,7 @@ pub fn find_kcalls(
     bases: &HashMap<object::SectionIndex, u64>,
     args: &Args,
 ) -> Result<(Vec<KSite>, Vec<String>)> {
-    let wrappers = kernel_abi(&args.kernel)?.wrappers;
+    let wrappers = kernel(&args.kernel)?.wrappers;
     let (mut sites, mut unaudited) = (Vec::new(), Vec::new());
     for sym in obj.symbols().filter(|s| s.is_undefined()) {
         let name = sym.name()?;

@@ -4,8 +4,11 @@
 //! symbols it recognises (`ReallocFunc::call`, `Kmalloc::aligned_layout`,
 //! the crate's shared instances of `kernel::alloc` generics, its
 //! `<A as Allocator>::free`s in Module.symvers) and, per kernel version,
-//! the signature of `ReallocFunc::call` and what a module calls
-//! ([`KERNELS`]: one entry per kernel, the one place to add a kernel).
+//! its allocator's ABI ([`KERNELS`]: the signature of `ReallocFunc::call`,
+//! what a module's code calls (6.12: it; 7.3, where it is `#[inline]`:
+//! its C helpers), the result of `aligned_layout` that replaces its call
+//! in a free, whether allocprof wraps the kernel crate's functions that
+//! allocate; one entry per kernel, the one place to add a kernel).
 //!
 //! Uses: no other module.
 
@@ -52,62 +55,6 @@ pub const C_HELPERS: &[&str] = &[
     "rust_helper_kvrealloc_node_align",
 ];
 
-/// What the tool knows of one kernel's `kernel::alloc`.
-pub struct KernelAbi {
-    /// VERSION.PATCHLEVEL.
-    pub kernel: &'static str,
-    /// `ReallocFunc::call`'s signature there.
-    pub signature: &'static str,
-    /// What the module's code calls.
-    pub abi: Abi,
-    /// Whether allocprof wraps the kernel crate's non-generic functions
-    /// that allocate for a module there (src/dropin/kcalls.rs: 6.12's);
-    /// elsewhere their calls are marked `accurate:no`.
-    pub wrappers: bool,
-}
-
-/// The kernels whose `kernel::alloc` this tool rewrites calls of (the
-/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`),
-/// the one place to add a kernel.  A kernel not listed is refused: 6.18
-/// added a NUMA node (`nid`), which a thunk of 6.12's shape would not
-/// pass; 7.3's `ReallocFunc::call` is inlined into the module, which calls
-/// the C helpers (every argument, the node and the alignment included,
-/// passed on untouched by include/allocprof_rs_dropin.h's `ALLOCPROF_RS_C_*`).
-pub const KERNELS: &[KernelAbi] = &[
-    KernelAbi {
-        kernel: "6.12",
-        signature: "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, \
-                    flags: Flags)",
-        abi: Abi::RustCall,
-        wrappers: true,
-    },
-    KernelAbi {
-        kernel: "7.3",
-        signature: "#[inline] fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
-                    old_layout: Layout, flags: Flags, nid: NumaNode), inlined: \
-                    rust_helper_{k,v,kv}realloc_node_align(ptr, size, align, flags, nid)",
-        abi: Abi::CHelpers,
-        wrappers: false,
-    },
-];
-
-/// What the tool knows of Linux `kernel`, or why not.
-pub fn kernel_abi(kernel: &str) -> Result<&'static KernelAbi> {
-    KERNELS.iter().find(|k| k.kernel == kernel).ok_or_else(|| {
-        let known: Vec<_> = KERNELS.iter().map(|k| k.kernel).collect();
-        anyhow!(
-            "Linux {kernel}: its kernel::alloc ReallocFunc::call is not one this tool \
-             knows how to call (it knows Linux {}): nothing rewritten",
-            known.join(", ")
-        )
-    })
-}
-
-/// The signature of `ReallocFunc::call` on Linux `kernel`, or why not.
-pub fn realloc_signature(kernel: &str) -> Result<&'static str> {
-    kernel_abi(kernel).map(|k| k.signature)
-}
-
 impl Abi {
     /// Whether the undefined symbol `name` is what the module's
     /// allocations call on a kernel of this ABI.
@@ -117,6 +64,95 @@ impl Abi {
             Abi::CHelpers => C_HELPERS.contains(&name),
         }
     }
+}
+
+/// One kernel's allocator, as the tool calls and replaces it: an entry
+/// of [`KERNELS`].
+pub struct Kernel {
+    /// Its VERSION.PATCHLEVEL (dropin.mk's `--kernel`).
+    pub version: &'static str,
+    /// The signature of `kernel::alloc::allocator::ReallocFunc::call`: the
+    /// thunks the tool writes pass a call's arguments on in that order.
+    pub realloc_call: &'static str,
+    /// What the module's code calls.
+    pub abi: Abi,
+    /// The result of `Kmalloc::aligned_layout(Layout::new::<()>())`, which
+    /// replaces its call in a free ([`UnitLayout`]); none where the module
+    /// holds `aligned_layout` itself (7.3: a call of it stops the build).
+    pub unit_layout: Option<UnitLayout>,
+    /// Whether allocprof wraps the kernel crate's non-generic functions
+    /// that allocate for a module there (src/dropin/kcalls.rs: 6.12's);
+    /// elsewhere their calls are marked `accurate:no`.
+    pub wrappers: bool,
+}
+
+/// The result of `Kmalloc::aligned_layout(Layout::new::<()>())` (align 1,
+/// size 0) as a kernel's `aligned_layout` returns it: the ABI of its
+/// `Layout` result (rustc's, for that kernel's `Layout`), and the code
+/// that writes it in place of the call (its five bytes: `e8` and the
+/// relocated field).
+pub struct UnitLayout {
+    /// `aligned_layout`'s signature on that kernel.
+    pub signature: &'static str,
+    /// Where it returns its `Layout`: the registers `code` writes.
+    pub returns: &'static str,
+    /// The code, as many bytes as the call it replaces.
+    pub code: [u8; 5],
+}
+
+/// The kernels whose `ReallocFunc::call` this tool rewrites calls of (the
+/// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`):
+/// the one place that says what the tool relies on of each kernel's
+/// allocator.  A kernel not listed is refused: 6.18 added a NUMA node
+/// (`nid`), which a thunk of 6.12's shape would not pass; 7.3's
+/// `ReallocFunc::call` is inlined into the module, which calls the C
+/// helpers (every argument, the node and the alignment included, passed
+/// on untouched by include/allocprof_rs_dropin.h's `ALLOCPROF_RS_C_*`).
+pub const KERNELS: &[Kernel] = &[
+    Kernel {
+        version: "6.12",
+        realloc_call: "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
+                       old_layout: Layout, flags: Flags)",
+        abi: Abi::RustCall,
+        unit_layout: Some(UnitLayout {
+            signature: "fn aligned_layout(layout: Layout) -> Layout",
+            // rustc's ABI of 6.12's `Layout` (two words), as the e2e tests
+            // and 6.12's kselftests run it.
+            returns: "align in %rax, size in %rdx",
+            // xor %edx, %edx; lea 1(%rdx), %eax: size 0, align 1.
+            code: [0x31, 0xd2, 0x8d, 0x42, 0x01],
+        }),
+        wrappers: true,
+    },
+    Kernel {
+        version: "7.3",
+        realloc_call: "#[inline] fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
+                       old_layout: Layout, flags: Flags, nid: NumaNode), inlined: \
+                       rust_helper_{k,v,kv}realloc_node_align(ptr, size, align, flags, nid)",
+        abi: Abi::CHelpers,
+        unit_layout: None,
+        wrappers: false,
+    },
+];
+
+/// The entry of Linux `version`, or why not.
+pub fn kernel(version: &str) -> Result<&'static Kernel> {
+    KERNELS
+        .iter()
+        .find(|k| k.version == version)
+        .ok_or_else(|| {
+            let known: Vec<_> = KERNELS.iter().map(|k| k.version).collect();
+            anyhow!(
+                "Linux {version}: its kernel::alloc ReallocFunc::call is not one this tool \
+                 knows how to call (it knows Linux {}): nothing rewritten",
+                known.join(", ")
+            )
+        })
+}
+
+/// The signature of `ReallocFunc::call` on Linux `version`, or why not.
+pub fn realloc_signature(version: &str) -> Result<&'static str> {
+    kernel(version).map(|k| k.realloc_call)
 }
 
 /// `raw` (a mangled function name) is `<A as kernel::alloc::Allocator>::free`:
@@ -181,9 +217,10 @@ mod tests {
 
     #[test]
     fn kernels() {
-        assert_eq!(kernel_abi("6.12").unwrap().abi, Abi::RustCall);
-        assert_eq!(kernel_abi("7.3").unwrap().abi, Abi::CHelpers);
-        assert!(kernel_abi("6.18").is_err());
+        assert_eq!(kernel("6.12").unwrap().abi, Abi::RustCall);
+        assert_eq!(kernel("7.3").unwrap().abi, Abi::CHelpers);
+        assert!(kernel("7.3").unwrap().unit_layout.is_none());
+        assert!(kernel("6.18").is_err());
         let call = "_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call";
         assert!(Abi::RustCall.is_target(call) && !Abi::CHelpers.is_target(call));
         assert!(Abi::CHelpers.is_target("rust_helper_vrealloc_node_align"));

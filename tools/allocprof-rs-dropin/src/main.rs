@@ -64,7 +64,7 @@ use asm::{emit_asm, init_kcfi_type};
 use calls::Insn;
 use dwarf::{dwarf_context, section_bases};
 use kcalls::{emit_kcalls, find_kcalls, kcalls_line};
-use kernel::{is_shared_alloc_generic, kernel_abi, kernel_frees, Abi};
+use kernel::{is_shared_alloc_generic, kernel, kernel_frees, Abi};
 use layout::free_layout_calls;
 use place::Place;
 use rewrite::rewrite;
@@ -72,9 +72,16 @@ use sites::{find_sites, Site};
 
 fn run() -> Result<()> {
     let args = parse_args()?;
-    let k = kernel_abi(&args.kernel)?;
+    let k = kernel(&args.kernel)?;
     if args.verbose {
-        eprintln!("  ALLOCPROF-RS: Linux {}: {}", args.kernel, k.signature);
+        let free = k.unit_layout.as_ref().map_or_else(
+            || "aligned_layout: the module's own".to_string(),
+            |u| format!("a free's {}: {}", u.signature, u.returns),
+        );
+        eprintln!(
+            "  ALLOCPROF-RS: Linux {}: {}; {free}",
+            k.version, k.realloc_call
+        );
     }
     let data = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
     let obj = object::File::parse(&*data)?;

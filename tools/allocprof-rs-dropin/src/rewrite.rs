@@ -13,7 +13,7 @@ use object::elf;
 
 use crate::kcalls::{retarget_kcalls, KSite};
 use crate::kernel::is_aligned_layout;
-use crate::layout::UNIT_LAYOUT;
+use crate::layout::{replace_call, FreeLayoutCalls};
 use crate::sites::Site;
 
 /// Rewrites the object: the sites' relocations name their thunks, the
@@ -22,7 +22,7 @@ use crate::sites::Site;
 pub fn rewrite(
     data: &[u8],
     sites: &[Site],
-    layout_calls: &[(String, u64)],
+    layout_calls: &FreeLayoutCalls,
     kcalls: &[KSite],
     out: &str,
     strip_debug: bool,
@@ -120,10 +120,11 @@ pub fn rewrite(
                 let hit = layout_sym.is_some()
                     && r.symbol == layout_sym
                     && layout_calls
+                        .calls
                         .iter()
                         .any(|(sec, off)| sec == tname && *off == r.r_offset);
                 if hit {
-                    patched.push((*tid, r.r_offset));
+                    patched.push((*tid, tname.clone(), r.r_offset, r.r_type, r.r_addend));
                 }
                 !hit
             });
@@ -132,24 +133,29 @@ pub fn rewrite(
     if done != sites.len() {
         bail!("rewrite: retargeted {done} of {} relocations", sites.len());
     }
-    if patched.len() != layout_calls.len() {
+    if patched.len() != layout_calls.calls.len() {
         bail!(
             "rewrite: replaced {} of {} calls of aligned_layout",
             patched.len(),
-            layout_calls.len()
+            layout_calls.calls.len()
         );
     }
-    for (sec, off) in patched {
+    for (sec, name, off, r_type, r_addend) in patched {
         let s = b.sections.get_mut(sec);
         let SectionData::Data(bytes) = &mut s.data else {
-            bail!("rewrite: a call of aligned_layout in a section without data");
+            bail!("rewrite: {name}+{off:#x}: a call of aligned_layout in a section without data");
         };
-        let o = off as usize;
-        let code = &mut bytes.to_mut()[o - 1..o + 4];
-        if code[0] != 0xe8 {
-            bail!("rewrite: the call of aligned_layout at {off:#x} is not a call");
-        }
-        code.copy_from_slice(&UNIT_LAYOUT);
+        let at = format!("rewrite: {name}+{off:#x}");
+        replace_call(
+            bytes.to_mut(),
+            off,
+            r_type,
+            r_addend,
+            layout_calls
+                .unit
+                .ok_or_else(|| anyhow!("{at}: no replacement of aligned_layout on this kernel"))?,
+            &at,
+        )?;
     }
     if strip_debug {
         // The DWARF the build added for this step alone, and its

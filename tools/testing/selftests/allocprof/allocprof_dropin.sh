@@ -12,7 +12,12 @@
 # allocated), and mempools (creation, mempool_alloc, the reserve,
 # resize, destroy).
 . "$(dirname "$0")/lib.sh"
-start 169 allocprof
+# Linux 7.3's entry points: 37 tests more (below).
+case $(uname -r) in
+7.3.*) v73=1 ;;
+*) v73=0 ;;
+esac
+start $((169 + 37 * v73)) allocprof
 D=allocprof_dropin_test
 DC=/sys/kernel/$D/control
 UNTRACKED=/sys/kernel/allocprof/dropin_untracked
@@ -232,6 +237,50 @@ check "kfree of a pointer the table does not know, of NULL, of ZERO_SIZE_PTR cha
 dc free
 check "10 kmalloc/kfree in hard interrupt context" dc irq 10
 expect_row site_irq 0 0 "... all uncharged: 0 0"
+
+# Linux 7.3's entry points: each site's row at its own line (the module's
+# v73_line is the first; the sites follow, one a line), with what the
+# kernel computes (kmalloc_obj: sizeof; kmalloc_flex: struct_size()), and
+# back to 0 at the free.
+if [ "$v73" = 1 ]; then
+	L=$(cat /sys/module/$D/parameters/v73_line)
+	n=0
+	for f in site_obj site_zobjs site_flex site_kvobjs site_nolock site_nolock_irq \
+		site_krealloc_align site_kvrealloc_align site_vrealloc_align site_pages_nolock \
+		site_rcu_nolock; do
+		check "7.3: $f's row at line $((L + n))" \
+			grep -q "allocprof_dropin_test.c:$((L + n)) \[$D\] func:$f \?$" "$ALLOCINFO"
+		n=$((n + 1))
+	done
+	dpattern "obj 3" site_obj 384 3
+	dpattern "zobjs 2 5" site_zobjs 1024 2
+	dpattern "flex 2 10" site_flex 192 2
+	dpattern "kvobjs 1 100" site_kvobjs 16384 1
+	# kmalloc_nolock(): recorded (the record takes no lock: dropin.rst),
+	# from process and from hard interrupt context; kfree_nolock() frees.
+	dpattern "nolock 4 100" site_nolock 512 4
+	dpattern "nolock_irq 4 64" site_nolock_irq 256 4
+	dc krealloc_align 2 100 300
+	expect_row site_krealloc_align 1024 2 "7.3: krealloc_node_align() that moved: 2 x 512 at its line"
+	expect_row site_kmalloc 0 0 "... the old objects uncharged"
+	dc free
+	expect_row site_krealloc_align 0 0 "... freed: 0 0"
+	dc kvrealloc_align 1 100 10000
+	expect_row site_kvrealloc_align 16384 1 "7.3: kvrealloc_node_align(100 -> 10000): 16384 at its line"
+	expect_row site_kvmalloc 0 0 "... the old object uncharged"
+	dc free
+	expect_row site_kvrealloc_align 0 0 "... freed: 0 0"
+	dc vrealloc_align 1 5000 20000
+	expect_row site_vrealloc_align 20480 1 "7.3: vrealloc_node_align(5000 -> 20000): 5 pages at its line"
+	expect_row site_vmalloc 0 0 "... the old area uncharged"
+	dc free
+	expect_row site_vrealloc_align 0 0 "... freed: 0 0"
+	dpattern "pages_nolock 2 1" site_pages_nolock 16384 2
+	check "7.3: kfree_rcu_nolock() of 3 kmalloc_obj()" dc rcu_nolock 3
+	expect_row site_rcu_nolock 0 0 "... uncharged at the call"
+	check "7.3: no row of these marked accurate:no" \
+		sh -c "! grep -qE 'func:site_(obj|zobjs|flex|kvobjs|nolock|nolock_irq|krealloc_align|kvrealloc_align|vrealloc_align|pages_nolock|rcu_nolock) .*accurate:no' $ALLOCINFO"
+fi
 
 # Profiling switched between allocation and free.
 dc kmalloc 2 100

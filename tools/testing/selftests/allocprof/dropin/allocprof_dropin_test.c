@@ -44,6 +44,25 @@
  *                        module's lock, so that writers on several CPUs
  *                        allocate and free at the same sites at once
  *
+ * Linux 7.3's entry points (the commands exist on 7.3 only; the module
+ * parameter v73_line is the line of the first of their sites, which are
+ * on consecutive lines, in the order below):
+ *
+ *   obj N                kmalloc_obj(struct obj73) (100 bytes)
+ *   zobjs N COUNT        kzalloc_objs(struct obj73, COUNT)
+ *   flex N COUNT         kmalloc_flex(struct flex73, x, COUNT) (8 + 8 COUNT)
+ *   kvobjs N COUNT       kvmalloc_objs(struct obj73, COUNT), freed by kvfree
+ *   nolock N SIZE        kmalloc_nolock(SIZE), freed by kfree_nolock()
+ *   nolock_irq N SIZE    the same from hard interrupt context (irq_work),
+ *                        freed by kfree_nolock() in hard interrupt context
+ *                        at "free"
+ *   krealloc_align N SIZE NEW   kmalloc(SIZE), then krealloc_node_align()
+ *   kvrealloc_align N SIZE NEW  kvmalloc(SIZE), then kvrealloc_node_align()
+ *   vrealloc_align N SIZE NEW   vmalloc(SIZE), then vrealloc_node_align()
+ *   pages_nolock N ORDER alloc_pages_nolock(), freed by __free_pages()
+ *   rcu_nolock N         kmalloc_obj(struct rcu73) freed at once with
+ *                        kfree_rcu_nolock()
+ *
  * devm_: the module registers a platform driver and a platform device,
  * both "allocprof_dropin_devm"; the probe allocates one object with each
  * devm_ API (a site_devm_ function each), held until the device is
@@ -85,6 +104,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/hex.h>
 #include <linux/irq_work.h>
 #include <linux/kobject.h>
 #include <linux/mempool.h>
@@ -97,9 +117,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
-enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU, FOLIO, PAGEREF };
+enum kind { K, KV, V, PAGES, GETPAGES, EXACT, CACHE, PERCPU, FOLIO, PAGEREF, KNOLOCK };
 
 struct held {
 	enum kind kind;
@@ -151,6 +172,27 @@ static noinline void __percpu *site_percpu(size_t s) { return __alloc_percpu(s, 
 static noinline void *site_rcu(void) { return kmalloc(64, GFP_KERNEL); }
 static noinline void *site_reuse(void) { return kmalloc(100, GFP_KERNEL); }
 static noinline void *site_irq(void) { return kmalloc(32, GFP_ATOMIC); }
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+/* 7.3's entry points: the sites on consecutive lines from v73_line on. */
+struct obj73 { char b[100]; };
+struct flex73 { u32 n; u64 x[] __counted_by(n); };
+struct rcu73 { struct kvfree_rcu_head kh; char d[56]; };
+static int v73_line = __LINE__ + 1;
+static noinline void *site_obj(void) { return kmalloc_obj(struct obj73, GFP_KERNEL); }
+static noinline void *site_zobjs(size_t n) { return kzalloc_objs(struct obj73, n, GFP_KERNEL); }
+static noinline void *site_flex(size_t n) { return kmalloc_flex(struct flex73, x, n, GFP_KERNEL); }
+static noinline void *site_kvobjs(size_t n) { return kvmalloc_objs(struct obj73, n, GFP_KERNEL); }
+static noinline void *site_nolock(size_t s) { return kmalloc_nolock(s, 0, NUMA_NO_NODE); }
+static noinline void *site_nolock_irq(size_t s) { return kmalloc_nolock(s, 0, NUMA_NO_NODE); }
+static noinline void *site_krealloc_align(void *p, size_t s) { return krealloc_node_align(p, s, 16, GFP_KERNEL, NUMA_NO_NODE); }
+static noinline void *site_kvrealloc_align(void *p, size_t s) { return kvrealloc_node_align(p, s, 1, GFP_KERNEL, NUMA_NO_NODE); }
+static noinline void *site_vrealloc_align(void *p, size_t s) { return vrealloc_node_align(p, s, 1, GFP_KERNEL, NUMA_NO_NODE); }
+static noinline struct page *site_pages_nolock(unsigned int o) { return alloc_pages_nolock(0, NUMA_NO_NODE, o); }
+static noinline struct rcu73 *site_rcu_nolock(void) { return kmalloc_obj(struct rcu73, GFP_KERNEL); }
+module_param(v73_line, int, 0444);
+MODULE_PARM_DESC(v73_line, "Read only: the line of the first of the 7.3 sites (site_obj)");
+#endif
 
 /* Mempools: the pools, and the elements held by mp_alloc. */
 #define MP_MAX 64
@@ -248,6 +290,11 @@ static void free_one(struct held *h)
 {
 	switch (h->kind) {
 	case K: kfree(h->p); break;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	case KNOLOCK: kfree_nolock(h->p); break;
+#else
+	case KNOLOCK: break;
+#endif
 	case KV: kvfree(h->p); break;
 	case V: vfree(h->p); break;
 	case PAGES: __free_pages(h->page, h->order); break;
@@ -305,6 +352,110 @@ static void irq_fn(struct irq_work *w)
 	}
 	atomic_set(&irq_done, 1);
 }
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+/* nolock_irq: kmalloc_nolock() and kfree_nolock() in hard interrupt context. */
+static void *nolock_held[64];
+static unsigned int nolock_n, nolock_size;
+static bool nolock_free;
+
+static void nolock_fn(struct irq_work *w)
+{
+	if (nolock_free) {
+		while (nolock_n)
+			kfree_nolock(nolock_held[--nolock_n]);
+	} else {
+		while (nolock_n < nolock_size >> 16) {
+			void *p = site_nolock_irq(nolock_size & 0xffff);
+
+			if (!p)
+				break;
+			nolock_held[nolock_n++] = p;
+		}
+	}
+	atomic_set(&irq_done, 1);
+}
+static struct irq_work nolock_work;
+
+static int run_nolock_irq(bool free, unsigned int n, unsigned int size)
+{
+	if (!free && (n > ARRAY_SIZE(nolock_held) || nolock_n || !size || size > 0xffff))
+		return -EINVAL;
+	nolock_free = free;
+	nolock_size = n << 16 | size;
+	atomic_set(&irq_done, 0);
+	irq_work_queue(&nolock_work);
+	irq_work_sync(&nolock_work);
+	if (!atomic_read(&irq_done))
+		return -EIO;
+	return free || nolock_n == n ? 0 : -ENOMEM;
+}
+
+/* The 7.3 commands (the lock held); -ENOENT: not one of them. */
+static int run_v73(const char *op, unsigned long n, unsigned long a, unsigned long b)
+{
+	static const char *const ops[] = {
+		"obj", "zobjs", "flex", "kvobjs", "nolock", "nolock_irq",
+		"krealloc_align", "kvrealloc_align", "vrealloc_align",
+		"pages_nolock", "rcu_nolock",
+	};
+	int ret = 0;
+
+	if (match_string(ops, ARRAY_SIZE(ops), op) < 0)
+		return -ENOENT;
+	if (!strcmp(op, "nolock_irq"))
+		return run_nolock_irq(false, n, a);
+	if (!strcmp(op, "rcu_nolock")) {
+		while (n--) {
+			struct rcu73 *r = site_rcu_nolock();
+
+			if (!r)
+				return -ENOMEM;
+			kfree_rcu_nolock(r, kh);
+		}
+		return 0;
+	}
+	for (unsigned long i = 0; i < n && !ret; i++) {
+		struct held h = { .size = a, .order = a };
+
+		if (!strcmp(op, "obj")) {
+			h.kind = K, h.p = site_obj();
+		} else if (!strcmp(op, "zobjs")) {
+			h.kind = K, h.p = site_zobjs(a);
+		} else if (!strcmp(op, "flex")) {
+			h.kind = K, h.p = site_flex(a);
+		} else if (!strcmp(op, "kvobjs")) {
+			h.kind = KV, h.p = site_kvobjs(a);
+		} else if (!strcmp(op, "nolock")) {
+			h.kind = KNOLOCK, h.p = site_nolock(a);
+		} else if (!strcmp(op, "krealloc_align")) {
+			void *p = site_kmalloc(a);
+
+			h.kind = K, h.p = p ? site_krealloc_align(p, b) : NULL;
+			if (p && !h.p)
+				kfree(p);
+		} else if (!strcmp(op, "kvrealloc_align")) {
+			void *p = site_kvmalloc(a);
+
+			h.kind = KV, h.p = p ? site_kvrealloc_align(p, b) : NULL;
+			if (p && !h.p)
+				kvfree(p);
+		} else if (!strcmp(op, "vrealloc_align")) {
+			void *p = site_vmalloc(a);
+
+			h.kind = V, h.p = p ? site_vrealloc_align(p, b) : NULL;
+			if (p && !h.p)
+				vfree(p);
+		} else if (!strcmp(op, "pages_nolock")) {
+			h.kind = PAGES, h.page = a <= 3 ? site_pages_nolock(a) : NULL;
+		} else {
+			return -ENOENT;
+		}
+		ret = hold(h);
+	}
+	return ret;
+}
+#endif
 
 /* "map" and "unmap": pages the module lets go while a process maps them. */
 static struct page *map_pages[8];
@@ -412,9 +563,18 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 	int ret = 0;
 
 	if (!strcmp(op, "free")) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+		ret = run_nolock_irq(true, 0, 0);
+#endif
 		free_all();
-		return 0;
+		return ret;
 	}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	ret = run_v73(op, n, a, b);
+	if (ret != -ENOENT)
+		return ret;
+	ret = 0;
+#endif
 	if (!strncmp(op, "mp_", 3))
 		return run_mempool(op, n);
 	if (!strcmp(op, "map"))
@@ -470,8 +630,9 @@ static int run(const char *op, unsigned long n, unsigned long a, unsigned long b
 
 		if (n > 64)
 			return -EINVAL;
+		/* 6.12: the count allocated, 7.3: a bool; 0 (none) on failure. */
 		got = site_bulk(n, p);
-		if (got != n)
+		if (!got)
 			return -ENOMEM;
 		for (i = 0; i < n && !ret; i++)
 			ret = hold((struct held){ .kind = CACHE, .p = p[i] });
@@ -740,6 +901,9 @@ static int __init dropin_test_init(void)
 	if (!cache)
 		return -ENOMEM;
 	init_irq_work(&irq_work, irq_fn);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	init_irq_work(&nolock_work, nolock_fn);
+#endif
 	dir = kobject_create_and_add("allocprof_dropin_test", kernel_kobj);
 	if (!dir) {
 		ret = -ENOMEM;
@@ -785,6 +949,9 @@ static void __exit dropin_test_exit(void)
 				free_one(h);
 		}
 	}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	run_nolock_irq(true, 0, 0);
+#endif
 	free_all();
 	if (mp_slab)
 		mp_destroy_all();
