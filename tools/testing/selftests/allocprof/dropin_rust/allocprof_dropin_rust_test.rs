@@ -360,6 +360,18 @@ extern "C" {
     fn __symbol_put(name: *const core::ffi::c_char);
 }
 
+/// A symbol's name as `__symbol_get` takes it.
+#[cfg(allocprof_kernel_6_12)]
+fn name_ptr(s: &core::ffi::CStr) -> *const core::ffi::c_char {
+    s.as_ptr()
+}
+/// A symbol's name as `__symbol_get` takes it (7.3: the kernel's
+/// `as_char_ptr`, its `char` unsigned).
+#[cfg(not(allocprof_kernel_6_12))]
+fn name_ptr(s: &core::ffi::CStr) -> *const core::ffi::c_char {
+    s.as_char_ptr().cast()
+}
+
 /// Another module's object, grown here: `allocprof_dropin_peer_give()`
 /// (looked up while allocprof_dropin_peer is loaded: no dependency) gives
 /// a `kmalloc(64)` charged to that module's row, which this module owns
@@ -368,7 +380,7 @@ extern "C" {
 fn foreign_grow() -> Result<KVec<u8>> {
     const NAME: &core::ffi::CStr = c"allocprof_dropin_peer_give";
     // SAFETY: a look-up by name; the reference it takes is put below.
-    let f = unsafe { __symbol_get(NAME.as_ptr()) };
+    let f = unsafe { __symbol_get(name_ptr(NAME)) };
     if f.is_null() {
         return Err(ENODEV);
     }
@@ -376,7 +388,7 @@ fn foreign_grow() -> Result<KVec<u8>> {
     let give: extern "C" fn() -> *mut core::ffi::c_void = unsafe { core::mem::transmute(f) };
     let p = give();
     // SAFETY: the reference of the `__symbol_get` above.
-    unsafe { __symbol_put(NAME.as_ptr()) };
+    unsafe { __symbol_put(name_ptr(NAME)) };
     if p.is_null() {
         return Err(ENOMEM);
     }
@@ -768,7 +780,7 @@ fn run(state: &mut State, line: &[u8]) -> Result {
         b"reuse" => {
             let a = foreign_out()?;
             let b = site_reuse()?;
-            if &*b as *const [u8; 100] as usize == a {
+            if core::ptr::from_ref::<[u8; 100]>(&*b) as usize == a {
                 pr_info!("reuse: same address\n");
             }
             hold(held, Obj::Kbox(b))?;
