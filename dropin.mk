@@ -38,8 +38,12 @@ endif
 
 ccflags-y += -include $(ALLOCPROF)/include/allocprof_dropin.h
 # Rows name the module's files from its directory (kmemleak-test.c:43),
-# not by the absolute path kbuild compiles an external module's files by.
-ccflags-y += -fmacro-prefix-map=$(abspath $(src))/=
+# not by the path kbuild compiles an external module's files by: absolute
+# (6.12), or relative to the external module's root, where the module is
+# a directory below it (7.3: allocprof-dropin-srcrel).
+allocprof-dropin-srcrel := $(patsubst ./%,%,$(filter-out . /%,$(src)))
+ccflags-y += -fmacro-prefix-map=$(abspath $(src))/= \
+	$(if $(allocprof-dropin-srcrel),-fmacro-prefix-map=$(allocprof-dropin-srcrel)/=)
 KBUILD_EXTRA_SYMBOLS += $(ALLOCPROF)/Module.symvers
 
 # Rust objects.  Every X.o of the directory built from an X.rs is built by
@@ -108,7 +112,9 @@ allocprof-rs-remap-scope = $(call allocprof-rs-once,allocprof-rs-remap-scope,$(c
 # (panic locations): the module's directory remapped in macros only, as
 # -fmacro-prefix-map does, unless the Kbuild remaps paths itself.
 allocprof-rs-remap = $(if $(filter --remap-path-%,$(rustflags-y) $(KRUSTFLAGS)),,\
-	--remap-path-prefix=$(abspath $(src))/= $(allocprof-rs-remap-scope))
+	--remap-path-prefix=$(abspath $(src))/= \
+	$(if $(allocprof-dropin-srcrel),--remap-path-prefix=$(allocprof-dropin-srcrel)/=) \
+	$(allocprof-rs-remap-scope))
 
 # The module the object is part of (kbuild's, as KBUILD_MODNAME), and the
 # checks that stop the build before rustc: the object in several modules,

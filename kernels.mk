@@ -18,7 +18,7 @@ allocprof_dropin_kernels := 6.12 7.3
 # The Rust drop-in (dropin.mk's rule for a module's Rust objects and its
 # build step, tools/allocprof-rs-dropin), tested where the C drop-in is
 # too (its tests build modules of Rust and C objects):
-allocprof_rs_dropin_kernels := 6.12
+allocprof_rs_dropin_kernels := 6.12 7.3
 allocprof_kernel := $(VERSION).$(PATCHLEVEL)
 ifeq ($(filter $(allocprof_kernel),$(allocprof_kernels)),)
 ifeq ($(ALLOCPROF_UNTESTED_KERNEL),)

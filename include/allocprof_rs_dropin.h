@@ -16,7 +16,17 @@
  * in %rdx (align) and %rcx (size), old_layout in %r8 and %r9, flags the
  * one stack argument (8(%rsp) at entry); the result in %rax (0: Err) and
  * %rdx (the length).  What it passes to the C function as the old object
- * is ptr if old_layout's size is not 0, else NULL.
+ * is ptr if old_layout's size is not 0, else NULL.  That is 6.12's.
+ *
+ * 7.3's ReallocFunc::call (flags, then a NumaNode, after old_layout; the
+ * C function takes the alignment and the node) is #[inline]: a module's
+ * own code holds it, inlined, and calls the C function, one of the
+ * helpers rust_helper_krealloc_node_align, rust_helper_vrealloc_node_align,
+ * rust_helper_kvrealloc_node_align (rust/helpers/), itself, in the C ABI:
+ * the old object in %rdi (NULL: none, or old_layout's size 0), the size
+ * in %rsi (0: a free), the alignment in %rdx, the flags in %ecx, the node
+ * in %r8d; the object in %rax.  Its sites are the ALLOCPROF_RS_C_* macros,
+ * \real that helper: the tool retargets the calls of the helpers.
  *
  * Each call site of the module calls a site of its own (its relocation
  * retargeted by the tool), which starts with a static branch on
@@ -74,8 +84,22 @@
 .endm
 .macro ALLOCPROF_RS_KMARK_SITE name, real, tag
 .endm
+.macro ALLOCPROF_RS_C_MODULE real
+.endm
+.macro ALLOCPROF_RS_C_ALLOC_SITE name, real, tag
+.endm
+.macro ALLOCPROF_RS_C_FREE_SITE name, real
+.endm
 #elif defined(ALLOCPROF_RS_JUMP_TABLE)
 .macro ALLOCPROF_RS_MODULE real
+.endm
+.macro ALLOCPROF_RS_C_MODULE real
+.endm
+.macro ALLOCPROF_RS_C_ALLOC_SITE name, real, tag
+	ALLOCPROF_RS_JUMP \name, \real
+.endm
+.macro ALLOCPROF_RS_C_FREE_SITE name, real
+	ALLOCPROF_RS_JUMP \name, \real
 .endm
 .macro ALLOCPROF_RS_ALLOC_SITE name, real, tag
 	ALLOCPROF_RS_JUMP \name, \real
@@ -198,6 +222,105 @@ __allocprof_rs_alloc:
 	RET
 	.size __allocprof_rs_alloc, . - __allocprof_rs_alloc
 	.popsection
+.endm
+
+/*
+ * 7.3's: the module's shared path of the C function \real (one of the
+ * three helpers), __allocprof_rs_calloc_\real, as __allocprof_rs_alloc
+ * in the C ABI: a site's tag in %rax, \real's arguments in their
+ * registers.  A frame of 48 bytes: 0 the tag, 8 the size, 16 the old
+ * object, 24 the result, 32 the claim.  The record functions are 6.12's:
+ * their ReallocFn (&self, which they read for the allocator's kind) is
+ * __allocprof_rs_this_\real, a word holding \real's address.  An old
+ * object is claimed first (allocprof_rs_claim, which takes it in %rsi).
+ */
+.macro ALLOCPROF_RS_C_MODULE real
+	.pushsection .rodata.allocprof_rs, "a"
+	.balign 8
+	.type __allocprof_rs_this_\real, @object
+__allocprof_rs_this_\real:
+	.quad \real
+	.size __allocprof_rs_this_\real, 8
+	.popsection
+	.pushsection .text.allocprof_rs, "ax"
+	.type __allocprof_rs_calloc_\real, @function
+__allocprof_rs_calloc_\real:
+	FRAME_BEGIN
+	subq $48, %rsp
+	movq %rax, 0(%rsp)
+	movq %rsi, 8(%rsp)
+	movq %rdi, 16(%rsp)
+	testq %rdi, %rdi
+	jnz .Lallocprof_rs_crealloc_\real
+	call \real
+	movq %rax, 24(%rsp)
+	movq 0(%rsp), %rdi
+	movq $__allocprof_rs_this_\real, %rsi
+	movq %rax, %rdx
+	movq 8(%rsp), %rcx
+	call allocprof_rs_alloc_done
+	movq 24(%rsp), %rax
+	addq $48, %rsp
+	FRAME_END
+	RET
+.Lallocprof_rs_crealloc_\real:
+	movq %rdi, %rsi
+	call allocprof_rs_claim
+	movq %rax, 32(%rsp)
+	movq 8(%rsp), %rsi
+	call \real
+	movq %rax, 24(%rsp)
+	movq 0(%rsp), %rdi
+	movq $__allocprof_rs_this_\real, %rsi
+	movq 16(%rsp), %rdx
+	movq 8(%rsp), %rcx
+	movq %rax, %r8
+	movq 32(%rsp), %r9
+	call allocprof_rs_realloc_done
+	movq 24(%rsp), %rax
+	addq $48, %rsp
+	FRAME_END
+	RET
+	.size __allocprof_rs_calloc_\real, . - __allocprof_rs_calloc_\real
+	.popsection
+.endm
+
+/* 7.3's call site that allocates or reallocates, charged to \tag. */
+.macro ALLOCPROF_RS_C_ALLOC_SITE name, real, tag
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
+	movq $\tag, %rax
+	jmp __allocprof_rs_calloc_\real
+	ALLOCPROF_RS_SITE_END \name, \real
+.endm
+
+/*
+ * 7.3's forget of the object in %rdi (allocprof_rs_forget takes it in
+ * %rsi): every register but %rax, %r10 and %r11 kept.
+ */
+.macro ALLOCPROF_RS_C_FORGET
+	FRAME_BEGIN
+	pushq %rsi
+	movq %rdi, %rsi
+	call allocprof_rs_forget
+	popq %rsi
+	FRAME_END
+.endm
+
+/*
+ * 7.3's free (a frame <A as Allocator>::free: the size, %rsi, 0): the
+ * filter test on the object (%rdi), its forget, then \real, which frees.
+ */
+.macro ALLOCPROF_RS_C_FREE_SITE name, real
+	ALLOCPROF_RS_SITE_START \name, ALLOCPROF_RS_OFF(\name, \real)
+	imull $0x9e3779b1, %edi, %r11d
+	shrl $16, %r11d
+	cmpw $0, allocprof_dropin_filter(,%r11,2)
+	jne .Lallocprof_rs_forget_\@
+	jmp \real
+.Lallocprof_rs_forget_\@:
+	ALLOCPROF_RS_C_FORGET
+	jmp \real
+	ALLOCPROF_RS_SITE_END \name, \real
 .endm
 
 /*

@@ -112,6 +112,10 @@ if ! dropin_kernel "$kv"; then
 			printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ALLOCPROF_ROOT" >"$d/Kbuild"
 			want="allocprof: the drop-in is tested on Linux $(printf '%s\n' $ALLOCPROF_DROPIN_KERNELS \
 				$ALLOCPROF_RS_DROPIN_KERNELS | sort -u | xargs) only, not on this kernel"
+			# A kernel the Rust drop-in alone is tested on: dropin.mk
+			# goes on, the header it forces in stops each C file.
+			[[ " $ALLOCPROF_RS_DROPIN_KERNELS " != *" $kv "* ]] ||
+				want="allocprof's C drop-in is tested on Linux $ALLOCPROF_DROPIN_KERNELS only"
 		fi
 		echo "obj-m := dropin_bitfields.o" >>"$d/Kbuild"
 		rc=0

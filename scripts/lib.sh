@@ -27,6 +27,15 @@ ALLOCPROF_DROPIN_KERNELS=$(sed -n 's/^allocprof_dropin_kernels := //p' "$ALLOCPR
 ALLOCPROF_RS_DROPIN_KERNELS=$(sed -n 's/^allocprof_rs_dropin_kernels := //p' "$ALLOCPROF_ROOT/kernels.mk")
 dropin_kernel() { [[ " $ALLOCPROF_DROPIN_KERNELS " == *" $1 "* ]]; }
 rs_dropin_kernel() { dropin_kernel "$1" && [[ " $ALLOCPROF_RS_DROPIN_KERNELS " == *" $1 "* ]]; }
+# rs_samples V: the files of the kernel's samples/rust/ that the Rust
+# drop-in's kselftest builds unmodified on Linux V (modules.sh copies them
+# into dropin_rust_samples/, whose Kbuild names their modules).
+rs_samples() {
+	case $1 in
+	6.12) echo rust_minimal.rs rust_print.rs ;;
+	*) echo rust_minimal.rs rust_print_main.rs rust_print_events.c rust_misc_device.rs rust_driver_faux.rs ;;
+	esac
+}
 # kdir_version KDIR: the VERSION.PATCHLEVEL of the kernel built in KDIR.
 kdir_version() {
 	local r

@@ -18,9 +18,11 @@
 # built before records, or by hand) are of an unknown kernel: removed too.
 #
 # What is built: the Rust drop-in's build step (tools/allocprof-rs-dropin,
-# which dropin.mk runs), the copies of two Rust samples of the kernel tree
-# (rust_minimal.rs, rust_print.rs: unmodified, built with the drop-in
-# lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
+# which dropin.mk runs), the copies of the kernel tree's Rust samples
+# (lib.sh's rs_samples: 6.12's rust_minimal.rs, rust_print.rs; 7.3's
+# rust_minimal.rs, rust_print_main.rs with its rust_print_events.c,
+# rust_misc_device.rs, rust_driver_faux.rs: unmodified, built with the
+# drop-in lines of dropin_rust_samples/Kbuild), allocprof, the test modules of the
 # Kbuild files, then one drop-in test module built with the header on
 # make's command line (KCFLAGS: into every C file of that build, its
 # generated .mod.c included).  The drop-in test modules are built on the
@@ -33,13 +35,14 @@ root=$ALLOCPROF_ROOT
 record=$root/.allocprof-kernel
 cmdline_dir=$root/tools/testing/selftests/allocprof/dropin_cmdline
 samples_dir=$root/tools/testing/selftests/allocprof/dropin_rust_samples
+misc_ioctl=$root/tools/testing/selftests/allocprof/rust_misc_ioctl
 
 clean_objects() {
 	find "$root" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '*.mod.o' \
 		-o -name '.*.cmd' -o -name '*.rmeta' -o -name 'Module.symvers' -o -name 'modules.order' \
 		-o -name '*.d' -o -name '*.allocprof.S' \) -not -path '*/.git/*' \
 		-not -path '*/target/*' -print0 | xargs -0 rm -f
-	rm -f "$samples_dir"/*.rs "$record"
+	rm -f "$samples_dir"/*.rs "$samples_dir"/*.c "$misc_ioctl" "$record"
 }
 # The identity of the kernel KDIR: its path, release and configuration.
 kernel_id() {
@@ -87,9 +90,15 @@ for_kernel "$kdir"
 if rs_dropin_kernel "$v"; then
 	src=$kdir/source/samples/rust
 	[ -d "$src" ] || src=$kdir/samples/rust
-	for f in rust_minimal.rs rust_print.rs; do
+	for f in $(rs_samples "$v"); do
 		cmp -s "$src/$f" "$samples_dir/$f" || cp "$src/$f" "$samples_dir/$f"
 	done
+	# The guest's client of rust_misc_device (static: the guest has a
+	# busybox alone).
+	case " $(rs_samples "$v") " in
+	*" rust_misc_device.rs "*)
+		[ "$misc_ioctl" -nt "$misc_ioctl.c" ] || gcc -static -O2 -Wall -o "$misc_ioctl" "$misc_ioctl.c" ;;
+	esac
 fi
 module_make "$kdir" M="$root" modules
 if dropin_kernel "$v"; then

@@ -20,7 +20,7 @@
 #   - composites and order (dropin_rust_build/): every Rust object of
 #     every module runs the tool, named after its module, with the drop-in
 #     lines before obj-m;
-#   - frames: rust_minimal, rust_print (KDIR's samples) and the test
+#   - frames: rust_minimal, rust_print (7.3: rust_misc_device; KDIR's samples) and the test
 #     module (dropin_rust/), built plainly and with the drop-in: the
 #     largest stack frame of each grows by at most RS_FRAME_SLACK bytes
 #     (default 64), and none reaches CONFIG_FRAME_WARN.
@@ -157,8 +157,9 @@ t "a second build with nothing changed succeeds and rebuilds nothing" \
 	sh -c "[ $again -eq 0 ] && ! grep -q 'allocprof drop-in' $work/again.log"
 touch "$ap/include/allocprof_rs_dropin.h"
 build "$work/plain" "$work/touched.log"
+# (7.3's kbuild names an external module's files from its directory.)
 t "a change of include/allocprof_rs_dropin.h rebuilds the object" \
-	grep -q "RUSTC \[M\] $work/plain/allocprof_rsb_first.o (allocprof drop-in)" "$work/touched.log"
+	grep -q "RUSTC \[M\] \($work/plain/\)\?allocprof_rsb_first.o (allocprof drop-in)" "$work/touched.log"
 
 # Composites and the order of the lines: dropin_rust_build/ as it is, but
 # for its ALLOCPROF.
@@ -203,20 +204,28 @@ frames() { # OBJECT: "FRAME FUNCTION" of each function, largest first
 fr="$work/fr/tools/testing/selftests/allocprof"
 mkdir -p "$work/fr/src/ffi"
 cp "$ALLOCPROF_ROOT/src/ffi/sysfs.rs" "$work/fr/src/ffi/"
+# The samples of one Rust object (7.3's rust_print is a composite of Rust
+# and C: its neighbour rust_misc_device instead).
+case $(kdir_version "$KDIR") in
+6.12) frsamples="rust_minimal rust_print" ;;
+*) frsamples="rust_minimal rust_misc_device" ;;
+esac
+frmods="$frsamples allocprof_dropin_rust_test"
 for v in plain dropin; do
 	mkdir -p "$fr/$v"
-	cp "$KDIR/source/samples/rust/rust_minimal.rs" "$KDIR/source/samples/rust/rust_print.rs" \
-		"$ALLOCPROF_SELFTESTS/dropin_rust/allocprof_dropin_rust_test.rs" "$fr/$v/"
+	for m in $frsamples; do cp "$KDIR/source/samples/rust/$m.rs" "$fr/$v/"; done
+	cp "$ALLOCPROF_SELFTESTS/dropin_rust/allocprof_dropin_rust_test.rs" "$fr/$v/"
 	# The test module mounts src/ffi/sysfs.rs: kernels.mk's cfg.
-	printf 'obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o\ninclude %s/kernels.mk\nrustflags-y += $(allocprof_kernel_cfg)\n' \
-		"$ap" >"$fr/$v/Kbuild"
+	printf 'obj-m := %s\ninclude %s/kernels.mk\nrustflags-y += $(allocprof_kernel_cfg)\n' \
+		"$(for m in $frmods; do printf '%s.o ' "$m"; done)" "$ap" >"$fr/$v/Kbuild"
 done
 printf 'ALLOCPROF := %s\ninclude $(ALLOCPROF)/dropin.mk\n' "$ap" >>"$fr/dropin/Kbuild"
 for v in plain dropin; do
-	module_make "$KDIR" M="$fr/$v" rust_minimal.o rust_print.o allocprof_dropin_rust_test.o \
+	# shellcheck disable=SC2046
+	module_make "$KDIR" M="$fr/$v" $(for m in $frmods; do printf '%s.o ' "$m"; done) \
 		>"$work/fr-$v.log" 2>&1 || { show "$work/fr-$v.log"; }
 done
-for m in rust_minimal rust_print allocprof_dropin_rust_test; do
+for m in $frmods; do
 	if [ ! -f "$fr/plain/$m.o" ] || [ ! -f "$fr/dropin/$m.o" ]; then
 		notok "$m: frames (a build failed)"
 		continue

@@ -98,6 +98,25 @@ EXPORT_SYMBOL_GPL(allocprof_rs_realloc_done)
  * signature, entered without the static branch: an allocation site of
  * the probe's tag, and a free site.
  */
+#if ALLOCPROF_KERNEL_7_3
+/*
+ * 7.3's: the C ABI sites' code (ALLOCPROF_RS_C_*) around
+ * allocprof_rs_abi_probe_real_c, of the C helpers' signature.
+ */
+ALLOCPROF_RS_C_MODULE allocprof_rs_abi_probe_real_c
+
+	.pushsection .text.allocprof_rs, "ax"
+SYM_FUNC_START(allocprof_rs_abi_probe_alloc)
+	movq $allocprof_rs_abi_probe_tag, %rax
+	jmp __allocprof_rs_calloc_allocprof_rs_abi_probe_real_c
+SYM_FUNC_END(allocprof_rs_abi_probe_alloc)
+
+SYM_FUNC_START(allocprof_rs_abi_probe_free)
+	ALLOCPROF_RS_C_FORGET
+	jmp allocprof_rs_abi_probe_real_c
+SYM_FUNC_END(allocprof_rs_abi_probe_free)
+	.popsection
+#else
 ALLOCPROF_RS_MODULE allocprof_rs_abi_probe_real
 
 	.pushsection .text.allocprof_rs, "ax"
@@ -113,6 +132,7 @@ SYM_FUNC_START(allocprof_rs_abi_probe_free)
 	jmp allocprof_rs_abi_probe_real
 SYM_FUNC_END(allocprof_rs_abi_probe_free)
 	.popsection
+#endif
 
 /*
  * The wrappers of the kernel crate's functions (src/dropin/kcalls.rs),

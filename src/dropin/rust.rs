@@ -212,9 +212,10 @@ pub(crate) fn finish(
     claim: Claim,
 ) {
     let old = claim.key;
-    // Freed: a zero size frees the old object (the result is a dangling
-    // pointer); moved: a new address.
-    let gone = new != 0 && (size == 0 || new != old);
+    // Freed: a zero size frees the old object, whatever the result (6.12's
+    // ReallocFunc::call returns a dangling pointer, 7.3's vrealloc and
+    // kvrealloc of a vmalloc'd object NULL); moved: a new address.
+    let gone = size == 0 || (new != 0 && new != old);
     let sleep = params::get().test_realloc_sleep_ms;
     if sleep != 0 && gone {
         // The test of the claim: another task may allocate the freed
@@ -289,7 +290,8 @@ extern "C" fn allocprof_rs_mark_tag(tag: SiteTag<'_>) {
 // of `ReallocFunc::call`'s signature (src/dropin/dropin_rust_entry.S), called as
 // a module's call site calls it, with known arguments.
 
-/// Declares assembly entries of `ReallocFunc::call`'s signature.
+/// Declares assembly entries of `ReallocFunc::call`'s signature (6.12's).
+#[cfg(allocprof_kernel_6_12)]
 macro_rules! realloc_call_entries {
     ($($name:ident),+) => {
         extern "Rust" {
@@ -311,7 +313,31 @@ macro_rules! realloc_call_entries {
 // module calls its sites: an indirect call would be checked against the
 // kCFI type rustc gives the function pointer's type, which assembly cannot
 // carry.
+#[cfg(allocprof_kernel_6_12)]
 realloc_call_entries!(allocprof_rs_abi_probe_alloc, allocprof_rs_abi_probe_free);
+
+// 7.3's: the sites' code (`ALLOCPROF_RS_C_ALLOC_SITE`, `ALLOCPROF_RS_C_FREE_SITE`)
+// around a probe of the C helpers' signature (what the inlined
+// `ReallocFunc::call` calls: include/allocprof_rs_dropin.h).
+#[cfg(not(allocprof_kernel_6_12))]
+unsafe extern "C" {
+    /// An allocation site's code around the probe, of `krealloc_node_align`'s signature.
+    fn allocprof_rs_abi_probe_alloc(
+        ptr: *const c_void,
+        size: usize,
+        align: usize,
+        flags: u32,
+        nid: i32,
+    ) -> *mut c_void;
+    /// A free site's code around the probe.
+    fn allocprof_rs_abi_probe_free(
+        ptr: *const c_void,
+        size: usize,
+        align: usize,
+        flags: u32,
+        nid: i32,
+    ) -> *mut c_void;
+}
 
 /// The site code a probe call runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -358,12 +384,48 @@ fn probe_flags() -> Flags {
     GFP_KERNEL | __GFP_ZERO
 }
 
+/// The probe's flags and node, 7.3's (the C function's arguments).
+#[cfg(not(allocprof_kernel_6_12))]
+const PROBE_FLAGS: u32 = 0x1cc0;
+#[cfg(not(allocprof_kernel_6_12))]
+const PROBE_NID: i32 = -7;
+
+/// 7.3's probe: the real function of the C helpers' signature; notes its
+/// arguments (the `ReallocFn`'s, ptr, size, align, the old object's size
+/// and align unknown to the C function: 0, whether flags and node are the
+/// probe's), returns `PROBE_NEW`.
+#[cfg(not(allocprof_kernel_6_12))]
+#[no_mangle]
+#[inline(never)]
+extern "C" fn allocprof_rs_abi_probe_real_c(
+    ptr: *const c_void,
+    size: usize,
+    align: usize,
+    flags: u32,
+    nid: i32,
+) -> *mut c_void {
+    let seen = [
+        probe_fn as *const () as usize,
+        ptr as usize,
+        size,
+        align,
+        0,
+        0,
+        usize::from(flags == PROBE_FLAGS && nid == PROBE_NID),
+    ];
+    for (p, v) in PROBE.iter().zip(seen) {
+        p.store(v, Ordering::Relaxed);
+    }
+    PROBE_NEW as *mut c_void
+}
+
 /// The probe's real function: notes its arguments, returns
 /// `PROBE_NEW`/`PROBE_LEN`.
 ///
 /// # Safety
 ///
 /// None (it only notes its arguments); `unsafe` as `ReallocFunc::call`.
+#[cfg(allocprof_kernel_6_12)]
 #[no_mangle]
 #[inline(never)]
 unsafe extern "Rust" fn allocprof_rs_abi_probe_real(
@@ -404,11 +466,35 @@ fn probe_once(site: Site, ptr: usize, layout: (usize, usize), old: (usize, usize
     // and the table holds no entry of `ptr` (not an object's address).
     let r = unsafe {
         let p = NonNull::new(ptr as *mut u8);
-        match site {
+        // 6.12: ReallocFunc::call's arguments.
+        #[cfg(allocprof_kernel_6_12)]
+        let r = match site {
             Site::Alloc => allocprof_rs_abi_probe_alloc(&this, p, l, o, flags),
             Site::Free => allocprof_rs_abi_probe_free(&this, p, l, o, flags),
-        }
+        };
+        // 7.3: the C helper's, as the inlined ReallocFunc::call passes
+        // them (the old object NULL if old_layout's size is 0).
+        #[cfg(not(allocprof_kernel_6_12))]
+        let r = {
+            let _ = (&this, flags);
+            let q = if o.size() == 0 {
+                core::ptr::null()
+            } else {
+                ptr as *const c_void
+            };
+            let f = match site {
+                Site::Alloc => allocprof_rs_abi_probe_alloc,
+                Site::Free => allocprof_rs_abi_probe_free,
+            };
+            let n = NonNull::new(f(q, l.size(), l.align(), PROBE_FLAGS, PROBE_NID).cast::<u8>());
+            n.map(|n| NonNull::slice_from_raw_parts(n, PROBE_LEN))
+                .ok_or(AllocError)
+        };
+        let _ = p;
+        r
     };
+    #[cfg(not(allocprof_kernel_6_12))]
+    let (ptr, old) = (if old.0 == 0 { 0 } else { ptr }, (0, 0));
     let record = site == Site::Alloc;
     let got: [usize; 10] = core::array::from_fn(|i| PROBE[i].load(Ordering::Relaxed));
     let tag = core::ptr::from_ref(&allocprof_rs_abi_probe_tag) as usize;

@@ -6,7 +6,7 @@
 //! retargeted to a thunk of its own ([`retarget_kcalls`]), the thunks
 //! emitted ([`emit_kcalls`]) and the build line's count ([`kcalls_line`]).
 //!
-//! Uses: `args`, `asm`, `calls`, `dwarf`, `place`.
+//! Uses: `args`, `asm`, `calls`, `dwarf`, `kernel`, `place`.
 
 use anyhow::{bail, Context as _, Result};
 use object::build::elf::{Builder, SectionData};
@@ -18,6 +18,7 @@ use crate::args::Args;
 use crate::asm::comment;
 use crate::calls::{calls_of, Call};
 use crate::dwarf::Reader;
+use crate::kernel::kernel;
 use crate::place::{place_of, Place};
 
 /// A non-generic function of the kernel crate that allocates,
@@ -147,6 +148,12 @@ pub const AUDITED: &[&str] = &[
     "<kernel::page::Page>::write_raw",
 ];
 
+/// C functions that a module's code calls itself, inlined from the kernel
+/// crate, allocating out of `kernel::alloc`, on a kernel without
+/// [`KNOWN_CALLS`]' wrappers (7.3's `Page::alloc_page` is `#[inline]`):
+/// their calls' rows marked `accurate:no`.
+pub const C_MARKED: &[(&str, &str)] = &[("rust_helper_alloc_pages", "Page::alloc_page, inlined")];
+
 /// A symbol's path as [`KNOWN_CALLS`] names it.
 pub fn kernel_path(name: &str) -> String {
     format!("{:#}", rustc_demangle::demangle(name))
@@ -155,17 +162,33 @@ pub fn kernel_path(name: &str) -> String {
 /// What the tool makes of an undefined symbol of the kernel crate: one
 /// of [`KNOWN_CALLS`], or a function of [`ALLOC_MODULES`] not audited
 /// (`Err`: its path), or nothing to do (`Ok(None)`).
-pub fn known_call(name: &str) -> std::result::Result<Option<&'static KnownCall>, String> {
+///
+/// `wrappers`: whether allocprof wraps [`KNOWN_CALLS`] on the kernel
+/// (`KernelAbi::wrappers`); where it does not, their calls are marked as
+/// those of a function not audited, and so are the calls of the C
+/// functions of [`C_MARKED`].
+pub fn known_call(
+    name: &str,
+    wrappers: bool,
+) -> std::result::Result<Option<&'static KnownCall>, String> {
+    if !wrappers {
+        if let Some((_, what)) = C_MARKED.iter().find(|(c, _)| *c == name) {
+            return Err(format!("{name} ({what})"));
+        }
+    }
     if !name.starts_with("_R") || !name.contains("6kernel") {
         return Ok(None);
     }
     let path = kernel_path(name);
-    if let Some(k) = KNOWN_CALLS.iter().find(|k| k.path == path) {
+    if let Some(k) = KNOWN_CALLS.iter().find(|k| wrappers && k.path == path) {
         return Ok(Some(k));
     }
-    let ours = ALLOC_MODULES
-        .iter()
-        .any(|m| path.starts_with(m) || path.starts_with(&format!("<{m}")));
+    // (7.3's CStr is core's, its kernel methods those of kernel::str::CStrExt.)
+    let ours = ALLOC_MODULES.iter().any(|m| {
+        path.starts_with(m)
+            || path.starts_with(&format!("<{m}"))
+            || path.contains(&format!(" as {m}"))
+    });
     if !ours || AUDITED.iter().any(|a| path.starts_with(a)) {
         return Ok(None);
     }
@@ -191,10 +214,11 @@ pub fn find_kcalls(
     bases: &HashMap<object::SectionIndex, u64>,
     args: &Args,
 ) -> Result<(Vec<KSite>, Vec<String>)> {
+    let wrappers = kernel(&args.kernel)?.wrappers;
     let (mut sites, mut unaudited) = (Vec::new(), Vec::new());
     for sym in obj.symbols().filter(|s| s.is_undefined()) {
         let name = sym.name()?;
-        let known = match known_call(name) {
+        let known = match known_call(name, wrappers) {
             Ok(Some(k)) => k,
             Ok(None) => continue,
             Err(path) => {
@@ -344,9 +368,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn known_calls_of_7_3() {
+        // 7.3 (no wrappers): the symbols of its test module's object.
+        let k = |n: &str| known_call(n, false).map(|k| k.map(|k| k.wrapper));
+        assert_eq!(
+            k("_RNvMsg_NtCs1EKtwoKEMO2_6kernel3strNtB5_7CString12try_from_fmt"),
+            Err("<kernel::str::CString>::try_from_fmt".to_string())
+        );
+        assert_eq!(
+            k("rust_helper_alloc_pages"),
+            Err("rust_helper_alloc_pages (Page::alloc_page, inlined)".to_string())
+        );
+        assert_eq!(k("rust_helper_krealloc_node_align"), Ok(None));
+        assert_eq!(
+            k("_RNvMs0_NtCs1EKtwoKEMO2_6kernel7uaccessNtB5_15UserSliceReader8read_raw"),
+            Ok(None)
+        );
+        // A kernel::str method of core's CStr (CStrExt).
+        let to_cstring = "_RNvXs2_NtCs1EKtwoKEMO2_6kernel3strNtNtNtCs1peUGmbrgHn_4core3ffi5c_str4CStrNtB5_7CStrExt10to_cstring";
+        assert!(
+            matches!(k(to_cstring), Err(p) if p.ends_with("as kernel::str::CStrExt>::to_cstring"))
+        );
+    }
+
+    #[test]
     fn known_calls_of_6_12() {
         // The symbols of 6.12's kernel.o (rust/kernel/).
-        let k = |n: &str| known_call(n).map(|k| k.map(|k| k.wrapper));
+        let k = |n: &str| known_call(n, true).map(|k| k.map(|k| k.wrapper));
         assert_eq!(
             k("_RNvMs_NtCs1EKtwoKEMO2_6kernel7uaccessNtB4_15UserSliceReader8read_all"),
             Ok(Some("allocprof_rs_k_reader_read_all"))
@@ -376,7 +424,7 @@ mod tests {
             k("_RNvMs0_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4Page10alloc_page"),
             Ok(Some("allocprof_rs_k_page_alloc"))
         );
-        let drop = known_call("_RNvXs1_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4PageNtNtNtCs1peUGmbrgHn_4core3ops4drop4Drop4drop");
+        let drop = known_call("_RNvXs1_NtCs1EKtwoKEMO2_6kernel4pageNtB5_4PageNtNtNtCs1peUGmbrgHn_4core3ops4drop4Drop4drop", true);
         assert!(matches!(drop, Ok(Some(k)) if k.page_free && k.handled()));
         // Audited, nothing of the module allocated.
         for n in [

@@ -5,8 +5,10 @@
 //! the crate's shared instances of `kernel::alloc` generics, its
 //! `<A as Allocator>::free`s in Module.symvers) and, per kernel version,
 //! its allocator's ABI ([`KERNELS`]: the signature of `ReallocFunc::call`,
-//! the result of `aligned_layout` that replaces its call in a free; one
-//! entry per kernel, the one place to add a kernel).
+//! what a module's code calls (6.12: it; 7.3, where it is `#[inline]`:
+//! its C helpers), the result of `aligned_layout` that replaces its call
+//! in a free, whether allocprof wraps the kernel crate's functions that
+//! allocate; one entry per kernel, the one place to add a kernel).
 //!
 //! Uses: no other module.
 
@@ -33,6 +35,37 @@ pub fn is_shared_alloc_generic(name: &str) -> bool {
         && !name.ends_with("8contains")
 }
 
+/// How a kernel's modules reach the allocator, so what the tool retargets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Abi {
+    /// Calls of the kernel crate's `ReallocFunc::call` (not `#[inline]`),
+    /// in rustc's ABI (`ALLOCPROF_RS_ALLOC_SITE`, ...).
+    RustCall,
+    /// `ReallocFunc::call` is `#[inline]`: the module holds it and calls
+    /// its C function itself, one of [`C_HELPERS`], in the C ABI
+    /// (`ALLOCPROF_RS_C_ALLOC_SITE`, ...).
+    CHelpers,
+}
+
+/// The C functions of 7.3's `ReallocFunc` (rust/helpers/slab.c,
+/// vmalloc.c): `(ptr, size, align, flags, nid)`.
+pub const C_HELPERS: &[&str] = &[
+    "rust_helper_krealloc_node_align",
+    "rust_helper_vrealloc_node_align",
+    "rust_helper_kvrealloc_node_align",
+];
+
+impl Abi {
+    /// Whether the undefined symbol `name` is what the module's
+    /// allocations call on a kernel of this ABI.
+    pub fn is_target(self, name: &str) -> bool {
+        match self {
+            Abi::RustCall => is_realloc_call(name),
+            Abi::CHelpers => C_HELPERS.contains(&name),
+        }
+    }
+}
+
 /// One kernel's allocator, as the tool calls and replaces it: an entry
 /// of [`KERNELS`].
 pub struct Kernel {
@@ -41,9 +74,16 @@ pub struct Kernel {
     /// The signature of `kernel::alloc::allocator::ReallocFunc::call`: the
     /// thunks the tool writes pass a call's arguments on in that order.
     pub realloc_call: &'static str,
+    /// What the module's code calls.
+    pub abi: Abi,
     /// The result of `Kmalloc::aligned_layout(Layout::new::<()>())`, which
-    /// replaces its call in a free ([`UnitLayout`]).
-    pub unit_layout: UnitLayout,
+    /// replaces its call in a free ([`UnitLayout`]); none where the module
+    /// holds `aligned_layout` itself (7.3: a call of it stops the build).
+    pub unit_layout: Option<UnitLayout>,
+    /// Whether allocprof wraps the kernel crate's non-generic functions
+    /// that allocate for a module there (src/dropin/kcalls.rs: 6.12's);
+    /// elsewhere their calls are marked `accurate:no`.
+    pub wrappers: bool,
 }
 
 /// The result of `Kmalloc::aligned_layout(Layout::new::<()>())` (align 1,
@@ -64,20 +104,36 @@ pub struct UnitLayout {
 /// kernel's version comes from dropin.mk, `--kernel VERSION.PATCHLEVEL`):
 /// the one place that says what the tool relies on of each kernel's
 /// allocator.  A kernel not listed is refused: 6.18 added a NUMA node
-/// (`nid`), which a thunk of 6.12's shape would not pass.
-pub const KERNELS: &[Kernel] = &[Kernel {
-    version: "6.12",
-    realloc_call:
-        "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, old_layout: Layout, flags: Flags)",
-    unit_layout: UnitLayout {
-        signature: "fn aligned_layout(layout: Layout) -> Layout",
-        // rustc's ABI of 6.12's `Layout` (two words), as the e2e tests
-        // and 6.12's kselftests run it.
-        returns: "align in %rax, size in %rdx",
-        // xor %edx, %edx; lea 1(%rdx), %eax: size 0, align 1.
-        code: [0x31, 0xd2, 0x8d, 0x42, 0x01],
+/// (`nid`), which a thunk of 6.12's shape would not pass; 7.3's
+/// `ReallocFunc::call` is inlined into the module, which calls the C
+/// helpers (every argument, the node and the alignment included, passed
+/// on untouched by include/allocprof_rs_dropin.h's `ALLOCPROF_RS_C_*`).
+pub const KERNELS: &[Kernel] = &[
+    Kernel {
+        version: "6.12",
+        realloc_call: "fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
+                       old_layout: Layout, flags: Flags)",
+        abi: Abi::RustCall,
+        unit_layout: Some(UnitLayout {
+            signature: "fn aligned_layout(layout: Layout) -> Layout",
+            // rustc's ABI of 6.12's `Layout` (two words), as the e2e tests
+            // and 6.12's kselftests run it.
+            returns: "align in %rax, size in %rdx",
+            // xor %edx, %edx; lea 1(%rdx), %eax: size 0, align 1.
+            code: [0x31, 0xd2, 0x8d, 0x42, 0x01],
+        }),
+        wrappers: true,
     },
-}];
+    Kernel {
+        version: "7.3",
+        realloc_call: "#[inline] fn call(&self, ptr: Option<NonNull<u8>>, layout: Layout, \
+                       old_layout: Layout, flags: Flags, nid: NumaNode), inlined: \
+                       rust_helper_{k,v,kv}realloc_node_align(ptr, size, align, flags, nid)",
+        abi: Abi::CHelpers,
+        unit_layout: None,
+        wrappers: false,
+    },
+];
 
 /// The entry of Linux `version`, or why not.
 pub fn kernel(version: &str) -> Result<&'static Kernel> {
@@ -157,6 +213,18 @@ mod tests {
         assert!(is_aligned_layout(layout) && !is_aligned_layout(call));
         assert!(is_shared_alloc_generic(shared));
         assert!(!is_shared_alloc_generic(call) && !is_shared_alloc_generic(layout));
+    }
+
+    #[test]
+    fn kernels() {
+        assert_eq!(kernel("6.12").unwrap().abi, Abi::RustCall);
+        assert_eq!(kernel("7.3").unwrap().abi, Abi::CHelpers);
+        assert!(kernel("7.3").unwrap().unit_layout.is_none());
+        assert!(kernel("6.18").is_err());
+        let call = "_RNvMNtNtCs1EKtwoKEMO2_6kernel5alloc9allocatorNtB2_11ReallocFunc4call";
+        assert!(Abi::RustCall.is_target(call) && !Abi::CHelpers.is_target(call));
+        assert!(Abi::CHelpers.is_target("rust_helper_vrealloc_node_align"));
+        assert!(!Abi::CHelpers.is_target("rust_helper_krealloc"));
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub fn free_layout_calls(
     bases: &HashMap<object::SectionIndex, u64>,
     args: &Args,
 ) -> Result<FreeLayoutCalls> {
-    let unit = &kernel(&args.kernel)?.unit_layout;
+    let k = kernel(&args.kernel)?;
+    let unit = k.unit_layout.as_ref();
     let Some(sym) = obj
         .symbols()
         .find(|s| s.is_undefined() && s.name().is_ok_and(is_aligned_layout))
@@ -97,6 +98,16 @@ pub fn free_layout_calls(
             out.push((c.section, c.r_offset));
         }
     }
+    if unit.is_none() {
+        if let Some((sec, off)) = out.first() {
+            bail!(
+                "{sec}+{off:#x}: a free's call of Kmalloc::aligned_layout, whose result on \
+                 Linux {} this tool does not know (the kernel crate inlines it there): \
+                 not replaced",
+                k.version
+            );
+        }
+    }
     Ok(FreeLayoutCalls { calls: out, unit })
 }
 
@@ -105,8 +116,8 @@ pub fn free_layout_calls(
 pub struct FreeLayoutCalls {
     /// Each call's section and relocation offset.
     pub calls: Vec<(String, u64)>,
-    /// The kernel's `aligned_layout(Layout::new::<()>())`.
-    pub unit: &'static UnitLayout,
+    /// The kernel's `aligned_layout(Layout::new::<()>())` (none: no call).
+    pub unit: Option<&'static UnitLayout>,
 }
 
 #[cfg(test)]
@@ -117,11 +128,13 @@ mod tests {
 
     /// 6.12's replacement.
     fn unit() -> &'static UnitLayout {
-        &KERNELS
+        KERNELS
             .iter()
             .find(|k| k.version == "6.12")
             .unwrap()
             .unit_layout
+            .as_ref()
+            .unwrap()
     }
 
     /// A section: `nop`, `call rel32` (its field at 2), `ret`.

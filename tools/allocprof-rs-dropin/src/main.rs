@@ -7,7 +7,9 @@
 //! dropin.mk with unshared generics, the inlining flags and DWARF), finds
 //! every call of the kernel crate's `kernel::alloc::allocator::
 //! ReallocFunc::call` (through which every allocation, reallocation and
-//! free of `Kmalloc`, `Vmalloc` and `KVmalloc` goes), and for each:
+//! free of `Kmalloc`, `Vmalloc` and `KVmalloc` goes; on 7.3, where it is
+//! `#[inline]` and the module holds it, every call of the C helper it
+//! calls, `rust_helper_{k,v,kv}realloc_node_align`), and for each:
 //!
 //! - names it from the module's DWARF: a free (a frame `<A as
 //!   Allocator>::free`), or a row: the innermost inline frame whose source
@@ -62,7 +64,7 @@ use asm::{emit_asm, init_kcfi_type};
 use calls::Insn;
 use dwarf::{dwarf_context, section_bases};
 use kcalls::{emit_kcalls, find_kcalls, kcalls_line};
-use kernel::{is_realloc_call, is_shared_alloc_generic, kernel, kernel_frees};
+use kernel::{is_shared_alloc_generic, kernel, kernel_frees, Abi};
 use layout::free_layout_calls;
 use place::Place;
 use rewrite::rewrite;
@@ -70,24 +72,30 @@ use sites::{find_sites, Site};
 
 fn run() -> Result<()> {
     let args = parse_args()?;
+    let k = kernel(&args.kernel)?;
     if args.verbose {
-        let k = kernel(&args.kernel)?;
+        let free = k.unit_layout.as_ref().map_or_else(
+            || "aligned_layout: the module's own".to_string(),
+            |u| format!("a free's {}: {}", u.signature, u.returns),
+        );
         eprintln!(
-            "  ALLOCPROF-RS: Linux {}: {}; a free's {}: {}",
-            k.version, k.realloc_call, k.unit_layout.signature, k.unit_layout.returns
+            "  ALLOCPROF-RS: Linux {}: {}; {free}",
+            k.version, k.realloc_call
         );
     }
     let data = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
     let obj = object::File::parse(&*data)?;
-    let mut real = None;
+    // What the module's allocations call: ReallocFunc::call (6.12), the
+    // C helpers (7.3).
+    let mut reals = Vec::new();
     let mut shared = Vec::new();
     for sym in obj.symbols() {
         if !sym.is_undefined() {
             continue;
         }
         let name = sym.name()?;
-        if is_realloc_call(name) {
-            real = Some((sym.index(), name.to_string()));
+        if k.abi.is_target(name) {
+            reals.push((sym.index(), name.to_string()));
         } else if is_shared_alloc_generic(name) {
             shared.push(name.to_string());
         }
@@ -106,18 +114,26 @@ fn run() -> Result<()> {
         .to_string_lossy()
         .replace(".allocprof-in", "");
     let bases = section_bases(&obj);
-    let Some((real, real_name)) = real else {
+    let what = match k.abi {
+        Abi::RustCall => "ReallocFunc::call",
+        Abi::CHelpers => "ReallocFunc::call's C helpers",
+    };
+    if reals.is_empty() {
         // Nothing of kernel::alloc: the object is used as it is.
         std::fs::write(&args.output, &data)?;
-        std::fs::write(&args.asm, "/* no allocation call sites */\n")?;
+        std::fs::write(
+            &args.asm,
+            "/* no allocation call sites */\n\t.pushsection .note.GNU-stack, \"\", @progbits\n\
+             \t.popsection\n",
+        )?;
         let ctx = dwarf_context(&obj, &bases)?;
         let (kcalls, unaudited) = find_kcalls(&obj, &ctx, &bases, &args)?;
         eprintln!(
-            "  ALLOCPROF-RS {name}: no call of ReallocFunc::call; {}",
+            "  ALLOCPROF-RS {name}: no call of {what}; {}",
             kcalls_line(&kcalls, &unaudited, false)
         );
         return Ok(());
-    };
+    }
     let kfrees = match &args.symvers {
         Some(f) => {
             kernel_frees(&std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?)
@@ -125,7 +141,10 @@ fn run() -> Result<()> {
         None => HashMap::new(),
     };
     let ctx = dwarf_context(&obj, &bases)?;
-    let sites = find_sites(&obj, real, &ctx, &bases, &args)?;
+    let mut sites = Vec::new();
+    for (real, real_name) in &reals {
+        sites.extend(find_sites(&obj, *real, real_name, &ctx, &bases, &args)?);
+    }
     let (kcalls, unaudited) = find_kcalls(&obj, &ctx, &bases, &args)?;
     let layout_calls = free_layout_calls(&obj, &ctx, &bases, &args)?;
     let mut rows: Vec<Place> = sites
@@ -143,7 +162,6 @@ fn run() -> Result<()> {
     rows.dedup();
     rewrite(
         &data,
-        &real_name,
         &sites,
         &layout_calls,
         &kcalls,
@@ -152,14 +170,8 @@ fn run() -> Result<()> {
     )?;
     std::fs::write(
         &args.asm,
-        emit_asm(
-            &args,
-            &real_name,
-            &sites,
-            &rows,
-            &kfrees,
-            init_kcfi_type(&obj)?,
-        ) + &emit_kcalls(&kcalls, &rows),
+        emit_asm(&args, k.abi, &sites, &rows, &kfrees, init_kcfi_type(&obj)?)
+            + &emit_kcalls(&kcalls, &rows),
     )
     .with_context(|| format!("writing {}", args.asm))?;
     let frees = sites.iter().filter(|s| s.place.free.is_some()).count();
@@ -172,7 +184,7 @@ fn run() -> Result<()> {
         .filter(|s| !matches!(s.insn, Insn::Call))
         .count();
     eprintln!(
-        "  ALLOCPROF-RS {name}: {} call sites of ReallocFunc::call ({} tail calls): \
+        "  ALLOCPROF-RS {name}: {} call sites of {what} ({} tail calls): \
          {} allocation sites in {} rows, {} frees; {} allocation sites not on a line \
          of the module's source; {}",
         sites.len(),

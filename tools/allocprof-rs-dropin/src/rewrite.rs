@@ -21,7 +21,6 @@ use crate::sites::Site;
 /// `init_module` is renamed (the generated one registers, then calls it).
 pub fn rewrite(
     data: &[u8],
-    real_name: &str,
     sites: &[Site],
     layout_calls: &FreeLayoutCalls,
     kcalls: &[KSite],
@@ -54,12 +53,19 @@ pub fn rewrite(
         sym.section = None;
         thunk_ids.push(sym.id());
     }
-    let real = b
-        .symbols
-        .iter()
-        .find(|s| &*s.name == real_name.as_bytes())
-        .map(|s| s.id())
-        .ok_or_else(|| anyhow!("rewrite: {real_name} not found"))?;
+    // The functions the sites call (each site's `real`).
+    let mut reals = Vec::new();
+    for st in sites {
+        let id = b
+            .symbols
+            .iter()
+            .find(|s| *s.name == *st.real.as_bytes())
+            .map(|s| s.id())
+            .ok_or_else(|| anyhow!("rewrite: {} not found", st.real))?;
+        if !reals.contains(&id) {
+            reals.push(id);
+        }
+    }
     let layout_sym = b
         .symbols
         .iter()
@@ -99,7 +105,7 @@ pub fn rewrite(
             .ok_or_else(|| anyhow!("rewrite: relocation section without target"))?;
         if let SectionData::Relocation(relocs) = &mut s.data {
             for r in relocs.iter_mut() {
-                if r.symbol != Some(real) {
+                if !r.symbol.is_some_and(|sym| reals.contains(&sym)) {
                     continue;
                 }
                 if let Some(i) = sites
@@ -145,7 +151,9 @@ pub fn rewrite(
             off,
             r_type,
             r_addend,
-            layout_calls.unit,
+            layout_calls
+                .unit
+                .ok_or_else(|| anyhow!("{at}: no replacement of aligned_layout on this kernel"))?,
             &at,
         )?;
     }

@@ -54,6 +54,24 @@ fn kernel(dir: &Path) -> PathBuf {
     kernel_with(dir, &[])
 }
 
+/// `kernel` of 7.3's shape (`--cfg k73`): no Module.symvers (7.3's
+/// kernel crate exports no `free`: it is inlined).
+fn kernel73(dir: &Path) {
+    run(rustc(dir)
+        .args([
+            "--cfg",
+            "k73",
+            "--crate-type",
+            "rlib",
+            "--crate-name",
+            "kernel",
+        ])
+        .arg("-Zshare-generics=y")
+        .arg(fixture().join("kernel.rs"))
+        .arg("-o")
+        .arg(dir.join("libkernel.rlib")));
+}
+
 /// `kernel`, with more rustc flags.
 fn kernel_with(dir: &Path, flags: &[&str]) -> PathBuf {
     run(rustc(dir)
@@ -130,9 +148,14 @@ fn driver_with(dir: &Path, inline: bool, flags: &[&str]) -> PathBuf {
 
 /// The tool on `drv.in.o`: its summary line (stderr) and assembly.
 fn tool(dir: &Path, symvers: Option<&Path>, extra: &[&str]) -> (String, String) {
+    tool_for(dir, "6.12", symvers, extra)
+}
+
+/// `tool` for Linux `kernel`.
+fn tool_for(dir: &Path, kernel: &str, symvers: Option<&Path>, extra: &[&str]) -> (String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"));
     c.current_dir(dir)
-        .args(["--kernel", "6.12", "--in"])
+        .args(["--kernel", kernel, "--in"])
         .arg(dir.join("drv.in.o"))
         .arg("--out")
         .arg(dir.join("drv.rw.o"))
@@ -468,15 +491,76 @@ fn unknown_kernel_refused() {
     let dir = scratch("unknown-kernel");
     let out = Command::new(env!("CARGO_BIN_EXE_allocprof-rs-dropin"))
         .current_dir(&dir)
-        .args(["--kernel", "7.3", "--in", "drv.in.o", "--out", "drv.rw.o"])
+        .args(["--kernel", "6.18", "--in", "drv.in.o", "--out", "drv.rw.o"])
         .args(["--asm", "drv.S", "--modname", "drv", "--src-dir", "."])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains("Linux 7.3") && err.contains("knows Linux 6.12"),
+        err.contains("Linux 6.18") && err.contains("knows Linux 6.12, 7.3"),
         "{err}"
     );
     assert!(!dir.join("drv.rw.o").exists() && !dir.join("drv.S").exists());
+}
+
+/// 7.3: `ReallocFunc::call` inlined into the driver, whose code calls the
+/// C helper itself: every call of it retargeted to a site of the C ABI's
+/// macros, rows at the driver's lines, frees without a row, and the
+/// kernel crate's functions marked (no wrappers on 7.3).
+#[test]
+fn sites_of_7_3_helpers() {
+    let dir = scratch("e2e-73");
+    kernel73(&dir);
+    driver(&dir, true);
+    let (err, asm) = tool_for(&dir, "7.3", None, &["--strip-debug"]);
+    assert!(
+        err.contains("call sites of ReallocFunc::call's C helpers"),
+        "{err}"
+    );
+    let one = format!(
+        "drv.rs:{} func:drv::site_one */",
+        line_of("KBox::new([1u8; 100]")
+    );
+    let push = format!("drv.rs:{} func:drv::grown */", line_of("v.push(i, GFP)"));
+    assert!(asm.contains(&one), "no row {one}:\n{asm}");
+    assert!(asm.contains(&push), "no row {push}:\n{asm}");
+    assert!(
+        asm.contains("ALLOCPROF_RS_C_MODULE rust_helper_krealloc_node_align")
+            && asm.contains("ALLOCPROF_RS_C_ALLOC_SITE __allocprof_rs_site_")
+            && asm.contains(", rust_helper_krealloc_node_align, .Ltag")
+            && asm.contains("ALLOCPROF_RS_C_FREE_SITE __allocprof_rs_site_"),
+        "{asm}"
+    );
+    assert!(
+        !asm.contains("ALLOCPROF_RS_ALLOC_SITE") && !asm.contains("ALLOCPROF_RS_KFREE_SITE"),
+        "{asm}"
+    );
+    assert!(
+        err.contains(
+            "2 kernel-crate functions not audited (2 calls: their rows marked accurate:no)"
+        ),
+        "{err}"
+    );
+    // Linked: the helper is called from the sites' code alone (and is
+    // their static branches' target while off, in __jump_table).
+    let data = link(&dir);
+    let obj = object::File::parse(&*data).unwrap();
+    let helper = obj
+        .symbols()
+        .find(|s| s.name() == Ok("rust_helper_krealloc_node_align"))
+        .unwrap()
+        .index();
+    for sec in obj.sections() {
+        let name = sec.name().unwrap_or_default().to_string();
+        for (_, r) in sec.relocations() {
+            if r.target() == RelocationTarget::Symbol(helper) {
+                assert!(
+                    [".text.allocprof_rs", ".rodata.allocprof_rs", "__jump_table"]
+                        .contains(&name.as_str()),
+                    "a call of the helper left in {name}"
+                );
+            }
+        }
+    }
 }

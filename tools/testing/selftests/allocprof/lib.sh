@@ -22,7 +22,7 @@ load() { # MODULE [PARAM=VALUE...]
 
 unload_all() {
 	for m in allocprof_many allocprof_test allocprof_ctest allocprof_dropin_peer allocprof_dropin_test allocprof_dropin_cmdline \
-		allocprof_dropin_rust_test rust_minimal rust_print allocprof; do
+		allocprof_dropin_rust_test rust_minimal rust_print rust_misc_device rust_driver_faux allocprof; do
 		grep -q "^$m " /proc/modules && rmmod "$m"
 	done
 	return 0

@@ -52,6 +52,10 @@
 //! |                | the lock (several CPUs at once)                          |
 //! | `foreign_in`   | a krealloc() of the module's own C call (unrecorded)     |
 //! |                | dropped as a `KBox`; a kernel crate `CString` dropped    |
+//! | `vfree0`       | (7.3) `site_vfree0`: a `VVec<u8>` of 5000 (2 pages),     |
+//! |                | then its buffer vrealloc()ed to 0 bytes by the module's  |
+//! |                | own call of the C helper (`site_vfree0_helper`), which   |
+//! |                | frees it and returns NULL                                |
 //! | `foreign_out`  | `site_foreign_out`: a `KBox<[u8; 100]>` whose memory is  |
 //! |                | kfree()d by C (the table does not see it)                |
 //! | `reuse`        | `foreign_out`, then `site_reuse`: a `KBox<[u8; 100]>`,   |
@@ -90,6 +94,17 @@ use kernel::str::CString;
 use kernel::sync::{Arc, Mutex, UniqueArc};
 use kernel::uaccess::UserSlice;
 use kernel::workqueue;
+
+/// A user address as `UserSlice::new` takes it (7.3: a `UserPtr`).
+#[cfg(allocprof_kernel_6_12)]
+fn user_ptr(addr: usize) -> usize {
+    addr
+}
+/// A user address as `UserSlice::new` takes it (7.3: a `UserPtr`).
+#[cfg(not(allocprof_kernel_6_12))]
+fn user_ptr(addr: usize) -> kernel::uaccess::UserPtr {
+    kernel::uaccess::UserPtr::from_addr(addr)
+}
 
 #[path = "../../../../../src/ffi/sysfs.rs"]
 pub mod sysfs;
@@ -345,6 +360,18 @@ extern "C" {
     fn __symbol_put(name: *const core::ffi::c_char);
 }
 
+/// A symbol's name as `__symbol_get` takes it.
+#[cfg(allocprof_kernel_6_12)]
+fn name_ptr(s: &core::ffi::CStr) -> *const core::ffi::c_char {
+    s.as_ptr()
+}
+/// A symbol's name as `__symbol_get` takes it (7.3: the kernel's
+/// `as_char_ptr`, its `char` unsigned).
+#[cfg(not(allocprof_kernel_6_12))]
+fn name_ptr(s: &core::ffi::CStr) -> *const core::ffi::c_char {
+    s.as_char_ptr().cast()
+}
+
 /// Another module's object, grown here: `allocprof_dropin_peer_give()`
 /// (looked up while allocprof_dropin_peer is loaded: no dependency) gives
 /// a `kmalloc(64)` charged to that module's row, which this module owns
@@ -353,7 +380,7 @@ extern "C" {
 fn foreign_grow() -> Result<KVec<u8>> {
     const NAME: &core::ffi::CStr = c"allocprof_dropin_peer_give";
     // SAFETY: a look-up by name; the reference it takes is put below.
-    let f = unsafe { __symbol_get(NAME.as_ptr()) };
+    let f = unsafe { __symbol_get(name_ptr(NAME)) };
     if f.is_null() {
         return Err(ENODEV);
     }
@@ -361,7 +388,7 @@ fn foreign_grow() -> Result<KVec<u8>> {
     let give: extern "C" fn() -> *mut core::ffi::c_void = unsafe { core::mem::transmute(f) };
     let p = give();
     // SAFETY: the reference of the `__symbol_get` above.
-    unsafe { __symbol_put(NAME.as_ptr()) };
+    unsafe { __symbol_put(name_ptr(NAME)) };
     if p.is_null() {
         return Err(ENOMEM);
     }
@@ -382,12 +409,16 @@ fn site_read_all_cap() -> Result<KVec<u8>> {
 
 #[inline(never)]
 fn site_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
-    UserSlice::new(addr, 100).read_all(v, GFP_KERNEL)
+    UserSlice::new(user_ptr(addr), 100).read_all(v, GFP_KERNEL)
 }
 
 #[inline(never)]
 fn site_reader_read_all(v: &mut KVec<u8>, addr: usize) -> Result {
-    UserSlice::new(addr, 100).reader().read_all(v, GFP_KERNEL)
+    // (__GFP_NOWARN: its code not site_read_all's, which LLVM would
+    // merge into it on 7.3, where read_all, generic, is the module's own.)
+    UserSlice::new(user_ptr(addr), 100)
+        .reader()
+        .read_all(v, GFP_KERNEL | kernel::alloc::flags::__GFP_NOWARN)
 }
 
 /// What a char driver's write() does with the user's buffer at `addr`.
@@ -400,7 +431,7 @@ fn read_all(addr: usize) -> Result<KVec<u8>> {
 
 #[inline(never)]
 fn site_cstring_fmt() -> Result<CString> {
-    CString::try_from_fmt(kernel::fmt!("allocprof {}", 42))
+    CString::try_from_fmt(format_args!("allocprof {}", 42))
 }
 
 #[inline(never)]
@@ -494,7 +525,14 @@ fn hold(held: &mut KVec<Obj>, o: Obj) -> Result {
     Ok(())
 }
 
+/// Drops every held object.
+#[cfg(not(allocprof_kernel_6_12))]
+fn clear(v: &mut KVec<Obj>) {
+    v.clear();
+}
+
 /// Drops every held object (6.12's `KVec` has no `clear`).
+#[cfg(allocprof_kernel_6_12)]
 fn clear(v: &mut KVec<Obj>) {
     let n = v.len();
     // SAFETY: the `n` elements are dropped once, the length 0 first.
@@ -526,19 +564,67 @@ fn number(w: Option<&[u8]>) -> Result<usize> {
     Ok(w.iter().fold(0usize, |a, c| a * 10 + (c - b'0') as usize))
 }
 
+/// 7.3: a `VVec` of 5000 bytes (its row `site_vfree0`), its buffer then
+/// freed by a zero-sized `vrealloc_node_align` of the module's own (a site
+/// on 7.3, `site_vfree0_helper`), which returns NULL: the object is gone
+/// all the same, its row back to 0 0.
+#[cfg(not(allocprof_kernel_6_12))]
+fn vfree0() -> Result {
+    let v = site_vfree0()?;
+    let (p, _, _) = v.into_raw_parts();
+    site_vfree0_helper(p.cast())
+}
+
+#[cfg(not(allocprof_kernel_6_12))]
+#[inline(never)]
+fn site_vfree0() -> Result<VVec<u8>> {
+    let mut v = VVec::with_capacity(5000, GFP_KERNEL)?;
+    v.push(1, GFP_KERNEL)?;
+    Ok(v)
+}
+
+#[cfg(not(allocprof_kernel_6_12))]
+#[inline(never)]
+fn site_vfree0_helper(p: *mut core::ffi::c_void) -> Result {
+    // SAFETY: `p` is a vmalloc'd buffer of the module's, no longer owned
+    // by its `VVec`; a size of 0 frees it.
+    let r = unsafe {
+        bindings::vrealloc_node_align(p, 0, 1, bindings::GFP_KERNEL, bindings::NUMA_NO_NODE)
+    };
+    if r.is_null() {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
 /// Allocates with a C call of the module's own (not through
-/// `kernel::alloc`: unrecorded) and drops it as a `KBox`; builds a kernel
-/// crate `CString` (allocated inside the kernel crate) and drops it.
+/// `kernel::alloc`: unrecorded on 6.12; on 7.3 the C helper it calls is
+/// the one `kernel::alloc`'s inlined `ReallocFunc::call` calls, a site
+/// like theirs) and drops it as a `KBox`; builds a kernel crate `CString`
+/// (allocated inside the kernel crate) and drops it.
 fn foreign_in() -> Result {
     // SAFETY: a plain allocation of 100 bytes.
+    #[cfg(allocprof_kernel_6_12)]
     let p = unsafe { bindings::krealloc(core::ptr::null(), 100, bindings::GFP_KERNEL) };
+    // SAFETY: as above (7.3's helper takes an alignment and a node).
+    #[cfg(not(allocprof_kernel_6_12))]
+    let p = unsafe {
+        bindings::krealloc_node_align(
+            core::ptr::null(),
+            100,
+            1,
+            bindings::GFP_KERNEL,
+            bindings::NUMA_NO_NODE,
+        )
+    };
     if p.is_null() {
         return Err(ENOMEM);
     }
     // SAFETY: `p` is a kmalloc object of 100 bytes, which `Kmalloc` frees
     // with krealloc(p, 0); its contents are not read.
     drop(unsafe { KBox::<[u8; 100]>::from_raw(p.cast()) });
-    let s = CString::try_from_fmt(kernel::fmt!("allocprof {}", 42))?;
+    let s = CString::try_from_fmt(format_args!("allocprof {}", 42))?;
     drop(s);
     Ok(())
 }
@@ -686,13 +772,15 @@ fn run(state: &mut State, line: &[u8]) -> Result {
             hold(held, Obj::Words(site_zero_cap()?))?;
         }
         b"foreign_in" => foreign_in()?,
+        #[cfg(not(allocprof_kernel_6_12))]
+        b"vfree0" => vfree0()?,
         b"foreign_out" => {
             foreign_out()?;
         }
         b"reuse" => {
             let a = foreign_out()?;
             let b = site_reuse()?;
-            if &*b as *const [u8; 100] as usize == a {
+            if core::ptr::from_ref::<[u8; 100]>(&*b) as usize == a {
                 pr_info!("reuse: same address\n");
             }
             hold(held, Obj::Kbox(b))?;

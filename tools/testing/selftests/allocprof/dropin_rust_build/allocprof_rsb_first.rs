@@ -8,7 +8,6 @@ use kernel::prelude::*;
 module! {
     type: RsbFirst,
     name: "allocprof_rsb_first",
-    author: "allocprof",
     description: "allocprof Rust drop-in: the lines before obj-m",
     license: "GPL",
 }

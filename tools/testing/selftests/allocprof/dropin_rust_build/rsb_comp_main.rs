@@ -12,7 +12,6 @@ use kernel::str::CString;
 module! {
     type: RsbComp,
     name: "allocprof_rsb_comp",
-    author: "allocprof",
     description: "allocprof Rust drop-in: a composite Rust module",
     license: "GPL",
 }
@@ -32,7 +31,7 @@ impl kernel::Module for RsbComp {
         let vec = KVec::with_capacity(50, GFP_KERNEL)?;
         // 15 bytes and the NUL.
         let l_name = line!() + 1;
-        let name = CString::try_from_fmt(kernel::fmt!("rsb-composite-{}", 1))?;
+        let name = CString::try_from_fmt(format_args!("rsb-composite-{}", 1))?;
         let l_page = line!() + 1;
         let page = Page::alloc_page(GFP_KERNEL)?;
         pr_info!(

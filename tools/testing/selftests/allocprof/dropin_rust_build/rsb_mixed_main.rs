@@ -9,7 +9,6 @@ use kernel::prelude::*;
 module! {
     type: RsbMixed,
     name: "allocprof_rsb_mixed",
-    author: "allocprof",
     description: "allocprof Rust drop-in: a Rust crate and a C file in one module",
     license: "GPL",
 }
