@@ -117,6 +117,12 @@ RS_SNAPSHOTS = {"rust_minimal": ["loaded", "unloaded"], "rust_print": ["loaded",
                 "rstest": ["loaded", "held", "freed", "unloaded"]}
 RS_MIN_CHARGED = {"rust_minimal_loaded": 1, "rust_print_loaded": 0, "rstest_loaded": 6,
                   "rstest_held": 32, "rstest_freed": 6}
+# Linux 7.3: allocprof wraps none of the kernel crate's functions that
+# allocate for a module (CString's, Page::alloc_page: dropin-rust.rst;
+# their rows are marked accurate:no, which allocprof_dropin_rust.sh
+# checks): the workload leaves them out (cstring, page, and foreign_in,
+# which makes a CString too), so no page row and 6 rows fewer charged.
+RS_LEFT_OUT = {"7.3": {"kinds": {"page"}, "rows": 6}}
 RS_HELPERS = ("krealloc", "kvrealloc", "vrealloc", "alloc_pages")
 # KMALLOC_MAX_SIZE: kvrealloc() falls back to vmalloc past it.
 KMALLOC_MAX = 4 << 20
@@ -158,6 +164,8 @@ def parse(lines):
             snaps.setdefault("tool", []).append(line[len("diff-tool: "):])
         elif line.startswith("diff-possible: "):
             snaps["possible"] = int(line.split()[1])
+        elif line.startswith("diff-kernel: "):
+            snaps["kernel"] = line.split()[1]
         elif line.startswith("diff-cmd: "):
             snaps.setdefault("cmds", []).append(line.split()[1:])
         elif line.startswith("diff-devres: "):
@@ -289,6 +297,7 @@ def rs_expected(rows, srcdir):
 def compare_rust(ainfo, uinfo, srcdir, test):
     """The Rust modules' rows against upstream's rust/helpers/ rows."""
     arows, urows = ainfo.get("rsrows", {}), uinfo.get("rshelpers", {})
+    left_out = RS_LEFT_OUT.get(ainfo.get("kernel"), {})
     kinds = set()
     for name, info in (("allocprof", ainfo), ("upstream", uinfo)):
         seen = info.get("rsseen", set())
@@ -323,10 +332,14 @@ def compare_rust(ainfo, uinfo, srcdir, test):
                     if v[0] or v[1]])
             charged = sum(1 for v in rows.values() if v[0] or v[1])
             n = RS_MIN_CHARGED.get(snap, 0)
+            if snap == "rstest_held":
+                n -= left_out.get("rows", 0)
             test(charged >= n, f"{snap}: {mod}: the workload's rows charged under allocprof (>= {n})",
                  [f"{charged} rows charged"])
-    test(kinds >= {"kmalloc", "kvmalloc", "vmalloc", "page"},
-         "Rust rows of each allocator (Kmalloc, KVmalloc, Vmalloc, pages) compared", [sorted(kinds)])
+    want = {"kmalloc", "kvmalloc", "vmalloc", "page"} - left_out.get("kinds", set())
+    test(kinds >= want, "Rust rows of each allocator (" + ", ".join(sorted(want)) + ") compared"
+         + (f" (Linux {ainfo.get('kernel')}: not {', '.join(sorted(left_out['kinds']))})" if left_out else ""),
+         [sorted(kinds)])
 
 
 def compare(alog_lines, ulog_lines, rc_a, rc_u, srcdir, consoles, out=print):

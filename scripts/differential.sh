@@ -66,13 +66,27 @@ cp "$sel/dropin/allocprof_dropin_test.c" "$work/plain/"
 # named by its absolute path here: the copy is elsewhere); their sources
 # beside the C ones too, where differential.py reads call sites.
 mkdir -p "$work/plainrs/m"
-cp "$src/samples/rust/rust_minimal.rs" "$src/samples/rust/rust_print.rs" "$work/plainrs/m/"
+# rust_minimal and rust_print, as this kernel has them (lib.sh's
+# rs_samples: 7.3's rust_print is Rust and C, rust_print_main.rs and its
+# trace events' rust_print_events.c).
+rs_files=()
+for f in $(rs_samples "$(kdir_version "$KDIR")"); do
+	case $f in rust_minimal* | rust_print*) rs_files+=("$f") ;; esac
+done
+for f in "${rs_files[@]}"; do
+	cp "$src/samples/rust/$f" "$work/plainrs/m/"
+done
 sed "s|^#\[path = \"[./]*src/ffi/sysfs.rs\"\]|#[path = \"$ALLOCPROF_ROOT/src/ffi/sysfs.rs\"]|" \
 	"$sel/dropin_rust/allocprof_dropin_rust_test.rs" >"$work/plainrs/m/allocprof_dropin_rust_test.rs"
 cp "$work/plainrs/m/"*.rs "$work/plain/"
 # (kernels.mk's cfg: the sysfs layer's structures differ by kernel.)
-printf 'obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o\ninclude %s/kernels.mk\nrustflags-y += $(allocprof_kernel_cfg)\n' \
-	"$ALLOCPROF_ROOT" >"$work/plainrs/m/Kbuild"
+{
+	printf 'obj-m := rust_minimal.o rust_print.o allocprof_dropin_rust_test.o\ninclude %s/kernels.mk\nrustflags-y += $(allocprof_kernel_cfg)\n' \
+		"$ALLOCPROF_ROOT"
+	case " ${rs_files[*]} " in
+	*" rust_print_main.rs "*) printf 'rust_print-y := rust_print_main.o rust_print_events.o\nccflags-y += -I$(src)\n' ;;
+	esac
+} >"$work/plainrs/m/Kbuild"
 # (a) the one line a user adds; (b) nothing.
 {
 	echo "ccflags-y += -include $ALLOCPROF_ROOT/include/allocprof_dropin.h"

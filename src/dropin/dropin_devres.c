@@ -4,6 +4,7 @@
  * devres' API is C's; the table's side is in src/dropin/hooks.rs).
  */
 #include <linux/device/devres.h>
+#include <linux/version.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -95,12 +96,33 @@ bool allocprof_devm_retrack(struct device *dev, unsigned long old,
 }
 
 /*
- * drivers/base/devres.c's struct devres, private there: the node (list
- * head, release, name, size) and the data, aligned to ARCH_DMA_MINALIGN
- * (8 on x86_64: 40 bytes in all).  alloc_dr() allocates
- * kmalloc_size_roundup(sizeof(struct devres) + size), which upstream's
- * profiler charges to its kmalloc_node_track_caller() line, func:alloc_dr.
+ * drivers/base/devres.c's struct devres, private there: the node and the
+ * data, aligned to ARCH_DMA_MINALIGN (8 on x86_64).  alloc_dr()
+ * allocates kmalloc_size_roundup(sizeof(struct devres) + size), which
+ * upstream's profiler charges to its kmalloc_node_track_caller() line,
+ * func:alloc_dr.  Its layout differs by kernel (the one place of that
+ * difference):
+ * - 6.12: the node (list head, release, name, size), then the data: 40
+ *   bytes in all;
+ * - 7.3: the node of drivers/base/base.h (list head, its release, its
+ *   free_node, name, size), then the devres's own release, then the data:
+ *   56 bytes in all (the differential test against 7.3's own profiler
+ *   found the 6.12 layout's figures 192 bytes short on 12 objects).
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+struct allocprof_devres {
+	struct {
+		struct list_head entry;
+		void *release;
+		void *free_node;
+		const char *name;
+		size_t size;
+	} node;
+	dr_release_t release;
+	u8 __aligned(ARCH_DMA_MINALIGN) data[];
+};
+static_assert(!IS_ENABLED(CONFIG_X86_64) || sizeof(struct allocprof_devres) == 56);
+#else
 struct allocprof_devres {
 	struct {
 		struct list_head entry;
@@ -111,6 +133,7 @@ struct allocprof_devres {
 	u8 __aligned(ARCH_DMA_MINALIGN) data[];
 };
 static_assert(!IS_ENABLED(CONFIG_X86_64) || sizeof(struct allocprof_devres) == 40);
+#endif
 
 /* What devres allocates for a devm object of @size bytes. */
 size_t allocprof_devres_bytes(size_t size)
