@@ -58,7 +58,8 @@ two_vms() {
 # run directory of LOGDIR, judged by what the demo must show: its exit,
 # kmemleak-test's sixteen call sites charged at their own lines, their
 # OpenMetrics lines, the leak report at unload, nothing recorded with
-# profiling off, rust_minimal's three rows, and a clean guest console.
+# profiling off, rust_minimal's three rows, rust_misc_device's rows where
+# the tree has it (7.3), and a clean guest console.
 # Prints ok/not ok lines and "demo: P passed, F failed".
 demo_test() {
 	local d="$1/demo" rc=0 p=0 f=0
@@ -97,6 +98,19 @@ demo_test() {
 			has "^ +0 +0 rust_minimal\.rs:$l1 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$" &&
 			has "^ +0 +0 rust_minimal\.rs:$l2 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$" &&
 			has "^ +16 +1 rust_minimal\.rs:$l3 \[rust_minimal\] func:rust_minimal::RustMinimal::init *$"'
+	# Where the tree has it (7.3): rust_misc_device's open() (its KBox) and
+	# write_iter() (its buffer of 1000 bytes) charged at their lines while
+	# the device is open, nothing once it is closed.
+	local ms=$KDIR/source/samples/rust/rust_misc_device.rs lo lw
+	if [ -f "$ms" ]; then
+		lo=$(grep -n 'KBox::try_pin_init(' "$ms" | head -n 1 | cut -d: -f1)
+		lw=$(grep -n 'copy_from_iter_vec(' "$ms" | head -n 1 | cut -d: -f1)
+		judge "rust_misc_device: open()'s state at line ${lo:-?}, write_iter()'s 1000 bytes at ${lw:-?}, then nothing" \
+			eval '[ -n "$lo" ] && [ -n "$lw" ] &&
+				has "^ +[0-9]+B +1 +rust_misc_device\.rs:$lo \[rust_misc_device\] func:rust_misc_device::RustMiscDevice::open$" &&
+				has "^ +1\.0K +1 +rust_misc_device\.rs:$lw \[rust_misc_device\] func:rust_misc_device::RustMiscDevice::write_iter$" &&
+				[ "$(count "^total: 0B in 0 calls, 0 rows")" -ge 1 ]'
+	fi
 	judge "its guest console holds no kernel error report" \
 		eval '[ -s "$d/console.log" ] && ! grep -aEq "$BAD" "$d/console.log"'
 	if [ "$f" -ne 0 ]; then

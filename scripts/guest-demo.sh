@@ -49,9 +49,9 @@ if [ -f $M/rust_misc_device.ko ]; then
 	echo '$ exec 3<>/dev/rust-misc-device'
 	exec 3<>/dev/rust-misc-device
 	show allocprof top --module rust_misc_device --nonzero -n 10
-	say "5000 bytes written: the driver's buffer (a KVVec) at its line too"
-	echo '$ head -c 5000 /dev/zero >&3'
-	head -c 5000 /dev/zero >&3
+	say "1000 bytes written: the driver's buffer (a KVVec) at its line too"
+	echo '$ head -c 1000 /dev/zero >&3'
+	head -c 1000 /dev/zero >&3
 	show allocprof top --module rust_misc_device --nonzero -n 10
 	say "closed: everything it allocated for the file freed, nothing left charged"
 	echo '$ exec 3>&-'
