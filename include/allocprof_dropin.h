@@ -826,51 +826,15 @@ ALLOCPROF_DI_FREE_FN(kvfree_call_rcu, allocprof_di_real_kvfree_call_rcu,
 #define kvfree_call_rcu		allocprof_dropin_kvfree_call_rcu
 #endif
 
-/* Passed through (dropin.rst, "What is covered"). */
+/* Passed through on 6.12 alone (and those of both kernels, below). */
 #define ALLOCPROF_DI_U___acomp_request_alloc_noprof
-#define ALLOCPROF_DI_U___dev_alloc_page_noprof
-#define ALLOCPROF_DI_U___dev_alloc_pages_noprof
 #define ALLOCPROF_DI_U___kmalloc_node_noprof
 #define ALLOCPROF_DI_U___kmalloc_node_track_caller_noprof
 #define ALLOCPROF_DI_U___kvmalloc_node_noprof
-#define ALLOCPROF_DI_U___pte_alloc_one_kernel_noprof
-#define ALLOCPROF_DI_U___pte_alloc_one_noprof
-#define ALLOCPROF_DI_U___pud_alloc_one_noprof
-#define ALLOCPROF_DI_U___vmalloc_node_range_noprof
-#define ALLOCPROF_DI_U_ahash_request_alloc_noprof
-#define ALLOCPROF_DI_U_alloc_contig_pages_noprof
-#define ALLOCPROF_DI_U_alloc_contig_range_noprof
-#define ALLOCPROF_DI_U_alloc_page_vma_noprof
 #define ALLOCPROF_DI_U_alloc_pages_bulk_array_mempolicy_noprof
 #define ALLOCPROF_DI_U_alloc_pages_bulk_array_node_noprof
-#define ALLOCPROF_DI_U_alloc_pages_bulk_noprof
 #define ALLOCPROF_DI_U_alloc_pages_mpol_noprof
-#define ALLOCPROF_DI_U_filemap_alloc_folio_noprof
 #define ALLOCPROF_DI_U_folio_alloc_gigantic_noprof
-#define ALLOCPROF_DI_U_folio_alloc_mpol_noprof
-#define ALLOCPROF_DI_U_kvmemdup_bpfptr_noprof
-#define ALLOCPROF_DI_U_memdup_sockptr_noprof
-#define ALLOCPROF_DI_U_memdup_sockptr_nul_noprof
-#define ALLOCPROF_DI_U_mm_alloc_cid_noprof
-#define ALLOCPROF_DI_U_netlbl_catmap_alloc_noprof
-#define ALLOCPROF_DI_U_netlbl_secattr_alloc_noprof
-#define ALLOCPROF_DI_U_netlbl_secattr_cache_alloc_noprof
-#define ALLOCPROF_DI_U_nla_memdup_noprof
-#define ALLOCPROF_DI_U_pagetable_alloc_noprof
-#define ALLOCPROF_DI_U_pmd_alloc_one_noprof
-#define ALLOCPROF_DI_U_pte_alloc_one_kernel_noprof
-#define ALLOCPROF_DI_U_pte_alloc_one_noprof
-#define ALLOCPROF_DI_U_ptr_ring_init_noprof
-#define ALLOCPROF_DI_U_ptr_ring_resize_multiple_bh_noprof
-#define ALLOCPROF_DI_U_ptr_ring_resize_noprof
-#define ALLOCPROF_DI_U_pud_alloc_one_noprof
-#define ALLOCPROF_DI_U_rhashtable_init_noprof
-#define ALLOCPROF_DI_U_rhltable_init_noprof
-#define ALLOCPROF_DI_U_skb_array_init_noprof
-#define ALLOCPROF_DI_U_skb_array_resize_multiple_bh_noprof
-#define ALLOCPROF_DI_U_skcipher_request_alloc_noprof
-#define ALLOCPROF_DI_U_tcx_entry_create_noprof
-#define ALLOCPROF_DI_U_vma_alloc_folio_noprof
 
 #elif ALLOCPROF_DI_KERNEL == 703
 
@@ -1043,46 +1007,53 @@ ALLOCPROF_DI_FREE_FN(free_pages_nolock, allocprof_di_real_free_pages_nolock,
 #define free_pages_nolock	allocprof_dropin_free_pages_nolock
 
 /*
- * Passed through (dropin.rst, "What is covered").  mempool_alloc_bulk():
- * the elements it has the pool's functions make stay on allocprof's
- * pending tag (no row), as the reserve's do.
+ * Passed through on 7.3 alone (and those of both kernels, below).
+ * mempool_alloc_bulk(): the elements it has the pool's functions make
+ * stay on allocprof's pending tag (no row), as the reserve's do.
  */
-#define ALLOCPROF_DI_U___dev_alloc_page_noprof
-#define ALLOCPROF_DI_U___dev_alloc_pages_noprof
 #define ALLOCPROF_DI_U___p4d_alloc_one_noprof
 #define ALLOCPROF_DI_U___pgd_alloc_noprof
-#define ALLOCPROF_DI_U___pte_alloc_one_kernel_noprof
-#define ALLOCPROF_DI_U___pte_alloc_one_noprof
-#define ALLOCPROF_DI_U___pud_alloc_one_noprof
-#define ALLOCPROF_DI_U___vmalloc_node_range_noprof
 #define ALLOCPROF_DI_U_acomp_request_alloc_extra_noprof
 #define ALLOCPROF_DI_U_acomp_request_alloc_noprof
-#define ALLOCPROF_DI_U_ahash_request_alloc_noprof
 #define ALLOCPROF_DI_U_alloc_contig_frozen_pages_noprof
 #define ALLOCPROF_DI_U_alloc_contig_frozen_range_noprof
-#define ALLOCPROF_DI_U_alloc_contig_pages_noprof
-#define ALLOCPROF_DI_U_alloc_contig_range_noprof
-#define ALLOCPROF_DI_U_alloc_page_vma_noprof
 #define ALLOCPROF_DI_U_alloc_pages_bulk_mempolicy_noprof
 #define ALLOCPROF_DI_U_alloc_pages_bulk_node_noprof
-#define ALLOCPROF_DI_U_alloc_pages_bulk_noprof
 #define ALLOCPROF_DI_U_alloc_workqueue_attrs_noprof
 #define ALLOCPROF_DI_U_alloc_workqueue_lockdep_map
 #define ALLOCPROF_DI_U_alloc_workqueue_noprof
 #define ALLOCPROF_DI_U_devm_alloc_workqueue_noprof
+#define ALLOCPROF_DI_U_mempool_alloc_bulk_noprof
+#define ALLOCPROF_DI_U_mm_alloc_sched_noprof
+#define ALLOCPROF_DI_U_p4d_alloc_one_noprof
+
+#endif /* ALLOCPROF_DI_KERNEL */
+
+/*
+ * Passed through on both kernels (dropin.rst, "What is covered"); each
+ * kernel's section above names those of its own alone.
+ */
+#define ALLOCPROF_DI_U___dev_alloc_page_noprof
+#define ALLOCPROF_DI_U___dev_alloc_pages_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_kernel_noprof
+#define ALLOCPROF_DI_U___pte_alloc_one_noprof
+#define ALLOCPROF_DI_U___pud_alloc_one_noprof
+#define ALLOCPROF_DI_U___vmalloc_node_range_noprof
+#define ALLOCPROF_DI_U_ahash_request_alloc_noprof
+#define ALLOCPROF_DI_U_alloc_contig_pages_noprof
+#define ALLOCPROF_DI_U_alloc_contig_range_noprof
+#define ALLOCPROF_DI_U_alloc_page_vma_noprof
+#define ALLOCPROF_DI_U_alloc_pages_bulk_noprof
 #define ALLOCPROF_DI_U_filemap_alloc_folio_noprof
 #define ALLOCPROF_DI_U_folio_alloc_mpol_noprof
 #define ALLOCPROF_DI_U_kvmemdup_bpfptr_noprof
 #define ALLOCPROF_DI_U_memdup_sockptr_noprof
 #define ALLOCPROF_DI_U_memdup_sockptr_nul_noprof
-#define ALLOCPROF_DI_U_mempool_alloc_bulk_noprof
 #define ALLOCPROF_DI_U_mm_alloc_cid_noprof
-#define ALLOCPROF_DI_U_mm_alloc_sched_noprof
 #define ALLOCPROF_DI_U_netlbl_catmap_alloc_noprof
 #define ALLOCPROF_DI_U_netlbl_secattr_alloc_noprof
 #define ALLOCPROF_DI_U_netlbl_secattr_cache_alloc_noprof
 #define ALLOCPROF_DI_U_nla_memdup_noprof
-#define ALLOCPROF_DI_U_p4d_alloc_one_noprof
 #define ALLOCPROF_DI_U_pagetable_alloc_noprof
 #define ALLOCPROF_DI_U_pmd_alloc_one_noprof
 #define ALLOCPROF_DI_U_pte_alloc_one_kernel_noprof
@@ -1098,8 +1069,6 @@ ALLOCPROF_DI_FREE_FN(free_pages_nolock, allocprof_di_real_free_pages_nolock,
 #define ALLOCPROF_DI_U_skcipher_request_alloc_noprof
 #define ALLOCPROF_DI_U_tcx_entry_create_noprof
 #define ALLOCPROF_DI_U_vma_alloc_folio_noprof
-
-#endif /* ALLOCPROF_DI_KERNEL */
 
 /*
  * Registration.  module_init(fn) defines init_module as an alias of fn:

@@ -308,36 +308,32 @@ macro_rules! realloc_call_entries {
     };
 }
 
-// The probe's entries: an allocation site's code (`ALLOCPROF_RS_ALLOC_SITE`)
-// and a free site's (`ALLOCPROF_RS_FREE_SITE`).  Called directly, as a
-// module calls its sites: an indirect call would be checked against the
-// kCFI type rustc gives the function pointer's type, which assembly cannot
-// carry.
-#[cfg(allocprof_kernel_6_12)]
-realloc_call_entries!(allocprof_rs_abi_probe_alloc, allocprof_rs_abi_probe_free);
-
-// 7.3's: the sites' code (`ALLOCPROF_RS_C_ALLOC_SITE`, `ALLOCPROF_RS_C_FREE_SITE`)
-// around a probe of the C helpers' signature (what the inlined
-// `ReallocFunc::call` calls: include/allocprof_rs_dropin.h).
+/// Declares assembly entries of the C helpers' signature (7.3's: what the
+/// inlined `ReallocFunc::call` calls, `krealloc_node_align`'s).
 #[cfg(not(allocprof_kernel_6_12))]
-unsafe extern "C" {
-    /// An allocation site's code around the probe, of `krealloc_node_align`'s signature.
-    fn allocprof_rs_abi_probe_alloc(
-        ptr: *const c_void,
-        size: usize,
-        align: usize,
-        flags: u32,
-        nid: i32,
-    ) -> *mut c_void;
-    /// A free site's code around the probe.
-    fn allocprof_rs_abi_probe_free(
-        ptr: *const c_void,
-        size: usize,
-        align: usize,
-        flags: u32,
-        nid: i32,
-    ) -> *mut c_void;
+macro_rules! realloc_call_entries {
+    ($($name:ident),+) => {
+        unsafe extern "C" {
+            $(
+                fn $name(
+                    ptr: *const c_void,
+                    size: usize,
+                    align: usize,
+                    flags: u32,
+                    nid: i32,
+                ) -> *mut c_void;
+            )+
+        }
+    };
 }
+
+// The probe's entries: an allocation site's code and a free site's
+// (6.12: `ALLOCPROF_RS_ALLOC_SITE`, `ALLOCPROF_RS_FREE_SITE`; 7.3:
+// `ALLOCPROF_RS_C_ALLOC_SITE`, `ALLOCPROF_RS_C_FREE_SITE`, of
+// include/allocprof_rs_dropin.h).  Called directly, as a module calls its
+// sites: an indirect call would be checked against the kCFI type rustc
+// gives the function pointer's type, which assembly cannot carry.
+realloc_call_entries!(allocprof_rs_abi_probe_alloc, allocprof_rs_abi_probe_free);
 
 /// The site code a probe call runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
