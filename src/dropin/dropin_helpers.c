@@ -7,6 +7,7 @@
  * Rust allocation (src/dropin/rust.rs), by the helper it goes through.
  */
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #include "allocprof_abi.h"
@@ -16,12 +17,20 @@
  * The bytes a slab object of @s takes, what upstream charges (s->size:
  * the object with its alignment and metadata).  struct kmem_cache is
  * private to mm/ (mm/slab.h, absent from kernel header packages); its
- * first fields have kept this layout through 6.x.  The mirror is checked
+ * first fields' layout per kernel (6.12, 7.3) below.  The mirror is checked
  * against kmem_cache_size() (s->object_size): on a mismatch the object
  * size is returned and *@exact cleared.
  */
 struct allocprof_kmem_cache_head {
-#ifndef CONFIG_SLUB_TINY
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+	/*
+	 * 7.3: the per-CPU sheaves, no lock_class_key (it was an empty
+	 * struct but with lockdep: the debug kernel's check-debug found the
+	 * 6.12 mirror off there, every cache row charged its object size
+	 * and marked accurate:no).
+	 */
+	void __percpu *cpu_sheaves;
+#elif !defined(CONFIG_SLUB_TINY)
 	void __percpu *cpu_slab;
 	struct lock_class_key lock_key;
 #endif
