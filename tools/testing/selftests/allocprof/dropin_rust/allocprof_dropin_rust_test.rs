@@ -604,11 +604,11 @@ fn site_vfree0_helper(p: *mut core::ffi::c_void) -> Result {
 /// like theirs) and drops it as a `KBox`; builds a kernel crate `CString`
 /// (allocated inside the kernel crate) and drops it.
 fn foreign_in() -> Result {
-    // SAFETY: a plain allocation of 100 bytes.
     #[cfg(allocprof_kernel_6_12)]
+    // SAFETY: a plain allocation of 100 bytes.
     let p = unsafe { bindings::krealloc(core::ptr::null(), 100, bindings::GFP_KERNEL) };
-    // SAFETY: as above (7.3's helper takes an alignment and a node).
     #[cfg(not(allocprof_kernel_6_12))]
+    // SAFETY: as above (7.3's helper takes an alignment and a node).
     let p = unsafe {
         bindings::krealloc_node_align(
             core::ptr::null(),
